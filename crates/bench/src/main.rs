@@ -1,0 +1,2 @@
+//! bench harness
+fn main() {}

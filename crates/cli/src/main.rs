@@ -1,0 +1,2 @@
+//! jixiao binary
+fn main() {}

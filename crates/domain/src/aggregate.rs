@@ -1,0 +1,1 @@
+//! aggregate (to be written).

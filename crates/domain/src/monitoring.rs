@@ -1,0 +1,1 @@
+//! monitoring (to be written).
