@@ -1,1 +1,19 @@
-//! aggregate (to be written).
+//! The per-(unit, fiscal year) aggregate: [`UnitYear`] holds the state of one budget unit's year,
+//! built only by [`UnitYear::apply`]ing recorded events; [`UnitYear::handle`] checks a
+//! [`Command`] against that state (and the scoring profile, where a rule needs it) and returns
+//! the events to record, or a [`DomainError`] naming the rule broken. Views on the state (scores,
+//! execution summary, indicator status, monitoring draft) live in [`views`].
+//!
+//! Invariants: `apply` never fails; `handle` never mutates; `replay(log)` equals applying the
+//! same log one event at a time; nothing here reads a clock or makes an id.
+
+mod command;
+mod error;
+mod state;
+
+pub use command::{Command, Decide, Decision, SubmitSelfEvaluation};
+pub use error::{DomainError, grade_label, scope_label};
+pub use state::{
+    ActivityState, BudgetRequest, BudgetState, IndicatorState, LineState, PaymentState,
+    RequestStatus, TargetRequest, TargetSet, UnitYear,
+};

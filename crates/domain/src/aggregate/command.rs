@@ -1,0 +1,123 @@
+//! Commands: what a user asks the aggregate to do. Each carries typed fields and the ids and
+//! dates chosen by the caller (the domain has no clock and makes no ids). Most commands carry
+//! the payload of the event they would record; the aggregate checks it against the state and
+//! either records it or refuses with a [`super::DomainError`].
+
+use crate::event::{
+    ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested, BudgetApproved,
+    CarryOverRecorded, DeviationExplained, IndicatorAssessed, MonitoringReportFiled,
+    PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
+    TargetAdjustmentRequested, TargetsApproved, YearLockChanged,
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The finance bureau's answer to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
+pub enum Decision {
+    /// Approve: the change is applied.
+    Approve {
+        /// Note of the approver.
+        note: String,
+    },
+    /// Reject: nothing changes.
+    Reject {
+        /// Why (required).
+        reason: String,
+    },
+}
+
+/// Decide a pending budget or target adjustment request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decide {
+    /// The request decided.
+    pub request_id: Uuid,
+    /// Date of the decision.
+    pub decided_on: NaiveDate,
+    /// Approve or reject.
+    pub decision: Decision,
+}
+
+/// Submit the year-end self-evaluation: the scores are computed from the log with the
+/// profile given to `handle`, and recorded as signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitSelfEvaluation {
+    /// Date of submission (also the as-of date of the scores).
+    pub submitted_on: NaiveDate,
+}
+
+/// Everything a user can ask of a unit's fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", content = "data", rename_all = "snake_case")]
+pub enum Command {
+    /// 年初预算批复 (from the budget import).
+    ApproveBudget(BudgetApproved),
+    /// 上年结转.
+    RecordCarryOver(CarryOverRecorded),
+    /// 绩效目标批复 for the unit or one project.
+    ApproveTargets(TargetsApproved),
+    /// 预算调整申请 (追加/调减 of one line).
+    RequestBudgetAdjustment(BudgetAdjustmentRequested),
+    /// 预算调整审批.
+    DecideBudgetAdjustment(Decide),
+    /// 绩效目标调整申请.
+    RequestTargetAdjustment(TargetAdjustmentRequested),
+    /// 绩效目标调整审批 (approval applies the new target).
+    DecideTargetAdjustment(Decide),
+    /// 支出.
+    RecordPayment(PaymentRecorded),
+    /// 红冲.
+    ReversePayment(PaymentReversed),
+    /// 活动.
+    HoldActivity(ActivityHeld),
+    /// 活动更正.
+    CorrectActivity(ActivityCorrected),
+    /// 活动撤回.
+    WithdrawActivity(ActivityWithdrawn),
+    /// 满意度调查.
+    RecordSurvey(SurveyRecorded),
+    /// 指标评定.
+    AssessIndicator(IndicatorAssessed),
+    /// 政府采购.
+    RecordProcurement(ProcurementRecorded),
+    /// 1-7月 监控报告.
+    FileMonitoringReport(MonitoringReportFiled),
+    /// 偏差原因分析及改进措施.
+    ExplainDeviation(DeviationExplained),
+    /// 自评提交.
+    SubmitSelfEvaluation(SubmitSelfEvaluation),
+    /// 年度锁定.
+    CloseYear(YearLockChanged),
+    /// 年度解锁 (reason required).
+    ReopenYear(YearLockChanged),
+}
+
+impl Command {
+    /// The command's name in Chinese, for messages.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Command::ApproveBudget(_) => "年初预算批复",
+            Command::RecordCarryOver(_) => "上年结转",
+            Command::ApproveTargets(_) => "绩效目标批复",
+            Command::RequestBudgetAdjustment(_) => "预算调整申请",
+            Command::DecideBudgetAdjustment(_) => "预算调整审批",
+            Command::RequestTargetAdjustment(_) => "绩效目标调整申请",
+            Command::DecideTargetAdjustment(_) => "绩效目标调整审批",
+            Command::RecordPayment(_) => "记录支出",
+            Command::ReversePayment(_) => "支出红冲",
+            Command::HoldActivity(_) => "记录活动",
+            Command::CorrectActivity(_) => "活动更正",
+            Command::WithdrawActivity(_) => "活动撤回",
+            Command::RecordSurvey(_) => "记录满意度调查",
+            Command::AssessIndicator(_) => "指标评定",
+            Command::RecordProcurement(_) => "记录政府采购",
+            Command::FileMonitoringReport(_) => "报送监控报告",
+            Command::ExplainDeviation(_) => "偏差说明",
+            Command::SubmitSelfEvaluation(_) => "提交绩效自评",
+            Command::CloseYear(_) => "年度锁定",
+            Command::ReopenYear(_) => "年度解锁",
+        }
+    }
+}
