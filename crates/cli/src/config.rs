@@ -1,0 +1,421 @@
+//! Typed, layered settings of the `jixiao` binary: built-in defaults, then an optional TOML
+//! file (`--config` or `JIXIAO_CONFIG`), then `JIXIAO_…` environment variables.
+//!
+//! Invariants: a [`Secret`] never prints its value (Debug and Display show `***`); a validated
+//! [`Config`] in production mode always holds a signing key of at least
+//! [`JWT_SECRET_BYTES_MIN`] bytes; development mode without a key gets a random ephemeral one
+//! (tokens die with the process) and says so.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Shortest accepted JWT signing key: HS256 wants at least 256 bits of key material.
+pub const JWT_SECRET_BYTES_MIN: usize = 32;
+/// A config file larger than this is certainly not a config file.
+pub const CONFIG_FILE_BYTES_MAX: u64 = 1024 * 1024;
+/// Default SQLite database path (embedded, next to where the service runs).
+pub const DEFAULT_DATABASE_PATH: &str = "./jixiao.db";
+/// Default listen address: loopback only, so a fresh install is not exposed by accident.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// A secret string: never printed, never logged.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The secret itself: call only where it is used (signing), never to print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How strict the service is about its configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Real deployments: a signing key is mandatory.
+    #[default]
+    Production,
+    /// Local use and the demo: an ephemeral key is generated when none is set.
+    Development,
+}
+
+impl Mode {
+    fn parse(text: &str) -> Result<Self, ConfigError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "production" | "prod" => Ok(Mode::Production),
+            "development" | "dev" => Ok(Mode::Development),
+            other => Err(ConfigError::Invalid {
+                key: "mode".into(),
+                problem: format!("“{other}”不是 production 或 development"),
+            }),
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (for log shippers).
+    Json,
+}
+
+/// What the settings file may contain; every key is optional and overrides the default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    mode: Option<Mode>,
+    database_path: Option<PathBuf>,
+    bind: Option<String>,
+    jwt_secret: Option<Secret>,
+    log_format: Option<LogFormat>,
+    log_filter: Option<String>,
+}
+
+/// Settings after layering, before validation.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// production or development.
+    pub mode: Mode,
+    /// The SQLite database file.
+    pub database_path: PathBuf,
+    /// Listen address (host:port).
+    pub bind: String,
+    /// JWT signing key, if configured.
+    pub jwt_secret: Option<Secret>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// `tracing` filter (e.g. "info,jixiao_store=debug").
+    pub log_filter: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mode: Mode::Production,
+            database_path: PathBuf::from(DEFAULT_DATABASE_PATH),
+            bind: DEFAULT_BIND.to_string(),
+            jwt_secret: None,
+            log_format: LogFormat::Text,
+            log_filter: "info".to_string(),
+        }
+    }
+}
+
+/// Where the signing key of a validated config came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// Configured (file or environment).
+    Configured,
+    /// Generated at start-up (development mode only): tokens do not survive a restart.
+    Ephemeral,
+}
+
+/// Validated settings: safe to start the service with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// production or development.
+    pub mode: Mode,
+    /// The SQLite database file.
+    pub database_path: PathBuf,
+    /// Listen address.
+    pub bind: String,
+    /// The signing key (always present once validated).
+    pub jwt_secret: Secret,
+    /// Where the key came from.
+    pub key_source: KeySource,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// `tracing` filter.
+    pub log_filter: String,
+}
+
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("无法读取配置文件 {path}：{source} (cannot read config file)")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for these settings.
+    #[error("配置文件 {path} 格式错误：{message} (invalid config file)")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// The file is too large.
+    #[error("配置文件 {0} 超过 1 MiB (config file too large)")]
+    TooLarge(PathBuf),
+    /// A value is invalid.
+    #[error("配置项 {key} 无效：{problem} (invalid setting)")]
+    Invalid {
+        /// The setting.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Production mode without a signing key.
+    #[error(
+        "生产模式必须配置签名密钥 JIXIAO_JWT_SECRET（至少 {JWT_SECRET_BYTES_MIN} 字节） (production mode requires a signing key)"
+    )]
+    MissingKey,
+    /// The signing key is too short.
+    #[error(
+        "签名密钥过短：{len} 字节，至少需要 {JWT_SECRET_BYTES_MIN} 字节 (signing key shorter than {JWT_SECRET_BYTES_MIN} bytes)"
+    )]
+    KeyTooShort {
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
+impl Settings {
+    /// Layer defaults, the optional file and the environment (read through `env`, so tests
+    /// need not touch the process environment). `file` wins over `JIXIAO_CONFIG`.
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut settings = Settings::default();
+        let env_file = env("JIXIAO_CONFIG").map(PathBuf::from);
+        if let Some(path) = file.map(Path::to_path_buf).or(env_file) {
+            settings.apply_file(&path)?;
+        }
+        settings.apply_env(env)?;
+        Ok(settings)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        if meta.len() > CONFIG_FILE_BYTES_MAX {
+            return Err(ConfigError::TooLarge(path.into()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let file: FileSettings = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        if let Some(v) = file.mode {
+            self.mode = v;
+        }
+        if let Some(v) = file.database_path {
+            self.database_path = v;
+        }
+        if let Some(v) = file.bind {
+            self.bind = v;
+        }
+        if let Some(v) = file.jwt_secret {
+            self.jwt_secret = Some(v);
+        }
+        if let Some(v) = file.log_format {
+            self.log_format = v;
+        }
+        if let Some(v) = file.log_filter {
+            self.log_filter = v;
+        }
+        Ok(())
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("JIXIAO_MODE") {
+            self.mode = Mode::parse(&v)?;
+        }
+        if let Some(v) = env("JIXIAO_DATABASE_PATH") {
+            self.database_path = PathBuf::from(v);
+        }
+        if let Some(v) = env("JIXIAO_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = env("JIXIAO_JWT_SECRET") {
+            self.jwt_secret = Some(Secret::new(v));
+        }
+        if let Some(v) = env("JIXIAO_LOG_FORMAT") {
+            self.log_format = match v.trim().to_ascii_lowercase().as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        key: "log_format".into(),
+                        problem: format!("“{other}”不是 text 或 json"),
+                    });
+                }
+            };
+        }
+        if let Some(v) = env("JIXIAO_LOG") {
+            self.log_filter = v;
+        }
+        Ok(())
+    }
+
+    /// Check the settings and settle the signing key. `ephemeral_key` is called only in
+    /// development mode without a configured key.
+    pub fn validate(self, ephemeral_key: impl FnOnce() -> Secret) -> Result<Config, ConfigError> {
+        if self.bind.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "bind".into(),
+                problem: "监听地址为空".into(),
+            });
+        }
+        if self.database_path.as_os_str().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "database_path".into(),
+                problem: "数据库路径为空".into(),
+            });
+        }
+        let (jwt_secret, key_source) = match (self.jwt_secret, self.mode) {
+            (Some(key), _) => {
+                let len = key.expose().len();
+                if len < JWT_SECRET_BYTES_MIN {
+                    return Err(ConfigError::KeyTooShort { len });
+                }
+                (key, KeySource::Configured)
+            }
+            (None, Mode::Production) => return Err(ConfigError::MissingKey),
+            (None, Mode::Development) => (ephemeral_key(), KeySource::Ephemeral),
+        };
+        Ok(Config {
+            mode: self.mode,
+            database_path: self.database_path,
+            bind: self.bind,
+            jwt_secret,
+            key_source,
+            log_format: self.log_format,
+            log_filter: self.log_filter,
+        })
+    }
+}
+
+/// A random 64-hex-character key (256 bits from two v4 UUIDs, which use the OS generator).
+pub fn random_key() -> Secret {
+    let a = uuid::Uuid::new_v4().simple().to_string();
+    let b = uuid::Uuid::new_v4().simple().to_string();
+    Secret::new(format!("{a}{b}"))
+}
+
+/// Read the process environment (the production `env` for [`Settings::load`]).
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const GOOD_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_secret_never_shows_in_debug_output() {
+        let s = Settings::load(None, &env_of(&[("JIXIAO_JWT_SECRET", GOOD_KEY)])).unwrap();
+        let cfg = s.validate(random_key).unwrap();
+        let printed = format!("{cfg:?}");
+        assert!(!printed.contains(GOOD_KEY), "{printed}");
+        assert!(printed.contains("***"));
+    }
+
+    #[test]
+    fn production_without_a_key_refuses_to_start() {
+        let s = Settings::load(None, &env_of(&[])).unwrap();
+        assert_eq!(s.mode, Mode::Production);
+        assert!(matches!(
+            s.validate(random_key),
+            Err(ConfigError::MissingKey)
+        ));
+    }
+
+    #[test]
+    fn a_key_shorter_than_32_bytes_is_refused_even_in_development() {
+        let s = Settings::load(
+            None,
+            &env_of(&[
+                ("JIXIAO_MODE", "development"),
+                ("JIXIAO_JWT_SECRET", "short"),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.validate(random_key),
+            Err(ConfigError::KeyTooShort { len: 5 })
+        ));
+    }
+
+    #[test]
+    fn development_without_a_key_gets_an_ephemeral_one() {
+        let s = Settings::load(None, &env_of(&[("JIXIAO_MODE", "development")])).unwrap();
+        let cfg = s.validate(random_key).unwrap();
+        assert_eq!(cfg.key_source, KeySource::Ephemeral);
+        assert!(cfg.jwt_secret.expose().len() >= JWT_SECRET_BYTES_MIN);
+    }
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jixiao.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\ndatabase_path = \"/var/lib/jixiao/jixiao.db\"\nmode = \"development\"\n").unwrap();
+        let s = Settings::load(Some(&path), &env_of(&[("JIXIAO_BIND", "127.0.0.1:7000")])).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:7000");
+        assert_eq!(s.database_path, PathBuf::from("/var/lib/jixiao/jixiao.db"));
+        assert_eq!(s.mode, Mode::Development);
+        assert_eq!(s.log_filter, "info");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error_not_silently_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jixiao.toml");
+        std::fs::write(&path, "databse_path = \"x.db\"\n").unwrap();
+        assert!(matches!(
+            Settings::load(Some(&path), &env_of(&[])),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn the_example_config_in_deploy_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/jixiao.example.toml");
+        let s = Settings::load(Some(&path), &env_of(&[])).unwrap();
+        assert_eq!(s.mode, Mode::Production);
+    }
+}
