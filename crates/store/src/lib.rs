@@ -1,3 +1,35 @@
-//! `jixiao-store` (to be written): the event log on SQLite.
+//! `jixiao-store`: the event log of jixiao on SQLite.
+//!
+//! One stream per (unit, fiscal year). A dedicated writer thread owns the only write
+//! connection: it assigns one gapless global position to every event, chains each event's
+//! SHA-256 to its predecessor, folds the read models in the same transaction, and commits
+//! queued appends in groups (one fsync per group) before replying. Readers use their own
+//! `query_only` connections and never block the writer (WAL).
+//!
+//! Guarantees (each proved by a test in `tests/`; see `docs/eventstore.md`): optimistic
+//! concurrency per stream, permanent idempotency by event id, all-or-nothing batches, one
+//! gapless order, durable acknowledgement, read models equal to a rebuild, upcasting instead
+//! of rewriting, time travel on the knowledge and business-date axes, tamper evidence.
+//!
+//! API boundary: the store stores `jixiao_domain::event::Event`s and knows nothing about HTTP;
+//! its API is blocking (call it from `web::block` in async code).
 
+pub mod canonical;
+pub mod error;
+pub mod migrate;
+pub mod model;
+pub mod options;
+pub mod projection;
+pub mod read;
+pub mod store;
+pub mod upcast;
 pub mod users;
+pub mod writer;
+
+pub use error::{AppendError, StoreError};
+pub use model::{
+    Appended, EventMeta, ExpectedVersion, Head, KnownAt, NewEvent, Page, ReadFilter, RecordedEvent,
+    StreamId, VerifyReport,
+};
+pub use options::{StoreOptions, Synchronous};
+pub use store::Store;

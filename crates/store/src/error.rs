@@ -1,0 +1,141 @@
+//! Typed errors of the store: [`AppendError`] for what a caller can act on (409 version
+//! conflicts, idempotency conflicts, limits) and [`StoreError`] for everything else.
+
+use crate::model::ExpectedVersion;
+use uuid::Uuid;
+
+/// Why the store failed (I/O, SQLite, corrupt data, refused migrations).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("数据库错误 (sqlite): {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// JSON could not be written or read.
+    #[error("JSON 错误 (json): {0}")]
+    Json(#[from] serde_json::Error),
+    /// A file operation failed.
+    #[error("文件错误 (io): {0}")]
+    Io(#[from] std::io::Error),
+    /// An applied migration's text changed since it was applied: a landed migration is never edited.
+    #[error(
+        "迁移 {version} ({name}) 已应用但内容被修改，拒绝启动 (applied migration was edited; refusing to start)"
+    )]
+    MigrationChecksumMismatch {
+        /// Migration number.
+        version: u32,
+        /// File name.
+        name: String,
+    },
+    /// The database was migrated by a newer build that knows more migrations.
+    #[error(
+        "数据库包含本程序未知的迁移 {version}，请使用更新的版本 (database has a migration this build does not know)"
+    )]
+    UnknownMigration {
+        /// Migration number.
+        version: u32,
+    },
+    /// A stored event could not be upcast or decoded.
+    #[error("位置 {position} 的事件无法解码 (cannot decode stored event): {message}")]
+    Decode {
+        /// Global position.
+        position: u64,
+        /// What went wrong.
+        message: String,
+    },
+    /// Stored data violates an invariant of the store.
+    #[error("数据损坏 (corrupt data): {0}")]
+    Corrupt(String),
+    /// A request exceeded a limit.
+    #[error("超出限制 (limit exceeded): {what} 最多 {max}")]
+    Limit {
+        /// What was limited.
+        what: &'static str,
+        /// The limit.
+        max: u64,
+    },
+    /// The group commit failed; none of its appends was written.
+    #[error("提交失败，本组追加均未写入 (commit failed): {0}")]
+    CommitFailed(String),
+    /// The writer thread has stopped (the store is shutting down or crashed).
+    #[error("写入线程已停止 (writer stopped)")]
+    WriterStopped,
+}
+
+/// Why an append was rejected. Except for `Store`, nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The stream is not at the expected version (HTTP 409 with the current version).
+    #[error("版本冲突：期望 {expected}，当前为 {current} (wrong expected version)")]
+    WrongVersion {
+        /// What the caller expected.
+        expected: ExpectedVersion,
+        /// The stream's current version.
+        current: u64,
+    },
+    /// The event id was stored before with different content (or the batch mixes stored and new ids).
+    #[error("事件 {event_id} 已以不同内容记录 (idempotency conflict)")]
+    IdempotencyConflict {
+        /// The conflicting id.
+        event_id: Uuid,
+    },
+    /// An append needs at least one event.
+    #[error("没有要追加的事件 (empty batch)")]
+    EmptyBatch,
+    /// Too many events in one request.
+    #[error("一次最多追加 {max} 个事件，本次 {events} 个 (batch too large)")]
+    BatchTooLarge {
+        /// Events sent.
+        events: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The same event id appears twice in one batch.
+    #[error("事件 {event_id} 在同一批次中重复 (duplicate event id in batch)")]
+    DuplicateInBatch {
+        /// The repeated id.
+        event_id: Uuid,
+    },
+    /// One payload is too large.
+    #[error("事件 {event_id} 的内容为 {bytes} 字节，最多 {max} 字节 (payload too large)")]
+    PayloadTooLarge {
+        /// The event.
+        event_id: Uuid,
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A metadata field is too long.
+    #[error("{field} 最长 {max} 字节 (metadata too long)")]
+    MetadataTooLong {
+        /// Which field.
+        field: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// The unit code or year is not a valid stream.
+    #[error("无效的单位代码或年度“{unit}/{fiscal_year}” (invalid stream)")]
+    InvalidStream {
+        /// Unit code given.
+        unit: String,
+        /// Year given.
+        fiscal_year: i32,
+    },
+    /// A stored-format payload does not decode into a current event.
+    #[error("事件 {event_id} 无法解码 (undecodable payload): {message}")]
+    Undecodable {
+        /// The event.
+        event_id: Uuid,
+        /// Why.
+        message: String,
+    },
+    /// The store failed; the append may not have been written (retrying with the same ids is safe).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for AppendError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppendError::Store(StoreError::Sqlite(e))
+    }
+}

@@ -1,0 +1,448 @@
+//! Read models: folding events into the `rm_*` tables inside the writer's transaction, the
+//! checkpoint committed with them, catch-up at start and `rebuild` from position 0.
+//!
+//! Choices (documented in docs/eventstore.md):
+//! - money is stored as INTEGER 分 so SQL sums are exact;
+//! - a 红冲 (payment reversal) counts on its own business date, as a negative amount on the
+//!   original payment's line, project and economic code: the books of July keep a payment
+//!   reversed in August. At year end (the only date the self-evaluation's measures use) both
+//!   conventions agree;
+//! - activity corrections and withdrawals are current knowledge: a withdrawn activity never
+//!   counts, a corrected one counts with its corrected facts at its corrected date. To see what
+//!   was known earlier, use the knowledge axis (`KnownAt`).
+//! - a reversal of an unknown or already reversed payment, a second record of an id, and a
+//!   correction of an unknown activity fold to nothing (the aggregate rejects them before they
+//!   are stored; the fold never fails on them so a replay always succeeds).
+
+use crate::error::StoreError;
+use crate::model::StreamId;
+use crate::read::{EVENT_COLUMNS, decode_row};
+use crate::writer::{Progress, to_i64, to_u64};
+use jixiao_domain::budget::{ProjectCode, SpendingKind};
+use jixiao_domain::event::Event;
+use jixiao_domain::indicator::{QualGrade, Scope};
+use jixiao_domain::money::Yuan;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rust_decimal::prelude::ToPrimitive;
+
+/// Name of the read models' checkpoint row.
+const CHECKPOINT: &str = "read_models";
+/// Events folded per transaction while catching up or rebuilding: bounds memory and the WAL.
+pub const REFOLD_CHUNK_EVENTS: usize = 10_000;
+
+/// Yuan → 分 (exact: a `Yuan` has at most two decimals).
+pub(crate) fn fen(y: Yuan) -> Result<i64, StoreError> {
+    (y.yuan() * rust_decimal::Decimal::ONE_HUNDRED)
+        .to_i64()
+        .ok_or(StoreError::Limit {
+            what: "amount_fen",
+            max: i64::MAX as u64,
+        })
+}
+
+/// 分 → Yuan.
+pub(crate) fn yuan(fen: i64) -> Yuan {
+    // Two decimals by construction, so `new` cannot refuse it.
+    Yuan::new(rust_decimal::Decimal::new(fen, 2)).unwrap_or_default()
+}
+
+pub(crate) fn project_key(p: Option<&ProjectCode>) -> &str {
+    p.map(|c| c.0.as_str()).unwrap_or("")
+}
+
+fn kind_name(k: SpendingKind) -> &'static str {
+    match k {
+        SpendingKind::Personnel => "personnel",
+        SpendingKind::Public => "public",
+        SpendingKind::Project => "project",
+    }
+}
+
+fn grade_name(g: QualGrade) -> &'static str {
+    match g {
+        QualGrade::Achieved => "achieved",
+        QualGrade::Partial => "partial",
+        QualGrade::NotAchieved => "not_achieved",
+    }
+}
+
+/// Last position folded into the read models.
+pub(crate) fn checkpoint(conn: &Connection) -> Result<u64, StoreError> {
+    let p: Option<i64> = conn
+        .query_row(
+            "SELECT position FROM rm_checkpoint WHERE name = ?1",
+            [CHECKPOINT],
+            |r| r.get(0),
+        )
+        .optional()?;
+    to_u64(p.unwrap_or(0))
+}
+
+/// Records the last position folded (in the caller's transaction).
+pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO rm_checkpoint (name, position) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+    )?
+    .execute(params![CHECKPOINT, to_i64(position)?])?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_budget_move(
+    conn: &Connection,
+    s: &StreamId,
+    line_id: &str,
+    day: &str,
+    initial: i64,
+    adjust: i64,
+    carry: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO rm_budget_move (unit, fiscal_year, line_id, day, initial_fen, adjust_fen, adjust_abs_fen, carry_fen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, abs(?6), ?7)
+         ON CONFLICT DO UPDATE SET initial_fen = initial_fen + excluded.initial_fen,
+             adjust_fen = adjust_fen + excluded.adjust_fen,
+             adjust_abs_fen = adjust_abs_fen + excluded.adjust_abs_fen,
+             carry_fen = carry_fen + excluded.carry_fen",
+    )?
+    .execute(params![s.unit, s.fiscal_year, line_id, day, initial, adjust, carry])?;
+    conn.prepare_cached(
+        "INSERT INTO rm_unit_budget_day (fiscal_year, unit, day, initial_fen, adjust_fen, carry_fen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO UPDATE SET initial_fen = initial_fen + excluded.initial_fen,
+             adjust_fen = adjust_fen + excluded.adjust_fen,
+             carry_fen = carry_fen + excluded.carry_fen",
+    )?
+    .execute(params![s.fiscal_year, s.unit, day, initial, adjust, carry])?;
+    Ok(())
+}
+
+struct Charge<'a> {
+    line_id: &'a str,
+    project: &'a str,
+    economic: &'a str,
+    function: &'a str,
+}
+
+fn add_paid(
+    conn: &Connection,
+    s: &StreamId,
+    c: &Charge<'_>,
+    day: &str,
+    amount: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO rm_execution (unit, fiscal_year, line_id, project_code, economic_code, function_code, day, paid_fen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen",
+    )?
+    .execute(params![s.unit, s.fiscal_year, c.line_id, c.project, c.economic, c.function, day, amount])?;
+    let month = day.get(..7).unwrap_or(day);
+    conn.prepare_cached(
+        "INSERT INTO rm_unit_paid_month (fiscal_year, month, unit, paid_fen) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen",
+    )?
+    .execute(params![s.fiscal_year, month, s.unit, amount])?;
+    conn.prepare_cached(
+        "INSERT INTO rm_unit_paid_day (fiscal_year, day, unit, paid_fen) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen",
+    )?
+    .execute(params![s.fiscal_year, day, s.unit, amount])?;
+    Ok(())
+}
+
+/// Folds one event into every read model. Never decides: whatever was stored is folded.
+pub(crate) fn fold(
+    conn: &Connection,
+    s: &StreamId,
+    position: u64,
+    event: &Event,
+) -> Result<(), StoreError> {
+    match event {
+        Event::BudgetApproved(e) => {
+            conn.prepare_cached(
+                "INSERT INTO rm_unit (fiscal_year, unit, unit_name, department, sangong_budget_fen, procurement_budget_fen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT DO UPDATE SET unit_name = excluded.unit_name, department = excluded.department,
+                     sangong_budget_fen = excluded.sangong_budget_fen,
+                     procurement_budget_fen = excluded.procurement_budget_fen",
+            )?
+            .execute(params![
+                s.fiscal_year,
+                s.unit,
+                e.unit.name,
+                e.unit.department,
+                fen(e.sangong_budget_yuan)?,
+                fen(e.procurement_budget_yuan)?
+            ])?;
+            let day = e.approved_on.to_string();
+            for line in &e.lines {
+                conn.prepare_cached(
+                    "INSERT INTO rm_budget_line (unit, fiscal_year, line_id, kind, function_code, economic_code, project_code, name)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT DO UPDATE SET kind = excluded.kind, function_code = excluded.function_code,
+                         economic_code = excluded.economic_code, project_code = excluded.project_code, name = excluded.name",
+                )?
+                .execute(params![
+                    s.unit,
+                    s.fiscal_year,
+                    line.line_id.0,
+                    kind_name(line.kind),
+                    line.function_code.as_str(),
+                    line.economic_code.as_str(),
+                    project_key(line.project_code.as_ref()),
+                    line.name
+                ])?;
+                add_budget_move(
+                    conn,
+                    s,
+                    &line.line_id.0,
+                    &day,
+                    fen(line.initial_yuan)?,
+                    0,
+                    0,
+                )?;
+            }
+        }
+        Event::BudgetAdjusted(e) => {
+            add_budget_move(
+                conn,
+                s,
+                &e.line_id.0,
+                &e.adjusted_on.to_string(),
+                0,
+                fen(e.delta_yuan)?,
+                0,
+            )?;
+        }
+        Event::CarryOverRecorded(e) => {
+            add_budget_move(
+                conn,
+                s,
+                &e.line_id.0,
+                &e.recorded_on.to_string(),
+                0,
+                0,
+                fen(e.amount_yuan)?,
+            )?;
+        }
+        Event::PaymentRecorded(e) => {
+            let amount = fen(e.amount_yuan)?;
+            let day = e.paid_on.to_string();
+            let project = project_key(e.project_code.as_ref());
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO rm_payment (payment_id, unit, fiscal_year, line_id, project_code,
+                         economic_code, function_code, amount_fen, paid_on)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    e.payment_id.as_bytes().as_slice(),
+                    s.unit,
+                    s.fiscal_year,
+                    e.line_id.0,
+                    project,
+                    e.economic_code.as_str(),
+                    e.function_code.as_str(),
+                    amount,
+                    day
+                ])?;
+            if inserted == 1 {
+                let charge = Charge {
+                    line_id: &e.line_id.0,
+                    project,
+                    economic: e.economic_code.as_str(),
+                    function: e.function_code.as_str(),
+                };
+                add_paid(conn, s, &charge, &day, amount)?;
+            }
+        }
+        Event::PaymentReversed(e) => {
+            let id = e.payment_id.as_bytes().as_slice();
+            let original: Option<(String, String, String, String, i64)> = conn
+                .prepare_cached(
+                    "SELECT line_id, project_code, economic_code, function_code, amount_fen FROM rm_payment
+                     WHERE payment_id = ?1 AND unit = ?2 AND fiscal_year = ?3 AND reversed_on IS NULL",
+                )?
+                .query_row(params![id, s.unit, s.fiscal_year], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .optional()?;
+            if let Some((line_id, project, economic, function, amount)) = original {
+                let day = e.reversed_on.to_string();
+                conn.prepare_cached(
+                    "UPDATE rm_payment SET reversed_on = ?2 WHERE payment_id = ?1",
+                )?
+                .execute(params![id, day])?;
+                let charge = Charge {
+                    line_id: &line_id,
+                    project: &project,
+                    economic: &economic,
+                    function: &function,
+                };
+                add_paid(conn, s, &charge, &day, -amount)?;
+            }
+        }
+        Event::ActivityHeld(e) => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO rm_activity (activity_id, unit, fiscal_year, project_code, held_on, title, invited, participants)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                e.activity_id.as_bytes().as_slice(),
+                s.unit,
+                s.fiscal_year,
+                e.project_code.0,
+                e.held_on.to_string(),
+                e.title,
+                e.invited,
+                e.participants
+            ])?;
+        }
+        Event::ActivityCorrected(e) => {
+            conn.prepare_cached(
+                "UPDATE rm_activity SET held_on = ?4, title = ?5, invited = ?6, participants = ?7
+                 WHERE activity_id = ?1 AND unit = ?2 AND fiscal_year = ?3",
+            )?
+            .execute(params![
+                e.activity_id.as_bytes().as_slice(),
+                s.unit,
+                s.fiscal_year,
+                e.held_on.to_string(),
+                e.title,
+                e.invited,
+                e.participants
+            ])?;
+        }
+        Event::ActivityWithdrawn(e) => {
+            conn.prepare_cached(
+                "UPDATE rm_activity SET withdrawn_on = ?4
+                 WHERE activity_id = ?1 AND unit = ?2 AND fiscal_year = ?3 AND withdrawn_on IS NULL",
+            )?
+            .execute(params![e.activity_id.as_bytes().as_slice(), s.unit, s.fiscal_year, e.withdrawn_on.to_string()])?;
+        }
+        Event::SurveyRecorded(e) => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO rm_survey (survey_id, unit, fiscal_year, project_code, surveyed_on,
+                     respondent_group, respondents, satisfied)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                e.survey_id.as_bytes().as_slice(),
+                s.unit,
+                s.fiscal_year,
+                project_key(e.project_code.as_ref()),
+                e.surveyed_on.to_string(),
+                e.respondent_group,
+                e.respondents,
+                e.satisfied
+            ])?;
+        }
+        Event::IndicatorAssessed(e) => {
+            let project = match &e.scope {
+                Scope::Unit => "",
+                Scope::Project(p) => p.0.as_str(),
+            };
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO rm_assessment (position, unit, fiscal_year, project_code, indicator_id,
+                     assessed_on, grade, score, actual_value, actual_text, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                to_i64(position)?,
+                s.unit,
+                s.fiscal_year,
+                project,
+                e.indicator_id.0,
+                e.assessed_on.to_string(),
+                e.grade.map(grade_name),
+                e.score.map(|d| d.to_string()),
+                e.actual_value.map(|d| d.to_string()),
+                e.actual_text,
+                e.note
+            ])?;
+        }
+        Event::ProcurementRecorded(e) => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO rm_procurement (procurement_id, unit, fiscal_year, project_code, procured_on, amount_fen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                e.procurement_id.as_bytes().as_slice(),
+                s.unit,
+                s.fiscal_year,
+                project_key(e.project_code.as_ref()),
+                e.procured_on.to_string(),
+                fen(e.amount_yuan)?
+            ])?;
+        }
+        // Requests, rejections, targets, reports and locks live in the aggregate, not in these
+        // read models.
+        Event::BudgetAdjustmentRequested(_)
+        | Event::BudgetAdjustmentRejected(_)
+        | Event::TargetsApproved(_)
+        | Event::TargetAdjustmentRequested(_)
+        | Event::TargetAdjustmentApproved(_)
+        | Event::TargetAdjustmentRejected(_)
+        | Event::MonitoringReportFiled(_)
+        | Event::DeviationExplained(_)
+        | Event::SelfEvaluationSubmitted(_)
+        | Event::YearClosed(_)
+        | Event::YearReopened(_) => {}
+    }
+    Ok(())
+}
+
+/// Folds every event after the checkpoint, in chunks, each committed with its checkpoint.
+/// Returns how many events were folded.
+pub(crate) fn catch_up(conn: &mut Connection, progress: &mut Progress) -> Result<u64, StoreError> {
+    let head = crate::writer::load_head(conn)?.position;
+    let mut done = checkpoint(conn)?;
+    let mut folded = 0;
+    while done < head {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let chunk = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ))?;
+            let mut rows = stmt.query(params![to_i64(done)?, REFOLD_CHUNK_EVENTS as i64])?;
+            let mut chunk = Vec::with_capacity(REFOLD_CHUNK_EVENTS);
+            while let Some(row) = rows.next()? {
+                chunk.push(decode_row(row)?);
+            }
+            chunk
+        };
+        let Some(last) = chunk.last().map(|e| e.position) else {
+            break;
+        };
+        for e in &chunk {
+            fold(&tx, &e.stream, e.position, &e.event)?;
+        }
+        set_checkpoint(&tx, last)?;
+        tx.commit()?;
+        folded += chunk.len() as u64;
+        done = last;
+        progress(done, head);
+    }
+    Ok(folded)
+}
+
+/// Empties every read model and refolds the whole log. The clearing commits first and the
+/// refold commits in chunks with its checkpoint, so a crash mid-way resumes at the next start.
+pub(crate) fn rebuild(conn: &mut Connection, progress: &mut Progress) -> Result<u64, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tables: Vec<String> = {
+        let mut stmt = tx.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' AND name <> 'rm_checkpoint'",
+        )?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for t in &tables {
+        tx.execute(&format!("DELETE FROM \"{t}\""), [])?;
+    }
+    set_checkpoint(&tx, 0)?;
+    tx.commit()?;
+    catch_up(conn, progress)
+}

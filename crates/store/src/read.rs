@@ -1,0 +1,288 @@
+//! Reading the log: streams as known at a position or instant, the whole log paged and
+//! filtered, stream versions, the chain head and `verify`.
+
+use crate::canonical::{CanonicalEvent, chain_hash};
+use crate::error::StoreError;
+use crate::model::{
+    Head, KnownAt, MAX_READ_LIMIT, MAX_SCAN_ROWS, MAX_STREAM_READ, Page, ReadFilter, RecordedEvent,
+    StreamId, VerifyReport, format_recorded_at, parse_recorded_at,
+};
+use crate::store::Store;
+use crate::upcast;
+use crate::writer::{to_i64, to_u64};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+use uuid::Uuid;
+
+/// The columns `decode_row` expects, in order.
+pub(crate) const EVENT_COLUMNS: &str = "position, unit, fiscal_year, stream_version, event_id, event_type, \
+     schema_version, business_date, payload, actor, request_id, recorded_at, hash";
+
+/// Decodes one row of [`EVENT_COLUMNS`], upcasting the payload.
+pub(crate) fn decode_row(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
+    let position = to_u64(row.get(0)?)?;
+    let corrupt = |what: &str| StoreError::Decode {
+        position,
+        message: what.to_string(),
+    };
+    let event_id = Uuid::from_slice(row.get_ref(4)?.as_blob().map_err(|_| corrupt("event_id"))?)
+        .map_err(|_| corrupt("event_id"))?;
+    let event_type: String = row.get(5)?;
+    let schema_version: u32 = row.get(6)?;
+    let business_date: String = row.get(7)?;
+    let payload_text = row.get_ref(8)?.as_str().map_err(|_| corrupt("payload"))?;
+    let payload: serde_json::Value =
+        serde_json::from_str(payload_text).map_err(|e| StoreError::Decode {
+            position,
+            message: e.to_string(),
+        })?;
+    let event =
+        upcast::decode(&event_type, schema_version, payload).map_err(|e| StoreError::Decode {
+            position,
+            message: e.to_string(),
+        })?;
+    let hash: [u8; 32] = row
+        .get_ref(12)?
+        .as_blob()
+        .map_err(|_| corrupt("hash"))?
+        .try_into()
+        .map_err(|_| corrupt("hash"))?;
+    Ok(RecordedEvent {
+        position,
+        stream: StreamId {
+            unit: row.get(1)?,
+            fiscal_year: row.get(2)?,
+        },
+        stream_version: to_u64(row.get(3)?)?,
+        event_id,
+        event_type,
+        stored_schema_version: schema_version,
+        business_date: business_date
+            .parse()
+            .map_err(|_| corrupt("business_date"))?,
+        recorded_at: parse_recorded_at(
+            row.get_ref(11)?
+                .as_str()
+                .map_err(|_| corrupt("recorded_at"))?,
+        )?,
+        actor: row.get(9)?,
+        request_id: row.get(10)?,
+        event,
+        hash,
+    })
+}
+
+fn known_at_clause(known: KnownAt, params: &mut Vec<Value>) -> Result<&'static str, StoreError> {
+    Ok(match known {
+        KnownAt::Now => "",
+        KnownAt::Position(p) => {
+            params.push(Value::Integer(to_i64(p)?));
+            " AND position <= ?"
+        }
+        KnownAt::RecordedAt(t) => {
+            params.push(Value::Text(format_recorded_at(t)));
+            " AND recorded_at <= ?"
+        }
+    })
+}
+
+impl Store {
+    /// Every event of a stream as the log held it at `known` (at most [`MAX_STREAM_READ`]).
+    pub fn read_stream(
+        &self,
+        stream: &StreamId,
+        known: KnownAt,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let events = self.read_stream_page(stream, 0, MAX_STREAM_READ + 1, known)?;
+        if events.len() > MAX_STREAM_READ {
+            return Err(StoreError::Limit {
+                what: "events per stream read",
+                max: MAX_STREAM_READ as u64,
+            });
+        }
+        Ok(events)
+    }
+
+    /// Up to `limit` events of a stream with a stream version above `after_version`.
+    pub fn read_stream_page(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        limit: usize,
+        known: KnownAt,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let limit = limit.min(MAX_STREAM_READ + 1);
+        self.with_reader(|conn| {
+            let mut p: Vec<Value> = vec![
+                Value::Text(stream.unit.clone()),
+                Value::Integer(i64::from(stream.fiscal_year)),
+                Value::Integer(to_i64(after_version)?),
+            ];
+            let clause = known_at_clause(known, &mut p)?;
+            p.push(Value::Integer(limit as i64));
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE unit = ? AND fiscal_year = ? AND stream_version > ?{clause}
+                 ORDER BY stream_version LIMIT ?"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(p))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(decode_row(row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// A page of the whole log from `from_position` (inclusive), matching `filter`, at most
+    /// `limit` (≤ [`MAX_READ_LIMIT`]) events. At most [`MAX_SCAN_ROWS`] rows are scanned per
+    /// call; `next_position` says where to continue, `None` at the end of the log.
+    pub fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+        filter: &ReadFilter,
+    ) -> Result<Page, StoreError> {
+        let limit = limit.clamp(1, MAX_READ_LIMIT);
+        let from = from_position.max(1);
+        self.with_reader(|conn| {
+            let scan_end = from.saturating_add(MAX_SCAN_ROWS as u64 - 1);
+            let mut p: Vec<Value> = vec![
+                Value::Integer(to_i64(from)?),
+                Value::Integer(to_i64(scan_end)?),
+            ];
+            let mut sql =
+                format!("SELECT {EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ?");
+            if !filter.types.is_empty() {
+                sql.push_str(" AND event_type IN (");
+                for (i, t) in filter.types.iter().take(MAX_READ_LIMIT).enumerate() {
+                    sql.push_str(if i == 0 { "?" } else { ", ?" });
+                    p.push(Value::Text(t.clone()));
+                }
+                sql.push(')');
+            }
+            if let Some(d) = filter.from_date {
+                sql.push_str(" AND business_date >= ?");
+                p.push(Value::Text(d.to_string()));
+            }
+            if let Some(d) = filter.to_date {
+                sql.push_str(" AND business_date <= ?");
+                p.push(Value::Text(d.to_string()));
+            }
+            if let Some(s) = &filter.stream {
+                sql.push_str(" AND unit = ? AND fiscal_year = ?");
+                p.push(Value::Text(s.unit.clone()));
+                p.push(Value::Integer(i64::from(s.fiscal_year)));
+            }
+            sql.push_str(" ORDER BY position LIMIT ?");
+            p.push(Value::Integer(limit as i64));
+            let mut stmt = conn.prepare(&sql)?;
+            let mut rows = stmt.query(params_from_iter(p))?;
+            let mut events = Vec::new();
+            while let Some(row) = rows.next()? {
+                events.push(decode_row(row)?);
+            }
+            drop(rows);
+            let head: i64 =
+                conn.query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| {
+                    r.get(0)
+                })?;
+            let head = to_u64(head)?;
+            let next = if events.len() == limit {
+                events.last().map(|e| e.position + 1)
+            } else {
+                Some(scan_end + 1)
+            };
+            let next_position = next.filter(|n| *n <= head);
+            Ok(Page {
+                events,
+                next_position,
+            })
+        })
+    }
+
+    /// Current version of a stream (0 when it has no event).
+    pub fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        self.with_reader(|conn| {
+            let v: Option<i64> = conn
+                .query_row(
+                    "SELECT version FROM streams WHERE unit = ?1 AND fiscal_year = ?2",
+                    params![stream.unit, stream.fiscal_year],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            to_u64(v.unwrap_or(0))
+        })
+    }
+
+    /// Last position and its hash: exported reports print them as the state they were computed from.
+    pub fn head(&self) -> Result<Head, StoreError> {
+        self.with_reader(crate::writer::load_head)
+    }
+
+    /// Last position folded into the read models (equals `head().position` once committed).
+    pub fn read_model_checkpoint(&self) -> Result<u64, StoreError> {
+        self.with_reader(crate::projection::checkpoint)
+    }
+
+    /// Walks the whole hash chain from position 1 and names the first position whose stored
+    /// hash does not equal `SHA-256(previous hash ‖ canonical bytes)`, or that breaks the
+    /// 1, 2, 3, … sequence. Streams the rows; does not decode payloads.
+    pub fn verify(&self) -> Result<VerifyReport, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events ORDER BY position"
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut head = Head {
+                position: 0,
+                hash: [0; 32],
+            };
+            let mut checked = 0u64;
+            while let Some(row) = rows.next()? {
+                let position = to_u64(row.get(0)?)?;
+                let expected_position = head.position + 1;
+                let text = |i: usize| row.get_ref(i).and_then(|v| v.as_str().map_err(Into::into));
+                let recomputed = (|| -> rusqlite::Result<[u8; 32]> {
+                    Ok(chain_hash(
+                        &head.hash,
+                        &CanonicalEvent {
+                            position,
+                            unit: text(1)?,
+                            fiscal_year: row.get(2)?,
+                            stream_version: row.get::<_, i64>(3)? as u64,
+                            event_id: row.get_ref(4)?.as_blob()?,
+                            event_type: text(5)?,
+                            schema_version: row.get(6)?,
+                            business_date: text(7)?,
+                            recorded_at: text(11)?,
+                            actor: text(9)?,
+                            request_id: text(10)?,
+                            payload: row.get_ref(8)?.as_bytes()?,
+                        },
+                    ))
+                })();
+                let stored = row.get_ref(12)?.as_blob().ok();
+                let intact = position == expected_position
+                    && matches!((&recomputed, stored), (Ok(h), Some(s)) if h.as_slice() == s);
+                if !intact {
+                    return Ok(VerifyReport {
+                        events_checked: checked,
+                        head,
+                        first_broken: Some(expected_position.min(position)),
+                    });
+                }
+                checked += 1;
+                head = Head {
+                    position,
+                    hash: recomputed.unwrap_or_default(),
+                };
+            }
+            Ok(VerifyReport {
+                events_checked: checked,
+                head,
+                first_broken: None,
+            })
+        })
+    }
+}

@@ -1,0 +1,199 @@
+//! The store handle: opening (pragmas, migrations, read-model catch-up, the writer thread),
+//! the blocking append API, rebuilds, backups and auxiliary connections.
+//!
+//! [`Store`] is cheap to clone and `Send + Sync`; every clone talks to the same writer thread.
+//! Appends block the calling thread until the group they joined is committed (call them from
+//! `web::block` in async code). Reads use pooled `query_only` connections and never wait for
+//! the writer (WAL).
+
+use crate::error::{AppendError, StoreError};
+use crate::migrate::{MIGRATIONS, apply_migrations};
+use crate::model::{Appended, ExpectedVersion, MAX_EVENTS_PER_APPEND, NewEvent, StreamId};
+use crate::options::StoreOptions;
+use crate::projection;
+use crate::writer::{Command, Progress, Writer};
+use rusqlite::Connection;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// The event store. Clone it freely.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    options: StoreOptions,
+    sender: Option<SyncSender<Command>>,
+    writer: Option<JoinHandle<()>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the queue lets the writer finish the requests already queued and exit.
+        self.sender.take();
+        if let Some(handle) = self.writer.take()
+            && handle.join().is_err()
+        {
+            tracing::error!("writer thread panicked");
+        }
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.options.path)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database: applies migrations (refusing an edited one),
+    /// folds any events the read models have not seen, and starts the writer thread.
+    pub fn open(options: StoreOptions) -> Result<Store, StoreError> {
+        let mut conn = options.open_connection()?;
+        apply_migrations(&mut conn, MIGRATIONS)?;
+        let mut quiet: Progress = Box::new(|_, _| {});
+        let folded = projection::catch_up(&mut conn, &mut quiet)?;
+        if folded > 0 {
+            tracing::info!(folded, "read models caught up with the log");
+        }
+        let writer = Writer::new(conn)?;
+        let (sender, receiver) = sync_channel(options.queue_capacity.max(1));
+        let handle = std::thread::Builder::new()
+            .name("jixiao-store-writer".to_string())
+            .spawn(move || writer.run(receiver))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                options,
+                sender: Some(sender),
+                writer: Some(handle),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The options the store was opened with.
+    pub fn options(&self) -> &StoreOptions {
+        &self.inner.options
+    }
+
+    fn send(&self, command: Command) -> Result<(), StoreError> {
+        let sender = self
+            .inner
+            .sender
+            .as_ref()
+            .ok_or(StoreError::WriterStopped)?;
+        sender.send(command).map_err(|_| StoreError::WriterStopped)
+    }
+
+    /// Appends a batch to a stream, all or nothing, after checking `expected` against the
+    /// stream's version. Returns once the batch is durable. Retrying a batch whose ids were all
+    /// stored with the same content returns the original result.
+    pub fn append(
+        &self,
+        stream: StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Appended, AppendError> {
+        stream.validate()?;
+        if events.is_empty() {
+            return Err(AppendError::EmptyBatch);
+        }
+        if events.len() > MAX_EVENTS_PER_APPEND {
+            return Err(AppendError::BatchTooLarge {
+                events: events.len(),
+                max: MAX_EVENTS_PER_APPEND,
+            });
+        }
+        let mut ids = HashSet::with_capacity(events.len());
+        for e in &events {
+            if !ids.insert(e.event_id) {
+                return Err(AppendError::DuplicateInBatch {
+                    event_id: e.event_id,
+                });
+            }
+        }
+        let (reply, answer) = sync_channel(1);
+        self.send(Command::Append {
+            stream,
+            expected,
+            events,
+            reply,
+        })?;
+        answer.recv().map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Empties every read model and refolds the log from position 0 on the writer thread
+    /// (appends wait meanwhile). `progress(folded_up_to, head)` is called after each chunk.
+    /// Returns the number of events folded.
+    pub fn rebuild_read_models(
+        &self,
+        progress: impl FnMut(u64, u64) + Send + 'static,
+    ) -> Result<u64, StoreError> {
+        let (reply, answer) = sync_channel(1);
+        self.send(Command::Rebuild {
+            progress: Box::new(progress),
+            reply,
+        })?;
+        answer.recv().map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Runs `f` on a pooled read-only connection.
+    pub(crate) fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self
+            .inner
+            .readers
+            .lock()
+            .map_err(|_| StoreError::Corrupt("reader pool poisoned".into()))?
+            .pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => self.inner.options.open_reader()?,
+        };
+        let result = f(&conn);
+        if let Ok(mut pool) = self.inner.readers.lock()
+            && pool.len() < self.inner.options.reader_pool_size
+        {
+            pool.push(conn);
+        }
+        result
+    }
+
+    /// A fresh read-write connection with the store's pragmas, for tables outside the event
+    /// log (users). Never write to `events`, `streams` or `rm_*` through it.
+    pub fn open_aux_connection(&self) -> Result<Connection, StoreError> {
+        Ok(self.inner.options.open_connection()?)
+    }
+
+    /// A consistent copy of the database at `path` (SQLite online backup), safe while writing.
+    pub fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        self.with_reader(|conn| {
+            let mut dst = Connection::open(path)?;
+            let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
+            // One step copies every page under one read transaction: a consistent snapshot
+            // even while the writer commits (stepping in parts would restart on each commit).
+            backup.step(-1)?;
+            Ok(())
+        })
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(vec![])` when the database is sound, else the problems.
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let lines: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(if lines == ["ok"] { Vec::new() } else { lines })
+        })
+    }
+}

@@ -1,0 +1,378 @@
+//! Appending: optimistic concurrency, permanent idempotency, all-or-nothing batches, one
+//! gapless global order, and the limits of a request.
+
+mod common;
+
+use common::*;
+use jixiao_store::model::MAX_EVENTS_PER_APPEND;
+use jixiao_store::{AppendError, ExpectedVersion, KnownAt, NewEvent, ReadFilter};
+use std::collections::HashSet;
+use std::sync::{Arc, Barrier};
+use uuid::Uuid;
+
+#[test]
+fn racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let s = stream("261301");
+    const THREADS: usize = 8;
+    const RACES: u64 = 25;
+    for race in 0..RACES {
+        let barrier = Arc::new(Barrier::new(THREADS));
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (store, s, barrier) = (store.clone(), s.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let e = new_event(payment(
+                        Uuid::new_v4(),
+                        "B-30201",
+                        "30201",
+                        date(3, 1),
+                        "10.00",
+                    ));
+                    barrier.wait();
+                    store.append(s, ExpectedVersion::Exact(race), vec![e])
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let winners = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "race {race}");
+        for r in &results {
+            if let Err(e) = r {
+                assert!(
+                    matches!(e, AppendError::WrongVersion { current, .. } if *current == race + 1),
+                    "loser of race {race} got {e:?}"
+                );
+            }
+        }
+    }
+    let events = store.read_stream(&s, KnownAt::Now).unwrap();
+    let versions: Vec<u64> = events.iter().map(|e| e.stream_version).collect();
+    assert_eq!(versions, (1..=RACES).collect::<Vec<_>>());
+    assert_eq!(store.stream_version(&s).unwrap(), RACES);
+}
+
+#[test]
+fn a_retried_batch_returns_the_original_positions_and_writes_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let s = stream("261301");
+    let batch: Vec<NewEvent> = (0..3)
+        .map(|i| {
+            new_event(payment(
+                Uuid::new_v4(),
+                "B-30201",
+                "30201",
+                date(3, i + 1),
+                "5.00",
+            ))
+        })
+        .collect();
+    let first = store
+        .append(s.clone(), ExpectedVersion::NoStream, batch.clone())
+        .unwrap();
+    // The retry carries the original expectation, which no longer holds: idempotency wins.
+    for _ in 0..3 {
+        let again = store
+            .append(s.clone(), ExpectedVersion::NoStream, batch.clone())
+            .unwrap();
+        assert_eq!(again, first);
+    }
+    assert_eq!(store.head().unwrap().position, 3);
+    assert_eq!(store.read_stream(&s, KnownAt::Now).unwrap().len(), 3);
+}
+
+#[test]
+fn retries_from_many_threads_after_lost_replies_never_duplicate_an_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let batches: Vec<Vec<NewEvent>> = (0..20)
+        .map(|i| {
+            vec![new_event(payment(
+                Uuid::new_v4(),
+                "B-30201",
+                "30201",
+                date(4, 1),
+                &format!("{i}.00"),
+            ))]
+        })
+        .collect();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (store, batches) = (store.clone(), batches.clone());
+            std::thread::spawn(move || {
+                batches
+                    .into_iter()
+                    .map(|b| {
+                        store
+                            .append(stream("261301"), ExpectedVersion::Any, b)
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let results: Vec<Vec<_>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    for r in &results[1..] {
+        assert_eq!(r, &results[0], "every retry sees the original result");
+    }
+    assert_eq!(store.head().unwrap().position, 20);
+}
+
+#[test]
+fn the_same_id_with_different_content_is_a_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let id = Uuid::new_v4();
+    let pay = |amount: &str| {
+        NewEvent::new(
+            id,
+            payment(Uuid::nil(), "B-30201", "30201", date(3, 1), amount),
+            meta(),
+        )
+        .unwrap()
+    };
+    store
+        .append(stream("261301"), ExpectedVersion::Any, vec![pay("1.00")])
+        .unwrap();
+    let err = store
+        .append(stream("261301"), ExpectedVersion::Any, vec![pay("2.00")])
+        .unwrap_err();
+    assert!(matches!(err, AppendError::IdempotencyConflict { event_id } if event_id == id));
+    // Same content in another stream is different content too.
+    let err = store
+        .append(stream("261302"), ExpectedVersion::Any, vec![pay("1.00")])
+        .unwrap_err();
+    assert!(matches!(err, AppendError::IdempotencyConflict { .. }));
+    assert_eq!(store.head().unwrap().position, 1);
+}
+
+#[test]
+fn a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let old = new_event(payment(
+        Uuid::new_v4(),
+        "B-30201",
+        "30201",
+        date(3, 1),
+        "1.00",
+    ));
+    store
+        .append(stream("261301"), ExpectedVersion::Any, vec![old.clone()])
+        .unwrap();
+    let fresh = new_event(payment(
+        Uuid::new_v4(),
+        "B-30201",
+        "30201",
+        date(3, 2),
+        "1.00",
+    ));
+    let err = store
+        .append(
+            stream("261301"),
+            ExpectedVersion::Any,
+            vec![old.clone(), fresh],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, AppendError::IdempotencyConflict { event_id } if event_id == old.event_id())
+    );
+    assert_eq!(store.head().unwrap().position, 1);
+}
+
+#[test]
+fn a_rejected_batch_writes_nothing_and_reports_the_current_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let s = stream("261301");
+    store
+        .append(
+            s.clone(),
+            ExpectedVersion::NoStream,
+            vec![new_event(budget_approved("261301"))],
+        )
+        .unwrap();
+    let batch: Vec<NewEvent> = (0..5)
+        .map(|_| {
+            new_event(payment(
+                Uuid::new_v4(),
+                "B-30201",
+                "30201",
+                date(3, 1),
+                "1.00",
+            ))
+        })
+        .collect();
+    let err = store
+        .append(s.clone(), ExpectedVersion::Exact(0), batch.clone())
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        AppendError::WrongVersion {
+            expected: ExpectedVersion::Exact(0),
+            current: 1
+        }
+    ));
+    assert_eq!(store.head().unwrap().position, 1);
+    assert_eq!(store.read_model_checkpoint().unwrap(), 1);
+    // The same ids are still free: nothing of the rejected batch was kept.
+    let ok = store.append(s, ExpectedVersion::Exact(1), batch).unwrap();
+    assert_eq!(ok.positions, vec![2, 3, 4, 5, 6]);
+    assert_eq!(ok.stream_version, 6);
+}
+
+#[test]
+fn one_failing_request_in_a_group_does_not_abort_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let handles: Vec<_> = (0..32)
+        .map(|i| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let e = new_event(payment(
+                    Uuid::new_v4(),
+                    "B-30201",
+                    "30201",
+                    date(3, 1),
+                    "1.00",
+                ));
+                // Every odd request expects a version its own fresh stream cannot have.
+                let expected = if i % 2 == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Exact(7)
+                };
+                (i, store.append(stream(&format!("U{i}")), expected, vec![e]))
+            })
+        })
+        .collect();
+    for h in handles {
+        let (i, r) = h.join().unwrap();
+        assert_eq!(r.is_ok(), i % 2 == 0, "request {i}: {r:?}");
+    }
+    let page = store.read_all(1, 1000, &ReadFilter::default()).unwrap();
+    let positions: Vec<u64> = page.events.iter().map(|e| e.position).collect();
+    assert_eq!(positions, (1..=16).collect::<Vec<_>>());
+    assert!(store.verify().unwrap().first_broken.is_none());
+}
+
+#[test]
+fn a_reader_tailing_the_log_during_concurrent_appends_sees_every_position_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    const WRITERS: usize = 6;
+    const APPENDS: usize = 60;
+    let total = (WRITERS * APPENDS * 2) as u64;
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for _ in 0..APPENDS {
+                    let batch = (0..2)
+                        .map(|_| {
+                            new_event(payment(
+                                Uuid::new_v4(),
+                                "B-30201",
+                                "30201",
+                                date(5, 1),
+                                "1.00",
+                            ))
+                        })
+                        .collect();
+                    store
+                        .append(stream(&format!("U{w}")), ExpectedVersion::Any, batch)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut next = 1;
+    while (seen.len() as u64) < total {
+        let page = store.read_all(next, 7, &ReadFilter::default()).unwrap();
+        for e in &page.events {
+            seen.push(e.position);
+        }
+        if let Some(last) = page.events.last() {
+            next = last.position + 1;
+        }
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(seen, (1..=total).collect::<Vec<_>>());
+}
+
+#[test]
+fn requests_beyond_the_limits_are_refused_before_reaching_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let too_many: Vec<NewEvent> = (0..=MAX_EVENTS_PER_APPEND)
+        .map(|_| {
+            new_event(payment(
+                Uuid::new_v4(),
+                "B-30201",
+                "30201",
+                date(3, 1),
+                "1.00",
+            ))
+        })
+        .collect();
+    assert!(matches!(
+        store.append(stream("261301"), ExpectedVersion::Any, too_many),
+        Err(AppendError::BatchTooLarge { .. })
+    ));
+    assert!(matches!(
+        store.append(stream("261301"), ExpectedVersion::Any, vec![]),
+        Err(AppendError::EmptyBatch)
+    ));
+    let e = new_event(payment(
+        Uuid::new_v4(),
+        "B-30201",
+        "30201",
+        date(3, 1),
+        "1.00",
+    ));
+    assert!(matches!(
+        store.append(stream("261301"), ExpectedVersion::Any, vec![e.clone(), e]),
+        Err(AppendError::DuplicateInBatch { .. })
+    ));
+    let mut long = payment(Uuid::new_v4(), "B-30201", "30201", date(3, 1), "1.00");
+    if let jixiao_domain::event::Event::PaymentRecorded(p) = &mut long {
+        p.summary = "长".repeat(30_000);
+    }
+    assert!(matches!(
+        NewEvent::new(Uuid::new_v4(), long, meta()),
+        Err(AppendError::PayloadTooLarge { .. })
+    ));
+    assert!(matches!(
+        store.append(
+            stream(""),
+            ExpectedVersion::Any,
+            vec![new_event(budget_approved("x"))]
+        ),
+        Err(AppendError::InvalidStream { .. })
+    ));
+    assert_eq!(store.head().unwrap().position, 0);
+}
+
+#[test]
+fn stored_events_carry_their_metadata_and_distinct_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let e = new_event(budget_approved("261301"));
+    store
+        .append(stream("261301"), ExpectedVersion::Any, vec![e.clone()])
+        .unwrap();
+    let got = store.read_stream(&stream("261301"), KnownAt::Now).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].event_id, e.event_id());
+    assert_eq!(&got[0].event, e.event());
+    assert_eq!(got[0].actor, "clerk");
+    assert_eq!(got[0].request_id, "req-1");
+    assert_eq!(got[0].business_date, date(1, 15));
+    let ids: HashSet<Uuid> = got.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids.len(), got.len());
+}

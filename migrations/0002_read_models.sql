@@ -1,0 +1,157 @@
+-- 0002: read models (projections) folded from the event log in the same transaction as the
+-- events. Money is stored as INTEGER 分 (fen) so SQL sums are exact. Every row can be rebuilt
+-- from the log; `rm_checkpoint` records the last position folded.
+
+CREATE TABLE rm_checkpoint (
+    name     TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO rm_checkpoint (name, position) VALUES ('read_models', 0);
+
+-- The unit as approved (年初预算批复).
+CREATE TABLE rm_unit (
+    fiscal_year             INTEGER NOT NULL,
+    unit                    TEXT    NOT NULL,
+    unit_name               TEXT    NOT NULL,
+    department              TEXT    NOT NULL,
+    sangong_budget_fen      INTEGER NOT NULL,
+    procurement_budget_fen  INTEGER NOT NULL,
+    PRIMARY KEY (fiscal_year, unit)
+) WITHOUT ROWID;
+
+-- Budget lines with their identity.
+CREATE TABLE rm_budget_line (
+    unit            TEXT    NOT NULL,
+    fiscal_year     INTEGER NOT NULL,
+    line_id         TEXT    NOT NULL,
+    kind            TEXT    NOT NULL,
+    function_code   TEXT    NOT NULL,
+    economic_code   TEXT    NOT NULL,
+    project_code    TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    PRIMARY KEY (unit, fiscal_year, line_id)
+) WITHOUT ROWID;
+
+-- Budget movements per line and business date: 年初 (initial), 追加/调减 (adjust), 上年结转 (carry).
+CREATE TABLE rm_budget_move (
+    unit            TEXT    NOT NULL,
+    fiscal_year     INTEGER NOT NULL,
+    line_id         TEXT    NOT NULL,
+    day             TEXT    NOT NULL,
+    initial_fen     INTEGER NOT NULL,
+    adjust_fen      INTEGER NOT NULL,
+    adjust_abs_fen  INTEGER NOT NULL,
+    carry_fen       INTEGER NOT NULL,
+    PRIMARY KEY (unit, fiscal_year, line_id, day)
+) WITHOUT ROWID;
+
+-- The same movements summed per unit and day, for the finance bureau's all-units view.
+CREATE TABLE rm_unit_budget_day (
+    fiscal_year     INTEGER NOT NULL,
+    unit            TEXT    NOT NULL,
+    day             TEXT    NOT NULL,
+    initial_fen     INTEGER NOT NULL,
+    adjust_fen      INTEGER NOT NULL,
+    carry_fen       INTEGER NOT NULL,
+    PRIMARY KEY (fiscal_year, unit, day)
+) WITHOUT ROWID;
+
+-- Every payment, to find what a 红冲 reverses.
+CREATE TABLE rm_payment (
+    payment_id      BLOB    PRIMARY KEY,
+    unit            TEXT    NOT NULL,
+    fiscal_year     INTEGER NOT NULL,
+    line_id         TEXT    NOT NULL,
+    project_code    TEXT    NOT NULL,
+    economic_code   TEXT    NOT NULL,
+    function_code   TEXT    NOT NULL,
+    amount_fen      INTEGER NOT NULL,
+    paid_on         TEXT    NOT NULL,
+    reversed_on     TEXT
+);
+
+-- Execution (支出) net of reversals, per line, project, economic code and business date.
+-- A reversal counts on its own date (红冲 is booked when it is made).
+CREATE TABLE rm_execution (
+    unit            TEXT    NOT NULL,
+    fiscal_year     INTEGER NOT NULL,
+    line_id         TEXT    NOT NULL,
+    project_code    TEXT    NOT NULL,
+    economic_code   TEXT    NOT NULL,
+    function_code   TEXT    NOT NULL,
+    day             TEXT    NOT NULL,
+    paid_fen        INTEGER NOT NULL,
+    PRIMARY KEY (unit, fiscal_year, line_id, project_code, economic_code, function_code, day)
+) WITHOUT ROWID;
+
+-- Paid per unit and month ("YYYY-MM") and per unit and day: the monitoring view over all units
+-- sums whole months from the first and the partial month from the second.
+CREATE TABLE rm_unit_paid_month (
+    fiscal_year     INTEGER NOT NULL,
+    month           TEXT    NOT NULL,
+    unit            TEXT    NOT NULL,
+    paid_fen        INTEGER NOT NULL,
+    PRIMARY KEY (fiscal_year, month, unit)
+) WITHOUT ROWID;
+
+CREATE TABLE rm_unit_paid_day (
+    fiscal_year     INTEGER NOT NULL,
+    day             TEXT    NOT NULL,
+    unit            TEXT    NOT NULL,
+    paid_fen        INTEGER NOT NULL,
+    PRIMARY KEY (fiscal_year, day, unit)
+) WITHOUT ROWID;
+
+-- Activities with their current facts (after corrections); withdrawn ones are kept, flagged.
+CREATE TABLE rm_activity (
+    activity_id     BLOB    PRIMARY KEY,
+    unit            TEXT    NOT NULL,
+    fiscal_year     INTEGER NOT NULL,
+    project_code    TEXT    NOT NULL,
+    held_on         TEXT    NOT NULL,
+    title           TEXT    NOT NULL,
+    invited         INTEGER NOT NULL,
+    participants    INTEGER NOT NULL,
+    withdrawn_on    TEXT
+);
+CREATE INDEX rm_activity_unit ON rm_activity (unit, fiscal_year, project_code);
+
+-- Satisfaction surveys.
+CREATE TABLE rm_survey (
+    survey_id        BLOB    PRIMARY KEY,
+    unit             TEXT    NOT NULL,
+    fiscal_year      INTEGER NOT NULL,
+    project_code     TEXT    NOT NULL,
+    surveyed_on      TEXT    NOT NULL,
+    respondent_group TEXT    NOT NULL,
+    respondents      INTEGER NOT NULL,
+    satisfied        INTEGER NOT NULL
+);
+CREATE INDEX rm_survey_unit ON rm_survey (unit, fiscal_year, project_code);
+
+-- Assessments by a person, every one kept (the latest on or before a date is the current one).
+CREATE TABLE rm_assessment (
+    position        INTEGER PRIMARY KEY,
+    unit            TEXT    NOT NULL,
+    fiscal_year     INTEGER NOT NULL,
+    project_code    TEXT    NOT NULL,
+    indicator_id    TEXT    NOT NULL,
+    assessed_on     TEXT    NOT NULL,
+    grade           TEXT,
+    score           TEXT,
+    actual_value    TEXT,
+    actual_text     TEXT    NOT NULL,
+    note            TEXT    NOT NULL
+);
+CREATE INDEX rm_assessment_unit ON rm_assessment (unit, fiscal_year, project_code, indicator_id);
+
+-- Government procurement (政府采购) per contract.
+CREATE TABLE rm_procurement (
+    procurement_id  BLOB    PRIMARY KEY,
+    unit            TEXT    NOT NULL,
+    fiscal_year     INTEGER NOT NULL,
+    project_code    TEXT    NOT NULL,
+    procured_on     TEXT    NOT NULL,
+    amount_fen      INTEGER NOT NULL
+);
+CREATE INDEX rm_procurement_unit ON rm_procurement (unit, fiscal_year);
