@@ -15,7 +15,7 @@ use crate::indicator::{Indicator, IndicatorId, Scope};
 use crate::money::Yuan;
 use crate::target::Target;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// One approved budget line with its history of changes.
@@ -257,8 +257,10 @@ pub struct UnitYear {
     pub(crate) activities: Vec<ActivityState>,
     pub(crate) activity_index: HashMap<Uuid, usize>,
     pub(crate) surveys: Vec<SurveyRecorded>,
+    pub(crate) survey_ids: HashSet<Uuid>,
     pub(crate) assessments: Vec<IndicatorAssessed>,
     pub(crate) procurements: Vec<ProcurementRecorded>,
+    pub(crate) procurement_ids: HashSet<Uuid>,
     pub(crate) monitoring_reports: Vec<MonitoringReportFiled>,
     pub(crate) deviations: BTreeMap<(Scope, Option<IndicatorId>), DeviationExplained>,
     pub(crate) submissions: Vec<SelfEvaluationSubmitted>,
@@ -369,6 +371,11 @@ impl UnitYear {
         self.payment_index
             .get(id)
             .and_then(|i| self.payments.get(*i))
+    }
+
+    /// The payment recorded with a 凭证号, if any (a ledger re-import skips those already there).
+    pub fn payment_by_voucher(&self, voucher_no: &str) -> Option<&PaymentState> {
+        self.voucher_nos.get(voucher_no).and_then(|id| self.payment(id))
     }
 
     /// An activity by id.
@@ -539,9 +546,15 @@ impl UnitYear {
                     a.withdrawn = Some((e.withdrawn_on, e.reason.clone()));
                 }
             }
-            Event::SurveyRecorded(e) => self.surveys.push(e.clone()),
+            Event::SurveyRecorded(e) => {
+                self.survey_ids.insert(e.survey_id);
+                self.surveys.push(e.clone());
+            }
             Event::IndicatorAssessed(e) => self.assessments.push(e.clone()),
-            Event::ProcurementRecorded(e) => self.procurements.push(e.clone()),
+            Event::ProcurementRecorded(e) => {
+                self.procurement_ids.insert(e.procurement_id);
+                self.procurements.push(e.clone());
+            }
             Event::MonitoringReportFiled(e) => self.monitoring_reports.push(e.clone()),
             Event::DeviationExplained(e) => {
                 self.deviations
