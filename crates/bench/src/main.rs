@@ -1,2 +1,2 @@
-//! bench harness
+//! `jixiao-bench`: command line of the benchmark harness (see the library docs).
 fn main() {}

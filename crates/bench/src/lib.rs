@@ -1,0 +1,13 @@
+//! `jixiao-bench`: the benchmark harness of the jixiao event log.
+//!
+//! Each workload of `docs/eventstore.md` (W1–W4) runs through the real store and, in the same
+//! run, against raw SQLite doing the least possible work on the same rows (the physical limit);
+//! the report prints both and their ratio. Generation is seeded and deterministic; latencies are
+//! integer microseconds; all databases live in a temporary directory removed afterwards.
+//!
+//! Modules: [`generate`] realistic domain events, [`raw`] the raw SQLite baselines, [`stats`]
+//! percentiles, [`workloads`] W1–W4 through the store.
+
+pub mod generate;
+pub mod raw;
+pub mod stats;
