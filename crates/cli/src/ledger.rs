@@ -11,9 +11,9 @@
 //! - amounts are `Decimal` parsed from text, never floats.
 
 use chrono::{Datelike, NaiveDate};
-use jixiao_domain::budget::{LineId, ProjectCode};
+use jixiao_domain::budget::{Budget, LineId, ProjectCode};
 use jixiao_domain::codes::{EconomicCode, FunctionCode};
-use jixiao_domain::event::{BudgetApproved, PaymentRecorded};
+use jixiao_domain::event::PaymentRecorded;
 use jixiao_domain::money::Yuan;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -189,45 +189,34 @@ pub struct ResolvedLine {
 /// Finds the budget line of a ledger row. Implemented for the approved budget; tests may
 /// implement it with a table.
 pub trait LineResolver {
-    /// The line for this 经济分类 and optional project.
+    /// The line for this 经济分类, optional project and optional 功能分类.
     fn resolve(
         &self,
         economic: &EconomicCode,
         project: Option<&ProjectCode>,
+        function: Option<&FunctionCode>,
     ) -> Result<ResolvedLine, ResolveProblem>;
 }
 
-impl LineResolver for BudgetApproved {
-    /// 基本支出: the line with this 经济分类 and no project. 项目支出: the project's line with
-    /// this 经济分类, else the project's first line (project money may be spent under another
-    /// 经济分类 than the one it was budgeted under).
+impl LineResolver for Budget {
+    /// Delegates to [`Budget::resolve_line`]; a project with no line at all is reported as an
+    /// unknown project rather than an unknown 经济分类.
     fn resolve(
         &self,
         economic: &EconomicCode,
         project: Option<&ProjectCode>,
+        function: Option<&FunctionCode>,
     ) -> Result<ResolvedLine, ResolveProblem> {
-        let found = match project {
-            None => self
-                .lines
+        if let Some(p) = project {
+            if !self
+                .lines()
                 .iter()
-                .find(|l| l.project_code.is_none() && &l.economic_code == economic),
-            Some(p) => {
-                let mut of_project = self
-                    .lines
-                    .iter()
-                    .filter(|l| l.project_code.as_ref() == Some(p))
-                    .peekable();
-                if of_project.peek().is_none() {
-                    return Err(ResolveProblem::UnknownProject);
-                }
-                let all: Vec<_> = of_project.collect();
-                all.iter()
-                    .find(|l| &l.economic_code == economic)
-                    .or(all.first())
-                    .copied()
+                .any(|l| l.project_code.as_ref() == Some(p))
+            {
+                return Err(ResolveProblem::UnknownProject);
             }
-        };
-        found
+        }
+        self.resolve_line(economic, project, function)
             .map(|l| ResolvedLine {
                 line_id: l.line_id.clone(),
                 function_code: l.function_code.clone(),
@@ -482,7 +471,10 @@ pub fn parse_ledger<R: LineResolver>(
         };
 
         let line = economic.as_ref().and_then(|econ| {
-            match target.resolver.resolve(econ, project.as_ref()) {
+            match target
+                .resolver
+                .resolve(econ, project.as_ref(), function.as_ref())
+            {
                 Ok(line) => Some(line),
                 Err(ResolveProblem::UnknownEconomic) => {
                     bad(
@@ -547,6 +539,7 @@ mod tests {
             &self,
             e: &EconomicCode,
             p: Option<&ProjectCode>,
+            _f: Option<&FunctionCode>,
         ) -> Result<ResolvedLine, ResolveProblem> {
             let fc = FunctionCode::parse("2060401").unwrap();
             match p {
