@@ -20,6 +20,7 @@ pub mod migrate;
 pub mod model;
 pub mod options;
 pub mod projection;
+pub mod queries;
 pub mod read;
 pub mod store;
 pub mod upcast;
@@ -32,4 +33,7 @@ pub use model::{
     StreamId, VerifyReport,
 };
 pub use options::{StoreOptions, Synchronous};
+pub use queries::{
+    ActivityRow, AssessmentRow, BudgetRow, ExecutionRow, MeasureInputs, SurveyGroupRow, UnitSummary,
+};
 pub use store::Store;
