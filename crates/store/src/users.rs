@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// The connection type the functions take (re-exported so callers need not name rusqlite).
+pub use rusqlite::Connection as UsersConnection;
+
 /// Longest user name, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
 /// Shortest accepted password, in characters.

@@ -1,0 +1,162 @@
+//! Typed configuration of the HTTP API: bind address, JWT settings (with a secret that never
+//! prints), request limits, the default scoring profile and the optional business-date override
+//! used by the demo. The CLI fills it from its layered configuration; tests use
+//! [`ApiConfig::for_tests`].
+
+use chrono::NaiveDate;
+use std::fmt;
+use std::net::SocketAddr;
+
+/// Largest request body of an ordinary write, in bytes (1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest request body of a bulk import (budget import, payment batch), in bytes (8 MiB).
+pub const MAX_BULK_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Largest page of any listing.
+pub const MAX_PAGE_SIZE: usize = 500;
+/// Default page size of listings.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// Most events in one batch write.
+pub const MAX_BATCH_EVENTS: usize = 1000;
+/// Shortest accepted HS256 signing key, in bytes (RFC 7518 §3.2: at least the hash size).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// Longest accepted token lifetime, in seconds (one day).
+pub const MAX_TOKEN_TTL_SECONDS: u64 = 24 * 60 * 60;
+/// Most streams whose aggregate state is cached in memory.
+pub const MAX_CACHED_STREAMS: usize = 1024;
+
+/// A secret string: `Debug` and `Display` print `***`, so it never reaches a log.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How tokens are signed and checked (HS256 only).
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// HS256 key, at least [`MIN_JWT_SECRET_BYTES`] bytes.
+    pub secret: Secret,
+    /// `iss` written into and required of every token.
+    pub issuer: String,
+    /// `aud` written into and required of every token.
+    pub audience: String,
+    /// Token lifetime in seconds (≤ [`MAX_TOKEN_TTL_SECONDS`]).
+    pub ttl_seconds: u64,
+}
+
+/// Everything the API needs besides the store.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Where to listen (`127.0.0.1:0` in tests: the OS picks a free port).
+    pub bind: SocketAddr,
+    /// Token settings.
+    pub jwt: JwtSettings,
+    /// Default scoring profile id (`mof-2020`).
+    pub default_profile: String,
+    /// Treat this date as "today" for 序时进度 and default `as_of` (the demo replays a past
+    /// year as if it were in progress). `None`: the real date.
+    pub business_today: Option<NaiveDate>,
+    /// Worker threads (`None`: one per core).
+    pub workers: Option<usize>,
+}
+
+/// Why a configuration is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The signing key is too short.
+    #[error("JWT 签名密钥至少需要 {MIN_JWT_SECRET_BYTES} 字节 (signing key too short)")]
+    SecretTooShort,
+    /// Token lifetime out of range.
+    #[error("令牌有效期须在 1 秒至 {MAX_TOKEN_TTL_SECONDS} 秒之间 (token ttl out of range)")]
+    TtlOutOfRange,
+    /// Issuer or audience empty.
+    #[error("JWT 的 issuer 和 audience 不能为空 (issuer/audience required)")]
+    IssuerOrAudienceEmpty,
+}
+
+impl ApiConfig {
+    /// A configuration with the given bind address and signing key and defaults for the rest
+    /// (issuer/audience `jixiao`, one-hour tokens, profile `mof-2020`).
+    pub fn new(bind: SocketAddr, secret: Secret) -> Self {
+        ApiConfig {
+            bind,
+            jwt: JwtSettings {
+                secret,
+                issuer: "jixiao".to_string(),
+                audience: "jixiao".to_string(),
+                ttl_seconds: 3600,
+            },
+            default_profile: "mof-2020".to_string(),
+            business_today: None,
+            workers: None,
+        }
+    }
+
+    /// Port 0 on 127.0.0.1, two workers, a fixed test key.
+    pub fn for_tests() -> Self {
+        let mut c = ApiConfig::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            Secret::new("test-signing-key-that-is-long-enough-0123456789"),
+        );
+        c.workers = Some(2);
+        c
+    }
+
+    /// Checks the settings a server must not start without.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.jwt.secret.expose().len() < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::SecretTooShort);
+        }
+        if self.jwt.ttl_seconds == 0 || self.jwt.ttl_seconds > MAX_TOKEN_TTL_SECONDS {
+            return Err(ConfigError::TtlOutOfRange);
+        }
+        if self.jwt.issuer.is_empty() || self.jwt.audience.is_empty() {
+            return Err(ConfigError::IssuerOrAudienceEmpty);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signing_key_never_appears_in_debug_output() {
+        let config = ApiConfig::for_tests();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains(config.jwt.secret.expose()));
+        assert!(printed.contains("***"));
+    }
+
+    #[test]
+    fn a_short_signing_key_is_refused() {
+        let mut config = ApiConfig::for_tests();
+        config.jwt.secret = Secret::new("short");
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::SecretTooShort)
+        ));
+        assert!(ApiConfig::for_tests().validate().is_ok());
+    }
+}

@@ -1,0 +1,52 @@
+//! The OpenAPI 3.1 document, generated from the `#[utoipa::path]` annotations of every handler
+//! and the `ToSchema` DTOs. Served at `/api-docs/openapi.json` and committed as
+//! `openapi/openapi.json` (a test fails when the two drift).
+
+use crate::error::{FieldError, Problem};
+use crate::routes;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Adds the bearer security scheme.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some("JWT".to_string());
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+/// The API document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "jixiao 绩效目标跟踪 API", description = "预算绩效管理：事件日志、执行监控、绩效自评。Errors are RFC 9457 application/problem+json."),
+    modifiers(&BearerScheme),
+    paths(
+        routes::ops::healthz,
+        routes::ops::readyz,
+        routes::ops::metrics,
+        routes::users::token,
+        routes::users::list_users,
+        routes::users::create_user,
+        routes::users::set_password,
+        routes::users::set_role,
+    ),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "ops", description = "健康检查与监控指标 (health and metrics)"),
+        (name = "auth", description = "登录 (login)"),
+        (name = "users", description = "用户管理 (admin)"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON, as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        + "\n"
+}

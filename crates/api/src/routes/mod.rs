@@ -1,0 +1,18 @@
+//! The HTTP routes, one module per area; [`configure`] registers them all.
+
+use actix_web::web;
+
+pub mod ops;
+pub mod users;
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics)
+        .service(users::token)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::set_password)
+        .service(users::set_role);
+}

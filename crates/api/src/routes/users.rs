@@ -1,0 +1,250 @@
+//! Login (`POST /api/v1/auth/token`) and user administration (admin only). Password hashing is
+//! CPU-heavy (argon2id), so it runs on the blocking pool, never on an async worker.
+
+use crate::auth::{Action, Auth, JwtKeys};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, post, put, web};
+use jixiao_store::users::{self, Role, User, UserError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Login request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A bearer token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// The JWT (HS256).
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: u64,
+    /// The user's role.
+    pub role: String,
+    /// The user's unit (staff and unit heads).
+    pub unit: Option<String>,
+}
+
+/// A user as shown to admins (never the hash).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserDto {
+    /// Login name.
+    pub name: String,
+    /// `staff`, `unit_head`, `finance`, `auditor` or `admin`.
+    pub role: String,
+    /// Unit of staff and unit heads.
+    pub unit: Option<String>,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        UserDto {
+            name: u.name,
+            role: u.role.as_str().to_string(),
+            unit: u.unit,
+            created_at: u.created_at.to_rfc3339(),
+            updated_at: u.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// Create a user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Login name (1-64 characters, no spaces).
+    pub name: String,
+    /// Initial password (at least 8 characters).
+    pub password: String,
+    /// Role.
+    pub role: String,
+    /// Unit (required for staff and unit_head, forbidden otherwise).
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+/// Set a password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    /// The new password (at least 8 characters).
+    pub password: String,
+}
+
+/// Set a role.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRole {
+    /// Role.
+    pub role: String,
+    /// Unit (required for staff and unit_head, forbidden otherwise).
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+fn user_error(e: UserError) -> ApiError {
+    let field = |f: &str, e: &UserError| {
+        ApiError::unprocessable(
+            "invalid_user",
+            e.to_string(),
+            vec![FieldError::new(
+                f,
+                e.to_string(),
+                f.to_string() + " is invalid",
+            )],
+        )
+    };
+    match e {
+        UserError::InvalidName(_) => field("name", &e),
+        UserError::BadPasswordLength => field("password", &e),
+        UserError::UnknownRole(_) => field("role", &e),
+        UserError::UnitRequired(_) | UserError::UnitNotAllowed(_) | UserError::InvalidUnit(_) => {
+            field("unit", &e)
+        }
+        UserError::Exists(_) => ApiError::conflict("user_exists", e.to_string()),
+        UserError::NotFound(_) => ApiError::not_found(e.to_string()),
+        UserError::Hash(_) | UserError::Corrupt(_) | UserError::Sql(_) => ApiError::internal(e),
+    }
+}
+
+fn parse_role(text: &str) -> Result<Role, ApiError> {
+    text.parse::<Role>().map_err(user_error)
+}
+
+/// Runs a users-table operation on a fresh auxiliary connection on the blocking pool.
+async fn with_users<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&users::UsersConnection) -> Result<T, UserError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    web::block(move || {
+        let conn = store.open_aux_connection().map_err(ApiError::internal)?;
+        f(&conn).map_err(user_error)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Exchange a name and password for a bearer token.
+#[utoipa::path(tag = "auth", request_body = TokenRequest, responses(
+    (status = 200, description = "token", body = TokenResponse),
+    (status = 401, description = "wrong name or password", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/auth/token")]
+pub async fn token(
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let TokenRequest { username, password } = body.into_inner();
+    let user = with_users(&state, move |c| users::verify(c, &username, &password)).await?;
+    let Some(user) = user else {
+        return Err(ApiError::unauthorized(
+            "用户名或密码错误 (wrong user name or password)",
+        ));
+    };
+    let access_token = keys.issue(&user)?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: keys.ttl_seconds(),
+        role: user.role.as_str().into(),
+        unit: user.unit,
+    }))
+}
+
+/// List users (admin).
+#[utoipa::path(tag = "users", security(("bearer" = [])), responses(
+    (status = 200, description = "users by name", body = [UserDto]),
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/users")]
+pub async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
+    auth.0.require(Action::ManageUsers)?;
+    let list = with_users(&state, users::list).await?;
+    Ok(HttpResponse::Ok().json(list.into_iter().map(UserDto::from).collect::<Vec<_>>()))
+}
+
+/// Create a user (admin).
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = NewUser, responses(
+    (status = 201, description = "created", body = UserDto),
+    (status = 409, description = "name taken", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "invalid name, password, role or unit", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
+    auth.0.require(Action::ManageUsers)?;
+    let NewUser {
+        name,
+        password,
+        role,
+        unit,
+    } = body.into_inner();
+    let role = parse_role(&role)?;
+    let user = with_users(&state, move |c| {
+        users::add(c, &name, &password, role, unit.as_deref())
+    })
+    .await?;
+    tracing::info!(user = %user.name, role = %user.role, by = %auth.0.sub, "user created");
+    Ok(HttpResponse::Created().json(UserDto::from(user)))
+}
+
+/// Set a user's password (admin).
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = NewPassword, params(("name" = String, Path, description = "user name")), responses(
+    (status = 204, description = "changed"),
+    (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/api/v1/users/{name}/password")]
+pub async fn set_password(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: web::Json<NewPassword>,
+) -> Result<HttpResponse, ApiError> {
+    auth.0.require(Action::ManageUsers)?;
+    let name = path.into_inner();
+    let password = body.into_inner().password;
+    with_users(&state, move |c| users::set_password(c, &name, &password)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Set a user's role and unit (admin).
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = NewRole, params(("name" = String, Path, description = "user name")), responses(
+    (status = 200, description = "changed", body = UserDto),
+    (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/api/v1/users/{name}/role")]
+pub async fn set_role(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: web::Json<NewRole>,
+) -> Result<HttpResponse, ApiError> {
+    auth.0.require(Action::ManageUsers)?;
+    let name = path.into_inner();
+    let NewRole { role, unit } = body.into_inner();
+    let role = parse_role(&role)?;
+    let user = with_users(&state, move |c| {
+        users::set_role(c, &name, role, unit.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+}

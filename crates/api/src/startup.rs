@@ -1,0 +1,102 @@
+//! Building the server: validates the configuration, binds the listener (port 0 in tests),
+//! registers the shared state, the extractor error handlers (so every error is problem+json),
+//! the telemetry middleware, every route, the OpenAPI document and the Swagger UI.
+
+use crate::auth::JwtKeys;
+use crate::cache::AggregateCache;
+use crate::config::{ApiConfig, MAX_BODY_BYTES};
+use crate::error::{ApiError, json_error, path_error, query_error};
+use crate::openapi::ApiDoc;
+use crate::{routes, telemetry, web_ui};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use jixiao_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::net::{SocketAddr, TcpListener};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+/// State shared by every handler.
+pub struct AppState {
+    /// The event store.
+    pub store: Store,
+    /// The configuration the server was built with.
+    pub config: ApiConfig,
+    /// Prometheus metrics.
+    pub metrics: PrometheusHandle,
+    /// Aggregate state per stream, keyed by version.
+    pub cache: AggregateCache,
+}
+
+impl AppState {
+    /// "Today" for business purposes: the configured override or the local date.
+    pub fn business_today(&self) -> chrono::NaiveDate {
+        self.config
+            .business_today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(
+        ApiError::not_found(format!("没有这个地址：{} (no such route)", req.path()))
+            .with_instance(req.path()),
+    )
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
+
+/// The JSON extractor configuration for ordinary requests (≤ [`MAX_BODY_BYTES`]).
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(json_error)
+}
+
+/// Builds the server and binds it. Returns the server (run it by awaiting it) and the address
+/// it listens on.
+pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, SocketAddr)> {
+    config
+        .validate()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let listener = TcpListener::bind(config.bind)?;
+    let address = listener.local_addr()?;
+    let keys = web::Data::new(JwtKeys::new(&config.jwt));
+    let workers = config.workers;
+    let state = web::Data::new(AppState {
+        store,
+        config,
+        metrics: telemetry::metrics_handle(),
+        cache: AggregateCache::default(),
+    });
+    let openapi = ApiDoc::openapi();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(telemetry::observe))
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .app_data(json_config(MAX_BODY_BYTES))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .configure(routes::configure)
+            .service(web_ui::index)
+            .route("/docs", web::get().to(docs_redirect))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/api-docs/openapi.json", openapi.clone())
+                    .config(Config::default().validator_url("none")),
+            )
+            .default_service(web::to(not_found))
+    });
+    if let Some(n) = workers {
+        server = server.workers(n.max(1));
+    }
+    let server = server.listen(listener)?.run();
+    tracing::info!(%address, "jixiao API listening");
+    Ok((server, address))
+}

@@ -1,0 +1,116 @@
+//! Request telemetry: a request id (taken from `X-Request-Id` when sane, else generated) that is
+//! echoed in the response, recorded on every event the request appends and attached to its log
+//! span; structured request logs; and Prometheus metrics (requests by route and status, a
+//! latency histogram, appends and events appended) rendered from our own `/metrics` route.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::future::{Ready, ready};
+use std::sync::OnceLock;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The request id header.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Longest request id accepted from a client; longer ones are replaced.
+pub const MAX_REQUEST_ID_BYTES: usize = 128;
+
+/// Latency histogram buckets in seconds (1 ms … 10 s).
+const LATENCY_BUCKETS_SECONDS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// The id of the current request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl FromRequest for RequestId {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let id = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string()));
+        ready(Ok(id))
+    }
+}
+
+fn sane_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let ok = !text.is_empty()
+        && text.len() <= MAX_REQUEST_ID_BYTES
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    ok.then(|| text.to_string())
+}
+
+/// The process-wide Prometheus recorder. `metrics` allows one global recorder per process;
+/// every server in the process (tests start several) shares it.
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets(&LATENCY_BUCKETS_SECONDS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!(
+                    "a metrics recorder was already installed; /metrics shows only this one"
+                );
+            }
+            handle
+        })
+        .clone()
+}
+
+/// Middleware: request id, log span, access log and metrics for every request.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(sane_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let elapsed = started.elapsed();
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let status = res.status().as_u16();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
+    }
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
+        .record(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(status, route = %route, latency_us = elapsed.as_micros() as u64, "request finished");
+    });
+    Ok(res)
+}
+
+/// Counts one successful append of `events` events.
+pub fn record_append(events: usize) {
+    metrics::counter!("event_appends_total").increment(1);
+    metrics::counter!("events_appended_total").increment(events as u64);
+}

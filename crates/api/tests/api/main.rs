@@ -1,0 +1,7 @@
+//! Black-box tests of the HTTP API: each test starts the real server on port 0 over a fresh
+//! temporary database (`helpers::spawn_app`) and talks to it over HTTP with ureq.
+
+mod auth;
+mod helpers;
+mod openapi;
+mod ops;
