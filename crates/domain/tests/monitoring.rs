@@ -941,3 +941,64 @@ fn a_draft_refuses_more_indicators_than_its_limit() {
         (None, Colour::Grey)
     );
 }
+
+// ---------------------------------------------------------------- invariants
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_day() -> impl Strategy<Value = NaiveDate> {
+        (2023i32..=2025, 1u32..=366)
+            .prop_filter_map("valid ordinal", |(y, o)| NaiveDate::from_yo_opt(y, o))
+    }
+
+    fn rank(c: Colour) -> u8 {
+        match c {
+            Colour::Grey => 0,
+            Colour::Red => 1,
+            Colour::Yellow => 2,
+            Colour::Green => 3,
+            Colour::Blue => 4,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn schedule_never_goes_back_and_stays_between_zero_and_one(a in any_day(), b in any_day(), days in any::<bool>()) {
+            let basis = if days { ScheduleBasis::ElapsedDays } else { ScheduleBasis::MonthEnd };
+            let (early, late) = if a <= b { (a, b) } else { (b, a) };
+            let (pe, pl) = (schedule_progress(early, 2024, basis), schedule_progress(late, 2024, basis));
+            prop_assert!(Decimal::ZERO <= pe && pe <= pl && pl <= Decimal::ONE);
+        }
+
+        #[test]
+        fn execution_forecast_lies_between_spent_and_the_larger_of_budget_and_spent(
+            months in proptest::collection::vec(0u32..200_000, 0..=12),
+            budget in 0u32..2_000_000,
+            as_of in any_day(),
+            days in any::<bool>(),
+        ) {
+            let mut p = profile();
+            p.schedule_basis = if days { ScheduleBasis::ElapsedDays } else { ScheduleBasis::MonthEnd };
+            let series: Vec<Yuan> = months.iter().map(|m| yuan(Decimal::from(*m))).collect();
+            let budget = yuan(Decimal::from(budget));
+            let f = forecast_execution(&series, budget, as_of, 2024, &p).unwrap();
+            prop_assert!(f.spent_yuan <= f.forecast_yuan);
+            prop_assert!(f.forecast_yuan <= budget.max(f.spent_yuan));
+        }
+
+        #[test]
+        fn doing_more_never_worsens_a_positive_indicator_colour(
+            a in 0u32..1_000, extra in 0u32..100, t in 1u32..500, month in 1u32..=12, cumulative in any::<bool>(),
+        ) {
+            let p = profile();
+            let target = quantitative(Comparator::Ge, Decimal::from(t), "次");
+            let measure = if cumulative { Measure::ActivityCount } else { Measure::Assessed };
+            let progress = Decimal::from(month) / dec!(12);
+            let less = indicator_progress(&target, &measure, Some(Decimal::from(a)), progress, &p);
+            let more = indicator_progress(&target, &measure, Some(Decimal::from(a + extra)), progress, &p);
+            prop_assert!(rank(less.colour) <= rank(more.colour), "{less:?} then {more:?}");
+        }
+    }
+}
