@@ -13,29 +13,10 @@ use jixiao_domain::target::{Comparator, Target, TargetUnit, TargetValue};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-/// The mof-2020 monitoring settings (warnings 60/80 and 60/80/120, month-end schedule,
-/// adjustment reason above 30%, execution explanation below 90%).
+/// The built-in default profile, mof-2020: warnings 60/80 (execution) and 60/80/120
+/// (indicators), month-end schedule, adjustment reason above 30%, explanation below 90%.
 fn profile() -> ScoringProfile {
-    let json = serde_json::json!({
-        "id": "mof-2020", "version": 1, "title": "财预〔2020〕10号",
-        "project_weights": {"execution": "10", "cost": "0", "output": "50", "benefit": "30", "satisfaction": "10"},
-        "unit_weights": {"input": "30", "output": "40", "benefit": "20", "satisfaction": "10"},
-        "reverse_variant": "ratio",
-        "over_achievement_percent": "120",
-        "qualitative_achieved_percent": "80",
-        "qualitative_partial_percent": "60",
-        "grades": {"excellent": "90", "good": "80", "fair": "60"},
-        "warnings": {
-            "execution_red_below": "60", "execution_yellow_below": "80",
-            "indicator_red_below": "60", "indicator_yellow_below": "80", "indicator_blue_at_or_above": "120"
-        },
-        "schedule_basis": "month_end",
-        "adjustment_reason_percent": "30",
-        "execution_explanation_below_percent": "90",
-        "consistency_warning_percent": "5",
-        "not_applicable": "full_score"
-    });
-    serde_json::from_value(json).unwrap()
+    ScoringProfile::builtin("mof-2020").unwrap()
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
