@@ -1,0 +1,519 @@
+//! Read models: folded in the writer's transaction, they equal a rebuild from position 0 for
+//! any sequence of events (property test), also after a crash between clearing and refolding;
+//! and the queries answer what staff and the finance bureau rely on.
+
+mod common;
+
+use common::*;
+use jixiao_domain::budget::{LineId, ProjectCode};
+use jixiao_domain::event::{
+    ActivityCorrected, ActivityWithdrawn, CarryOverRecorded, Event, IndicatorAssessed,
+    ProcurementRecorded,
+};
+use jixiao_domain::indicator::{IndicatorId, QualGrade, Scope};
+use jixiao_store::{ExpectedVersion, NewEvent, Store};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+const UNITS: [&str; 2] = ["261301", "261302"];
+const LINES: [(&str, &str); 3] = [("B-30101", "30101"), ("B-30201", "30201"), ("P-1", "30211")];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Pay {
+        unit: usize,
+        line: usize,
+        month: u32,
+        day: u32,
+        cents: i64,
+    },
+    Reverse {
+        pick: usize,
+        month: u32,
+        day: u32,
+    },
+    Adjust {
+        unit: usize,
+        line: usize,
+        month: u32,
+        cents: i64,
+    },
+    Carry {
+        unit: usize,
+        line: usize,
+        cents: i64,
+    },
+    Hold {
+        unit: usize,
+        month: u32,
+        invited: u32,
+        participants: u32,
+    },
+    Correct {
+        pick: usize,
+        month: u32,
+        participants: u32,
+    },
+    Withdraw {
+        pick: usize,
+        month: u32,
+    },
+    Survey {
+        unit: usize,
+        group: usize,
+        respondents: u32,
+        satisfied: u32,
+        month: u32,
+    },
+    Assess {
+        unit: usize,
+        indicator: usize,
+        month: u32,
+        partial: bool,
+    },
+    Procure {
+        unit: usize,
+        month: u32,
+        cents: i64,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let unit = 0..UNITS.len();
+    let month = 1u32..=12;
+    prop_oneof![
+        4 => (unit.clone(), 0..LINES.len(), month.clone(), 1u32..=28, 1i64..5_000_000)
+            .prop_map(|(unit, line, month, day, cents)| Op::Pay { unit, line, month, day, cents }),
+        2 => (any::<usize>(), month.clone(), 1u32..=28).prop_map(|(pick, month, day)| Op::Reverse { pick, month, day }),
+        1 => (unit.clone(), 0..LINES.len(), month.clone(), -2_000_000i64..2_000_000)
+            .prop_map(|(unit, line, month, cents)| Op::Adjust { unit, line, month, cents }),
+        1 => (unit.clone(), 0..LINES.len(), 1i64..1_000_000).prop_map(|(unit, line, cents)| Op::Carry { unit, line, cents }),
+        2 => (unit.clone(), month.clone(), 1u32..50, 0u32..50)
+            .prop_map(|(unit, month, invited, p)| Op::Hold { unit, month, invited, participants: p.min(invited) }),
+        1 => (any::<usize>(), month.clone(), 0u32..30).prop_map(|(pick, month, participants)| Op::Correct { pick, month, participants }),
+        1 => (any::<usize>(), month.clone()).prop_map(|(pick, month)| Op::Withdraw { pick, month }),
+        1 => (unit.clone(), 0usize..3, 1u32..40, 0u32..40, month.clone())
+            .prop_map(|(unit, group, r, s, month)| Op::Survey { unit, group, respondents: r, satisfied: s.min(r), month }),
+        1 => (unit.clone(), 0usize..3, month.clone(), any::<bool>())
+            .prop_map(|(unit, indicator, month, partial)| Op::Assess { unit, indicator, month, partial }),
+        1 => (unit, month, 1i64..1_000_000).prop_map(|(unit, month, cents)| Op::Procure { unit, month, cents }),
+    ]
+}
+
+fn cents(c: i64) -> String {
+    let sign = if c < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
+}
+
+/// Turns ops into (unit, event) pairs; reversals and corrections pick among earlier ids.
+fn events_of(ops: &[Op]) -> Vec<(usize, Event)> {
+    let mut out: Vec<(usize, Event)> = UNITS
+        .iter()
+        .enumerate()
+        .map(|(u, code)| (u, budget_approved(code)))
+        .collect();
+    let mut payments: Vec<(usize, Uuid)> = Vec::new();
+    let mut activities: Vec<(usize, Uuid)> = Vec::new();
+    for op in ops {
+        match op.clone() {
+            Op::Pay {
+                unit,
+                line,
+                month,
+                day,
+                cents: c,
+            } => {
+                let id = Uuid::new_v4();
+                payments.push((unit, id));
+                out.push((
+                    unit,
+                    payment(
+                        id,
+                        LINES[line].0,
+                        LINES[line].1,
+                        date(month, day),
+                        &cents(c),
+                    ),
+                ));
+            }
+            Op::Reverse { pick, month, day } if !payments.is_empty() => {
+                let (unit, id) = payments[pick % payments.len()];
+                out.push((unit, reversal(id, date(month, day))));
+            }
+            Op::Adjust {
+                unit,
+                line,
+                month,
+                cents: c,
+            } => out.push((unit, adjusted(LINES[line].0, &cents(c), date(month, 10)))),
+            Op::Carry {
+                unit,
+                line,
+                cents: c,
+            } => out.push((
+                unit,
+                Event::CarryOverRecorded(CarryOverRecorded {
+                    line_id: LineId(LINES[line].0.into()),
+                    amount_yuan: yuan(&cents(c)),
+                    recorded_on: date(1, 20),
+                }),
+            )),
+            Op::Hold {
+                unit,
+                month,
+                invited,
+                participants,
+            } => {
+                let id = Uuid::new_v4();
+                activities.push((unit, id));
+                out.push((unit, activity(id, date(month, 5), invited, participants)));
+            }
+            Op::Correct {
+                pick,
+                month,
+                participants,
+            } if !activities.is_empty() => {
+                let (unit, id) = activities[pick % activities.len()];
+                out.push((
+                    unit,
+                    Event::ActivityCorrected(ActivityCorrected {
+                        activity_id: id,
+                        held_on: date(month, 6),
+                        title: "更正后".into(),
+                        invited: 60,
+                        participants,
+                        reason: "更正".into(),
+                    }),
+                ));
+            }
+            Op::Withdraw { pick, month } if !activities.is_empty() => {
+                let (unit, id) = activities[pick % activities.len()];
+                out.push((
+                    unit,
+                    Event::ActivityWithdrawn(ActivityWithdrawn {
+                        activity_id: id,
+                        withdrawn_on: date(month, 7),
+                        reason: "误录".into(),
+                    }),
+                ));
+            }
+            Op::Survey {
+                unit,
+                group,
+                respondents,
+                satisfied,
+                month,
+            } => {
+                out.push((
+                    unit,
+                    survey(
+                        ["专家", "企业", "工作人员"][group],
+                        date(month, 8),
+                        respondents,
+                        satisfied,
+                    ),
+                ));
+            }
+            Op::Assess {
+                unit,
+                indicator,
+                month,
+                partial,
+            } => out.push((
+                unit,
+                Event::IndicatorAssessed(IndicatorAssessed {
+                    scope: Scope::Project(ProjectCode(PROJECT.into())),
+                    indicator_id: IndicatorId(format!("P1-{indicator}")),
+                    assessed_on: date(month, 9),
+                    grade: Some(if partial {
+                        QualGrade::Partial
+                    } else {
+                        QualGrade::Achieved
+                    }),
+                    score: partial.then(|| rust_decimal::Decimal::new(65, 1)),
+                    actual_value: None,
+                    actual_text: "良好".into(),
+                    note: String::new(),
+                }),
+            )),
+            Op::Procure {
+                unit,
+                month,
+                cents: c,
+            } => out.push((
+                unit,
+                Event::ProcurementRecorded(ProcurementRecorded {
+                    procurement_id: Uuid::new_v4(),
+                    procured_on: date(month, 11),
+                    project_code: Some(ProjectCode(PROJECT.into())),
+                    amount_yuan: yuan(&cents(c)),
+                    description: "采购".into(),
+                }),
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Appends in batches of consecutive same-unit events, at most `batch` each.
+fn append_all(store: &Store, events: &[(usize, Event)], batch: usize) {
+    let mut i = 0;
+    while i < events.len() {
+        let unit = events[i].0;
+        let mut group: Vec<NewEvent> = Vec::new();
+        while i < events.len() && events[i].0 == unit && group.len() < batch {
+            group.push(new_event(events[i].1.clone()));
+            i += 1;
+        }
+        store
+            .append(stream(UNITS[unit]), ExpectedVersion::Any, group)
+            .unwrap();
+    }
+}
+
+/// Every row of every read model, as text, table by table.
+fn dump(dir: &tempfile::TempDir) -> BTreeMap<String, Vec<String>> {
+    let conn = rusqlite::Connection::open(dir.path().join("jixiao.db")).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+        let n = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                let cols: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                    .collect();
+                Ok(cols.join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        rows.sort();
+        out.insert(t, rows);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn read_models_built_incrementally_equal_a_rebuild_from_position_zero(
+        ops in proptest::collection::vec(op(), 0..60),
+        batch in 1usize..6,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let events = events_of(&ops);
+        append_all(&store, &events, batch);
+        let incremental = dump(&dir);
+        let head = store.head().unwrap().position;
+        prop_assert_eq!(store.read_model_checkpoint().unwrap(), head);
+
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let seen = calls.clone();
+        let folded = store.rebuild_read_models(move |done, total| seen.lock().unwrap().push((done, total))).unwrap();
+        prop_assert_eq!(folded, head);
+        prop_assert_eq!(calls.lock().unwrap().last().copied(), (head > 0).then_some((head, head)));
+        prop_assert_eq!(&dump(&dir), &incremental);
+
+        // A crash after the rebuild cleared the tables: the next start refolds the rest.
+        drop(store);
+        {
+            let conn = rusqlite::Connection::open(dir.path().join("jixiao.db")).unwrap();
+            for t in incremental.keys().filter(|t| *t != "rm_checkpoint") {
+                conn.execute(&format!("DELETE FROM \"{t}\""), []).unwrap();
+            }
+            conn.execute("UPDATE rm_checkpoint SET position = 0", []).unwrap();
+        }
+        let store = open(&dir);
+        prop_assert_eq!(store.read_model_checkpoint().unwrap(), head);
+        prop_assert_eq!(&dump(&dir), &incremental);
+    }
+}
+
+#[test]
+fn execution_is_net_of_reversals_counted_on_the_reversal_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let events = vec![
+        budget_approved("261301"),
+        payment(a, "B-30201", "30201", date(3, 5), "100.00"),
+        payment(b, "B-30201", "30201", date(3, 20), "40.50"),
+        reversal(a, date(4, 2)),
+        // A second reversal of the same payment changes nothing.
+        reversal(a, date(4, 3)),
+    ];
+    store
+        .append(
+            stream("261301"),
+            ExpectedVersion::NoStream,
+            events.into_iter().map(new_event).collect(),
+        )
+        .unwrap();
+    let march = store.execution("261301", 2024, Some(date(3, 31))).unwrap();
+    assert_eq!(march.len(), 1);
+    assert_eq!(march[0].paid_yuan, yuan("140.50"));
+    let all = store.execution("261301", 2024, None).unwrap();
+    let months: Vec<(&str, String)> = all
+        .iter()
+        .map(|r| (r.month.as_str(), r.paid_yuan.to_string()))
+        .collect();
+    assert_eq!(
+        months,
+        vec![
+            ("2024-03", "140.50".to_string()),
+            ("2024-04", "-100.00".to_string())
+        ]
+    );
+}
+
+#[test]
+fn the_finance_bureau_sees_every_unit_as_of_any_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    for unit in UNITS {
+        store
+            .append(
+                stream(unit),
+                ExpectedVersion::NoStream,
+                vec![new_event(budget_approved(unit))],
+            )
+            .unwrap();
+    }
+    let pay = |unit: &str, on, amount: &str| {
+        store
+            .append(
+                stream(unit),
+                ExpectedVersion::Any,
+                vec![new_event(payment(
+                    Uuid::new_v4(),
+                    "B-30201",
+                    "30201",
+                    on,
+                    amount,
+                ))],
+            )
+            .unwrap();
+    };
+    pay("261301", date(6, 30), "1000.00");
+    pay("261301", date(7, 10), "200.00");
+    pay("261301", date(7, 20), "30.00");
+    pay("261302", date(8, 1), "5.00");
+    store
+        .append(
+            stream("261302"),
+            ExpectedVersion::Any,
+            vec![new_event(adjusted("P-1", "-50000", date(7, 15)))],
+        )
+        .unwrap();
+    let at = |d| {
+        store
+            .unit_summaries(2024, d)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.unit, s.paid_yuan.to_string(), s.adjusted_yuan.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let initial = "823400.00".to_string();
+    assert_eq!(
+        at(Some(date(7, 15))),
+        vec![
+            ("261301".into(), "1200.00".into(), initial.clone()),
+            ("261302".into(), "0.00".into(), "773400.00".into())
+        ]
+    );
+    assert_eq!(
+        at(Some(date(7, 31))),
+        vec![
+            ("261301".into(), "1230.00".into(), initial.clone()),
+            ("261302".into(), "0.00".into(), "773400.00".into())
+        ]
+    );
+    assert_eq!(
+        at(None),
+        vec![
+            ("261301".into(), "1230.00".into(), initial),
+            ("261302".into(), "5.00".into(), "773400.00".into())
+        ]
+    );
+    let summary = store.unit_summaries(2024, None).unwrap();
+    assert_eq!(summary[0].unit_name, "单位261301");
+    assert_eq!(summary[0].initial_yuan, yuan("823400"));
+}
+
+#[test]
+fn measure_inputs_count_corrected_activities_and_skip_withdrawn_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let events = vec![
+        activity(a, date(3, 1), 20, 12),
+        activity(b, date(5, 1), 10, 9),
+        activity(c, date(9, 1), 30, 25),
+        Event::ActivityCorrected(ActivityCorrected {
+            activity_id: a,
+            held_on: date(3, 2),
+            title: "更正".into(),
+            invited: 20,
+            participants: 15,
+            reason: "人数".into(),
+        }),
+        Event::ActivityWithdrawn(ActivityWithdrawn {
+            activity_id: b,
+            withdrawn_on: date(5, 3),
+            reason: "误录".into(),
+        }),
+        survey("专家", date(6, 1), 10, 9),
+        survey("专家", date(10, 1), 10, 7),
+        survey("工作人员", date(6, 2), 5, 4),
+    ];
+    store
+        .append(
+            stream("261301"),
+            ExpectedVersion::Any,
+            events.into_iter().map(new_event).collect(),
+        )
+        .unwrap();
+    let scope = Scope::Project(ProjectCode(PROJECT.into()));
+    let july = store
+        .measure_inputs("261301", 2024, &scope, Some(date(7, 31)))
+        .unwrap();
+    let held: Vec<(Uuid, u32)> = july
+        .activities
+        .iter()
+        .map(|r| (r.activity_id, r.participants))
+        .collect();
+    assert_eq!(held, vec![(a, 15)]);
+    let experts = july
+        .surveys
+        .iter()
+        .find(|s| s.respondent_group == "专家")
+        .unwrap();
+    assert_eq!(
+        (experts.surveys, experts.respondents, experts.satisfied),
+        (1, 10, 9)
+    );
+    let year = store.measure_inputs("261301", 2024, &scope, None).unwrap();
+    assert_eq!(
+        year.activities.iter().map(|r| r.participants).sum::<u32>(),
+        40
+    );
+    let experts = year
+        .surveys
+        .iter()
+        .find(|s| s.respondent_group == "专家")
+        .unwrap();
+    assert_eq!((experts.respondents, experts.satisfied), (20, 16));
+}
