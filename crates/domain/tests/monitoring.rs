@@ -814,6 +814,7 @@ fn the_july_draft_fills_the_funds_block_and_flags_the_lagging_indicator() {
         ("未评定", "待评定")
     );
     assert_eq!(quality.likelihood, Likelihood::Possible);
+    assert_eq!(quality.forecast.method, ForecastMethod::ByPerson);
     assert!(!quality.deviation_cause_required);
 
     let satisfaction = by_id("P-SAT-01");

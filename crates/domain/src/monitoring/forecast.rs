@@ -53,8 +53,11 @@ pub enum ForecastMethod {
     RunRate,
     /// The current value of a ratio measure.
     CurrentValue,
-    /// 序时进度 is 0: no basis to extrapolate; the value so far.
+    /// No basis to extrapolate: 序时进度 is 0 (the forecast is the value so far), or nothing
+    /// has been recorded yet (no forecast).
     NoBasis,
+    /// Qualitative and time targets: a person judges the year end; no numeric forecast.
+    ByPerson,
 }
 
 /// The forecast of a unit's (or project's) spending.
@@ -287,7 +290,7 @@ pub fn forecast_indicator(
         return Ok(IndicatorForecast {
             value_so_far,
             forecast: None,
-            method: ForecastMethod::CurrentValue,
+            method: ForecastMethod::ByPerson,
             early_warning: None,
         });
     };
