@@ -236,16 +236,12 @@ pub struct LedgerTarget<'a, R: LineResolver> {
     pub resolver: &'a R,
 }
 
-/// Deterministic payment id: the first 16 bytes of SHA-256("jixiao-ledger" ‖ unit ‖ year ‖
-/// voucher), shaped as a version-5-like UUID (version nibble 5, RFC 4122 variant).
-pub fn payment_id(unit_code: &str, fiscal_year: i32, voucher_no: &str) -> Uuid {
+/// A deterministic UUID from text parts: the first 16 bytes of SHA-256 over the length-prefixed
+/// parts, shaped as a version-5-like UUID (version nibble 5, RFC 4122 variant). Used for ids
+/// that must come out the same on every run (ledger payments, the demo year).
+pub fn derived_uuid(parts: &[&str]) -> Uuid {
     let mut h = Sha256::new();
-    for part in [
-        "jixiao-ledger",
-        unit_code,
-        &fiscal_year.to_string(),
-        voucher_no,
-    ] {
+    for part in parts {
         // Length-prefix each part so ("ab","c") and ("a","bc") never collide.
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
@@ -256,6 +252,17 @@ pub fn payment_id(unit_code: &str, fiscal_year: i32, voucher_no: &str) -> Uuid {
     bytes[6] = (bytes[6] & 0x0f) | 0x50;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     Uuid::from_bytes(bytes)
+}
+
+/// Deterministic payment id of a ledger row: derived from (unit, fiscal year, voucher number)
+/// only, so a re-import of the same ledger produces the same ids.
+pub fn payment_id(unit_code: &str, fiscal_year: i32, voucher_no: &str) -> Uuid {
+    derived_uuid(&[
+        "jixiao-ledger",
+        unit_code,
+        &fiscal_year.to_string(),
+        voucher_no,
+    ])
 }
 
 /// Parse a date as accounting software writes it: 2024-03-05, 2024/3/5, 2024.3.5, 20240305,

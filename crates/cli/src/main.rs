@@ -1,7 +1,70 @@
 //! The `jixiao` binary: operators' entry point (serve, import, export, events, verify, rebuild,
-//! backup/restore, users, migrate). Thin: parses the command line and dispatches to modules.
+//! backup/restore, users, migrate). Thin: parses the command line, loads the settings, sets up
+//! logging and dispatches to one module per command; maps failures to documented exit codes.
 
+mod admin;
+mod cli;
 mod config;
+mod demo;
+mod events;
+mod exit;
+mod export;
+mod import;
 mod ledger;
+mod progress;
+mod serve;
+mod users;
 
-fn main() {}
+use clap::Parser;
+use cli::{Cli, Command, EventsCommand, ImportCommand};
+use config::{LogFormat, Settings};
+use exit::CliResult;
+use std::process::ExitCode;
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (never expected) is harmless: keep the first subscriber.
+    let _ = match settings.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn run(cli: Cli) -> CliResult {
+    let mut settings = Settings::load(cli.config.as_deref(), &config::process_env)?;
+    if let Some(db) = cli.database {
+        settings.database_path = db;
+    }
+    init_logging(&settings);
+    let db = settings.database_path.clone();
+    match cli.command {
+        Command::Serve(args) => serve::run(settings, args),
+        Command::Import(ImportCommand::Budget { file }) => import::budget(&db, &file),
+        Command::Import(ImportCommand::Ledger(args)) => import::ledger(&db, &args),
+        Command::Import(ImportCommand::Template { kind, file }) => import::template(kind, &file),
+        Command::Export(args) => export::run(&db, &args),
+        Command::Events(EventsCommand::Export { file }) => events::export(&db, &file),
+        Command::Events(EventsCommand::Import { file }) => events::import(&db, &file),
+        Command::Verify => admin::verify(&db),
+        Command::Rebuild => admin::rebuild(&db),
+        Command::Backup { file } => admin::backup(&db, &file),
+        Command::Restore { file, force } => admin::restore(&db, &file, force),
+        Command::Users(command) => users::run(&db, command),
+        Command::Migrate => admin::migrate(&db),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            eprintln!("错误 (error): {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}

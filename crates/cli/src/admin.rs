@@ -1,0 +1,198 @@
+//! Operations on the database as a whole: `verify`, `rebuild`, `backup`, `restore`, `migrate`.
+//!
+//! `restore` never replaces a database with a file that has not verified: the backup is copied
+//! beside the target, opened (migrations), its hash chain and `PRAGMA integrity_check` are
+//! checked, and only then is it renamed into place. The old database, if replaced, is kept.
+
+use crate::exit::{CliResult, Failure};
+use crate::progress;
+use anyhow::Context as _;
+use jixiao_store::{Store, StoreOptions};
+use std::path::{Path, PathBuf};
+
+/// Open the store at `path` (creating it and applying migrations).
+pub fn open_store(path: &Path) -> CliResult<Store> {
+    Store::open(StoreOptions::new(path))
+        .with_context(|| format!("无法打开数据库 {} (cannot open database)", path.display()))
+        .map_err(Failure::from)
+}
+
+/// What `verify` found, for printing and for `restore`.
+pub struct Verified {
+    /// Events checked.
+    pub events: u64,
+    /// Head position.
+    pub position: u64,
+    /// Head hash (hex).
+    pub hash_hex: String,
+}
+
+/// Walk the hash chain and run `PRAGMA integrity_check`; exit code 4 when either fails.
+pub fn verify_store(store: &Store) -> CliResult<Verified> {
+    let spinner = progress::spinner("校验哈希链 (verifying the hash chain)");
+    let report = store.verify().context("校验失败 (verify failed)")?;
+    let problems = store
+        .integrity_check()
+        .context("完整性检查失败 (integrity check failed)")?;
+    spinner.finish_and_clear();
+    if let Some(pos) = report.first_broken {
+        return Err(Failure::verification(format!(
+            "哈希链在位置 {pos} 处断裂：该事件或其之前的数据被改动 (hash chain broken at position {pos}); 之前 {} 个事件完好",
+            report.events_checked
+        )));
+    }
+    if !problems.is_empty() {
+        return Err(Failure::verification(format!(
+            "数据库完整性检查未通过 (integrity_check failed): {}",
+            problems.join("; ")
+        )));
+    }
+    Ok(Verified {
+        events: report.events_checked,
+        position: report.head.position,
+        hash_hex: report.head.hash_hex(),
+    })
+}
+
+/// `jixiao verify`.
+pub fn verify(db: &Path) -> CliResult {
+    let store = open_store(db)?;
+    let v = verify_store(&store)?;
+    println!(
+        "校验通过 (verified): {} 个事件, 头部位置 (head position) {}, 哈希 (hash) {}",
+        v.events, v.position, v.hash_hex
+    );
+    Ok(())
+}
+
+/// `jixiao rebuild`.
+pub fn rebuild(db: &Path) -> CliResult {
+    let store = open_store(db)?;
+    let head = store.head().context("无法读取头部 (cannot read head)")?;
+    let bar = progress::bar(head.position, "重建读模型 (rebuilding read models)");
+    let b = bar.clone();
+    let folded = store
+        .rebuild_read_models(move |done, total| {
+            b.set_length(total);
+            b.set_position(done);
+        })
+        .context("重建失败 (rebuild failed)")?;
+    bar.finish_and_clear();
+    println!("已重建读模型 (read models rebuilt): {folded} 个事件");
+    Ok(())
+}
+
+/// `jixiao backup FILE`: SQLite online backup, then the copy is verified.
+pub fn backup(db: &Path, dest: &Path) -> CliResult {
+    if dest.exists() {
+        return Err(Failure::usage(format!(
+            "目标文件已存在，不覆盖 (destination exists): {}",
+            dest.display()
+        )));
+    }
+    let store = open_store(db)?;
+    let spinner = progress::spinner("备份 (backing up)");
+    store
+        .backup_to(dest)
+        .with_context(|| format!("备份失败 (backup failed): {}", dest.display()))?;
+    spinner.finish_and_clear();
+    drop(store);
+    let copy = open_store(dest)?;
+    let v = verify_store(&copy)?;
+    println!(
+        "备份完成并已校验 (backup written and verified): {} — {} 个事件, 头部位置 {}, 哈希 {}",
+        dest.display(),
+        v.events,
+        v.position,
+        v.hash_hex
+    );
+    Ok(())
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Move a database file and its WAL/SHM companions (a stale WAL left beside a new database
+/// would be replayed into it by SQLite).
+fn move_database(from: &Path, to: &Path) -> CliResult {
+    for suffix in ["", "-wal", "-shm"] {
+        let src = sidecar(from, suffix);
+        if src.exists() {
+            std::fs::rename(&src, sidecar(to, suffix))
+                .with_context(|| format!("无法移动 {} (cannot move)", src.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `jixiao restore FILE [--force]`: stop the service first.
+pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
+    if !backup_file.is_file() {
+        return Err(Failure::usage(format!(
+            "备份文件不存在 (no such backup): {}",
+            backup_file.display()
+        )));
+    }
+    if db.exists() && !force {
+        return Err(Failure::usage(format!(
+            "数据库 {} 已存在；确认替换请加 --force（原库将保留为 .before-restore） (database exists; use --force)",
+            db.display()
+        )));
+    }
+    let staging = sidecar(db, ".restore-staging");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(sidecar(&staging, suffix));
+    }
+    std::fs::copy(backup_file, &staging)
+        .with_context(|| format!("无法复制备份 (cannot copy) {}", backup_file.display()))?;
+    let verified = {
+        let store = open_store(&staging)?;
+        let result = verify_store(&store);
+        drop(store);
+        result
+    };
+    let v = match verified {
+        Ok(v) => v,
+        Err(mut f) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(sidecar(&staging, suffix));
+            }
+            f.error = f.error.context(
+                "备份未通过校验，未做任何替换 (backup failed verification; nothing replaced)",
+            );
+            return Err(f);
+        }
+    };
+    if db.exists() {
+        let kept = sidecar(db, ".before-restore");
+        move_database(db, &kept)?;
+        println!(
+            "原数据库已保留为 (previous database kept as) {}",
+            kept.display()
+        );
+    }
+    move_database(&staging, db)?;
+    println!(
+        "已恢复并校验 (restored and verified): {} — {} 个事件, 头部位置 {}, 哈希 {}",
+        db.display(),
+        v.events,
+        v.position,
+        v.hash_hex
+    );
+    Ok(())
+}
+
+/// `jixiao migrate`: opening the store applies pending migrations (and refuses edited ones).
+pub fn migrate(db: &Path) -> CliResult {
+    let store = open_store(db)?;
+    let head = store.head().context("无法读取头部 (cannot read head)")?;
+    println!(
+        "数据库已是最新结构 (migrations applied): {} — 头部位置 {}",
+        db.display(),
+        head.position
+    );
+    Ok(())
+}

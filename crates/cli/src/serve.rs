@@ -1,0 +1,110 @@
+//! `jixiao serve [--demo]`: validate the settings, open the store, (for the demo: reset the
+//! demo database and fill it with the 焦作 2024 year), then run the API until stopped
+//! (SIGINT/SIGTERM stop it gracefully).
+
+use crate::admin::open_store;
+use crate::cli::ServeArgs;
+use crate::config::{KeySource, Mode, Settings, random_key};
+use crate::demo;
+use crate::exit::{CliResult, Failure};
+use anyhow::Context as _;
+use chrono::{Datelike, NaiveDate};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+/// Default demo database, reset at each `serve --demo`.
+pub const DEMO_DATABASE: &str = "./jixiao-demo.db";
+
+/// The first line `serve` prints once it listens; tests and scripts read the port from it.
+pub const LISTENING_PREFIX: &str = "jixiao 已启动 (listening): ";
+
+fn resolve_bind(bind: &str) -> CliResult<SocketAddr> {
+    bind.to_socket_addrs()
+        .ok()
+        .and_then(|mut it| it.next())
+        .ok_or_else(|| Failure::usage(format!("监听地址无效 (invalid bind address): {bind}")))
+}
+
+/// Today's month and day, moved into the demo year (29 February becomes the 28th when the
+/// demo year is not a leap year).
+pub fn demo_today(real_today: NaiveDate, year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, real_today.month(), real_today.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, real_today.month(), 28))
+        .unwrap_or(real_today)
+}
+
+/// Run `serve`.
+pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
+    if let Some(bind) = args.bind {
+        settings.bind = bind;
+    }
+    if args.demo {
+        // The demo is for trying the service locally: an ephemeral key is fine.
+        settings.mode = Mode::Development;
+        settings.database_path = args
+            .demo_database
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEMO_DATABASE));
+    }
+    let config = settings.validate(random_key)?;
+    if config.key_source == KeySource::Ephemeral {
+        tracing::warn!(
+            "开发模式：未配置签名密钥，已生成临时密钥，重启后令牌失效 (development mode: ephemeral signing key)"
+        );
+        eprintln!(
+            "警告：开发模式，使用临时签名密钥 (warning: development mode, ephemeral signing key)"
+        );
+    }
+    let bind = resolve_bind(&config.bind)?;
+
+    let mut business_today = None;
+    let mut demo_info = None;
+    let store = if args.demo {
+        demo::reset_database(&config.database_path)?;
+        let store = open_store(&config.database_path)?;
+        let today = args
+            .demo_today
+            .unwrap_or_else(|| demo_today(chrono::Local::now().date_naive(), demo::DEMO_YEAR));
+        let info = demo::populate(&store, today)?;
+        business_today = Some(today);
+        demo_info = Some(info);
+        store
+    } else {
+        open_store(&config.database_path)?
+    };
+
+    let mut api =
+        jixiao_api::ApiConfig::new(bind, jixiao_api::Secret::new(config.jwt_secret.expose()));
+    api.business_today = business_today;
+    let db_display = config.database_path.display().to_string();
+    actix_web::rt::System::new().block_on(async move {
+        let (server, address) =
+            jixiao_api::build(api, store).context("无法启动服务 (cannot start the server)")?;
+        let host = if address.ip().is_unspecified() {
+            format!("127.0.0.1:{}", address.port())
+        } else {
+            address.to_string()
+        };
+        println!("{LISTENING_PREFIX}http://{host}/");
+        println!("接口文档 (API docs): http://{host}/docs");
+        println!("健康检查 (health): http://{host}/healthz");
+        println!("数据库 (database): {db_display}");
+        if let Some(info) = &demo_info {
+            print!("{}", info.banner());
+        }
+        server.await.context("服务异常退出 (server failed)")?;
+        Ok::<(), Failure>(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_maps_today_into_the_demo_year() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(demo_today(d(2026, 11, 25), 2024), d(2024, 11, 25));
+        assert_eq!(demo_today(d(2028, 2, 29), 2023), d(2023, 2, 28));
+    }
+}
