@@ -11,3 +11,4 @@
 pub mod generate;
 pub mod raw;
 pub mod stats;
+pub mod workloads;

@@ -20,11 +20,6 @@ use std::time::{Duration, Instant};
 /// the store's columns and unique indexes (event id; stream and version) and cannot drift.
 const RAW_SCHEMA: &str = include_str!("../../../migrations/0001_events.sql");
 
-/// Pages of WAL before SQLite checkpoints automatically. dependencies.md measured that the
-/// default (1000) makes checkpoints write random index pages far too often under many-stream
-/// load; 100,000 pages (~400 MB of WAL) nearly doubled the durable batch rate.
-pub const RAW_WAL_AUTOCHECKPOINT_PAGES: u32 = 100_000;
-
 /// How the raw connection commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sync {
@@ -56,41 +51,65 @@ pub struct RawRow {
     hash: [u8; 32],
 }
 
-/// Turn generated events into stored rows: stream versions counted per stream, JSON encoded,
-/// the hash chained over them (work the raw path does outside its timing).
-pub fn prepare_rows(events: &[GenEvent]) -> Vec<RawRow> {
-    let mut versions: HashMap<&str, i64> = HashMap::new();
-    let mut prev = [0u8; 32];
-    events
-        .iter()
-        .map(|g| {
-            let v = versions.entry(g.unit.as_str()).or_insert(0);
-            *v += 1;
-            let payload = g.event.payload().to_string();
-            let mut h = Sha256::new();
-            h.update(prev);
-            h.update(payload.as_bytes());
-            prev = h.finalize().into();
-            RawRow {
-                unit: g.unit.clone(),
-                stream_version: *v,
-                event_id: *g.event_id.as_bytes(),
-                event_type: g.event.event_type(),
-                schema_version: i64::from(g.event.version()),
-                business_date: g.event.business_date().to_string(),
-                payload,
-                hash: prev,
-            }
-        })
-        .collect()
+impl RawRow {
+    /// Bytes of the JSON payload.
+    pub fn payload_len(&self) -> usize {
+        self.payload.len()
+    }
 }
 
-/// Open (creating) the raw database at `path` with WAL and the given synchronous mode.
-pub fn open(path: &Path, sync: Sync) -> rusqlite::Result<Connection> {
+/// Turns generated events into stored rows chunk by chunk: stream versions counted per stream
+/// and the hash chained across chunks (work the raw path does outside its timing).
+#[derive(Debug, Default)]
+pub struct RowPreparer {
+    versions: HashMap<String, i64>,
+    prev: [u8; 32],
+}
+
+impl RowPreparer {
+    /// The rows of the next chunk of events.
+    pub fn prepare(&mut self, events: &[GenEvent]) -> Vec<RawRow> {
+        events
+            .iter()
+            .map(|g| {
+                let v = self.versions.entry(g.unit.clone()).or_insert(0);
+                *v += 1;
+                let payload = g.event.payload().to_string();
+                let mut h = Sha256::new();
+                h.update(self.prev);
+                h.update(payload.as_bytes());
+                self.prev = h.finalize().into();
+                RawRow {
+                    unit: g.unit.clone(),
+                    stream_version: *v,
+                    event_id: *g.event_id.as_bytes(),
+                    event_type: g.event.event_type(),
+                    schema_version: i64::from(g.event.version()),
+                    business_date: g.event.business_date().to_string(),
+                    payload,
+                    hash: self.prev,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The rows of `events` (a single chunk).
+pub fn prepare_rows(events: &[GenEvent]) -> Vec<RawRow> {
+    RowPreparer::default().prepare(events)
+}
+
+/// Open (creating) the raw database at `path` with WAL, the given synchronous mode and WAL
+/// autocheckpoint (pass the store's, so both sides run with the same pragmas).
+pub fn open(
+    path: &Path,
+    sync: Sync,
+    wal_autocheckpoint_pages: u32,
+) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", sync.pragma())?;
-    conn.pragma_update(None, "wal_autocheckpoint", RAW_WAL_AUTOCHECKPOINT_PAGES)?;
+    conn.pragma_update(None, "wal_autocheckpoint", wal_autocheckpoint_pages)?;
     conn.execute_batch(RAW_SCHEMA)?;
     Ok(conn)
 }
@@ -262,13 +281,28 @@ mod tests {
         let mut g = EventGen::new(11, 5).unwrap();
         let events: Vec<_> = (0..250).map(|_| g.next_event()).collect();
         let rows = prepare_rows(&events);
-        let mut conn = open(&dir.path().join("raw.db"), Sync::Normal).unwrap();
+        let mut conn = open(&dir.path().join("raw.db"), Sync::Normal, 1000).unwrap();
         let run = insert(&mut conn, &rows, 100).unwrap();
         assert_eq!(run.rows, 250);
         // 250 rows in batches of 100: three commits.
         assert_eq!(run.commit_latencies.summary().unwrap().count, 3);
         assert_eq!(scan_decode(&conn).unwrap().rows, 250);
         assert_eq!(scan_hash(&conn).unwrap().rows, 250);
+    }
+
+    #[test]
+    fn chunked_preparation_continues_versions_and_the_chain() {
+        let mut g = EventGen::new(9, 2).unwrap();
+        let events: Vec<_> = (0..40).map(|_| g.next_event()).collect();
+        let whole = prepare_rows(&events);
+        let mut p = RowPreparer::default();
+        let mut chunked = p.prepare(&events[..15]);
+        chunked.extend(p.prepare(&events[15..]));
+        let key = |r: &RawRow| (r.unit.clone(), r.stream_version, r.hash);
+        assert_eq!(
+            whole.iter().map(key).collect::<Vec<_>>(),
+            chunked.iter().map(key).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -293,7 +327,7 @@ mod tests {
         let events: Vec<_> = (0..2).map(|_| g.next_event()).collect();
         let mut rows = prepare_rows(&events);
         rows[1].event_id = rows[0].event_id;
-        let mut conn = open(&dir.path().join("raw.db"), Sync::Normal).unwrap();
+        let mut conn = open(&dir.path().join("raw.db"), Sync::Normal, 1000).unwrap();
         assert!(insert(&mut conn, &rows, 10).is_err());
     }
 }

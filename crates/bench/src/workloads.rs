@@ -1,0 +1,612 @@
+//! W1–W4 of `docs/eventstore.md` through the real store, each beside its raw SQLite limit
+//! measured in the same run on the same rows.
+//!
+//! - W1: one client, one event per append, durable → latency p50/p99 vs a raw durable
+//!   one-row transaction.
+//! - W2: many concurrent appenders (threads), one event each, many streams → events/s and p99
+//!   vs raw durable transactions of as many rows as there are clients (the best group commit
+//!   could do) and vs raw one-row transactions (no group commit at all).
+//! - W3: bulk appends of 500–1,000 events per request → events/s vs raw prepared inserts in
+//!   transactions of the same size.
+//! - W4: rebuild every read model and verify the hash chain over N events → events/s vs a raw
+//!   sequential scan with JSON decode (rebuild) and a raw scan with SHA-256 (verify).
+//!
+//! The store side includes building each `NewEvent` (JSON encoding) on the client thread, as an
+//! API handler does; the raw side gets rows already encoded. Ratios are therefore conservative.
+
+use crate::generate::{EventGen, FISCAL_YEAR, GenEvent};
+use crate::raw::{self, Sync};
+use crate::stats::{Latencies, Summary, ms, rate_per_s};
+use anyhow::{Context, Result};
+use jixiao_store::{
+    EventMeta, ExpectedVersion, NewEvent, Store, StoreOptions, StreamId, Synchronous,
+};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+/// Most events any workload may generate (10M is the target scale of W4; 2× head-room).
+pub const EVENTS_MAX: u64 = 20_000_000;
+/// Most concurrent clients of W2.
+pub const CLIENTS_MAX: usize = 1024;
+/// Events generated and prepared at once while populating (bounds memory at large N).
+const POPULATE_CHUNK_EVENTS: usize = 100_000;
+/// W4 populates through the store with bulk appends of this size.
+const POPULATE_BATCH_EVENTS: usize = 1000;
+/// Samples of the fsync probe.
+const FSYNC_PROBE_SAMPLES: usize = 200;
+
+/// W2's throughput target (eventstore.md).
+pub const W2_TARGET_EVENTS_PER_S: f64 = 20_000.0;
+/// W2's latency target: p99 at most this many microseconds.
+pub const W2_TARGET_P99_US: u64 = 20_000;
+/// W3's target: the store ingests at least this share of the raw insert rate.
+pub const W3_TARGET_RATIO: f64 = 0.5;
+/// W4's verification target.
+pub const W4_TARGET_VERIFY_EVENTS_PER_S: f64 = 500_000.0;
+
+/// Settings shared by all workloads.
+#[derive(Debug, Clone)]
+pub struct Bench {
+    /// Where the databases are created (a fresh temporary directory inside it).
+    pub dir: PathBuf,
+    /// Seed of the event generator.
+    pub seed: u64,
+    /// Commit durability of both the store and the raw baseline.
+    pub sync: Sync,
+}
+
+/// One measured line of a report.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// What ran.
+    pub label: String,
+    /// Events processed.
+    pub events: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Per-request latency, when meaningful.
+    pub latency: Option<Summary>,
+}
+
+impl Measured {
+    /// Events per second.
+    pub fn rate(&self) -> f64 {
+        rate_per_s(self.events, self.elapsed)
+    }
+}
+
+/// How a result stands against its target.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Workload ("W2").
+    pub workload: &'static str,
+    /// What is compared ("events/s").
+    pub metric: String,
+    /// The measured value, formatted.
+    pub value: String,
+    /// The target, formatted.
+    pub target: String,
+    /// Whether the target is met.
+    pub met: bool,
+}
+
+/// Everything a workload produced.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Measured lines (store and raw).
+    pub lines: Vec<Measured>,
+    /// Ratios printed beside them.
+    pub ratios: Vec<(String, f64)>,
+    /// Target verdicts.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Report {
+    fn line(&mut self, m: Measured) -> &Measured {
+        print_line(&m);
+        self.lines.push(m);
+        // Just pushed: never empty.
+        &self.lines[self.lines.len() - 1]
+    }
+
+    fn ratio(&mut self, what: impl Into<String>, store: &Measured, raw: &Measured) -> f64 {
+        let raw_rate = raw.rate();
+        let r = if raw_rate > 0.0 {
+            store.rate() / raw_rate
+        } else {
+            0.0
+        };
+        let what = what.into();
+        println!("  ratio {what}: {:.1}%", r * 100.0);
+        self.ratios.push((what, r));
+        r
+    }
+
+    fn verdict(&mut self, v: Verdict) {
+        println!(
+            "  target {} {}: {} (target {}) → {}",
+            v.workload,
+            v.metric,
+            v.value,
+            v.target,
+            if v.met { "met" } else { "MISSED" }
+        );
+        self.verdicts.push(v);
+    }
+}
+
+/// Print the column header of measured lines.
+pub fn print_header(title: &str) {
+    println!();
+    println!("{title}");
+    println!(
+        "  {:<44} {:>10} {:>10} {:>12} {:>9} {:>9} {:>9}",
+        "", "events", "seconds", "events/s", "p50 ms", "p99 ms", "max ms"
+    );
+}
+
+fn print_line(m: &Measured) {
+    let (p50, p99, max) = match m.latency {
+        Some(s) => (ms(s.p50_us), ms(s.p99_us), ms(s.max_us)),
+        None => ("-".into(), "-".into(), "-".into()),
+    };
+    println!(
+        "  {:<44} {:>10} {:>10.3} {:>12.0} {:>9} {:>9} {:>9}",
+        m.label,
+        m.events,
+        m.elapsed.as_secs_f64(),
+        m.rate(),
+        p50,
+        p99,
+        max
+    );
+}
+
+impl Bench {
+    fn store_options(&self, path: &Path) -> StoreOptions {
+        let mut o = StoreOptions::new(path);
+        o.synchronous = match self.sync {
+            Sync::Full => Synchronous::Full,
+            Sync::Normal => Synchronous::Normal,
+        };
+        o
+    }
+
+    fn open_store(&self, path: &Path) -> Result<Store> {
+        Store::open(self.store_options(path)).context("打开事件库失败 (open store)")
+    }
+
+    fn open_raw(&self, path: &Path) -> Result<rusqlite::Connection> {
+        // The raw connection uses the store's own checkpoint setting: same pragmas both sides.
+        let pages = StoreOptions::new(path).wal_autocheckpoint_pages;
+        raw::open(path, self.sync, pages).context("打开原始 SQLite 库失败 (open raw db)")
+    }
+
+    fn sync_label(&self) -> &'static str {
+        match self.sync {
+            Sync::Full => "durable, synchronous=FULL",
+            Sync::Normal => "NOT durable, synchronous=NORMAL",
+        }
+    }
+}
+
+fn meta() -> EventMeta {
+    EventMeta {
+        actor: "bench".to_string(),
+        request_id: "bench-request".to_string(),
+        recorded_at: None,
+    }
+}
+
+fn stream_of(g: &GenEvent) -> StreamId {
+    StreamId::new(g.unit.clone(), FISCAL_YEAR)
+}
+
+fn new_event(g: &GenEvent) -> Result<NewEvent> {
+    NewEvent::new(g.event_id, g.event.clone(), meta()).context("构造事件失败 (build event)")
+}
+
+fn check_events(events: u64) -> Result<()> {
+    anyhow::ensure!(
+        (1..=EVENTS_MAX).contains(&events),
+        "事件数应在 1 到 {EVENTS_MAX} 之间 (events must be within 1..={EVENTS_MAX})"
+    );
+    Ok(())
+}
+
+/// W1: one client, one event per append.
+pub fn w1(b: &Bench, events: u64, streams: u64) -> Result<Report> {
+    check_events(events)?;
+    print_header(&format!(
+        "W1 one client, one event per append, {} — {events} events over {streams} streams",
+        b.sync_label()
+    ));
+    let dir = tempfile::tempdir_in(&b.dir)?;
+    let mut g = EventGen::new(b.seed, streams)?;
+    let gen_events: Vec<GenEvent> = (0..events).map(|_| g.next_event()).collect();
+    let mut report = Report::default();
+
+    let store = b.open_store(&dir.path().join("w1.db"))?;
+    let mut lat = Latencies::new();
+    let start = Instant::now();
+    for e in &gen_events {
+        let t = Instant::now();
+        store.append(stream_of(e), ExpectedVersion::Any, vec![new_event(e)?])?;
+        lat.record(t.elapsed());
+    }
+    let store_line = report
+        .line(Measured {
+            label: "store (in-process append)".into(),
+            events,
+            elapsed: start.elapsed(),
+            latency: lat.summary(),
+        })
+        .clone();
+    drop(store);
+
+    let rows = raw::prepare_rows(&gen_events);
+    let mut conn = b.open_raw(&dir.path().join("w1-raw.db"))?;
+    let run = raw::insert(&mut conn, &rows, 1)?;
+    let raw_line = report
+        .line(Measured {
+            label: "raw SQLite, 1 row per transaction".into(),
+            events: run.rows,
+            elapsed: run.elapsed,
+            latency: run.commit_latencies.summary(),
+        })
+        .clone();
+    report.ratio("store/raw events/s", &store_line, &raw_line);
+    Ok(report)
+}
+
+/// W2: `clients` threads, each appending `per_client` single events to its own streams.
+pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Report> {
+    anyhow::ensure!(
+        (1..=CLIENTS_MAX).contains(&clients),
+        "客户端数应在 1 到 {CLIENTS_MAX} 之间 (clients)"
+    );
+    let total = per_client.saturating_mul(clients as u64);
+    check_events(total)?;
+    let streams = streams.max(clients as u64);
+    print_header(&format!(
+        "W2 {clients} concurrent appenders, one event per append, {} — {total} events over {streams} streams",
+        b.sync_label()
+    ));
+    let dir = tempfile::tempdir_in(&b.dir)?;
+    // Client c appends to streams c, c + clients, c + 2·clients, …: many streams, no two clients
+    // on one stream (so no version conflicts skew the result).
+    let per_client_events: Vec<Vec<GenEvent>> = (0..clients)
+        .map(|c| -> Result<Vec<GenEvent>> {
+            let mut g = EventGen::new(b.seed ^ ((c as u64) << 32), streams)?;
+            let own = streams / clients as u64;
+            Ok((0..per_client)
+                .map(|i| g.next_on(c as u64 + clients as u64 * (i % own.max(1))))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let mut report = Report::default();
+
+    let store = b.open_store(&dir.path().join("w2.db"))?;
+    let barrier = Arc::new(Barrier::new(clients + 1));
+    let handles: Vec<_> = per_client_events
+        .iter()
+        .cloned()
+        .map(|evs| {
+            let store = store.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || -> Result<Latencies> {
+                let mut lat = Latencies::new();
+                barrier.wait();
+                for e in &evs {
+                    let t = Instant::now();
+                    store.append(stream_of(e), ExpectedVersion::Any, vec![new_event(e)?])?;
+                    lat.record(t.elapsed());
+                }
+                Ok(lat)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    let mut lat = Latencies::new();
+    for h in handles {
+        let l = h
+            .join()
+            .map_err(|_| anyhow::anyhow!("追加线程崩溃 (appender thread panicked)"))??;
+        lat.merge(l);
+    }
+    let elapsed = start.elapsed();
+    drop(store);
+    let store_line = report
+        .line(Measured {
+            label: format!("store, {clients} threads (group commit)"),
+            events: total,
+            elapsed,
+            latency: lat.summary(),
+        })
+        .clone();
+
+    // The raw limits, on the same rows interleaved as the clients would arrive.
+    let interleaved: Vec<GenEvent> = (0..per_client as usize)
+        .flat_map(|i| {
+            per_client_events
+                .iter()
+                .filter_map(move |v| v.get(i).cloned())
+        })
+        .collect();
+    let rows = raw::prepare_rows(&interleaved);
+    let mut conn = b.open_raw(&dir.path().join("w2-raw-group.db"))?;
+    let run = raw::insert(&mut conn, &rows, clients)?;
+    let raw_group = report
+        .line(Measured {
+            label: format!("raw SQLite, {clients} rows per transaction"),
+            events: run.rows,
+            elapsed: run.elapsed,
+            latency: run.commit_latencies.summary(),
+        })
+        .clone();
+    // One row per transaction is slow when durable: measure it on a bounded prefix.
+    let single_rows = &rows[..rows.len().min(W2_SINGLE_ROW_SAMPLE)];
+    let mut conn = b.open_raw(&dir.path().join("w2-raw-single.db"))?;
+    let run = raw::insert(&mut conn, single_rows, 1)?;
+    let raw_single = report
+        .line(Measured {
+            label: "raw SQLite, 1 row per transaction".into(),
+            events: run.rows,
+            elapsed: run.elapsed,
+            latency: run.commit_latencies.summary(),
+        })
+        .clone();
+    report.ratio(
+        format!("store/raw({clients} rows per txn)"),
+        &store_line,
+        &raw_group,
+    );
+    report.ratio("store/raw(1 row per txn)", &store_line, &raw_single);
+    let rate = store_line.rate();
+    report.verdict(Verdict {
+        workload: "W2",
+        metric: "events/s".into(),
+        value: format!("{rate:.0}"),
+        target: format!("≥ {W2_TARGET_EVENTS_PER_S:.0}"),
+        met: rate >= W2_TARGET_EVENTS_PER_S,
+    });
+    let p99 = store_line.latency.map(|s| s.p99_us).unwrap_or(u64::MAX);
+    report.verdict(Verdict {
+        workload: "W2",
+        metric: "p99".into(),
+        value: format!("{} ms", ms(p99)),
+        target: format!("≤ {} ms", ms(W2_TARGET_P99_US)),
+        met: p99 <= W2_TARGET_P99_US,
+    });
+    Ok(report)
+}
+
+/// Rows of W2's one-row-per-transaction baseline (it only shows what group commit saves).
+const W2_SINGLE_ROW_SAMPLE: usize = 5_000;
+
+/// W3: bulk appends of `batch` events per request, requests spread over `streams` streams.
+pub fn w3(b: &Bench, events: u64, batch: usize, streams: u64) -> Result<Report> {
+    check_events(events)?;
+    anyhow::ensure!(
+        (1..=jixiao_store::model::MAX_EVENTS_PER_APPEND).contains(&batch),
+        "每批事件数应在 1 到 {} 之间 (batch size)",
+        jixiao_store::model::MAX_EVENTS_PER_APPEND
+    );
+    print_header(&format!(
+        "W3 bulk append, {batch} events per request, {} — {events} events over {streams} streams",
+        b.sync_label()
+    ));
+    let dir = tempfile::tempdir_in(&b.dir)?;
+    let store = b.open_store(&dir.path().join("w3.db"))?;
+    let mut conn = b.open_raw(&dir.path().join("w3-raw.db"))?;
+    let mut g = EventGen::new(b.seed, streams)?;
+    let mut store_lat = Latencies::new();
+    let mut raw_lat = Latencies::new();
+    let (mut store_time, mut raw_time) = (Duration::ZERO, Duration::ZERO);
+    let mut request = 0u64;
+    let mut done = 0u64;
+    // Generate in chunks (memory stays bounded at any N); only appends and inserts are timed.
+    let mut raw_rows_state = raw::RowPreparer::default();
+    while done < events {
+        let chunk_events = (events - done).min(POPULATE_CHUNK_EVENTS as u64);
+        let mut requests: Vec<Vec<GenEvent>> = Vec::new();
+        let mut left = chunk_events;
+        while left > 0 {
+            let n = left.min(batch as u64);
+            requests.push(g.batch_on(request % streams.max(1), n as usize));
+            request += 1;
+            left -= n;
+        }
+        let t = Instant::now();
+        for r in &requests {
+            let rt = Instant::now();
+            let stream = stream_of(&r[0]);
+            let batch_events = r.iter().map(new_event).collect::<Result<Vec<_>>>()?;
+            store.append(stream, ExpectedVersion::Any, batch_events)?;
+            store_lat.record(rt.elapsed());
+        }
+        store_time += t.elapsed();
+        let flat: Vec<GenEvent> = requests.into_iter().flatten().collect();
+        let rows = raw_rows_state.prepare(&flat);
+        let run = raw::insert(&mut conn, &rows, batch)?;
+        raw_time += run.elapsed;
+        raw_lat.merge(run.commit_latencies);
+        done += chunk_events;
+    }
+    drop(store);
+    let mut report = Report::default();
+    let store_line = report
+        .line(Measured {
+            label: "store, bulk append".into(),
+            events,
+            elapsed: store_time,
+            latency: store_lat.summary(),
+        })
+        .clone();
+    let raw_line = report
+        .line(Measured {
+            label: format!("raw SQLite, {batch} rows per transaction"),
+            events,
+            elapsed: raw_time,
+            latency: raw_lat.summary(),
+        })
+        .clone();
+    let r = report.ratio("store/raw events/s", &store_line, &raw_line);
+    report.verdict(Verdict {
+        workload: "W3",
+        metric: "store/raw".into(),
+        value: format!("{:.1}%", r * 100.0),
+        target: format!("≥ {:.0}%", W3_TARGET_RATIO * 100.0),
+        met: r >= W3_TARGET_RATIO,
+    });
+    Ok(report)
+}
+
+/// W4: populate N events, then rebuild every read model and verify the chain.
+pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
+    check_events(events)?;
+    print_header(&format!(
+        "W4 rebuild read models and verify the chain over {events} events ({streams} streams)"
+    ));
+    let dir = tempfile::tempdir_in(&b.dir)?;
+    let store_path = dir.path().join("w4.db");
+    let raw_path = dir.path().join("w4-raw.db");
+    // Populating is not what W4 measures: do it without per-commit fsync on both sides.
+    let populate = Bench {
+        sync: Sync::Normal,
+        ..b.clone()
+    };
+    let populate_start = Instant::now();
+    {
+        let store = populate.open_store(&store_path)?;
+        let mut conn = populate.open_raw(&raw_path)?;
+        let mut g = EventGen::new(b.seed, streams)?;
+        let mut preparer = raw::RowPreparer::default();
+        let mut done = 0u64;
+        let mut request = 0u64;
+        while done < events {
+            let n = (events - done).min(POPULATE_CHUNK_EVENTS as u64) as usize;
+            let mut chunk = Vec::with_capacity(n);
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(POPULATE_BATCH_EVENTS);
+                let req = g.batch_on(request % streams.max(1), k);
+                request += 1;
+                store.append(
+                    stream_of(&req[0]),
+                    ExpectedVersion::Any,
+                    req.iter().map(new_event).collect::<Result<_>>()?,
+                )?;
+                chunk.extend(req);
+                left -= k;
+            }
+            raw::insert(&mut conn, &preparer.prepare(&chunk), POPULATE_BATCH_EVENTS)?;
+            done += n as u64;
+        }
+    }
+    println!(
+        "  (populated both databases in {:.1} s)",
+        populate_start.elapsed().as_secs_f64()
+    );
+    let mut report = Report::default();
+    let store = b.open_store(&store_path)?;
+    let start = Instant::now();
+    let folded = store.rebuild_read_models(|_, _| {})?;
+    let rebuild = report
+        .line(Measured {
+            label: "store, rebuild_read_models()".into(),
+            events: folded,
+            elapsed: start.elapsed(),
+            latency: None,
+        })
+        .clone();
+    let start = Instant::now();
+    let v = store.verify()?;
+    anyhow::ensure!(
+        v.first_broken.is_none(),
+        "哈希链在位置 {:?} 断裂 (chain broken)",
+        v.first_broken
+    );
+    let verify = report
+        .line(Measured {
+            label: "store, verify()".into(),
+            events: v.events_checked,
+            elapsed: start.elapsed(),
+            latency: None,
+        })
+        .clone();
+    drop(store);
+    let conn = b.open_raw(&raw_path)?;
+    let run = raw::scan_decode(&conn)?;
+    let raw_decode = report
+        .line(Measured {
+            label: "raw SQLite scan + serde_json decode".into(),
+            events: run.rows,
+            elapsed: run.elapsed,
+            latency: None,
+        })
+        .clone();
+    let run = raw::scan_hash(&conn)?;
+    let raw_hash = report
+        .line(Measured {
+            label: "raw SQLite scan + SHA-256 chain".into(),
+            events: run.rows,
+            elapsed: run.elapsed,
+            latency: None,
+        })
+        .clone();
+    report.ratio("rebuild/raw scan+decode", &rebuild, &raw_decode);
+    report.ratio("verify/raw scan+SHA-256", &verify, &raw_hash);
+    let rate = verify.rate();
+    report.verdict(Verdict {
+        workload: "W4",
+        metric: "verify events/s".into(),
+        value: format!("{rate:.0}"),
+        target: format!("≥ {W4_TARGET_VERIFY_EVENTS_PER_S:.0}"),
+        met: rate >= W4_TARGET_VERIFY_EVENTS_PER_S,
+    });
+    Ok(report)
+}
+
+/// Per-event costs that bound the workloads: fsync, JSON encoding, SHA-256, `NewEvent`.
+pub fn profile(b: &Bench, events: u64) -> Result<()> {
+    check_events(events)?;
+    println!();
+    println!("Profile: per-event costs on this machine ({events} events)");
+    let dir = tempfile::tempdir_in(&b.dir)?;
+    let fsync = raw::time_fsync(dir.path(), FSYNC_PROBE_SAMPLES)?.summary();
+    if let Some(s) = fsync {
+        println!(
+            "  fsync (fdatasync of a small write): p50 {} ms, p99 {} ms, max {} ms",
+            ms(s.p50_us),
+            ms(s.p99_us),
+            ms(s.max_us)
+        );
+    }
+    let mut g = EventGen::new(b.seed, 1000)?;
+    let gen_events: Vec<GenEvent> = (0..events).map(|_| g.next_event()).collect();
+    let per_event_ns = |d: Duration| d.as_nanos() / u128::from(events.max(1));
+    let json = raw::time_json_encode(&gen_events);
+    println!(
+        "  JSON encode of the payload: {} ns/event",
+        per_event_ns(json)
+    );
+    let start = Instant::now();
+    for e in &gen_events {
+        std::hint::black_box(new_event(e)?);
+    }
+    println!(
+        "  NewEvent::new (encode + limits): {} ns/event",
+        per_event_ns(start.elapsed())
+    );
+    let rows = raw::prepare_rows(&gen_events);
+    let bytes: usize = rows.iter().map(raw::RawRow::payload_len).sum();
+    println!("  mean payload: {} bytes", bytes / rows.len().max(1));
+    println!(
+        "  SHA-256 chain over the payload: {} ns/event",
+        per_event_ns(raw::time_sha256(&rows))
+    );
+    Ok(())
+}
