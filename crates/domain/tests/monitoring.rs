@@ -762,7 +762,7 @@ fn the_july_draft_fills_the_funds_block_and_flags_the_lagging_indicator() {
     assert_eq!(draft.period_label, "1-7月");
     assert_eq!(draft.schedule_progress_percent, dec!(58.33));
     assert_eq!(draft.funds.spent_yuan.wan_display(), "40.00");
-    // 400,000 / 823,400 = 48.58%; v = 48.579… / (7/12) = 83.28 → green.
+    // 400,000 / 823,400 = 48.58%; v = 48.58 / (7/12) = 83.28 → green.
     assert_eq!(draft.funds.execution_rate_percent, Some(dec!(48.58)));
     assert_eq!(
         draft.funds.warning,

@@ -197,14 +197,13 @@ fn funds_block(
     )?;
     let spent = forecast.spent_yuan;
     let budget = funds.adjusted_yuan.yuan();
-    // The warning uses the unrounded rate: v must not depend on how the rate is displayed.
-    let warning = match spent
-        .yuan()
-        .checked_mul(Decimal::ONE_HUNDRED)
-        .and_then(|s| s.checked_div(budget))
-    {
-        Some(rate) if !budget.is_zero() => execution_warning(rate, progress, profile),
-        _ => Warning {
+    // v is computed from the rate as shown (2 decimals), as the execution views do, so the
+    // draft and the monitoring page never disagree on a colour. The amounts are within
+    // MAX_AMOUNT_YUAN (checked by the forecast), so the rate cannot overflow.
+    let execution_rate_percent = ratio_percent(spent.yuan(), budget);
+    let warning = match execution_rate_percent {
+        Some(rate) => execution_warning(rate, progress, profile),
+        None => Warning {
             v: None,
             colour: Colour::Grey,
         },
@@ -214,7 +213,7 @@ fn funds_block(
         initial_yuan: funds.initial_yuan,
         adjusted_yuan: funds.adjusted_yuan,
         spent_yuan: spent,
-        execution_rate_percent: ratio_percent(spent.yuan(), budget),
+        execution_rate_percent,
         forecast,
         warning,
         needs_explanation,
