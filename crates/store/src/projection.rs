@@ -7,9 +7,10 @@
 //!   original payment's line, project and economic code: the books of July keep a payment
 //!   reversed in August. At year end (the only date the self-evaluation's measures use) both
 //!   conventions agree;
-//! - activity corrections and withdrawals are current knowledge: a withdrawn activity never
-//!   counts, a corrected one counts with its corrected facts at its corrected date. To see what
-//!   was known earlier, use the knowledge axis (`KnownAt`).
+//! - an activity correction holds retroactively (it fixes what was wrongly recorded: the
+//!   corrected facts count at the corrected date); a withdrawal removes the activity from its
+//!   own date on — the aggregate's conventions. To see what was known earlier, use the
+//!   knowledge axis (`KnownAt`).
 //! - a reversal of an unknown or already reversed payment, a second record of an id, and a
 //!   correction of an unknown activity fold to nothing (the aggregate rejects them before they
 //!   are stored; the fold never fails on them so a replay always succeeds).

@@ -1,6 +1,11 @@
 //! Queries over the read models, each answerable as of a business date (`as_of`: everything
 //! whose business date is on or before it; `None`: everything).
 //!
+//! The conventions are the aggregate's (`jixiao_domain::aggregate`), so a read model and a
+//! replay agree: the 年初 budget counts at every date, adjustments and carry-overs from their
+//! own date; a 红冲 subtracts on its own date; a correction holds retroactively; a withdrawal
+//! removes an activity from its own date on.
+//!
 //! Amounts come back as [`Yuan`], summed exactly in 分 by SQLite.
 
 use crate::error::StoreError;
@@ -100,7 +105,8 @@ pub struct UnitSummary {
     pub paid_yuan: Yuan,
 }
 
-/// An activity counted by the measures (held, not withdrawn), with its corrected facts.
+/// An activity counted by the measures (held and not withdrawn as of the date), with its
+/// corrected facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActivityRow {
     /// Client id.
@@ -235,18 +241,26 @@ impl Store {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT l.line_id, l.kind, l.name, l.function_code, l.economic_code, l.project_code,
-                        coalesce(sum(m.initial_fen), 0), coalesce(sum(m.adjust_fen), 0),
-                        coalesce(sum(m.adjust_abs_fen), 0), coalesce(sum(m.carry_fen), 0)
+                        coalesce(sum(m.initial_fen), 0),
+                        coalesce(sum(CASE WHEN m.day <= ?3 THEN m.adjust_fen ELSE 0 END), 0),
+                        coalesce(sum(CASE WHEN m.day <= ?3 THEN m.adjust_abs_fen ELSE 0 END), 0),
+                        coalesce(sum(CASE WHEN m.day <= ?3 THEN m.carry_fen ELSE 0 END), 0)
                  FROM rm_budget_line l
                  LEFT JOIN rm_budget_move m
-                   ON m.unit = l.unit AND m.fiscal_year = l.fiscal_year AND m.line_id = l.line_id AND m.day <= ?3
+                   ON m.unit = l.unit AND m.fiscal_year = l.fiscal_year AND m.line_id = l.line_id
                  WHERE l.unit = ?1 AND l.fiscal_year = ?2
                  GROUP BY l.line_id ORDER BY l.line_id LIMIT ?4",
             )?;
             let rows = stmt.query_map(
-                params![unit, fiscal_year, day_bound(as_of), MAX_QUERY_ROWS as i64 + 1],
+                params![
+                    unit,
+                    fiscal_year,
+                    day_bound(as_of),
+                    MAX_QUERY_ROWS as i64 + 1
+                ],
                 |r| {
-                    let (initial, adjust, carry): (i64, i64, i64) = (r.get(6)?, r.get(7)?, r.get(9)?);
+                    let (initial, adjust, carry): (i64, i64, i64) =
+                        (r.get(6)?, r.get(7)?, r.get(9)?);
                     Ok(BudgetRow {
                         line_id: r.get(0)?,
                         kind: r.get(1)?,
@@ -315,8 +329,9 @@ impl Store {
             };
             {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT unit, sum(initial_fen), sum(initial_fen + adjust_fen + carry_fen) FROM rm_unit_budget_day
-                     WHERE fiscal_year = ?1 AND day <= ?2 GROUP BY unit",
+                    "SELECT unit, sum(initial_fen),
+                            sum(initial_fen + CASE WHEN day <= ?2 THEN adjust_fen + carry_fen ELSE 0 END)
+                     FROM rm_unit_budget_day WHERE fiscal_year = ?1 GROUP BY unit",
                 )?;
                 let rows = stmt.query_map(params![fiscal_year, bound], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -366,7 +381,8 @@ impl Store {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT activity_id, project_code, held_on, title, invited, participants FROM rm_activity
-                 WHERE unit = ?1 AND fiscal_year = ?2 AND project_code LIKE ?3 AND withdrawn_on IS NULL AND held_on <= ?4
+                 WHERE unit = ?1 AND fiscal_year = ?2 AND project_code LIKE ?3 AND held_on <= ?4
+                   AND (withdrawn_on IS NULL OR withdrawn_on > ?4)
                  ORDER BY held_on, activity_id LIMIT ?5",
             )?;
             let mut activities = Vec::new();

@@ -505,6 +505,15 @@ fn measure_inputs_count_corrected_activities_and_skip_withdrawn_ones() {
         (experts.surveys, experts.respondents, experts.satisfied),
         (1, 10, 9)
     );
+    let before_withdrawal = store
+        .measure_inputs("261301", 2024, &scope, Some(date(5, 2)))
+        .unwrap();
+    let held: Vec<Uuid> = before_withdrawal
+        .activities
+        .iter()
+        .map(|r| r.activity_id)
+        .collect();
+    assert_eq!(held, vec![a, b], "a withdrawal counts from its own date on");
     let year = store.measure_inputs("261301", 2024, &scope, None).unwrap();
     assert_eq!(
         year.activities.iter().map(|r| r.participants).sum::<u32>(),

@@ -5,6 +5,8 @@ mod common;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::*;
+use jixiao_domain::aggregate::UnitYear;
+use jixiao_domain::budget::LineId;
 use jixiao_domain::event::Event;
 use jixiao_domain::money::Yuan;
 use jixiao_store::{EventMeta, ExpectedVersion, KnownAt, NewEvent, ReadFilter, RecordedEvent};
@@ -144,7 +146,7 @@ fn fold_paid(
 }
 
 #[test]
-fn execution_as_of_a_date_equals_folding_the_replayed_events_up_to_that_date() {
+fn execution_and_budget_as_of_a_date_equal_a_replay_of_the_log_up_to_that_date() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     let s = stream("261301");
@@ -168,7 +170,11 @@ fn execution_as_of_a_date_equals_folding_the_replayed_events_up_to_that_date() {
     // Entered out of business-date order, as staff really do.
     for _ in 0..300 {
         let on = date(1 + rng.next(12) as u32, 1 + rng.next(28) as u32);
-        let event = if !open.is_empty() && rng.next(5) == 0 {
+        let event = if rng.next(10) == 0 {
+            let (line, _) = lines[rng.next(lines.len() as u64) as usize];
+            let delta = rng.next(200_000) as i64 - 100_000;
+            adjusted(line, &format!("{delta}.00"), on)
+        } else if !open.is_empty() && rng.next(5) == 0 {
             let (id, paid_on) = open.swap_remove(rng.next(open.len() as u64) as usize);
             let later = (paid_on + Duration::days(rng.next(60) as i64)).min(date(12, 31));
             reversal(id, later)
@@ -200,6 +206,44 @@ fn execution_as_of_a_date_equals_folding_the_replayed_events_up_to_that_date() {
         let mut expected = fold_paid(&replay, as_of);
         expected.retain(|_, v| *v != Yuan::ZERO);
         assert_eq!(model, expected, "as of {as_of}");
+        // The domain aggregate replayed from the same log agrees, per line and economic code…
+        let year = UnitYear::replay(replay.iter().map(|e| &e.event));
+        let mut by_line: BTreeMap<(String, String), Yuan> = BTreeMap::new();
+        for p in year.payments() {
+            *by_line
+                .entry((
+                    p.payment.line_id.0.clone(),
+                    p.payment.economic_code.to_string(),
+                ))
+                .or_default() += p.net_yuan(Some(as_of));
+        }
+        let mut model_by_line: BTreeMap<(String, String), Yuan> = BTreeMap::new();
+        for ((line, econ, _), v) in &model {
+            *model_by_line
+                .entry((line.clone(), econ.clone()))
+                .or_default() += *v;
+        }
+        by_line.retain(|_, v| *v != Yuan::ZERO);
+        model_by_line.retain(|_, v| *v != Yuan::ZERO);
+        assert_eq!(model_by_line, by_line, "aggregate as of {as_of}");
+        // …and on every line's adjusted budget.
+        for row in store.budget("261301", 2024, Some(as_of)).unwrap() {
+            let line = year
+                .budget()
+                .unwrap()
+                .line(&LineId(row.line_id.clone()))
+                .unwrap();
+            assert_eq!(
+                row.adjusted_yuan,
+                line.adjusted_yuan(Some(as_of)),
+                "{} as of {as_of}",
+                row.line_id
+            );
+            assert_eq!(
+                row.adjustments_abs_yuan,
+                line.adjustment_abs_yuan(Some(as_of))
+            );
+        }
         let total: Yuan = expected.values().copied().sum();
         let summary = store.unit_summaries(2024, Some(as_of)).unwrap();
         assert_eq!(summary[0].paid_yuan, total, "unit summary as of {as_of}");
