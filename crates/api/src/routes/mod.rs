@@ -4,6 +4,7 @@ use actix_web::web;
 
 pub mod ops;
 pub mod users;
+pub mod writes;
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -14,5 +15,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::list_users)
         .service(users::create_user)
         .service(users::set_password)
-        .service(users::set_role);
+        .service(users::set_role)
+        .configure(writes::configure);
 }

@@ -5,3 +5,4 @@ mod auth;
 mod helpers;
 mod openapi;
 mod ops;
+mod writes;

@@ -1,0 +1,1409 @@
+//! Writes to a unit's fiscal year (`/api/v1/units/{unit}/years/{year}/…`): the budget import,
+//! payments (single and batch), reversals, activities with corrections and withdrawals,
+//! surveys, assessments, procurement, budget and target adjustment requests and decisions,
+//! the monitoring report, deviation explanations, the self-evaluation, closing and reopening.
+//!
+//! Every write names itself with a client `event_id` (retry-safe: the same id and body answer
+//! 200 with the original positions) and may send `If-Match: "<version>"` (409 with the current
+//! version on mismatch). DTOs here are converted into domain commands; a conversion error is a
+//! 422 naming the field, a domain refusal a 422 with the rule's code.
+
+use crate::auth::{Action, Auth};
+use crate::config::{MAX_BATCH_EVENTS, MAX_BULK_BODY_BYTES};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::service::{self, Item, Write, WriteResult};
+use crate::startup::{AppState, json_config};
+use crate::telemetry::RequestId;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::NaiveDate;
+use jixiao_domain::aggregate::{Command, Decide, Decision, SubmitSelfEvaluation, UnitYear};
+use jixiao_domain::budget::{LineId, ProjectCode};
+use jixiao_domain::codes::{EconomicCode, FunctionCode};
+use jixiao_domain::event::{
+    ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested,
+    DeviationExplained, IndicatorAssessed, MonitoringReportFiled, MonitoringRow, PaymentRecorded,
+    PaymentReversed, ProcurementRecorded, SurveyRecorded, TargetAdjustmentRequested,
+    YearLockChanged,
+};
+use jixiao_domain::fixture::BudgetImport;
+use jixiao_domain::indicator::{IndicatorId, QualGrade, Scope};
+use jixiao_domain::money::Yuan;
+use jixiao_domain::profile::ScoringProfile;
+use jixiao_domain::target::Target;
+use jixiao_store::StreamId;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+
+fn yuan(field: &str, amount: Decimal) -> Result<Yuan, ApiError> {
+    Yuan::new(amount).map_err(|e| {
+        ApiError::field(
+            field,
+            e.to_string(),
+            "amount in yuan with at most 2 decimals",
+        )
+    })
+}
+
+fn economic(field: &str, code: &str) -> Result<EconomicCode, ApiError> {
+    EconomicCode::parse(code)
+        .map_err(|e| ApiError::field(field, e.to_string(), "economic code must be 5 digits"))
+}
+
+fn function(field: &str, code: &str) -> Result<FunctionCode, ApiError> {
+    FunctionCode::parse(code)
+        .map_err(|e| ApiError::field(field, e.to_string(), "function code must be 7 digits"))
+}
+
+fn scope(project_code: &Option<String>) -> Scope {
+    match project_code {
+        Some(code) => Scope::Project(ProjectCode(code.trim().to_string())),
+        None => Scope::Unit,
+    }
+}
+
+fn project(code: &Option<String>) -> Option<ProjectCode> {
+    code.as_ref().map(|c| ProjectCode(c.trim().to_string()))
+}
+
+fn parse_if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<u64>().map(Some).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_if_match",
+            "If-Match 须为带引号的流版本号，如 \"12\" (If-Match must be a quoted stream version)",
+            vec![FieldError::new(
+                "If-Match",
+                "须为流版本号",
+                "must be a stream version",
+            )],
+        )
+    })
+}
+
+fn profile_for(state: &AppState, requested: Option<&str>) -> Result<ScoringProfile, ApiError> {
+    let id = requested.unwrap_or(&state.config.default_profile);
+    ScoringProfile::builtin(id)
+        .map_err(|e| ApiError::field("profile", e.to_string(), "unknown scoring profile"))
+}
+
+type Builder = Box<dyn Fn(&UnitYear) -> Result<Vec<Item>, ApiError> + Send>;
+
+/// Authorises, runs the write on the blocking pool and shapes the answer.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    state: web::Data<AppState>,
+    auth: &Auth,
+    request_id: RequestId,
+    req: &HttpRequest,
+    (unit, year): (String, i32),
+    action: Action,
+    event_ids: Vec<Uuid>,
+    build: Builder,
+    profile: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    auth.0.require_unit(action, &unit)?;
+    let stream = StreamId::new(unit, year);
+    stream.validate().map_err(|e| {
+        ApiError::bad_request(
+            "invalid_stream",
+            e.to_string(),
+            vec![FieldError::new(
+                "year",
+                e.to_string(),
+                "invalid unit or year",
+            )],
+        )
+    })?;
+    let write = Write {
+        stream,
+        if_match: parse_if_match(req)?,
+        event_ids,
+        build,
+        actor: auth.0.sub.clone(),
+        request_id: request_id.0,
+        profile: profile_for(&state, profile)?,
+    };
+    let st = state.clone();
+    let result = web::block(move || service::execute(&st, write))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| e.with_instance(req.path()))?;
+    Ok(written(&result))
+}
+
+fn written(result: &WriteResult) -> HttpResponse {
+    let mut res = if result.replayed {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Created()
+    };
+    res.insert_header((header::ETAG, format!("\"{}\"", result.stream_version)));
+    res.json(result)
+}
+
+fn single(
+    event_id: Uuid,
+    command: impl Fn(&UnitYear) -> Result<Command, ApiError> + Send + 'static,
+) -> (Vec<Uuid>, Builder) {
+    let build: Builder = Box::new(move |s| {
+        Ok(vec![Item {
+            event_id,
+            command: command(s)?,
+            field: String::new(),
+        }])
+    });
+    (vec![event_id], build)
+}
+
+/// Path parameters of every write.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UnitYearPath {
+    /// 单位代码.
+    pub unit: String,
+    /// Fiscal year.
+    pub year: i32,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Budget import
+
+/// Query of the budget import.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Client event id of the import (retry-safe).
+    pub event_id: Uuid,
+}
+
+/// Import the year's budget and targets (body: the fixture format as JSON). Published totals
+/// that the lines do not reproduce are refused with a 422 listing every mismatch.
+#[utoipa::path(post, path = "/api/v1/units/{unit}/years/{year}/import", tag = "writes", security(("bearer" = [])),
+    params(UnitYearPath, ImportQuery),
+    request_body(content = Object, description = "budget and targets in the fixture format (JSON)"),
+    responses(
+        (status = 201, description = "recorded", body = WriteResult),
+        (status = 200, description = "retry of a recorded import", body = WriteResult),
+        (status = 422, description = "mismatched totals or invalid content", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "body over 8 MiB", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn import_budget(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    query: web::Query<ImportQuery>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, year) = path.into_inner();
+    auth.0.require(Action::Import)?;
+    let text = body.into_inner().to_string();
+    let import = BudgetImport::from_json_str(&text).map_err(|e| {
+        ApiError::unprocessable(
+            "invalid_import",
+            e.to_string(),
+            vec![FieldError::new("body", e.to_string(), "cannot read import")],
+        )
+    })?;
+    let mismatches = import.check();
+    if !mismatches.is_empty() {
+        let errors = mismatches
+            .iter()
+            .map(|m| {
+                FieldError::new(
+                    format!("{}/{}", m.table, m.line),
+                    format!(
+                        "公布数 {} 万元，明细合计 {} 万元（{} 行）",
+                        m.published, m.computed, m.lines_summed
+                    ),
+                    format!("published {} != computed {}", m.published, m.computed),
+                )
+            })
+            .collect();
+        return Err(ApiError::unprocessable(
+            "import_mismatch",
+            format!(
+                "导入数据与公布的合计数有 {} 处不符 (totals mismatch)",
+                mismatches.len()
+            ),
+            errors,
+        ));
+    }
+    let events = import.into_events().map_err(|e| {
+        ApiError::unprocessable(
+            "invalid_import",
+            e.to_string(),
+            vec![FieldError::new("body", e.to_string(), "invalid import")],
+        )
+    })?;
+    let unit_info = import.unit_info();
+    if unit_info.code != unit {
+        return Err(ApiError::field(
+            "unit.code",
+            format!(
+                "导入文件的单位代码“{}”与地址中的“{unit}”不一致",
+                unit_info.code
+            ),
+            "unit code differs from the path",
+        ));
+    }
+    let commands: Vec<Command> = events
+        .into_iter()
+        .filter_map(|e| match e {
+            jixiao_domain::event::Event::BudgetApproved(b) => Some(Command::ApproveBudget(b)),
+            jixiao_domain::event::Event::TargetsApproved(t) => Some(Command::ApproveTargets(t)),
+            _ => None,
+        })
+        .collect();
+    if let Some(Command::ApproveBudget(b)) = commands.first()
+        && b.fiscal_year != year
+    {
+        return Err(ApiError::field(
+            "fiscal_year",
+            format!("导入文件的预算年度{}与地址中的{year}不一致", b.fiscal_year),
+            "fiscal year differs from the path",
+        ));
+    }
+    let client = query.event_id;
+    // The whole import is one request: its commands are named by ids derived from the client id.
+    let ids: Vec<Uuid> = (0..commands.len())
+        .map(|i| service::derived_event_id(client, i * 1_000_003))
+        .collect();
+    let ids_for_build = ids.clone();
+    let build: Builder = Box::new(move |_| {
+        Ok(commands
+            .iter()
+            .zip(&ids_for_build)
+            .enumerate()
+            .map(|(i, (c, id))| Item {
+                event_id: *id,
+                command: c.clone(),
+                field: format!("commands[{i}]"),
+            })
+            .collect())
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        (unit, year),
+        Action::Import,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments
+
+/// A payment (支出).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentBody {
+    /// Client event id (retry-safe).
+    pub event_id: Uuid,
+    /// Id of the payment (defaults to `event_id`); reversals name it.
+    #[serde(default)]
+    pub payment_id: Option<Uuid>,
+    /// Business date.
+    pub paid_on: NaiveDate,
+    /// Budget line charged.
+    pub line_id: String,
+    /// 部门经济分类 (5 digits); the line's when omitted.
+    #[serde(default)]
+    pub economic_code: Option<String>,
+    /// 功能分类 (7 digits); the line's when omitted.
+    #[serde(default)]
+    pub function_code: Option<String>,
+    /// Project, for 项目支出 (the line's when omitted).
+    #[serde(default)]
+    pub project_code: Option<String>,
+    /// Amount in 元 (positive, at most 2 decimals), as a string or number.
+    #[schema(value_type = String, example = "1234.56")]
+    pub amount_yuan: Decimal,
+    /// 凭证号.
+    #[serde(default)]
+    pub voucher_no: Option<String>,
+    /// 摘要.
+    #[serde(default)]
+    pub summary: String,
+}
+
+impl PaymentBody {
+    fn to_command(&self, state: &UnitYear, prefix: &str) -> Result<Command, ApiError> {
+        let f = |name: &str| {
+            if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
+        let line_id = LineId(self.line_id.trim().to_string());
+        let line = state
+            .budget()
+            .and_then(|b| b.line(&line_id))
+            .map(|l| l.line.clone());
+        let economic_code = match (&self.economic_code, &line) {
+            (Some(c), _) => economic(&f("economic_code"), c)?,
+            (None, Some(l)) => l.economic_code.clone(),
+            (None, None) => {
+                return Err(ApiError::field(
+                    &f("line_id"),
+                    format!("预算指标“{}”不存在", self.line_id),
+                    "unknown budget line",
+                ));
+            }
+        };
+        let function_code = match (&self.function_code, &line) {
+            (Some(c), _) => function(&f("function_code"), c)?,
+            (None, Some(l)) => l.function_code.clone(),
+            (None, None) => {
+                return Err(ApiError::field(
+                    &f("line_id"),
+                    format!("预算指标“{}”不存在", self.line_id),
+                    "unknown budget line",
+                ));
+            }
+        };
+        let project_code = project(&self.project_code)
+            .or_else(|| line.as_ref().and_then(|l| l.project_code.clone()));
+        Ok(Command::RecordPayment(PaymentRecorded {
+            payment_id: self.payment_id.unwrap_or(self.event_id),
+            paid_on: self.paid_on,
+            line_id,
+            economic_code,
+            function_code,
+            project_code,
+            amount_yuan: yuan(&f("amount_yuan"), self.amount_yuan)?,
+            voucher_no: self.voucher_no.clone(),
+            summary: self.summary.clone(),
+        }))
+    }
+}
+
+/// Record a payment.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = PaymentBody,
+    responses(
+        (status = 201, description = "recorded", body = WriteResult),
+        (status = 200, description = "retry of a recorded write", body = WriteResult),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "role or unit not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "version conflict (If-Match) or event id reused", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid input or rule broken", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/api/v1/units/{unit}/years/{year}/payments")]
+pub async fn record_payment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<PaymentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let (ids, build) = single(body.event_id, move |s| body.to_command(s, ""));
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// A batch of payments (≤ 1000), recorded all or nothing.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentBatch {
+    /// The payments.
+    pub items: Vec<PaymentBody>,
+}
+
+/// Record a batch of payments (all or nothing, at most 1000).
+#[utoipa::path(post, path = "/api/v1/units/{unit}/years/{year}/payments/batch", tag = "writes", security(("bearer" = [])),
+    params(UnitYearPath), request_body = PaymentBatch,
+    responses(
+        (status = 201, description = "recorded", body = WriteResult),
+        (status = 200, description = "retry of a recorded batch", body = WriteResult),
+        (status = 422, description = "invalid item (field `items[i].…`) or too many items", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn record_payment_batch(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<PaymentBatch>,
+) -> Result<HttpResponse, ApiError> {
+    let items = body.into_inner().items;
+    if items.is_empty() || items.len() > MAX_BATCH_EVENTS {
+        return Err(ApiError::field(
+            "items",
+            format!(
+                "一批须有 1 至 {MAX_BATCH_EVENTS} 笔支出，本次 {} 笔",
+                items.len()
+            ),
+            "a batch holds 1 to 1000 payments",
+        ));
+    }
+    let ids = items.iter().map(|p| p.event_id).collect();
+    let build: Builder = Box::new(move |s| {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let field = format!("items[{i}]");
+                Ok(Item {
+                    event_id: p.event_id,
+                    command: p.to_command(s, &field)?,
+                    field,
+                })
+            })
+            .collect()
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// 红冲: reverse a payment in full.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReversalBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Business date of the reversal.
+    pub reversed_on: NaiveDate,
+    /// Why.
+    pub reason: String,
+}
+
+/// Reverse a payment (红冲).
+#[utoipa::path(tag = "writes", security(("bearer" = [])),
+    params(("unit" = String, Path), ("year" = i32, Path), ("payment_id" = Uuid, Path)), request_body = ReversalBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "unknown or reversed payment", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/payments/{payment_id}/reversal")]
+pub async fn reverse_payment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32, Uuid)>,
+    body: web::Json<ReversalBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, year, payment_id) = path.into_inner();
+    let b = body.into_inner();
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::ReversePayment(PaymentReversed {
+            payment_id,
+            reversed_on: b.reversed_on,
+            reason: b.reason.clone(),
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        (unit, year),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activities, surveys, assessments, procurement
+
+/// An activity held under a project.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Id of the activity (defaults to `event_id`).
+    #[serde(default)]
+    pub activity_id: Option<Uuid>,
+    /// The project.
+    pub project_code: String,
+    /// Date held.
+    pub held_on: NaiveDate,
+    /// Title.
+    pub title: String,
+    /// People invited.
+    pub invited: u32,
+    /// People who took part (≤ invited).
+    pub participants: u32,
+}
+
+/// Record an activity.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ActivityBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/activities")]
+pub async fn hold_activity(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<ActivityBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::HoldActivity(ActivityHeld {
+            activity_id: b.activity_id.unwrap_or(b.event_id),
+            project_code: ProjectCode(b.project_code.trim().to_string()),
+            held_on: b.held_on,
+            title: b.title.clone(),
+            invited: b.invited,
+            participants: b.participants,
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// 更正: an activity's facts replaced.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityCorrectionBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Corrected date.
+    pub held_on: NaiveDate,
+    /// Corrected title.
+    pub title: String,
+    /// Corrected invited.
+    pub invited: u32,
+    /// Corrected participants.
+    pub participants: u32,
+    /// Why.
+    pub reason: String,
+}
+
+/// Correct an activity.
+#[utoipa::path(tag = "writes", security(("bearer" = [])),
+    params(("unit" = String, Path), ("year" = i32, Path), ("activity_id" = Uuid, Path)), request_body = ActivityCorrectionBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/activities/{activity_id}/correction")]
+pub async fn correct_activity(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32, Uuid)>,
+    body: web::Json<ActivityCorrectionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, year, activity_id) = path.into_inner();
+    let b = body.into_inner();
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::CorrectActivity(ActivityCorrected {
+            activity_id,
+            held_on: b.held_on,
+            title: b.title.clone(),
+            invited: b.invited,
+            participants: b.participants,
+            reason: b.reason.clone(),
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        (unit, year),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// Withdraw an activity.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Date of the withdrawal.
+    pub withdrawn_on: NaiveDate,
+    /// Why.
+    pub reason: String,
+}
+
+/// Withdraw an activity (recorded in error, or did not happen).
+#[utoipa::path(tag = "writes", security(("bearer" = [])),
+    params(("unit" = String, Path), ("year" = i32, Path), ("activity_id" = Uuid, Path)), request_body = WithdrawalBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/activities/{activity_id}/withdrawal")]
+pub async fn withdraw_activity(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32, Uuid)>,
+    body: web::Json<WithdrawalBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, year, activity_id) = path.into_inner();
+    let b = body.into_inner();
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::WithdrawActivity(ActivityWithdrawn {
+            activity_id,
+            withdrawn_on: b.withdrawn_on,
+            reason: b.reason.clone(),
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        (unit, year),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// A satisfaction survey's result.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Id of the survey (defaults to `event_id`).
+    #[serde(default)]
+    pub survey_id: Option<Uuid>,
+    /// The project (omit for a unit-wide survey).
+    #[serde(default)]
+    pub project_code: Option<String>,
+    /// Date.
+    pub surveyed_on: NaiveDate,
+    /// 专家, 企业, 工作人员, 服务对象, …
+    pub respondent_group: String,
+    /// Valid responses.
+    pub respondents: u32,
+    /// Satisfied responses (≤ respondents).
+    pub satisfied: u32,
+}
+
+/// Record a satisfaction survey.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = SurveyBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/surveys")]
+pub async fn record_survey(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<SurveyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::RecordSurvey(SurveyRecorded {
+            survey_id: b.survey_id.unwrap_or(b.event_id),
+            project_code: project(&b.project_code),
+            surveyed_on: b.surveyed_on,
+            respondent_group: b.respondent_group.clone(),
+            respondents: b.respondents,
+            satisfied: b.satisfied,
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// A person's assessment of an indicator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// The project (omit for a unit-wide indicator).
+    #[serde(default)]
+    pub project_code: Option<String>,
+    /// The indicator.
+    pub indicator_id: String,
+    /// Date.
+    pub assessed_on: NaiveDate,
+    /// `achieved`, `partial` or `not_achieved`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub grade: Option<QualGrade>,
+    /// Explicit score (required for partial / not achieved; must lie in the band).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub score: Option<Decimal>,
+    /// Numeric actual value for a quantitative assessed indicator.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub actual_value: Option<Decimal>,
+    /// 实际完成值 as text.
+    #[serde(default)]
+    pub actual_text: String,
+    /// Note.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Assess an indicator.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = AssessmentBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid (e.g. score outside its band)", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/assessments")]
+pub async fn assess_indicator(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<AssessmentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::AssessIndicator(IndicatorAssessed {
+            scope: scope(&b.project_code),
+            indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
+            assessed_on: b.assessed_on,
+            grade: b.grade,
+            score: b.score,
+            actual_value: b.actual_value,
+            actual_text: b.actual_text.clone(),
+            note: b.note.clone(),
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// A 政府采购 contract executed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcurementBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Id (defaults to `event_id`).
+    #[serde(default)]
+    pub procurement_id: Option<Uuid>,
+    /// Date.
+    pub procured_on: NaiveDate,
+    /// The project, if any.
+    #[serde(default)]
+    pub project_code: Option<String>,
+    /// Amount in 元.
+    #[schema(value_type = String, example = "50000.00")]
+    pub amount_yuan: Decimal,
+    /// What was procured.
+    pub description: String,
+}
+
+/// Record a procurement.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ProcurementBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/procurements")]
+pub async fn record_procurement(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<ProcurementBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let amount = yuan("amount_yuan", b.amount_yuan)?;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::RecordProcurement(ProcurementRecorded {
+            procurement_id: b.procurement_id.unwrap_or(b.event_id),
+            procured_on: b.procured_on,
+            project_code: project(&b.project_code),
+            amount_yuan: amount,
+            description: b.description.clone(),
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adjustments
+
+/// 追加 (positive) or 调减 (negative) of one line.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetAdjustmentBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Id of the request (defaults to `event_id`); the decision names it.
+    #[serde(default)]
+    pub request_id: Option<Uuid>,
+    /// The line.
+    pub line_id: String,
+    /// Signed change in 元.
+    #[schema(value_type = String, example = "-20000.00")]
+    pub delta_yuan: Decimal,
+    /// Reason (required above the profile's threshold).
+    #[serde(default)]
+    pub reason: String,
+    /// Date.
+    pub requested_on: NaiveDate,
+}
+
+/// Request a budget adjustment (unit head).
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = BudgetAdjustmentBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/budget-adjustments")]
+pub async fn request_budget_adjustment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<BudgetAdjustmentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let delta = yuan("delta_yuan", b.delta_yuan)?;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::RequestBudgetAdjustment(
+            BudgetAdjustmentRequested {
+                request_id: b.request_id.unwrap_or(b.event_id),
+                line_id: LineId(b.line_id.trim().to_string()),
+                delta_yuan: delta,
+                reason: b.reason.clone(),
+                requested_on: b.requested_on,
+            },
+        ))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::UnitHeadAct,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// The finance bureau's decision on a request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Date of the decision.
+    pub decided_on: NaiveDate,
+    /// `approve` or `reject`.
+    pub decision: String,
+    /// Note (approve) or reason (reject, required).
+    #[serde(default)]
+    pub note: String,
+}
+
+impl DecisionBody {
+    fn decide(&self, request_id: Uuid) -> Result<Decide, ApiError> {
+        let decision = match self.decision.as_str() {
+            "approve" => Decision::Approve {
+                note: self.note.clone(),
+            },
+            "reject" => Decision::Reject {
+                reason: self.note.clone(),
+            },
+            other => {
+                return Err(ApiError::field(
+                    "decision",
+                    format!("“{other}”无效，应为 approve 或 reject"),
+                    "must be approve or reject",
+                ));
+            }
+        };
+        Ok(Decide {
+            request_id,
+            decided_on: self.decided_on,
+            decision,
+        })
+    }
+}
+
+/// Decide a budget adjustment (finance).
+#[utoipa::path(tag = "writes", security(("bearer" = [])),
+    params(("unit" = String, Path), ("year" = i32, Path), ("request_id" = Uuid, Path)), request_body = DecisionBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/budget-adjustments/{request_id}/decision")]
+pub async fn decide_budget_adjustment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32, Uuid)>,
+    body: web::Json<DecisionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, year, request_id) = path.into_inner();
+    let b = body.into_inner();
+    let decide = b.decide(request_id)?;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::DecideBudgetAdjustment(decide.clone()))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        (unit, year),
+        Action::Decide,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// A request to change one indicator's target.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetAdjustmentBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Id of the request (defaults to `event_id`).
+    #[serde(default)]
+    pub request_id: Option<Uuid>,
+    /// The project (omit for a unit-wide indicator).
+    #[serde(default)]
+    pub project_code: Option<String>,
+    /// The indicator.
+    pub indicator_id: String,
+    /// The new target text (`≥12次`, `良好`, …).
+    pub new_target: String,
+    /// Why.
+    pub reason: String,
+    /// Date.
+    pub requested_on: NaiveDate,
+}
+
+/// Request a target adjustment (unit head).
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = TargetAdjustmentBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid (e.g. unreadable target)", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/target-adjustments")]
+pub async fn request_target_adjustment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<TargetAdjustmentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let target = Target::parse(&b.new_target)
+        .map_err(|e| ApiError::field("new_target", e.to_string(), "unreadable target"))?;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::RequestTargetAdjustment(
+            TargetAdjustmentRequested {
+                request_id: b.request_id.unwrap_or(b.event_id),
+                scope: scope(&b.project_code),
+                indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
+                new_target: target.clone(),
+                reason: b.reason.clone(),
+                requested_on: b.requested_on,
+            },
+        ))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::UnitHeadAct,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// Decide a target adjustment (finance).
+#[utoipa::path(tag = "writes", security(("bearer" = [])),
+    params(("unit" = String, Path), ("year" = i32, Path), ("request_id" = Uuid, Path)), request_body = DecisionBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/target-adjustments/{request_id}/decision")]
+pub async fn decide_target_adjustment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32, Uuid)>,
+    body: web::Json<DecisionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, year, request_id) = path.into_inner();
+    let b = body.into_inner();
+    let decide = b.decide(request_id)?;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::DecideTargetAdjustment(decide.clone()))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        (unit, year),
+        Action::Decide,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring, explanations, self-evaluation, year lock
+
+/// The 1-7月 绩效监控 report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringReportBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Last business date covered (e.g. 2024-07-31).
+    pub as_of: NaiveDate,
+    /// Date filed.
+    pub filed_on: NaiveDate,
+    /// 全年预计执行数 in 元.
+    #[schema(value_type = String)]
+    pub expected_full_year_yuan: Decimal,
+    /// Indicator rows: {scope, indicator_id, value_so_far, expected_full_year, deviation_cause
+    /// (funding|institutional|staffing|facilities|other|null), likelihood (certain|possible|impossible), explanation}.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<MonitoringRow>,
+}
+
+/// File the monitoring report (unit head).
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = MonitoringReportBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/monitoring-reports")]
+pub async fn file_monitoring_report(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<MonitoringReportBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let expected = yuan("expected_full_year_yuan", b.expected_full_year_yuan)?;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::FileMonitoringReport(MonitoringReportFiled {
+            as_of: b.as_of,
+            filed_on: b.filed_on,
+            expected_full_year_yuan: expected,
+            rows: b.rows.clone(),
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::UnitHeadAct,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// 偏差原因分析及改进措施.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviationBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// The project (omit for a unit-wide indicator or the unit's execution rate).
+    #[serde(default)]
+    pub project_code: Option<String>,
+    /// The indicator; omit for 预算执行率.
+    #[serde(default)]
+    pub indicator_id: Option<String>,
+    /// The explanation.
+    pub explanation: String,
+    /// Date.
+    pub explained_on: NaiveDate,
+}
+
+/// Explain a deviation (staff or unit head).
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = DeviationBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/deviation-explanations")]
+pub async fn explain_deviation(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<DeviationBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::ExplainDeviation(DeviationExplained {
+            scope: scope(&b.project_code),
+            indicator_id: b
+                .indicator_id
+                .as_ref()
+                .map(|i| IndicatorId(i.trim().to_string())),
+            explanation: b.explanation.clone(),
+            explained_on: b.explained_on,
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Record,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// Submit the self-evaluation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Date of submission (also the as-of date of the scores).
+    pub submitted_on: NaiveDate,
+    /// Scoring profile id (the server's default when omitted).
+    #[serde(default)]
+    pub profile: Option<String>,
+}
+
+/// Submit the year-end self-evaluation (unit head); refused while deviations are unexplained.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = SubmitBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "deviation explanations missing", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/self-evaluation")]
+pub async fn submit_self_evaluation(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<SubmitBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let submitted_on = b.submitted_on;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
+            submitted_on,
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::UnitHeadAct,
+        ids,
+        build,
+        b.profile.as_deref(),
+    )
+    .await
+}
+
+/// Close or reopen a year.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LockBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Date.
+    pub on: NaiveDate,
+    /// Why (required).
+    pub reason: String,
+}
+
+fn lock_command(b: &LockBody, close: bool) -> Result<Command, ApiError> {
+    if b.reason.trim().is_empty() {
+        return Err(ApiError::field(
+            "reason",
+            "须说明原因",
+            "a reason is required",
+        ));
+    }
+    let lock = YearLockChanged {
+        on: b.on,
+        reason: b.reason.clone(),
+    };
+    Ok(if close {
+        Command::CloseYear(lock)
+    } else {
+        Command::ReopenYear(lock)
+    })
+}
+
+/// Close (lock) the year (finance).
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = LockBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/close")]
+pub async fn close_year(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<LockBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let command = lock_command(&b, true)?;
+    let (ids, build) = single(b.event_id, move |_| Ok(command.clone()));
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Decide,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// Reopen (unlock) the year (finance; reason required).
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = LockBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/reopen")]
+pub async fn reopen_year(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<LockBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let command = lock_command(&b, false)?;
+    let (ids, build) = single(b.event_id, move |_| Ok(command.clone()));
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::Decide,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
+/// Registers the writes; the bulk ones get the 8 MiB body limit.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/units/{unit}/years/{year}/import")
+            .app_data(json_config(MAX_BULK_BODY_BYTES))
+            .route(web::post().to(import_budget)),
+    )
+    .service(
+        web::resource("/api/v1/units/{unit}/years/{year}/payments/batch")
+            .app_data(json_config(MAX_BULK_BODY_BYTES))
+            .route(web::post().to(record_payment_batch)),
+    )
+    .service(record_payment)
+    .service(reverse_payment)
+    .service(hold_activity)
+    .service(correct_activity)
+    .service(withdraw_activity)
+    .service(record_survey)
+    .service(assess_indicator)
+    .service(record_procurement)
+    .service(request_budget_adjustment)
+    .service(decide_budget_adjustment)
+    .service(request_target_adjustment)
+    .service(decide_target_adjustment)
+    .service(file_monitoring_report)
+    .service(explain_deviation)
+    .service(submit_self_evaluation)
+    .service(close_year)
+    .service(reopen_year);
+}
