@@ -146,10 +146,6 @@ pub struct Config {
     pub jwt_secret: Secret,
     /// Where the key came from.
     pub key_source: KeySource,
-    /// Log format.
-    pub log_format: LogFormat,
-    /// `tracing` filter.
-    pub log_filter: String,
 }
 
 /// Why the settings cannot be used.
@@ -313,8 +309,6 @@ impl Settings {
             bind: self.bind,
             jwt_secret,
             key_source,
-            log_format: self.log_format,
-            log_filter: self.log_filter,
         })
     }
 }

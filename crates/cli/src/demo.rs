@@ -158,7 +158,8 @@ pub fn demo_commands(
             }
             let factor = Decimal::from(rng.range(67, 200)) / Decimal::ONE_HUNDRED;
             let remaining = line.initial_yuan - spent;
-            let amount = yuan(line.initial_yuan.yuan() / twelve * factor).min(remaining);
+            let amount =
+                yuan(line.initial_yuan.yuan() / twelve * factor).min(yuan(remaining.yuan()));
             if let (Some(d), true) = (date(month, rng.range(3, 27)), amount.is_positive()) {
                 spent += amount;
                 n += 1;

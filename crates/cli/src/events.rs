@@ -3,7 +3,8 @@
 //! Format (version 1): a header line `{"jixiao_events":1,"head_position":N,"head_hash":"…"}`
 //! then one line per event in position order with every field that enters the hash chain
 //! (position, unit, fiscal_year, stream_version, event_id, event_type, schema_version,
-//! business_date, recorded_at, actor, request_id, payload) and its `hash`.
+//! business_date, recorded_at, actor, request_id, payload — the stored JSON as a string, byte
+//! for byte) and its `hash`.
 //!
 //! Invariants: export stops at the head read when it started (a consistent prefix even while the
 //! service writes) and recomputes every hash from the exported fields, so a file it writes
@@ -53,7 +54,8 @@ struct Line {
     recorded_at: String,
     actor: String,
     request_id: String,
-    payload: serde_json::Value,
+    /// The stored payload JSON, as text: byte-exact, because it enters the hash.
+    payload: String,
     hash: String,
 }
 
@@ -64,7 +66,7 @@ fn recorded_at_text(t: DateTime<Utc>) -> String {
 
 impl Line {
     fn payload_text(&self) -> CliResult<String> {
-        Ok(serde_json::to_string(&self.payload)?)
+        Ok(self.payload.clone())
     }
 
     /// The chain hash of this line given its predecessor's.
@@ -124,11 +126,27 @@ pub fn export(db: &Path, file: &Path) -> CliResult {
         if page.events.is_empty() {
             break;
         }
+        let last = page
+            .events
+            .last()
+            .map_or(from, |e| e.position)
+            .min(head.position);
+        let payloads: std::collections::HashMap<u64, String> = store
+            .stored_payloads(from, last)
+            .context("读取日志失败 (read failed)")?
+            .into_iter()
+            .collect();
         for e in page
             .events
             .into_iter()
             .take_while(|e| e.position <= head.position)
         {
+            let payload = payloads.get(&e.position).cloned().ok_or_else(|| {
+                Failure::verification(format!(
+                    "位置 {} 的事件在导出时缺失 (event missing)",
+                    e.position
+                ))
+            })?;
             let line = Line {
                 position: e.position,
                 unit: e.stream.unit.clone(),
@@ -141,15 +159,14 @@ pub fn export(db: &Path, file: &Path) -> CliResult {
                 recorded_at: recorded_at_text(e.recorded_at),
                 actor: e.actor.clone(),
                 request_id: e.request_id.clone(),
-                payload: e.event.payload(),
+                payload,
                 hash: hex::encode(e.hash),
             };
             let recomputed = line.chain(&prev)?;
             if recomputed != e.hash {
-                // Only an upcast (older schema) payload re-serialises differently; the exported
-                // file would not verify, so refuse rather than write it.
+                // The stored row does not hash to its stored hash: the log was tampered with.
                 return Err(Failure::verification(format!(
-                    "位置 {} 的事件无法按存储原样导出（旧版本结构或数据被改动），请先运行 jixiao verify (event at position {} does not re-serialise to its stored bytes)",
+                    "位置 {} 的事件哈希不符，日志可能被改动，请运行 jixiao verify (hash mismatch at position {})",
                     e.position, e.position
                 )));
             }

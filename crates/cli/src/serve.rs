@@ -56,6 +56,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
         );
     }
     let bind = resolve_bind(&config.bind)?;
+    tracing::info!(mode = ?config.mode, database = %config.database_path.display(), "starting");
 
     let mut business_today = None;
     let mut demo_info = None;

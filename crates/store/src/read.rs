@@ -286,3 +286,27 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The stored payload JSON text, byte for byte, of every event with a position in
+    /// `from..=to` (at most [`MAX_READ_LIMIT`] rows), in position order. `events export` writes
+    /// these so that an exported log re-hashes to exactly the same chain (a decoded and
+    /// re-serialised payload may differ in formatting, e.g. "52.00" vs "52").
+    pub fn stored_payloads(&self, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
+        let to = to.min(from.saturating_add(MAX_READ_LIMIT as u64 - 1));
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT position, payload FROM events WHERE position >= ?1 AND position <= ?2 ORDER BY position",
+            )?;
+            let rows = stmt.query_map(params![to_i64(from)?, to_i64(to)?], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (p, payload) = row?;
+                out.push((to_u64(p)?, payload));
+            }
+            Ok(out)
+        })
+    }
+}
