@@ -1,0 +1,239 @@
+//! The scoring rules of 财预〔2020〕10号 for one indicator, as pure functions of the weight W,
+//! the target T and the actual A (domain.md §4). Scores returned here are capped to [0, W] and
+//! rounded half-up to 0.01.
+
+use crate::indicator::QualGrade;
+use crate::money::round2;
+use crate::profile::{ReverseVariant, ScoringProfile};
+use crate::target::Comparator;
+use rust_decimal::Decimal;
+
+/// The outcome of scoring a quantitative indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuantitativeScore {
+    /// Score in [0, W], rounded to 0.01.
+    pub score: Decimal,
+    /// Whether the target is met.
+    pub met: bool,
+    /// A / T as a percentage rounded to 0.01; `None` when T = 0.
+    pub completion_percent: Option<Decimal>,
+}
+
+/// Cap a raw score to [0, W] and round it half-up to 0.01.
+pub fn cap_and_round(raw: Decimal, weight: Decimal) -> Decimal {
+    round2(raw.max(Decimal::ZERO).min(weight))
+}
+
+/// 正向 (≥, >): met → W, otherwise W × A / T (0 when T ≤ 0 and unmet).
+///
+/// A strict `>` target reached exactly (A = T) is *not met* — it still scores W × A / T = W, but
+/// it is listed for 偏差原因分析 like any other unmet target.
+pub fn positive(
+    weight: Decimal,
+    comparator: Comparator,
+    target: Decimal,
+    actual: Decimal,
+) -> Decimal {
+    if comparator.is_met(actual, target) {
+        return cap_and_round(weight, weight);
+    }
+    if target <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    cap_and_round(weight * actual / target, weight)
+}
+
+/// 反向 (≤, <): met (or A = 0) → W, otherwise by the profile's variant: `ratio` W × T / A, or
+/// `linear` W × (1 − (A − T)/T) and 0 once A ≥ 2T. An unmet target of 0 scores 0.
+pub fn reverse(
+    weight: Decimal,
+    comparator: Comparator,
+    target: Decimal,
+    actual: Decimal,
+    variant: ReverseVariant,
+) -> Decimal {
+    if comparator.is_met(actual, target) || actual.is_zero() {
+        return cap_and_round(weight, weight);
+    }
+    if target <= Decimal::ZERO || actual <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    match variant {
+        ReverseVariant::Ratio => cap_and_round(weight * target / actual, weight),
+        ReverseVariant::Linear => {
+            if actual >= target * Decimal::TWO {
+                Decimal::ZERO
+            } else {
+                cap_and_round(weight * (Decimal::ONE - (actual - target) / target), weight)
+            }
+        }
+    }
+}
+
+/// 等于 (=). T = 0: W when A = 0, else 0. T > 0 is scored as 正向 (our documented choice,
+/// domain.md §4 [P]): A ≥ T is met and earns W (A above T is then judged by the
+/// over-achievement flag, not by a deduction); A below T earns W × A / T.
+pub fn equal(weight: Decimal, target: Decimal, actual: Decimal) -> (Decimal, bool) {
+    if target.is_zero() {
+        let met = actual.is_zero();
+        return (
+            if met {
+                cap_and_round(weight, weight)
+            } else {
+                Decimal::ZERO
+            },
+            met,
+        );
+    }
+    let met = actual >= target;
+    (positive(weight, Comparator::Ge, target, actual), met)
+}
+
+/// Score a quantitative target: dispatch on the comparator, with the met flag and A / T.
+pub fn quantitative(
+    weight: Decimal,
+    comparator: Comparator,
+    target: Decimal,
+    actual: Decimal,
+    variant: ReverseVariant,
+) -> QuantitativeScore {
+    let (score, met) = match comparator {
+        Comparator::Ge | Comparator::Gt => (
+            positive(weight, comparator, target, actual),
+            comparator.is_met(actual, target),
+        ),
+        Comparator::Le | Comparator::Lt => (
+            reverse(weight, comparator, target, actual, variant),
+            comparator.is_met(actual, target) || actual.is_zero(),
+        ),
+        Comparator::Eq => equal(weight, target, actual),
+    };
+    QuantitativeScore {
+        score,
+        met,
+        completion_percent: crate::money::ratio_percent(actual, target),
+    }
+}
+
+/// Whether A / T exceeds the profile's over-achievement threshold ("目标值可能设置偏低"). Only
+/// 正向 and 等于 targets above zero can be over-achieved; for 反向 a large A / T is a miss.
+pub fn is_over_achieved(
+    comparator: Comparator,
+    target: Decimal,
+    actual: Decimal,
+    profile: &ScoringProfile,
+) -> bool {
+    matches!(comparator, Comparator::Ge | Comparator::Gt | Comparator::Eq)
+        && target > Decimal::ZERO
+        && actual * Decimal::ONE_HUNDRED > target * profile.over_achievement_percent
+}
+
+/// The band of scores a grade allows, as (low, high, high_inclusive):
+/// 达成 [a·W, W], 部分达成 [p·W, a·W), 未达成 [0, p·W), with a and p the profile's percentages.
+pub fn band(
+    weight: Decimal,
+    grade: QualGrade,
+    profile: &ScoringProfile,
+) -> (Decimal, Decimal, bool) {
+    let achieved = weight * profile.qualitative_achieved_percent / Decimal::ONE_HUNDRED;
+    let partial = weight * profile.qualitative_partial_percent / Decimal::ONE_HUNDRED;
+    match grade {
+        QualGrade::Achieved => (achieved, weight, true),
+        QualGrade::Partial => (partial, achieved, false),
+        QualGrade::NotAchieved => (Decimal::ZERO, partial, false),
+    }
+}
+
+/// Why an assessed score cannot be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BandProblem {
+    /// 部分达成 / 未达成 without a score.
+    ScoreRequired,
+    /// The (rounded) score lies outside the grade's band.
+    OutsideBand,
+}
+
+/// Score a graded indicator (定性, or any indicator graded by a person): 达成 without a score
+/// earns W; otherwise the score, rounded to 0.01, must lie inside the grade's band. With W = 0
+/// every grade scores 0 (there is nothing to grade against).
+pub fn graded(
+    weight: Decimal,
+    grade: QualGrade,
+    score: Option<Decimal>,
+    profile: &ScoringProfile,
+) -> Result<Decimal, BandProblem> {
+    if weight.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
+    let Some(given) = score else {
+        return match grade {
+            QualGrade::Achieved => Ok(cap_and_round(weight, weight)),
+            QualGrade::Partial | QualGrade::NotAchieved => Err(BandProblem::ScoreRequired),
+        };
+    };
+    // The check applies to the score as printed (rounded), so a printed score always lies in
+    // its printed band.
+    let rounded = round2(given);
+    let (low, high, high_inclusive) = band(weight, grade, profile);
+    let below_high = if high_inclusive {
+        rounded <= high
+    } else {
+        rounded < high
+    };
+    if rounded >= low && below_high {
+        Ok(rounded)
+    } else {
+        Err(BandProblem::OutsideBand)
+    }
+}
+
+/// 预算执行率 score: min(rate, 100%) × W, from the rate percentage as printed (so the form can
+/// be checked by hand), rounded half-up to 0.01; a negative rate scores 0.
+pub fn execution(weight: Decimal, rate_percent: Decimal) -> Decimal {
+    let capped = rate_percent.max(Decimal::ZERO).min(Decimal::ONE_HUNDRED);
+    cap_and_round(weight * capped / Decimal::ONE_HUNDRED, weight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn an_unmet_strict_target_reached_exactly_scores_full_but_is_not_met() {
+        let q = quantitative(
+            dec!(10),
+            Comparator::Gt,
+            dec!(5),
+            dec!(5),
+            ReverseVariant::Ratio,
+        );
+        assert_eq!((q.score, q.met), (dec!(10), false));
+        let q = quantitative(
+            dec!(10),
+            Comparator::Lt,
+            dec!(5),
+            dec!(5),
+            ReverseVariant::Ratio,
+        );
+        assert_eq!((q.score, q.met), (dec!(10), false));
+    }
+
+    #[test]
+    fn a_graded_score_is_checked_as_printed() {
+        let p = ScoringProfile::default();
+        // W = 16.67: 达成 from 13.336, so 13.335 prints as 13.34 and is 达成, not 部分达成.
+        assert_eq!(
+            graded(dec!(16.67), QualGrade::Partial, Some(dec!(13.335)), &p),
+            Err(BandProblem::OutsideBand)
+        );
+        assert_eq!(
+            graded(dec!(16.67), QualGrade::Achieved, Some(dec!(13.335)), &p),
+            Ok(dec!(13.34))
+        );
+        assert_eq!(
+            graded(dec!(16.67), QualGrade::Partial, Some(dec!(13.33)), &p),
+            Ok(dec!(13.33))
+        );
+    }
+}
