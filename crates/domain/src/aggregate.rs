@@ -9,11 +9,18 @@
 
 mod command;
 mod error;
+mod handle;
 mod state;
+mod views;
 
 pub use command::{Command, Decide, Decision, SubmitSelfEvaluation};
 pub use error::{DomainError, grade_label, scope_label};
+pub use handle::{
+    Context, MAX_AMOUNT_YUAN, MAX_EVENTS_PER_YEAR, MAX_INDICATORS_PER_SCOPE, MAX_LABEL_CHARS,
+    MAX_LINES, MAX_MONITORING_ROWS, MAX_NAME_CHARS, MAX_PEOPLE, MAX_PROJECTS, MAX_TEXT_CHARS,
+};
 pub use state::{
     ActivityState, BudgetRequest, BudgetState, IndicatorState, LineState, PaymentState,
     RequestStatus, TargetRequest, TargetSet, UnitYear,
 };
+pub use views::{ExecutionRow, ExecutionSummary, IndicatorStatus, MonthRow};

@@ -306,6 +306,15 @@ pub enum DomainError {
         /// "已批准" or "已驳回".
         status: &'static str,
     },
+    /// The self-evaluation of a scope cannot be computed (e.g. an assessment that no longer
+    /// fits its indicator).
+    #[error("{scope}的绩效自评无法计算：{message} (evaluation failed)")]
+    EvaluationFailed {
+        /// The scope, labelled.
+        scope: String,
+        /// Why, from the scoring.
+        message: String,
+    },
     /// Self-evaluation submitted while deviations are unexplained.
     #[error(
         "以下指标未达成且未填写偏差原因分析及改进措施：{items} (deviation explanations missing)"
@@ -354,6 +363,7 @@ impl DomainError {
             DomainError::UnknownRequest { .. } => "unknown_request",
             DomainError::RequestAlreadyDecided { .. } => "request_already_decided",
             DomainError::DeviationUnexplained { .. } => "deviation_unexplained",
+            DomainError::EvaluationFailed { .. } => "evaluation_failed",
         }
     }
 

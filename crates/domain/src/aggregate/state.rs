@@ -375,7 +375,9 @@ impl UnitYear {
 
     /// The payment recorded with a 凭证号, if any (a ledger re-import skips those already there).
     pub fn payment_by_voucher(&self, voucher_no: &str) -> Option<&PaymentState> {
-        self.voucher_nos.get(voucher_no).and_then(|id| self.payment(id))
+        self.voucher_nos
+            .get(voucher_no)
+            .and_then(|id| self.payment(id))
     }
 
     /// An activity by id.

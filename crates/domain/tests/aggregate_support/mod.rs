@@ -1,0 +1,339 @@
+//! Shared test support for the aggregate tests: a small unit's approved budget and targets, a
+//! scoring profile, builders for common commands, and the `given(events).when(command)
+//! .then_expect(events)` / `.then_reject(code)` helper.
+#![allow(dead_code)] // each test binary uses a different part of the support
+
+use chrono::NaiveDate;
+use jixiao_domain::aggregate::{Command, Context, DomainError, UnitYear};
+use jixiao_domain::budget::{BudgetLine, LineId, ProjectCode, ProjectInfo, SpendingKind, UnitInfo};
+use jixiao_domain::codes::{EconomicCode, FunctionCode, UnitKind};
+use jixiao_domain::event::*;
+use jixiao_domain::indicator::{Indicator, IndicatorId, Level1, Scope};
+use jixiao_domain::measure::Measure;
+use jixiao_domain::money::Yuan;
+use jixiao_domain::profile::*;
+use jixiao_domain::target::Target;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use uuid::Uuid;
+
+/// A date of 2024 (or another year) written compactly.
+pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+}
+
+/// A deterministic id from a small number, so expected events can be written out.
+pub fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+pub fn yuan(amount: Decimal) -> Yuan {
+    Yuan::new(amount).expect("test amount has at most 2 decimals")
+}
+
+pub const PROJECT: &str = "P1";
+pub const PROJECT_LINE: &str = "P-P1-30211";
+pub const SALARY_LINE: &str = "B-30101";
+pub const OFFICE_LINE: &str = "B-30201";
+
+pub fn project() -> ProjectCode {
+    ProjectCode(PROJECT.to_string())
+}
+
+pub fn project_scope() -> Scope {
+    Scope::Project(project())
+}
+
+/// The mof-2020 profile (财预〔2020〕10号) as the domain notes describe it.
+pub fn profile() -> ScoringProfile {
+    ScoringProfile {
+        id: "mof-2020".into(),
+        version: 1,
+        title: "财预〔2020〕10号".into(),
+        project_weights: ProjectWeights {
+            execution: dec!(10),
+            cost: dec!(0),
+            output: dec!(50),
+            benefit: dec!(30),
+            satisfaction: dec!(10),
+        },
+        unit_weights: UnitWeights {
+            input: dec!(30),
+            output: dec!(40),
+            benefit: dec!(20),
+            satisfaction: dec!(10),
+        },
+        reverse_variant: ReverseVariant::Ratio,
+        over_achievement_percent: dec!(120),
+        qualitative_achieved_percent: dec!(80),
+        qualitative_partial_percent: dec!(60),
+        grades: GradeCutoffs {
+            excellent: dec!(90),
+            good: dec!(80),
+            fair: dec!(60),
+        },
+        warnings: WarningThresholds {
+            execution_red_below: dec!(60),
+            execution_yellow_below: dec!(80),
+            indicator_red_below: dec!(60),
+            indicator_yellow_below: dec!(80),
+            indicator_blue_at_or_above: dec!(120),
+        },
+        schedule_basis: ScheduleBasis::MonthEnd,
+        adjustment_reason_percent: dec!(30),
+        execution_explanation_below_percent: dec!(90),
+        consistency_warning_percent: dec!(5),
+        not_applicable: NotApplicablePolicy::FullScore,
+    }
+}
+
+fn line(
+    id: &str,
+    kind: SpendingKind,
+    func: &str,
+    econ: &str,
+    project: Option<&str>,
+    name: &str,
+    wan: Decimal,
+) -> BudgetLine {
+    BudgetLine {
+        line_id: LineId(id.into()),
+        kind,
+        function_code: FunctionCode::parse(func).expect("function code"),
+        economic_code: EconomicCode::parse(econ).expect("economic code"),
+        project_code: project.map(|p| ProjectCode(p.into())),
+        name: name.into(),
+        initial_yuan: Yuan::from_wan(wan).expect("amount"),
+    }
+}
+
+/// A small unit's 2024 budget: 基本工资 10万, 办公费 1万, and project P1 of 20万 (差旅费 line).
+pub fn budget_approved() -> Event {
+    Event::BudgetApproved(BudgetApproved {
+        unit: UnitInfo {
+            code: "261301".into(),
+            name: "测试单位".into(),
+            department: "测试主管部门".into(),
+            kind: UnitKind::Institution,
+        },
+        fiscal_year: 2024,
+        approved_on: d(2024, 1, 15),
+        lines: vec![
+            line(
+                SALARY_LINE,
+                SpendingKind::Personnel,
+                "2060401",
+                "30101",
+                None,
+                "基本工资",
+                dec!(10),
+            ),
+            line(
+                OFFICE_LINE,
+                SpendingKind::Public,
+                "2060401",
+                "30201",
+                None,
+                "办公费",
+                dec!(1),
+            ),
+            line(
+                PROJECT_LINE,
+                SpendingKind::Project,
+                "2060499",
+                "30211",
+                Some(PROJECT),
+                "科技合作经费",
+                dec!(20),
+            ),
+        ],
+        projects: vec![ProjectInfo {
+            code: project(),
+            name: "科技合作经费".into(),
+            category: "其他运转类".into(),
+            overall_goal: "保障基础运转".into(),
+        }],
+        sangong_budget_yuan: Yuan::ZERO,
+        procurement_budget_yuan: Yuan::ZERO,
+        annual_duty_goals: vec![],
+        annual_tasks: vec![],
+    })
+}
+
+pub fn indicator(
+    id: &str,
+    level1: Level1,
+    level2: &str,
+    name: &str,
+    target: &str,
+    measure: Measure,
+) -> Indicator {
+    Indicator {
+        id: IndicatorId(id.into()),
+        level1,
+        level2: level2.into(),
+        name: name.into(),
+        target: Target::parse(target).expect("test target parses"),
+        weight: None,
+        measure,
+        description: None,
+    }
+}
+
+/// Project P1's targets: 2 output indicators, one qualitative benefit (the only 效益 one, so it
+/// weighs the whole 30 of mof-2020), one satisfaction indicator.
+pub fn project_targets() -> Event {
+    Event::TargetsApproved(TargetsApproved {
+        scope: project_scope(),
+        overall_goal: "保障基础运转".into(),
+        indicators: vec![
+            indicator(
+                "OUT-1",
+                Level1::Output,
+                "数量指标",
+                "举办活动场次",
+                "≥3次",
+                Measure::ActivityCount,
+            ),
+            indicator(
+                "OUT-2",
+                Level1::Output,
+                "时效指标",
+                "活动举办时间",
+                "2024年",
+                Measure::ActivityPeriod,
+            ),
+            indicator(
+                "BEN-1",
+                Level1::Benefit,
+                "社会效益",
+                "提升程度",
+                "明显",
+                Measure::Assessed,
+            ),
+            indicator(
+                "SAT-1",
+                Level1::Satisfaction,
+                "服务对象满意度",
+                "专家满意度",
+                "≥80%",
+                Measure::Satisfaction {
+                    groups: vec!["专家".into()],
+                },
+            ),
+        ],
+        approved_on: d(2024, 1, 15),
+    })
+}
+
+/// The budget and P1's targets.
+pub fn approved_year() -> Vec<Event> {
+    vec![budget_approved(), project_targets()]
+}
+
+pub fn payment(n: u128, paid_on: NaiveDate, amount: Decimal) -> PaymentRecorded {
+    PaymentRecorded {
+        payment_id: id(n),
+        paid_on,
+        line_id: LineId(PROJECT_LINE.into()),
+        economic_code: EconomicCode::parse("30211").expect("code"),
+        function_code: FunctionCode::parse("2060499").expect("code"),
+        project_code: Some(project()),
+        amount_yuan: yuan(amount),
+        voucher_no: None,
+        summary: "差旅费".into(),
+    }
+}
+
+pub fn activity(n: u128, held_on: NaiveDate, invited: u32, participants: u32) -> ActivityHeld {
+    ActivityHeld {
+        activity_id: id(n),
+        project_code: project(),
+        held_on,
+        title: format!("活动{n}"),
+        invited,
+        participants,
+    }
+}
+
+pub fn survey(n: u128, group: &str, respondents: u32, satisfied: u32) -> SurveyRecorded {
+    SurveyRecorded {
+        survey_id: id(n),
+        project_code: Some(project()),
+        surveyed_on: d(2024, 11, 20),
+        respondent_group: group.into(),
+        respondents,
+        satisfied,
+    }
+}
+
+/// A state given by its past events, awaiting a command.
+pub struct Given {
+    pub year: UnitYear,
+    pub profile: ScoringProfile,
+}
+
+/// Start from a log.
+pub fn given(events: impl IntoIterator<Item = Event>) -> Given {
+    let events: Vec<Event> = events.into_iter().collect();
+    Given {
+        year: UnitYear::replay(&events),
+        profile: profile(),
+    }
+}
+
+/// The outcome of a command.
+pub struct When {
+    pub year: UnitYear,
+    pub result: Result<Vec<Event>, DomainError>,
+}
+
+impl Given {
+    /// Use another profile.
+    pub fn with_profile(mut self, profile: ScoringProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Handle the command against the given state.
+    pub fn when(self, command: Command) -> When {
+        let result = self.year.handle(
+            command,
+            &Context {
+                profile: &self.profile,
+            },
+        );
+        When {
+            year: self.year,
+            result,
+        }
+    }
+}
+
+impl When {
+    /// The command was accepted and yields exactly these events.
+    pub fn then_expect(self, expected: Vec<Event>) -> UnitYear {
+        match self.result {
+            Ok(events) => {
+                assert_eq!(events, expected, "recorded events differ");
+                let mut year = self.year;
+                for e in &events {
+                    year.apply(e);
+                }
+                year
+            }
+            Err(e) => panic!("expected events, got refusal {}: {e}", e.code()),
+        }
+    }
+
+    /// The command was refused with this code; returns the error for message checks.
+    pub fn then_reject(self, code: &str) -> DomainError {
+        match self.result {
+            Ok(events) => panic!("expected refusal {code}, got events {events:?}"),
+            Err(e) => {
+                assert_eq!(e.code(), code, "refused for another reason: {e}");
+                e
+            }
+        }
+    }
+}
