@@ -875,6 +875,47 @@ mod tests {
     }
 
     #[test]
+    fn every_target_of_the_seed_disclosure_parses() {
+        // 预算14 (unit-wide) and 预算15 (the project) of the 焦作 2024 disclosure, as printed.
+        let seed = [
+            "相关",
+            "科学",
+            "合理",
+            "完整",
+            "≥90%",
+            "≥90%",
+            "≤30%",
+            "≤10%",
+            "≤100%",
+            "≥80%",
+            "真实",
+            "合规",
+            "健全",
+            "公开",
+            "规范",
+            "100%",
+            "100%",
+            "100%",
+            "100%",
+            "加深",
+            "≥90%",
+            "提供保障",
+            "≤10%",
+            "≥10人",
+            "明显",
+            "≥80%",
+            "≥3次",
+            "≥70%",
+            "良好",
+            "≥60%",
+            "2024年",
+        ];
+        for text in seed {
+            assert!(Target::parse(text).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
     fn direction_follows_the_comparator() {
         let table = [
             ("≥10人", Direction::Positive),
