@@ -110,7 +110,15 @@ pub fn open(
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", sync.pragma())?;
     conn.pragma_update(None, "wal_autocheckpoint", wal_autocheckpoint_pages)?;
-    conn.execute_batch(RAW_SCHEMA)?;
+    // The migration creates its tables unconditionally: run it only on a fresh database.
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        conn.execute_batch(RAW_SCHEMA)?;
+    }
     Ok(conn)
 }
 
@@ -302,6 +310,21 @@ mod tests {
         assert_eq!(
             whole.iter().map(key).collect::<Vec<_>>(),
             chunked.iter().map(key).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_raw_database_can_be_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("raw.db");
+        let mut g = EventGen::new(8, 2).unwrap();
+        let rows = prepare_rows(&(0..10).map(|_| g.next_event()).collect::<Vec<_>>());
+        insert(&mut open(&path, Sync::Normal, 1000).unwrap(), &rows, 10).unwrap();
+        assert_eq!(
+            scan_decode(&open(&path, Sync::Normal, 1000).unwrap())
+                .unwrap()
+                .rows,
+            10
         );
     }
 
