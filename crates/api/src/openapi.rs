@@ -33,6 +33,13 @@ impl Modify for BearerScheme {
         routes::users::create_user,
         routes::users::set_password,
         routes::users::set_role,
+        routes::reads::list_units,
+        routes::reads::monitoring_view,
+        routes::reads::events,
+        routes::reads::execution,
+        routes::reads::indicators,
+        routes::reads::evaluation,
+        routes::reads::verify,
         routes::writes::import_budget,
         routes::writes::record_payment,
         routes::writes::record_payment_batch,
@@ -58,6 +65,7 @@ impl Modify for BearerScheme {
         (name = "ops", description = "健康检查与监控指标 (health and metrics)"),
         (name = "auth", description = "登录 (login)"),
         (name = "users", description = "用户管理 (admin)"),
+        (name = "reads", description = "查询：事件日志、执行、指标、自评、监控 (as_of = business date, known_at = log position or time)"),
         (name = "writes", description = "记录业务事件 (record events; event_id makes retries safe; If-Match pins the stream version)"),
     )
 )]

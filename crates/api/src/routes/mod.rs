@@ -3,6 +3,7 @@
 use actix_web::web;
 
 pub mod ops;
+pub mod reads;
 pub mod users;
 pub mod writes;
 
@@ -16,5 +17,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::create_user)
         .service(users::set_password)
         .service(users::set_role)
+        .service(reads::list_units)
+        .service(reads::monitoring_view)
+        .service(reads::events)
+        .service(reads::execution)
+        .service(reads::indicators)
+        .service(reads::evaluation)
+        .service(reads::verify)
         .configure(writes::configure);
 }

@@ -6,3 +6,4 @@ mod helpers;
 mod openapi;
 mod ops;
 mod writes;
+mod year;
