@@ -818,3 +818,94 @@ fn replay_equals_applying_events_one_by_one_and_counts_versions() {
     assert_eq!(replayed, one_by_one);
     assert_eq!(replayed.version(), 4);
 }
+
+// ----- self-evaluation ----------------------------------------------------------------------
+
+/// P1's year: 190,000 of 200,000 paid (95%), 3 activities in 2024, BEN-1 达成, 专家 survey
+/// with `satisfied` of 10 satisfied.
+fn scored_year(satisfied: u32) -> Vec<Event> {
+    let mut log = approved_year();
+    log.push(Event::PaymentRecorded(payment(
+        1,
+        d(2024, 4, 1),
+        dec!(100000),
+    )));
+    log.push(Event::PaymentRecorded(payment(
+        2,
+        d(2024, 9, 1),
+        dec!(90000),
+    )));
+    for (n, m) in [(11, 3), (12, 6), (13, 9)] {
+        log.push(Event::ActivityHeld(activity(n, d(2024, m, 10), 10, 8)));
+    }
+    log.push(Event::SurveyRecorded(survey(21, "专家", 10, satisfied)));
+    let Command::AssessIndicator(a) = assess(Some(QualGrade::Achieved), None) else {
+        unreachable!()
+    };
+    log.push(Event::IndicatorAssessed(a));
+    log
+}
+
+fn submit() -> Command {
+    Command::SubmitSelfEvaluation(jixiao_domain::aggregate::SubmitSelfEvaluation {
+        submitted_on: d(2024, 12, 30),
+    })
+}
+
+#[test]
+fn a_self_evaluation_with_everything_met_is_submitted_with_its_score() {
+    // 执行 190,000/200,000 = 95% → 9.50 of 10; 产出 50 over 2 met indicators; 效益 30 (达成,
+    // no score); 满意度 9/10 = 90% ≥ 80% → 10. Total 9.50 + 50 + 30 + 10 = 99.50.
+    let p = profile();
+    given(scored_year(9))
+        .when(submit())
+        .then_expect(vec![Event::SelfEvaluationSubmitted(
+            SelfEvaluationSubmitted {
+                profile_id: "mof-2020".into(),
+                profile_version: p.version,
+                submitted_on: d(2024, 12, 30),
+                scores: vec![(PROJECT.into(), dec!(99.50))],
+            },
+        )]);
+}
+
+#[test]
+fn a_self_evaluation_is_refused_while_a_deviation_is_unexplained() {
+    // 专家 7/10 = 70% < 80%: not met, needs 偏差原因分析及改进措施.
+    let err = given(scored_year(7))
+        .when(submit())
+        .then_reject("deviation_unexplained");
+    assert!(err.to_string().contains("专家满意度"), "{err}");
+    let mut log = scored_year(7);
+    log.push(Event::DeviationExplained(DeviationExplained {
+        scope: project_scope(),
+        indicator_id: Some(IndicatorId("SAT-1".into())),
+        explanation: "调查样本偏少，将扩大调查范围".into(),
+        explained_on: d(2024, 12, 28),
+    }));
+    // SAT-1 is the only 满意度 indicator, W = 10: 10 × 70/80 = 8.75.
+    // Total 9.50 + 50 + 30 + 8.75 = 98.25.
+    let year = given(log)
+        .when(submit())
+        .then_expect(vec![Event::SelfEvaluationSubmitted(
+            SelfEvaluationSubmitted {
+                profile_id: "mof-2020".into(),
+                profile_version: profile().version,
+                submitted_on: d(2024, 12, 30),
+                scores: vec![(PROJECT.into(), dec!(98.25))],
+            },
+        )]);
+    assert_eq!(year.submissions().len(), 1);
+}
+
+#[test]
+fn explaining_a_deviation_of_an_unknown_indicator_is_refused() {
+    given(approved_year())
+        .when(Command::ExplainDeviation(DeviationExplained {
+            scope: project_scope(),
+            indicator_id: Some(IndicatorId("NOPE".into())),
+            explanation: "x".into(),
+            explained_on: d(2024, 12, 28),
+        }))
+        .then_reject("unknown_indicator");
+}

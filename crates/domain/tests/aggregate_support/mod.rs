@@ -44,47 +44,9 @@ pub fn project_scope() -> Scope {
     Scope::Project(project())
 }
 
-/// The mof-2020 profile (财预〔2020〕10号) as the domain notes describe it.
+/// The built-in mof-2020 profile (财预〔2020〕10号).
 pub fn profile() -> ScoringProfile {
-    ScoringProfile {
-        id: "mof-2020".into(),
-        version: 1,
-        title: "财预〔2020〕10号".into(),
-        project_weights: ProjectWeights {
-            execution: dec!(10),
-            cost: dec!(0),
-            output: dec!(50),
-            benefit: dec!(30),
-            satisfaction: dec!(10),
-        },
-        unit_weights: UnitWeights {
-            input: dec!(30),
-            output: dec!(40),
-            benefit: dec!(20),
-            satisfaction: dec!(10),
-        },
-        reverse_variant: ReverseVariant::Ratio,
-        over_achievement_percent: dec!(120),
-        qualitative_achieved_percent: dec!(80),
-        qualitative_partial_percent: dec!(60),
-        grades: GradeCutoffs {
-            excellent: dec!(90),
-            good: dec!(80),
-            fair: dec!(60),
-        },
-        warnings: WarningThresholds {
-            execution_red_below: dec!(60),
-            execution_yellow_below: dec!(80),
-            indicator_red_below: dec!(60),
-            indicator_yellow_below: dec!(80),
-            indicator_blue_at_or_above: dec!(120),
-        },
-        schedule_basis: ScheduleBasis::MonthEnd,
-        adjustment_reason_percent: dec!(30),
-        execution_explanation_below_percent: dec!(90),
-        consistency_warning_percent: dec!(5),
-        not_applicable: NotApplicablePolicy::FullScore,
-    }
+    ScoringProfile::builtin("mof-2020").expect("built-in profile")
 }
 
 fn line(
