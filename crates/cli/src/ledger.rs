@@ -207,14 +207,13 @@ impl LineResolver for Budget {
         project: Option<&ProjectCode>,
         function: Option<&FunctionCode>,
     ) -> Result<ResolvedLine, ResolveProblem> {
-        if let Some(p) = project {
-            if !self
+        if let Some(p) = project
+            && !self
                 .lines()
                 .iter()
                 .any(|l| l.project_code.as_ref() == Some(p))
-            {
-                return Err(ResolveProblem::UnknownProject);
-            }
+        {
+            return Err(ResolveProblem::UnknownProject);
         }
         self.resolve_line(economic, project, function)
             .map(|l| ResolvedLine {
@@ -365,14 +364,14 @@ pub fn parse_ledger<R: LineResolver>(
     }
     let mut index: HashMap<Column, usize> = HashMap::new();
     for (i, cell) in header.iter().enumerate() {
-        if let Some(col) = Column::from_header(cell) {
-            if index.insert(col, i).is_some() {
-                problems.push(RowProblem {
-                    row: 1,
-                    column: Some(col),
-                    problem: "表头中该列重复".into(),
-                });
-            }
+        if let Some(col) = Column::from_header(cell)
+            && index.insert(col, i).is_some()
+        {
+            problems.push(RowProblem {
+                row: 1,
+                column: Some(col),
+                problem: "表头中该列重复".into(),
+            });
         }
     }
     for col in Column::REQUIRED {

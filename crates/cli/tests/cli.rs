@@ -1,0 +1,497 @@
+//! Black-box tests of the `jixiao` binary: each spawns the built executable on a fresh
+//! temporary database and checks what an operator or a script relies on — exit codes, output,
+//! and the state of the log afterwards. Child servers are killed by a Drop guard.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
+/// How long a test waits for a child to start or finish before failing (and killing it).
+const WAIT_MAX: Duration = Duration::from_secs(60);
+
+fn repo_file(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+/// A `jixiao` command with a clean environment (no settings leak in from the caller).
+fn jixiao(dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("JIXIAO_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("JIXIAO_LOG", "warn");
+    c
+}
+
+fn run(dir: &Path, db: &Path, args: &[&str]) -> Output {
+    jixiao(dir)
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// "…头部位置 (head position) 12, 哈希 (hash) abcd…" → (12, "abcd…").
+fn head_of(dir: &Path, db: &Path) -> (u64, String) {
+    let o = run(dir, db, &["verify"]);
+    assert_ok(&o);
+    let text = stdout(&o);
+    let after = |marker: &str| -> String {
+        let i = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("no {marker} in {text}"))
+            + marker.len();
+        text[i..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect()
+    };
+    (after("(head position)").parse().unwrap(), after("(hash)"))
+}
+
+fn fresh_db_with_budget(dir: &Path) -> PathBuf {
+    let db = dir.join("jixiao.db");
+    let o = run(
+        dir,
+        &db,
+        &[
+            "import",
+            "budget",
+            repo_file("fixtures/jiaozuo-2024.toml").to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    db
+}
+
+/// Kills and reaps the child when the test ends, however it ends.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            start.elapsed() < WAIT_MAX,
+            "the process did not exit in time"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_demo_starts_answers_healthz_and_serves_an_authenticated_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = jixiao(dir.path())
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--demo-today",
+            "2024-08-15",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut guard = ChildGuard(child);
+    let out = guard.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let base = loop {
+        let line = rx
+            .recv_timeout(WAIT_MAX)
+            .expect("serve --demo printed no URL in time");
+        printed.push(line.clone());
+        if let Some(i) = line.find("http://") {
+            break line[i..].trim_end_matches('/').to_string();
+        }
+    };
+    // The banner names the demo users after the URLs.
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
+        printed.push(line);
+        if printed.iter().any(|l| l.contains("demo-admin-2024")) {
+            break;
+        }
+    }
+    let banner = printed.join("\n");
+    assert!(banner.contains("/docs"), "{banner}");
+    assert!(banner.contains("2024-08-15"), "{banner}");
+
+    let health: serde_json::Value = ureq::get(format!("{base}/healthz"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+
+    match ureq::get(format!("{base}/api/v1/users")).call() {
+        Err(ureq::Error::StatusCode(401)) => {}
+        other => panic!("an anonymous read must be refused with 401, got {other:?}"),
+    }
+    let token: serde_json::Value = ureq::post(format!("{base}/api/v1/auth/token"))
+        .send_json(serde_json::json!({"username": "admin", "password": "demo-admin-2024"}))
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let users: serde_json::Value = ureq::get(format!("{base}/api/v1/users"))
+        .header("Authorization", &bearer)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let text = users.to_string();
+    for name in ["staff", "head", "finance", "auditor", "admin"] {
+        assert!(
+            text.contains(&format!("\"{name}\"")),
+            "demo user {name} missing from {text}"
+        );
+    }
+}
+
+#[test]
+fn a_ledger_with_one_bad_row_imports_nothing_and_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let before = head_of(dir.path(), &db);
+    let o = run(
+        dir.path(),
+        &db,
+        &[
+            "import",
+            "ledger",
+            repo_file("fixtures/ledger-2024-bad-row.csv")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("第3行「经济分类」列"), "{err}");
+    assert!(
+        !err.contains("第2行"),
+        "only the bad row is reported: {err}"
+    );
+    assert_eq!(head_of(dir.path(), &db), before, "nothing may be written");
+}
+
+#[test]
+fn a_good_ledger_imports_and_a_reimport_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let (p0, _) = head_of(dir.path(), &db);
+    let file = repo_file("fixtures/ledger-2024-sample.csv");
+    let rows = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64;
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["import", "ledger", file.to_str().unwrap()],
+    ));
+    let after_first = head_of(dir.path(), &db);
+    assert_eq!(after_first.0, p0 + rows);
+    let again = run(
+        dir.path(),
+        &db,
+        &["import", "ledger", file.to_str().unwrap()],
+    );
+    assert_ok(&again);
+    assert_eq!(
+        head_of(dir.path(), &db),
+        after_first,
+        "a re-import must add nothing"
+    );
+}
+
+#[test]
+fn an_xlsx_ledger_with_excel_dates_and_numbers_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let (p0, _) = head_of(dir.path(), &db);
+    let path = dir.path().join("ledger.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (i, h) in ["日期", "凭证号", "科目编码", "项目", "金额", "摘要"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, i as u16, *h).unwrap();
+    }
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 5, 6).unwrap();
+    sheet
+        .write_datetime_with_format(1, 0, &d, &date_format)
+        .unwrap();
+    sheet.write_string(1, 1, "记-X-1").unwrap();
+    sheet.write_string(1, 2, "30201").unwrap();
+    sheet.write_number(1, 4, 1234.5).unwrap();
+    sheet.write_string(1, 5, "办公用品").unwrap();
+    sheet.write_string(2, 0, "2024/6/7").unwrap();
+    sheet.write_string(2, 1, "记-X-2").unwrap();
+    sheet.write_number(2, 2, 30206.0).unwrap();
+    sheet.write_string(2, 4, "2,000.00").unwrap();
+    sheet.write_string(2, 5, "电费").unwrap();
+    wb.save(&path).unwrap();
+    let o = run(
+        dir.path(),
+        &db,
+        &["import", "ledger", path.to_str().unwrap()],
+    );
+    assert_ok(&o);
+    assert_eq!(head_of(dir.path(), &db).0, p0 + 2);
+}
+
+/// A ledger of `rows` small office-supply payments with vouchers unique to `tag`.
+fn write_ledger(path: &Path, tag: &str, rows: usize) {
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(f, "日期,凭证号,经济分类,项目编码,金额,摘要").unwrap();
+    for i in 0..rows {
+        writeln!(
+            f,
+            "2024-02-{:02},记-{tag}-{i},30201,,1.00,办公用品",
+            1 + i % 28
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_backup_taken_while_writing_restores_to_a_verified_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let (p0, _) = head_of(dir.path(), &db);
+    let rounds = 8;
+    let rows = 40;
+    let files: Vec<PathBuf> = (0..rounds)
+        .map(|r| {
+            let p = dir.path().join(format!("l{r}.csv"));
+            write_ledger(&p, &format!("r{r}"), rows);
+            p
+        })
+        .collect();
+    let writer_dir = dir.path().to_path_buf();
+    let writer_db = db.clone();
+    let writer = std::thread::spawn(move || {
+        for f in &files {
+            let o = run(
+                &writer_dir,
+                &writer_db,
+                &["import", "ledger", f.to_str().unwrap()],
+            );
+            assert_ok(&o);
+        }
+    });
+    // Back up twice while the writer runs, then once more after it finished.
+    let mut backups = Vec::new();
+    for i in 0..2 {
+        std::thread::sleep(Duration::from_millis(300));
+        let b = dir.path().join(format!("backup-{i}.db"));
+        assert_ok(&run(dir.path(), &db, &["backup", b.to_str().unwrap()]));
+        backups.push(b);
+    }
+    writer.join().unwrap();
+    for b in &backups {
+        let target = dir.path().join(format!(
+            "restored-{}.db",
+            b.file_stem().unwrap().to_string_lossy()
+        ));
+        assert_ok(&run(dir.path(), &target, &["restore", b.to_str().unwrap()]));
+        let (pos, _) = head_of(dir.path(), &target);
+        assert!(pos >= p0, "the restored log holds at least the budget");
+    }
+    let (final_pos, _) = head_of(dir.path(), &db);
+    assert_eq!(
+        final_pos,
+        p0 + (rounds * rows) as u64,
+        "every write of the concurrent writer landed"
+    );
+}
+
+#[test]
+fn restore_refuses_a_backup_that_fails_verification_and_keeps_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let before = head_of(dir.path(), &db);
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"this is not a database").unwrap();
+    let o = run(
+        dir.path(),
+        &db,
+        &["restore", "--force", junk.to_str().unwrap()],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(head_of(dir.path(), &db), before);
+}
+
+#[test]
+fn events_export_and_import_round_trip_with_the_same_head_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &[
+            "import",
+            "ledger",
+            repo_file("fixtures/ledger-2024-sample.csv")
+                .to_str()
+                .unwrap(),
+        ],
+    ));
+    let head = head_of(dir.path(), &db);
+    let file = dir.path().join("events.jsonl");
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["events", "export", file.to_str().unwrap()],
+    ));
+    let copy = dir.path().join("copy.db");
+    let o = run(
+        dir.path(),
+        &copy,
+        &["events", "import", file.to_str().unwrap()],
+    );
+    assert_ok(&o);
+    assert_eq!(head_of(dir.path(), &copy), head);
+
+    // Importing again is refused: the database is no longer empty.
+    let again = run(
+        dir.path(),
+        &copy,
+        &["events", "import", file.to_str().unwrap()],
+    );
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+}
+
+#[test]
+fn a_tampered_events_file_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &[
+            "import",
+            "ledger",
+            repo_file("fixtures/ledger-2024-sample.csv")
+                .to_str()
+                .unwrap(),
+        ],
+    ));
+    let file = dir.path().join("events.jsonl");
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["events", "export", file.to_str().unwrap()],
+    ));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let tampered =
+        text.replacen("1,250.00", "1,950.00", 1)
+            .replacen("\\\"1250\\\"", "\\\"1950\\\"", 1);
+    assert_ne!(tampered, text, "the test must change an amount");
+    std::fs::write(&file, tampered).unwrap();
+    let copy = dir.path().join("copy.db");
+    let o = run(
+        dir.path(),
+        &copy,
+        &["events", "import", file.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("哈希不符"), "{}", stderr(&o));
+    assert_eq!(head_of(dir.path(), &copy).0, 0);
+}
+
+#[test]
+fn production_mode_without_a_key_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = jixiao(dir.path())
+        .env("JIXIAO_MODE", "production")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = ChildGuard(child);
+    let status = wait_exit(&mut guard.0);
+    assert_eq!(status.code(), Some(1));
+    let mut err = String::new();
+    std::io::Read::read_to_string(guard.0.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(err.contains("JIXIAO_JWT_SECRET"), "{err}");
+    let mut out = String::new();
+    std::io::Read::read_to_string(guard.0.stdout.as_mut().unwrap(), &mut out).unwrap();
+    assert!(!out.contains("http://"), "it must not listen: {out}");
+
+    // A key shorter than 32 bytes is refused as well.
+    let short = jixiao(dir.path())
+        .env("JIXIAO_MODE", "production")
+        .env("JIXIAO_JWT_SECRET", "too-short")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(1));
+    assert!(
+        !String::from_utf8_lossy(&short.stderr).contains("too-short"),
+        "the key must never be printed"
+    );
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = jixiao(dir.path())
+        .args(["export", "nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
