@@ -10,14 +10,14 @@
 //! - no I/O, no clock, no randomness: time and ids are passed in by callers;
 //! - money is [`money::Yuan`] (`rust_decimal`), never a float;
 //! - parsed types (codes, targets, amounts) cannot hold an invalid value;
-//! - `Aggregate::handle` decides and yields events; `Aggregate::apply` never fails.
+//! - `UnitYear::handle` decides and yields events; `UnitYear::apply` never fails.
 #![deny(clippy::float_arithmetic)]
 
 pub mod aggregate;
 pub mod budget;
 pub mod codes;
-pub mod event;
 pub mod evaluation;
+pub mod event;
 pub mod fixture;
 pub mod indicator;
 pub mod measure;

@@ -342,6 +342,22 @@ fn assess(grade: Option<QualGrade>, score: Option<rust_decimal::Decimal>) -> Com
 }
 
 #[test]
+fn a_score_is_checked_in_its_band_as_printed_so_evaluation_never_rejects_it_later() {
+    // W = 30: 部分达成 is [18, 24). 23.996 lies inside before rounding but prints as 24.00,
+    // which the evaluation would reject; the aggregate must refuse it up front.
+    let year = || given(approved_year());
+    year()
+        .when(assess(Some(QualGrade::Partial), Some(dec!(23.996))))
+        .then_reject("score_outside_band");
+    assert!(
+        year()
+            .when(assess(Some(QualGrade::Partial), Some(dec!(23.994))))
+            .result
+            .is_ok()
+    );
+}
+
+#[test]
 fn a_qualitative_score_must_lie_in_its_grade_band() {
     // BEN-1 is the only 效益 indicator: W = 30 (mof-2020). 达成 [24, 30], 部分达成 [18, 24), 未达成 [0, 18).
     let year = || given(approved_year());

@@ -654,11 +654,14 @@ impl UnitYear {
             None => (Decimal::ZERO, weight, true),
         };
         let label = e.grade.map_or("评定", grade_label);
-        let inside = score >= low
+        // Checked as printed (rounded to 0.01), exactly as `evaluation::rules::graded` scores
+        // it, so a score accepted here can never be rejected by the evaluation later.
+        let printed = crate::money::round2(score);
+        let inside = printed >= low
             && if inclusive {
-                score <= high
+                printed <= high
             } else {
-                score < high
+                printed < high
             };
         if !inside {
             return Err(DomainError::ScoreOutsideBand {
