@@ -159,6 +159,9 @@ pub struct ExportArgs {
     /// Fiscal year (needed only when the database holds several years).
     #[arg(long)]
     pub year: Option<i32>,
+    /// Scoring profile (mof-2020, henan-2024).
+    #[arg(long, default_value = "mof-2020")]
+    pub profile: String,
     /// Output file (default: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

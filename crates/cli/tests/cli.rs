@@ -495,3 +495,66 @@ fn usage_errors_exit_with_2() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn exported_reports_name_the_log_head_they_were_computed_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &[
+            "import",
+            "ledger",
+            repo_file("fixtures/ledger-2024-sample.csv")
+                .to_str()
+                .unwrap(),
+        ],
+    ));
+    let (position, hash) = head_of(dir.path(), &db);
+
+    let o = run(
+        dir.path(),
+        &db,
+        &[
+            "export",
+            "selfeval",
+            "--format",
+            "json",
+            "--as-of",
+            "2024-12-31",
+        ],
+    );
+    assert_ok(&o);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["log"]["head_position"], position);
+    assert_eq!(report["log"]["head_hash"], hash.as_str());
+    let project = report["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scope"]["scope"] == "project")
+        .expect("the project is evaluated");
+    // The sample ledger charges 15,000.00 + 3,200.00 to the project.
+    assert_eq!(project["evaluation"]["execution"]["executed_yuan"], "18200");
+
+    let o = run(
+        dir.path(),
+        &db,
+        &[
+            "export",
+            "monitoring",
+            "--format",
+            "csv",
+            "--as-of",
+            "2024-07-31",
+        ],
+    );
+    assert_ok(&o);
+    let csv = stdout(&o);
+    assert!(
+        csv.contains(&format!("日志哈希 (head hash),{hash}")),
+        "{csv}"
+    );
+    assert!(csv.contains("1-7月"), "{csv}");
+}
