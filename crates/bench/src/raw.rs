@@ -196,8 +196,8 @@ pub fn scan_decode(conn: &Connection) -> anyhow::Result<ScanRun> {
         let position: i64 = row.get(0)?;
         let event_type: String = row.get(1)?;
         let payload: &str = row.get_ref(2)?.as_str()?;
-        let value: serde_json::Value = serde_json::from_str(payload)?;
-        let event = Event::from_payload(&event_type, value)?;
+        // The fastest decode into the domain type: straight from text, no `Value` in between.
+        let event = decode_direct(&event_type, payload)?;
         // Keep the decode from being optimised away and check the order while at it.
         anyhow::ensure!(position > last, "positions out of order at {position}");
         std::hint::black_box(&event);
@@ -208,6 +208,34 @@ pub fn scan_decode(conn: &Connection) -> anyhow::Result<ScanRun> {
         rows: count,
         elapsed: start.elapsed(),
     })
+}
+
+/// Decode a stored payload into an `Event` straight from its text (the adjacently tagged
+/// envelope is rebuilt as text, so serde reads the tag first and never buffers a `Value`).
+pub fn decode_direct(event_type: &str, payload: &str) -> serde_json::Result<Event> {
+    let mut envelope = String::with_capacity(payload.len() + event_type.len() + 20);
+    envelope.push_str("{\"type\":\"");
+    envelope.push_str(event_type);
+    envelope.push_str("\",\"data\":");
+    envelope.push_str(payload);
+    envelope.push('}');
+    serde_json::from_str(&envelope)
+}
+
+/// Time decoding stored payloads through `Event::from_payload` (text → `Value` → `Event`, the
+/// domain's generic path) and straight from text ([`decode_direct`]).
+pub fn time_decode(rows: &[RawRow]) -> anyhow::Result<(Duration, Duration)> {
+    let start = Instant::now();
+    for r in rows {
+        let value: serde_json::Value = serde_json::from_str(&r.payload)?;
+        std::hint::black_box(Event::from_payload(r.event_type, value)?);
+    }
+    let via_value = start.elapsed();
+    let start = Instant::now();
+    for r in rows {
+        std::hint::black_box(decode_direct(r.event_type, &r.payload)?);
+    }
+    Ok((via_value, start.elapsed()))
 }
 
 /// Read every row in position order and chain SHA-256 over its payload: the floor of any
@@ -326,6 +354,16 @@ mod tests {
                 .rows,
             10
         );
+    }
+
+    #[test]
+    fn the_direct_decode_equals_the_domain_decode() {
+        let mut g = EventGen::new(12, 4).unwrap();
+        for _ in 0..300 {
+            let e = g.next_event().event;
+            let payload = e.payload().to_string();
+            assert_eq!(decode_direct(e.event_type(), &payload).unwrap(), e);
+        }
     }
 
     #[test]
