@@ -55,6 +55,12 @@ pub enum Command {
     Users(UsersCommand),
     /// 执行数据库迁移 (apply database migrations and exit).
     Migrate,
+    /// 健康检查：请求本机服务的 /healthz (probe the local service; for container HEALTHCHECK).
+    Healthcheck {
+        /// Address to probe (default: the configured bind address; 0.0.0.0 means 127.0.0.1).
+        #[arg(long, value_name = "ADDR")]
+        addr: Option<String>,
+    },
 }
 
 /// Options of `serve`.

@@ -259,6 +259,15 @@ impl Settings {
         if let Some(v) = env("JIXIAO_JWT_SECRET") {
             self.jwt_secret = Some(Secret::new(v));
         }
+        // A key in a file (Docker secret, systemd credential): wins over the variable above, so
+        // the key never has to sit in the environment of the process.
+        if let Some(path) = env("JIXIAO_JWT_SECRET_FILE") {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: PathBuf::from(&path),
+                source,
+            })?;
+            self.jwt_secret = Some(Secret::new(text.trim_end_matches(['\r', '\n'])));
+        }
         if let Some(v) = env("JIXIAO_LOG_FORMAT") {
             self.log_format = match v.trim().to_ascii_lowercase().as_str() {
                 "text" => LogFormat::Text,
@@ -393,6 +402,18 @@ mod tests {
         assert_eq!(s.database_path, PathBuf::from("/var/lib/jixiao/jixiao.db"));
         assert_eq!(s.mode, Mode::Development);
         assert_eq!(s.log_filter, "info");
+    }
+
+    #[test]
+    fn the_key_can_come_from_a_file_without_its_trailing_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jwt_secret");
+        std::fs::write(&path, format!("{GOOD_KEY}\n")).unwrap();
+        let p = path.to_str().unwrap();
+        let s = Settings::load(None, &env_of(&[("JIXIAO_JWT_SECRET_FILE", p)])).unwrap();
+        let cfg = s.validate(random_key).unwrap();
+        assert_eq!(cfg.jwt_secret.expose(), GOOD_KEY);
+        assert_eq!(cfg.key_source, KeySource::Configured);
     }
 
     #[test]

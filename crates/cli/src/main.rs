@@ -41,8 +41,9 @@ fn run(cli: Cli) -> CliResult {
     }
     init_logging(&settings);
     let db = settings.database_path.clone();
+    let settings_for_serve = settings.clone();
     match cli.command {
-        Command::Serve(args) => serve::run(settings, args),
+        Command::Serve(args) => serve::run(settings_for_serve, args),
         Command::Import(ImportCommand::Budget { file }) => import::budget(&db, &file),
         Command::Import(ImportCommand::Ledger(args)) => import::ledger(&db, &args),
         Command::Import(ImportCommand::Template { kind, file }) => import::template(kind, &file),
@@ -55,6 +56,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Restore { file, force } => admin::restore(&db, &file, force),
         Command::Users(command) => users::run(&db, command),
         Command::Migrate => admin::migrate(&db),
+        Command::Healthcheck { addr } => {
+            serve::healthcheck(addr.as_deref().unwrap_or(&settings.bind))
+        }
     }
 }
 

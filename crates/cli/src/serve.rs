@@ -98,6 +98,39 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     })
 }
 
+/// Longest wait of a health probe.
+const HEALTHCHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// `jixiao healthcheck`: GET /healthz on the local service with the standard library only, so
+/// the runtime image needs no curl. Exit 0 when it answers 200.
+pub fn healthcheck(bind: &str) -> CliResult {
+    use std::io::{Read, Write};
+    let mut addr = resolve_bind(bind)?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, HEALTHCHECK_TIMEOUT)
+        .with_context(|| format!("无法连接 {addr} (cannot connect)"))?;
+    stream.set_read_timeout(Some(HEALTHCHECK_TIMEOUT))?;
+    stream.set_write_timeout(Some(HEALTHCHECK_TIMEOUT))?;
+    write!(
+        stream,
+        "GET /healthz HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head)?;
+    let status_line = String::from_utf8_lossy(&head[..n]);
+    if status_line.starts_with("HTTP/1.1 200") || status_line.starts_with("HTTP/1.0 200") {
+        println!("ok");
+        Ok(())
+    } else {
+        Err(Failure::from(anyhow::anyhow!(
+            "健康检查失败 (unhealthy): {}",
+            status_line.lines().next().unwrap_or("")
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,6 +168,12 @@ fn the_demo_starts_answers_healthz_and_serves_an_authenticated_read() {
         .read_json()
         .unwrap();
     assert_eq!(health["status"], "ok");
+    // The container HEALTHCHECK probe agrees.
+    let probe = jixiao(dir.path())
+        .args(["healthcheck", "--addr", base.trim_start_matches("http://")])
+        .output()
+        .unwrap();
+    assert_ok(&probe);
 
     match ureq::get(format!("{base}/api/v1/users")).call() {
         Err(ureq::Error::StatusCode(401)) => {}
