@@ -38,7 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_read_models.sql",
         sql: include_str!("../../../migrations/0002_read_models.sql"),
     },
-    Migration { version: 3, name: "0003_users.sql", sql: include_str!("../../../migrations/0003_users.sql") },
+    Migration {
+        version: 3,
+        name: "0003_users.sql",
+        sql: include_str!("../../../migrations/0003_users.sql"),
+    },
 ];
 
 /// Applies the missing migrations of `list` in one transaction, after checking that every
