@@ -339,7 +339,8 @@ fn apply_one(
             version += 1;
             let recorded_at = ne.meta.recorded_at.map(format_recorded_at);
             let recorded_at = recorded_at.as_deref().unwrap_or(now);
-            let business_date = ne.business_date.format("%Y-%m-%d").to_string();
+            // `NaiveDate`'s Display is ISO `YYYY-MM-DD` (and much cheaper than strftime).
+            let business_date = ne.business_date.to_string();
             let hash = chain_hash(
                 &head.hash,
                 &CanonicalEvent {
