@@ -98,6 +98,9 @@ pub enum ImportCommand {
         kind: TemplateKind,
         /// Destination .xlsx file.
         file: PathBuf,
+        /// Fill the budget template with the 焦作 2024 example.
+        #[arg(long)]
+        example: bool,
     },
 }
 

@@ -87,14 +87,15 @@ fn extension(file: &Path) -> String {
         .to_ascii_lowercase()
 }
 
-/// `jixiao import budget FILE` (.toml or .json in the fixture format).
+/// `jixiao import budget FILE` (.toml or .json in the fixture format, or .xlsx from the template).
 pub fn budget(db: &Path, file: &Path) -> CliResult {
     let import = match extension(file).as_str() {
         "toml" => BudgetImport::from_toml_str(&read_text(file)?),
         "json" => BudgetImport::from_json_str(&read_text(file)?),
+        "xlsx" => Ok(crate::budget_xlsx::read(file)?),
         other => {
             return Err(Failure::usage(format!(
-                "不支持的预算文件类型“.{other}”：请用 .toml 或 .json（格式见 fixtures/README.md） (unsupported budget file type)"
+                "不支持的预算文件类型“.{other}”：请用 .toml、.json（格式见 fixtures/README.md）或由模板填写的 .xlsx (unsupported budget file type)"
             )));
         }
     }
@@ -421,7 +422,7 @@ pub fn ledger(db: &Path, args: &LedgerArgs) -> CliResult {
 }
 
 /// `jixiao import template ledger|budget FILE`.
-pub fn template(kind: TemplateKind, file: &Path) -> CliResult {
+pub fn template(kind: TemplateKind, file: &Path, example: bool) -> CliResult {
     use rust_xlsxwriter::{Format, Workbook};
     if file.exists() {
         return Err(Failure::usage(format!(
@@ -469,9 +470,20 @@ pub fn template(kind: TemplateKind, file: &Path) -> CliResult {
             }
         }
         TemplateKind::Budget => {
-            return Err(Failure::usage(
-                "预算请使用 TOML/JSON 导入格式（见 fixtures/README.md 与 fixtures/jiaozuo-2024.toml） (budget XLSX template not available; use the TOML/JSON format)",
-            ));
+            let example = if example {
+                Some(
+                    BudgetImport::from_toml_str(JIAOZUO_2024_TOML)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                )
+            } else {
+                None
+            };
+            crate::budget_xlsx::write(file, example.as_ref())?;
+            println!(
+                "已生成预算模板 (budget template written): {}",
+                file.display()
+            );
+            return Ok(());
         }
     }
     wb.save(file)

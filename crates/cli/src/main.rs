@@ -3,6 +3,7 @@
 //! logging and dispatches to one module per command; maps failures to documented exit codes.
 
 mod admin;
+mod budget_xlsx;
 mod cli;
 mod config;
 mod demo;
@@ -46,7 +47,11 @@ fn run(cli: Cli) -> CliResult {
         Command::Serve(args) => serve::run(settings_for_serve, args),
         Command::Import(ImportCommand::Budget { file }) => import::budget(&db, &file),
         Command::Import(ImportCommand::Ledger(args)) => import::ledger(&db, &args),
-        Command::Import(ImportCommand::Template { kind, file }) => import::template(kind, &file),
+        Command::Import(ImportCommand::Template {
+            kind,
+            file,
+            example,
+        }) => import::template(kind, &file, example),
         Command::Export(args) => export::run(&db, &args),
         Command::Events(EventsCommand::Export { file }) => events::export(&db, &file),
         Command::Events(EventsCommand::Import { file }) => events::import(&db, &file),

@@ -564,3 +564,74 @@ fn exported_reports_name_the_log_head_they_were_computed_from() {
     );
     assert!(csv.contains("1-7月"), "{csv}");
 }
+
+#[test]
+fn a_budget_whose_published_totals_do_not_add_up_is_rejected_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo_file("fixtures/jiaozuo-2024.toml")).unwrap();
+    let wrong = text.replacen(
+        "{ class = \"206\", name = \"科学技术\", total = \"70.53\" }",
+        "{ class = \"206\", name = \"科学技术\", total = \"71.53\" }",
+        1,
+    );
+    assert_ne!(wrong, text, "the test must change a published total");
+    let file = dir.path().join("wrong.toml");
+    std::fs::write(&file, wrong).unwrap();
+    let db = dir.path().join("jixiao.db");
+    let o = run(
+        dir.path(),
+        &db,
+        &["import", "budget", file.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("206"),
+        "the mismatching row is named: {}",
+        stderr(&o)
+    );
+    assert_eq!(head_of(dir.path(), &db).0, 0);
+}
+
+#[test]
+fn a_budget_filled_in_the_xlsx_template_imports_and_a_reimport_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jixiao.db");
+    let xlsx = dir.path().join("budget.xlsx");
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &[
+            "import",
+            "template",
+            "budget",
+            xlsx.to_str().unwrap(),
+            "--example",
+        ],
+    ));
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["import", "budget", xlsx.to_str().unwrap()],
+    ));
+    let after = head_of(dir.path(), &db);
+    assert!(after.0 >= 2, "budget and targets recorded");
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["import", "budget", xlsx.to_str().unwrap()],
+    ));
+    assert_eq!(head_of(dir.path(), &db), after);
+    // The ledger template is written as well, and never over an existing file.
+    let ledger = dir.path().join("ledger.xlsx");
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["import", "template", "ledger", ledger.to_str().unwrap()],
+    ));
+    let again = run(
+        dir.path(),
+        &db,
+        &["import", "template", "ledger", ledger.to_str().unwrap()],
+    );
+    assert_eq!(again.status.code(), Some(2));
+}
