@@ -37,3 +37,4 @@ pub use queries::{
     ActivityRow, AssessmentRow, BudgetRow, ExecutionRow, MeasureInputs, SurveyGroupRow, UnitSummary,
 };
 pub use store::Store;
+pub use writer::{WriterStats, WriterStatsSnapshot};

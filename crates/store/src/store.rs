@@ -11,7 +11,7 @@ use crate::migrate::{MIGRATIONS, apply_migrations};
 use crate::model::{Appended, ExpectedVersion, MAX_EVENTS_PER_APPEND, NewEvent, StreamId};
 use crate::options::StoreOptions;
 use crate::projection;
-use crate::writer::{Command, Progress, Writer};
+use crate::writer::{Command, Progress, Writer, WriterStats, WriterStatsSnapshot};
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::Path;
@@ -30,6 +30,7 @@ struct Inner {
     sender: Option<SyncSender<Command>>,
     writer: Option<JoinHandle<()>>,
     readers: Mutex<Vec<Connection>>,
+    stats: Arc<WriterStats>,
 }
 
 impl Drop for Inner {
@@ -63,7 +64,8 @@ impl Store {
         if folded > 0 {
             tracing::info!(folded, "read models caught up with the log");
         }
-        let writer = Writer::new(conn)?;
+        let stats = Arc::new(WriterStats::default());
+        let writer = Writer::new(conn, stats.clone())?;
         let (sender, receiver) = sync_channel(options.queue_capacity.max(1));
         let handle = std::thread::Builder::new()
             .name("jixiao-store-writer".to_string())
@@ -74,8 +76,14 @@ impl Store {
                 sender: Some(sender),
                 writer: Some(handle),
                 readers: Mutex::new(Vec::new()),
+                stats,
             }),
         })
+    }
+
+    /// Counters of the writer: group commits, requests, events.
+    pub fn writer_stats(&self) -> WriterStatsSnapshot {
+        self.inner.stats.snapshot()
     }
 
     /// The options the store was opened with.

@@ -11,6 +11,8 @@ use crate::error::{AppendError, StoreError};
 use crate::model::{Appended, ExpectedVersion, Head, NewEvent, StreamId, format_recorded_at};
 use crate::projection;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 
 /// Most append requests sharing one commit.
@@ -43,9 +45,43 @@ struct AppendRequest {
     reply: SyncSender<Result<Appended, AppendError>>,
 }
 
+/// Counters of the writer, readable while it runs (for metrics and the benchmark).
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Transactions committed by group commit (one fsync each with `synchronous=FULL`).
+    pub groups_committed: AtomicU64,
+    /// Append requests answered (accepted or rejected).
+    pub requests: AtomicU64,
+    /// Events written.
+    pub events_written: AtomicU64,
+}
+
+/// A copy of [`WriterStats`] at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterStatsSnapshot {
+    /// Transactions committed by group commit.
+    pub groups_committed: u64,
+    /// Append requests answered.
+    pub requests: u64,
+    /// Events written.
+    pub events_written: u64,
+}
+
+impl WriterStats {
+    /// The counters now.
+    pub fn snapshot(&self) -> WriterStatsSnapshot {
+        WriterStatsSnapshot {
+            groups_committed: self.groups_committed.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            events_written: self.events_written.load(Ordering::Relaxed),
+        }
+    }
+}
+
 pub(crate) struct Writer {
     conn: Connection,
     head: Head,
+    stats: Arc<WriterStats>,
 }
 
 /// Reads the head of the chain from the database.
@@ -86,9 +122,9 @@ pub(crate) fn to_i64(v: u64) -> Result<i64, StoreError> {
 }
 
 impl Writer {
-    pub(crate) fn new(conn: Connection) -> Result<Self, StoreError> {
+    pub(crate) fn new(conn: Connection, stats: Arc<WriterStats>) -> Result<Self, StoreError> {
         let head = load_head(&conn)?;
-        Ok(Writer { conn, head })
+        Ok(Writer { conn, head, stats })
     }
 
     /// The writer loop; returns when every sender is gone.
@@ -189,6 +225,15 @@ impl Writer {
             tx.commit()?;
             Ok(())
         })();
+        if outcome.is_ok() {
+            self.stats.groups_committed.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .events_written
+                .fetch_add(self.head.position - head_before.position, Ordering::Relaxed);
+        }
+        self.stats
+            .requests
+            .fetch_add(group.len() as u64, Ordering::Relaxed);
         if let Err(e) = outcome {
             tracing::error!(error = %e, "group commit failed");
             let message = e.to_string();

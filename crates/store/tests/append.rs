@@ -376,3 +376,41 @@ fn stored_events_carry_their_metadata_and_distinct_ids() {
     let ids: HashSet<Uuid> = got.iter().map(|e| e.event_id).collect();
     assert_eq!(ids.len(), got.len());
 }
+
+#[test]
+fn concurrent_appends_share_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    const CLIENTS: usize = 32;
+    const APPENDS: usize = 20;
+    let barrier = Arc::new(Barrier::new(CLIENTS));
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                for _ in 0..APPENDS {
+                    let e = new_event(payment(
+                        Uuid::new_v4(),
+                        "B-30201",
+                        "30201",
+                        date(3, 1),
+                        "1.00",
+                    ));
+                    store
+                        .append(stream(&format!("U{c}")), ExpectedVersion::Any, vec![e])
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let stats = store.writer_stats();
+    let total = (CLIENTS * APPENDS) as u64;
+    assert_eq!(stats.requests, total);
+    assert_eq!(stats.events_written, total);
+    // With 32 clients waiting on the writer, groups form: fewer commits than appends.
+    assert!(stats.groups_committed < total, "{stats:?}");
+}
