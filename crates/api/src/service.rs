@@ -40,6 +40,9 @@ pub struct Item {
     pub field: String,
 }
 
+/// Builds a write's commands from the loaded state.
+pub type Builder = Box<dyn Fn(&UnitYear) -> Result<Vec<Item>, ApiError> + Send>;
+
 /// A write request, already authorised.
 pub struct Write {
     /// The stream.
@@ -50,7 +53,7 @@ pub struct Write {
     pub event_ids: Vec<Uuid>,
     /// Builds the commands from the loaded state (which fills defaults such as a payment's
     /// codes from its budget line); decided in order and appended in one batch.
-    pub build: Box<dyn Fn(&UnitYear) -> Result<Vec<Item>, ApiError> + Send>,
+    pub build: Builder,
     /// Who (the token's subject).
     pub actor: String,
     /// The HTTP request id.

@@ -11,7 +11,7 @@
 use crate::auth::{Action, Auth};
 use crate::config::{MAX_BATCH_EVENTS, MAX_BULK_BODY_BYTES};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::service::{self, Item, Write, WriteResult};
+use crate::service::{self, Builder, Item, Write, WriteResult};
 use crate::startup::{AppState, json_config};
 use crate::telemetry::RequestId;
 use actix_web::http::header;
@@ -95,8 +95,6 @@ fn profile_for(state: &AppState, requested: Option<&str>) -> Result<ScoringProfi
     ScoringProfile::builtin(id)
         .map_err(|e| ApiError::field("profile", e.to_string(), "unknown scoring profile"))
 }
-
-type Builder = Box<dyn Fn(&UnitYear) -> Result<Vec<Item>, ApiError> + Send>;
 
 /// Authorises, runs the write on the blocking pool and shapes the answer.
 #[allow(clippy::too_many_arguments)]
