@@ -436,3 +436,78 @@ pub fn populate(store: &Store, today: NaiveDate) -> CliResult<DemoInfo> {
         today,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jixiao_domain::event::Event;
+
+    fn through(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(DEMO_YEAR, m, d).unwrap()
+    }
+
+    fn year_until(day: NaiveDate) -> Vec<Event> {
+        let (budget, targets, opening) = crate::import::jiaozuo_fixture().unwrap();
+        let mut state = UnitYear::new();
+        let mut events = decide_all(&mut state, opening).unwrap();
+        events.extend(decide_all(&mut state, demo_commands(&budget, &targets, day)).unwrap());
+        events
+    }
+
+    #[test]
+    fn the_demo_year_is_deterministic_and_every_command_is_accepted_by_the_aggregate() {
+        assert_eq!(year_until(through(12, 31)), year_until(through(12, 31)));
+    }
+
+    #[test]
+    fn the_demo_year_stops_at_the_given_day() {
+        let day = through(8, 15);
+        let events = year_until(day);
+        assert!(events.iter().all(|e| e.business_date() <= day));
+        assert!(events.len() < year_until(through(12, 31)).len());
+    }
+
+    #[test]
+    fn the_demo_year_has_salaries_activities_surveys_assessments_and_one_reversal() {
+        let events = year_until(through(12, 31));
+        let (budget, _, _) = crate::import::jiaozuo_fixture().unwrap();
+        let personnel: Vec<_> = budget
+            .lines
+            .iter()
+            .filter(|l| l.kind == SpendingKind::Personnel)
+            .collect();
+        for line in &personnel {
+            let paid: Yuan = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::PaymentRecorded(p) if p.line_id == line.line_id => Some(p.amount_yuan),
+                    _ => None,
+                })
+                .sum();
+            assert_eq!(
+                paid, line.initial_yuan,
+                "salaries of {} add up to the year's budget",
+                line.line_id.0
+            );
+        }
+        let count = |f: fn(&Event) -> bool| events.iter().filter(|e| f(e)).count();
+        assert_eq!(
+            count(|e| matches!(e, Event::PaymentReversed(_))),
+            budget.projects.len()
+        );
+        assert!(count(|e| matches!(e, Event::ActivityHeld(a) if a.participants <= a.invited)) >= 3);
+        assert_eq!(
+            count(|e| matches!(e, Event::ActivityHeld(a) if a.participants > a.invited)),
+            0
+        );
+        for group in ["专家", "企业", "工作人员"] {
+            assert!(
+                events
+                    .iter()
+                    .any(|e| matches!(e, Event::SurveyRecorded(s) if s.respondent_group == group)),
+                "{group}"
+            );
+        }
+        assert!(count(|e| matches!(e, Event::IndicatorAssessed(_))) >= 1);
+    }
+}

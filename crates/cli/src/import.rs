@@ -278,19 +278,16 @@ pub fn read_xlsx(file: &Path, sheet: Option<&str>) -> CliResult<Vec<Vec<String>>
     let range = wb.worksheet_range(&name).map_err(|e| {
         Failure::validation(format!("无法读取工作表“{name}” (cannot read sheet): {e}"))
     })?;
-    // Rows are reported as the spreadsheet numbers them: pad the rows above the used range.
+    // Rows are reported as the spreadsheet numbers them: pad the rows and columns above and
+    // left of the used range (calamine's range starts at the first non-empty cell).
     let start_row = range.start().map_or(0, |(r, _)| r as usize);
     let start_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); start_row.min(ledger::LEDGER_ROWS_MAX)];
     for row in range.rows() {
         let mut cells = vec![String::new(); start_col];
         cells.extend(row.iter().map(cell_text));
         rows.push(cells);
     }
-    // A header below row 1 (a title above the table) keeps spreadsheet numbering by dropping
-    // the blank rows but remembering the offset is not needed: calamine's range starts at the
-    // first used row, which is where the header is in exported ledgers.
-    let _ = start_row;
     Ok(rows)
 }
 

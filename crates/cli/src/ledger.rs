@@ -340,7 +340,27 @@ fn project_code(text: &str) -> Option<ProjectCode> {
     (!code.is_empty()).then_some(ProjectCode(code))
 }
 
-/// Validate a whole ledger: `rows[0]` is the header; data rows follow. Blank rows are skipped.
+/// Rows searched for the header: exported ledgers often put a title and the unit's name above it.
+const HEADER_SEARCH_ROWS: usize = 20;
+/// Recognised column headers that make a row the header row.
+const HEADER_COLUMNS_MIN: usize = 3;
+
+/// The index of the header row: the first of the top rows with at least three recognised
+/// column names, else the first row (whose missing columns are then reported).
+fn header_row(rows: &[Vec<String>]) -> usize {
+    rows.iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|r| {
+            r.iter()
+                .filter(|c| Column::from_header(c).is_some())
+                .count()
+                >= HEADER_COLUMNS_MIN
+        })
+        .unwrap_or(0)
+}
+
+/// Validate a whole ledger: the header row (found among the top rows, see [`header_row`]) and
+/// the data rows below it. `rows[i]` is spreadsheet row `i + 1`. Blank rows are skipped.
 pub fn parse_ledger<R: LineResolver>(
     rows: &[Vec<String>],
     target: &LedgerTarget<'_, R>,
@@ -354,10 +374,11 @@ pub fn parse_ledger<R: LineResolver>(
         }],
         omitted: 0,
     };
-    let Some(header) = rows.first() else {
+    let header_idx = header_row(rows);
+    let Some(header) = rows.get(header_idx) else {
         return Err(file_problem("文件为空，缺少表头".into()));
     };
-    if rows.len() - 1 > LEDGER_ROWS_MAX {
+    if rows.len() - 1 - header_idx > LEDGER_ROWS_MAX {
         return Err(file_problem(format!(
             "数据行超过上限 {LEDGER_ROWS_MAX} 行，请分批导入"
         )));
@@ -368,7 +389,7 @@ pub fn parse_ledger<R: LineResolver>(
             && index.insert(col, i).is_some()
         {
             problems.push(RowProblem {
-                row: 1,
+                row: header_idx + 1,
                 column: Some(col),
                 problem: "表头中该列重复".into(),
             });
@@ -377,7 +398,7 @@ pub fn parse_ledger<R: LineResolver>(
     for col in Column::REQUIRED {
         if !index.contains_key(&col) {
             problems.push(RowProblem {
-                row: 1,
+                row: header_idx + 1,
                 column: Some(col),
                 problem: format!("缺少「{}」列（可用中文或英文表头）", col.label()),
             });
@@ -392,7 +413,7 @@ pub fn parse_ledger<R: LineResolver>(
 
     let mut entries = Vec::new();
     let mut seen_vouchers: HashMap<String, usize> = HashMap::new();
-    for (i, row) in rows.iter().enumerate().skip(1) {
+    for (i, row) in rows.iter().enumerate().skip(header_idx + 1) {
         let row_no = i + 1;
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -665,6 +686,18 @@ mod tests {
             err.report()
         );
         assert!(err.report().contains("与第2行重复"));
+    }
+
+    #[test]
+    fn a_title_above_the_header_is_skipped_and_rows_keep_their_spreadsheet_numbers() {
+        let r = rows(
+            "支出明细账|||||\n单位：261301|||||\n日期|凭证号|经济分类|项目编码|金额|摘要\n2024-01-15|V1|30201||-1|x",
+        );
+        let err = parse_ledger(&r, &target()).unwrap_err();
+        assert_eq!(
+            (err.problems[0].row, err.problems[0].column),
+            (4, Some(Column::Amount))
+        );
     }
 
     #[test]

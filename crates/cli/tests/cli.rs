@@ -635,3 +635,51 @@ fn a_budget_filled_in_the_xlsx_template_imports_and_a_reimport_adds_nothing() {
     );
     assert_eq!(again.status.code(), Some(2));
 }
+
+#[test]
+fn users_are_managed_from_the_command_line_and_bad_input_exits_with_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jixiao.db");
+    let users = |args: &[&str], password: Option<&str>| {
+        let mut c = jixiao(dir.path());
+        c.arg("--database").arg(&db).arg("users").args(args);
+        if let Some(p) = password {
+            c.env("JIXIAO_PASSWORD", p);
+        }
+        c.stdin(Stdio::null()).output().unwrap()
+    };
+    assert_ok(&users(
+        &["add", "zhang", "--role", "staff", "--unit", "261301"],
+        Some("a-long-password"),
+    ));
+    assert_ok(&users(&["role", "zhang", "finance"], None));
+    assert_ok(&users(&["passwd", "zhang"], Some("another-long-password")));
+    let list = users(&["list"], None);
+    assert_ok(&list);
+    let text = stdout(&list);
+    assert!(text.contains("zhang") && text.contains("finance"), "{text}");
+    assert!(!text.contains("another-long-password"));
+
+    // Staff need a unit; a short password is refused; a taken name is refused.
+    assert_eq!(
+        users(&["add", "li", "--role", "staff"], Some("a-long-password"))
+            .status
+            .code(),
+        Some(3)
+    );
+    assert_eq!(
+        users(&["add", "li", "--role", "auditor"], Some("short"))
+            .status
+            .code(),
+        Some(3)
+    );
+    assert_eq!(
+        users(
+            &["add", "zhang", "--role", "auditor"],
+            Some("a-long-password")
+        )
+        .status
+        .code(),
+        Some(3)
+    );
+}
