@@ -134,6 +134,8 @@ pub struct UnitsQuery {
 /// One unit's year at a glance.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UnitRow {
+    /// Fiscal year.
+    pub fiscal_year: i32,
     /// 单位代码.
     pub unit: String,
     /// 单位名称.
@@ -214,6 +216,7 @@ async fn unit_rows(
             let (colour, colour_zh) =
                 colour_names(warning.as_ref().map_or(Colour::Grey, |w| w.colour));
             UnitRow {
+                fiscal_year: year,
                 unit: s.unit,
                 unit_name: s.unit_name,
                 department: s.department,
