@@ -10,7 +10,9 @@ use std::fmt;
 
 /// An amount of money in 元 (yuan), with at most 2 decimal places (分). May be negative
 /// (a reversal or a 调减); commands that need a positive amount check it themselves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(try_from = "Decimal", into = "Decimal")]
 pub struct Yuan(Decimal);
 
@@ -43,8 +45,14 @@ impl Yuan {
 
     /// Parse a text amount in 元 ("1234.56", "1,234.56", "-20").
     pub fn parse_yuan(text: &str) -> Result<Self, MoneyError> {
-        let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != '，' && *c != ' ').collect();
-        let d: Decimal = cleaned.parse().map_err(|_| MoneyError::NotANumber(text.to_string()))?;
+        let cleaned: String = text
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，' && *c != ' ')
+            .collect();
+        let d: Decimal = cleaned
+            .parse()
+            .map_err(|_| MoneyError::NotANumber(text.to_string()))?;
         Yuan::new(d)
     }
 
@@ -55,8 +63,14 @@ impl Yuan {
 
     /// Parse a text amount in 万元.
     pub fn parse_wan(text: &str) -> Result<Self, MoneyError> {
-        let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
-        let d: Decimal = cleaned.parse().map_err(|_| MoneyError::NotANumber(text.to_string()))?;
+        let cleaned: String = text
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != ' ')
+            .collect();
+        let d: Decimal = cleaned
+            .parse()
+            .map_err(|_| MoneyError::NotANumber(text.to_string()))?;
         Yuan::from_wan(d)
     }
 
@@ -108,26 +122,26 @@ impl fmt::Display for Yuan {
 impl std::ops::Add for Yuan {
     type Output = Yuan;
     fn add(self, rhs: Yuan) -> Yuan {
-        Yuan(self.0 + rhs.0)
+        Yuan((self.0 + rhs.0).normalize())
     }
 }
 
 impl std::ops::AddAssign for Yuan {
     fn add_assign(&mut self, rhs: Yuan) {
-        self.0 += rhs.0;
+        self.0 = (self.0 + rhs.0).normalize();
     }
 }
 
 impl std::ops::Sub for Yuan {
     type Output = Yuan;
     fn sub(self, rhs: Yuan) -> Yuan {
-        Yuan(self.0 - rhs.0)
+        Yuan((self.0 - rhs.0).normalize())
     }
 }
 
 impl std::ops::SubAssign for Yuan {
     fn sub_assign(&mut self, rhs: Yuan) {
-        self.0 -= rhs.0;
+        self.0 = (self.0 - rhs.0).normalize();
     }
 }
 
@@ -173,9 +187,30 @@ mod tests {
 
     #[test]
     fn finer_than_fen_is_rejected() {
-        assert!(matches!(Yuan::parse_yuan("1.234"), Err(MoneyError::TooPrecise(_))));
-        assert!(matches!(Yuan::parse_yuan("abc"), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            Yuan::parse_yuan("1.234"),
+            Err(MoneyError::TooPrecise(_))
+        ));
+        assert!(matches!(
+            Yuan::parse_yuan("abc"),
+            Err(MoneyError::NotANumber(_))
+        ));
         assert_eq!(Yuan::parse_yuan("1,234.50").unwrap().yuan(), dec!(1234.5));
+    }
+
+    #[test]
+    fn sums_serialize_like_parsed_amounts_so_stored_json_is_canonical() {
+        let a = Yuan::parse_yuan("51.50").unwrap() + Yuan::parse_yuan("0.50").unwrap();
+        let b = Yuan::parse_yuan("52").unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        let c = Yuan::parse_yuan("52.50").unwrap() - Yuan::parse_yuan("0.50").unwrap();
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
     }
 
     #[test]
