@@ -604,13 +604,12 @@ pub async fn evaluation(
     require_budget(&agg, &unit, year)?;
     // The self-evaluation is judged at the year end unless a date is asked for.
     let as_of = q.as_of;
-    let to_json = |v: &dyn erased::Ser| v.json();
     let mut missing_explanations = Vec::new();
     let unit_eval = if agg.targets(&Scope::Unit).is_some() {
         let ev = agg
             .unit_evaluation(as_of, &profile)
             .map_err(|e| ApiError::unprocessable("evaluation", e.to_string(), vec![]))?;
-        missing_explanations.extend(ev.needs_explanation.iter().map(|d| to_json(d)));
+        missing_explanations.extend(ev.needs_explanation.iter().map(to_json));
         Some(to_json(&ev))
     } else {
         None
@@ -621,7 +620,7 @@ pub async fn evaluation(
             let ev = agg
                 .project_evaluation(code, as_of, &profile)
                 .map_err(|e| ApiError::unprocessable("evaluation", e.to_string(), vec![]))?;
-            missing_explanations.extend(ev.needs_explanation.iter().map(|d| to_json(d)));
+            missing_explanations.extend(ev.needs_explanation.iter().map(to_json));
             projects
                 .push(serde_json::json!({ "project_code": code.0, "evaluation": to_json(&ev) }));
         }
@@ -633,16 +632,9 @@ pub async fn evaluation(
     }))
 }
 
-mod erased {
-    /// Serialises any view to JSON (views are plain data; failure would be a bug, shown as null).
-    pub trait Ser {
-        fn json(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn json(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
+/// A view as JSON (views are plain data; a failure would be a bug, shown as null).
+fn to_json<T: Serialize>(view: &T) -> serde_json::Value {
+    serde_json::to_value(view).unwrap_or(serde_json::Value::Null)
 }
 
 /// Result of a chain verification.

@@ -316,3 +316,27 @@ fn writes_follow_the_role_matrix() {
         "reason"
     );
 }
+
+#[test]
+fn every_recorded_event_carries_the_actor_and_the_request_id() {
+    let app = spawn_app();
+    import_seed(&app);
+    let answer = app.send(
+        "POST",
+        &format!("{}/payments", base()),
+        Some("head"),
+        &payment("5.00", "2024-02-02"),
+        &[("X-Request-Id", "req-42")],
+    );
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.header("x-request-id"), Some("req-42"));
+    let page = app
+        .get(
+            &format!("{}/events?type=payment_recorded", base()),
+            Some("auditor"),
+        )
+        .json();
+    let event = &page["events"][0];
+    assert_eq!(event["request_id"], "req-42");
+    assert_eq!(event["actor"], "head");
+}
