@@ -164,13 +164,20 @@ pub fn round2(d: Decimal) -> Decimal {
 }
 
 /// A ratio as a percentage rounded half-up to 2 decimals: `ratio_percent(1, 3)` = 33.33.
-/// `None` when the denominator is zero.
+/// `None` when the denominator is zero, or when the percentage lies beyond the range of
+/// `Decimal` (amounts no real budget reaches; an absurd input must not panic).
 pub fn ratio_percent(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
     if denominator.is_zero() {
-        None
-    } else {
-        Some(round2(numerator * Decimal::ONE_HUNDRED / denominator))
+        return None;
     }
+    match numerator.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(hundred_n) => hundred_n.checked_div(denominator),
+        // Divide first: exact enough for a number this large.
+        None => numerator
+            .checked_div(denominator)
+            .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)),
+    }
+    .map(round2)
 }
 
 #[cfg(test)]
@@ -220,5 +227,15 @@ mod tests {
         assert_eq!(round2(dec!(2.345)), dec!(2.35));
         assert_eq!(ratio_percent(dec!(1), dec!(3)), Some(dec!(33.33)));
         assert_eq!(ratio_percent(dec!(1), dec!(0)), None);
+    }
+
+    #[test]
+    fn a_ratio_beyond_the_range_of_decimal_is_none_instead_of_a_panic() {
+        assert_eq!(ratio_percent(Decimal::MAX, dec!(0.01)), None);
+        assert_eq!(ratio_percent(Decimal::MAX, Decimal::MAX), Some(dec!(100)));
+        assert_eq!(
+            ratio_percent(dec!(1), dec!(0.0000000000000000000000000001)),
+            None
+        );
     }
 }

@@ -188,3 +188,65 @@ proptest! {
         }
     }
 }
+
+/// Any `Decimal` at all: every magnitude (up to ~7.9e28), every scale (0-28), either sign.
+fn any_decimal() -> impl Strategy<Value = Decimal> {
+    (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<bool>(),
+        0u32..=28,
+    )
+        .prop_map(|(lo, mid, hi, negative, scale)| {
+            Decimal::from_parts(lo, mid, hi, negative, scale)
+        })
+}
+
+/// Targets whose T ranges from the smallest to the largest number the grammar accepts.
+const EXTREME_TARGETS: &[&str] = &[
+    "≥10人",
+    "≤30%",
+    "<0.00000000000001%",
+    "≥0.00000000000001人",
+    "=100%",
+    ">999999999999999人",
+    "≤999999999999999万元",
+    "=0次",
+];
+
+proptest! {
+    #[test]
+    fn no_actual_value_however_large_tiny_or_negative_makes_scoring_panic_or_leave_zero_to_w(
+        a in any_decimal(), t in 0..EXTREME_TARGETS.len(), v in variant(),
+        over in prop_oneof![Just(Decimal::from(120)), any_decimal().prop_map(|d| d.abs() + Decimal::ONE_HUNDRED)],
+    ) {
+        let mut profile = ScoringProfile::default();
+        profile.reverse_variant = v;
+        // A custom profile may set any threshold above 100.
+        profile.over_achievement_percent = over.min(Decimal::MAX);
+        let input = IndicatorInput {
+            indicator: Indicator {
+                id: IndicatorId("X".into()),
+                level1: Level1::Output,
+                level2: "数量指标".into(),
+                name: "指标".into(),
+                target: Target::parse(EXTREME_TARGETS[t]).unwrap(),
+                weight: None,
+                measure: Measure::Assessed,
+                description: None,
+            },
+            actual: Actual::Value(a),
+            explanation: None,
+        };
+        let execution = ExecutionInput {
+            initial_yuan: Yuan::ZERO,
+            adjusted_yuan: Yuan::new(Decimal::from(1000)).unwrap(),
+            executed_yuan: Yuan::new(Decimal::from(900)).unwrap(),
+            explanation: None,
+        };
+        let e = evaluate(EvaluationKind::Project, &execution, &[input], &profile).unwrap();
+        let r = &e.indicators[0];
+        prop_assert!(r.score >= Decimal::ZERO && r.score <= r.weight, "{:?}", r);
+    }
+}

@@ -15,7 +15,7 @@ pub struct QuantitativeScore {
     pub score: Decimal,
     /// Whether the target is met.
     pub met: bool,
-    /// A / T as a percentage rounded to 0.01; `None` when T = 0.
+    /// A / T as a percentage rounded to 0.01; `None` when T = 0 (see [`completion_percent`]).
     pub completion_percent: Option<Decimal>,
 }
 
@@ -37,10 +37,14 @@ pub fn positive(
     if comparator.is_met(actual, target) {
         return cap_and_round(weight, weight);
     }
-    if target <= Decimal::ZERO {
+    if target <= Decimal::ZERO || actual <= Decimal::ZERO {
         return Decimal::ZERO;
     }
-    cap_and_round(weight * actual / target, weight)
+    // Unmet means 0 < A ≤ T here, so W × A / T ≤ W: checked only so that no input can panic.
+    weight
+        .checked_mul(actual)
+        .and_then(|wa| wa.checked_div(target))
+        .map_or(Decimal::ZERO, |raw| cap_and_round(raw, weight))
 }
 
 /// 反向 (≤, <): met (or A = 0) → W, otherwise by the profile's variant: `ratio` W × T / A, or
@@ -58,16 +62,20 @@ pub fn reverse(
     if target <= Decimal::ZERO || actual <= Decimal::ZERO {
         return Decimal::ZERO;
     }
-    match variant {
-        ReverseVariant::Ratio => cap_and_round(weight * target / actual, weight),
-        ReverseVariant::Linear => {
-            if actual >= target * Decimal::TWO {
-                Decimal::ZERO
-            } else {
-                cap_and_round(weight * (Decimal::ONE - (actual - target) / target), weight)
-            }
-        }
-    }
+    // Unmet means A ≥ T > 0 here, so T / A ≤ 1 and (A − T) / T < 1 below 2T: the checked
+    // arithmetic never fails on a real value, it only keeps an absurd one from panicking.
+    let raw = match variant {
+        ReverseVariant::Ratio => weight
+            .checked_mul(target)
+            .and_then(|wt| wt.checked_div(actual)),
+        ReverseVariant::Linear => match target.checked_mul(Decimal::TWO) {
+            Some(double) if actual < double => (actual - target)
+                .checked_div(target)
+                .and_then(|over| weight.checked_mul(Decimal::ONE - over)),
+            _ => Some(Decimal::ZERO),
+        },
+    };
+    raw.map_or(Decimal::ZERO, |raw| cap_and_round(raw, weight))
 }
 
 /// 等于 (=). T = 0: W when A = 0, else 0. T > 0 is scored as 正向 (our documented choice,
@@ -111,8 +119,23 @@ pub fn quantitative(
     QuantitativeScore {
         score,
         met,
-        completion_percent: crate::money::ratio_percent(actual, target),
+        completion_percent: completion_percent(actual, target),
     }
+}
+
+/// A / T × 100, rounded half-up to 0.01; `None` when T = 0 or when the quotient lies beyond
+/// the range of `Decimal` (an actual no real indicator reaches; it must not panic).
+pub fn completion_percent(actual: Decimal, target: Decimal) -> Option<Decimal> {
+    if target.is_zero() {
+        return None;
+    }
+    match actual.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(hundred_a) => hundred_a.checked_div(target),
+        None => actual
+            .checked_div(target)
+            .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)),
+    }
+    .map(round2)
 }
 
 /// Whether A / T exceeds the profile's over-achievement threshold ("目标值可能设置偏低"). Only
@@ -123,9 +146,28 @@ pub fn is_over_achieved(
     actual: Decimal,
     profile: &ScoringProfile,
 ) -> bool {
-    matches!(comparator, Comparator::Ge | Comparator::Gt | Comparator::Eq)
-        && target > Decimal::ZERO
-        && actual * Decimal::ONE_HUNDRED > target * profile.over_achievement_percent
+    if !matches!(comparator, Comparator::Ge | Comparator::Gt | Comparator::Eq)
+        || target <= Decimal::ZERO
+        || actual <= target
+    {
+        return false;
+    }
+    let threshold = profile.over_achievement_percent;
+    // Compare A × 100 with T × threshold: exact. Either product can only overflow for absurd
+    // values (or a custom threshold far beyond any sense); compare the quotients then.
+    match (
+        actual.checked_mul(Decimal::ONE_HUNDRED),
+        target.checked_mul(threshold),
+    ) {
+        (Some(a100), Some(allowed)) => a100 > allowed,
+        _ => match actual.checked_div(target) {
+            Some(ratio) => ratio
+                .checked_mul(Decimal::ONE_HUNDRED)
+                .is_none_or(|percent| percent > threshold),
+            // A / T beyond the range of Decimal: beyond any threshold.
+            None => true,
+        },
+    }
 }
 
 /// The band of scores a grade allows, as (low, high, high_inclusive):
