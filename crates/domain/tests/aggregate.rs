@@ -925,3 +925,91 @@ fn explaining_a_deviation_of_an_unknown_indicator_is_refused() {
         }))
         .then_reject("unknown_indicator");
 }
+
+// ----- review regressions -------------------------------------------------------------------
+
+fn assess_value(indicator: &str, value: rust_decimal::Decimal) -> IndicatorAssessed {
+    IndicatorAssessed {
+        scope: project_scope(),
+        indicator_id: IndicatorId(indicator.into()),
+        assessed_on: d(2024, 12, 20),
+        grade: None,
+        score: None,
+        actual_value: Some(value),
+        actual_text: value.to_string(),
+        note: String::new(),
+    }
+}
+
+#[test]
+fn an_assessed_value_beyond_any_real_indicator_is_refused_so_scores_and_monitoring_stay_computable()
+{
+    let limit = jixiao_domain::monitoring::MAX_INDICATOR_VALUE;
+    let err = given(approved_year())
+        .when(Command::AssessIndicator(assess_value(
+            "BEN-1",
+            limit + dec!(1),
+        )))
+        .then_reject("value_too_large");
+    assert!(err.to_string().contains("actual_value"), "{err}");
+    given(approved_year())
+        .when(Command::AssessIndicator(assess_value(
+            "BEN-1",
+            -limit - dec!(1),
+        )))
+        .then_reject("value_too_large");
+    assert!(
+        given(approved_year())
+            .when(Command::AssessIndicator(assess_value("BEN-1", limit)))
+            .result
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_number_entered_for_a_qualitative_indicator_leaves_it_to_be_graded_instead_of_breaking_the_evaluation()
+ {
+    // BEN-1 (明显) is qualitative: a number without a grade cannot score it. The evaluation of
+    // the project must still be computable, with BEN-1 waiting for a grade.
+    let mut log: Vec<Event> = scored_year(9)
+        .into_iter()
+        .filter(|e| !matches!(e, Event::IndicatorAssessed(_)))
+        .collect();
+    log.push(Event::IndicatorAssessed(assess_value("BEN-1", dec!(5))));
+    let year = UnitYear::replay(&log);
+    let e = year
+        .project_evaluation(&project(), None, &profile())
+        .expect("the evaluation stays computable");
+    assert_eq!(e.not_yet_assessed, [IndicatorId("BEN-1".into())]);
+    let ben = e.indicators.iter().find(|r| r.id.0 == "BEN-1").unwrap();
+    assert_eq!(ben.score, dec!(0));
+}
+
+#[test]
+fn a_count_whose_target_was_adjusted_to_a_deadline_waits_for_a_grade_instead_of_breaking_the_evaluation()
+ {
+    // OUT-1 counts activities (≥3次); an approved adjustment turns its target into a deadline.
+    let mut log = scored_year(9);
+    let mut r = target_request(5);
+    r.new_target = Target::parse("10月底前").unwrap();
+    log.push(Event::TargetAdjustmentRequested(r));
+    log.push(Event::TargetAdjustmentApproved(TargetAdjustmentApproved {
+        request_id: id(5),
+        decided_on: d(2024, 6, 10),
+        note: "同意".into(),
+    }));
+    let year = UnitYear::replay(&log);
+    let e = year
+        .project_evaluation(&project(), None, &profile())
+        .expect("the evaluation stays computable");
+    assert_eq!(e.not_yet_assessed, [IndicatorId("OUT-1".into())]);
+    // A grade settles it.
+    let mut graded = assess_value("OUT-1", dec!(0));
+    graded.actual_value = None;
+    graded.grade = Some(QualGrade::Achieved);
+    log.push(Event::IndicatorAssessed(graded));
+    let e = UnitYear::replay(&log)
+        .project_evaluation(&project(), None, &profile())
+        .unwrap();
+    assert!(e.not_yet_assessed.is_empty());
+}

@@ -419,6 +419,17 @@ impl UnitYear {
                 self.indicator_exists(&e.scope, &e.indicator_id)?;
                 text("actual_text", &e.actual_text, MAX_NAME_CHARS)?;
                 text("note", &e.note, MAX_TEXT_CHARS)?;
+                if let Some(v) = e.actual_value
+                    && v.abs() > crate::monitoring::MAX_INDICATOR_VALUE
+                {
+                    // Beyond any count or percentage; the monitoring refuses such values and
+                    // the scoring has no use for them.
+                    return Err(DomainError::ValueTooLarge {
+                        field: "actual_value",
+                        value: v.to_string(),
+                        max: crate::monitoring::MAX_INDICATOR_VALUE.to_string(),
+                    });
+                }
                 self.check_assessment_score(&e, ctx.profile)?;
                 Event::IndicatorAssessed(e)
             }

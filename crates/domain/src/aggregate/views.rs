@@ -17,6 +17,7 @@ use crate::monitoring::{
     Warning,
 };
 use crate::profile::ScoringProfile;
+use crate::target::TargetValue;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -419,6 +420,11 @@ impl UnitYear {
 
     /// The actual value the scoring reads for an indicator: a person's grade when there is one
     /// (定性, or a 时效 / any indicator an assessor graded), otherwise the measured value.
+    ///
+    /// A measured value that cannot score the target in force (a number for a qualitative or
+    /// time target — e.g. after a target adjustment changed its kind — or a met/not-met fact
+    /// for a quantitative one) is read as not yet assessed: the indicator then waits for a
+    /// person's grade instead of making the whole scope's evaluation fail.
     pub fn actual_for_scoring(
         &self,
         scope: &Scope,
@@ -434,13 +440,19 @@ impl UnitYear {
                 text: a.actual_text.clone(),
             };
         }
+        let quantitative = matches!(ind.target.value(), TargetValue::Quantitative { .. });
+        let timely = matches!(ind.target.value(), TargetValue::Time(_));
         match measure::measure(self, scope, ind, as_of).value {
-            MeasureValue::Number { value } => Actual::Value(value),
-            MeasureValue::Met { met } => Actual::Timeliness { met },
+            MeasureValue::Number { value } if quantitative => Actual::Value(value),
+            MeasureValue::Met { met } if timely => Actual::Timeliness { met },
             MeasureValue::NotApplicable => Actual::NotApplicable,
-            MeasureValue::Unbounded => Actual::Value(UNBOUNDED_PERCENT),
-            MeasureValue::Assessed { value: Some(v), .. } => Actual::Value(v),
-            MeasureValue::Assessed { value: None, .. } | MeasureValue::NoData => Actual::Missing,
+            MeasureValue::Unbounded if quantitative => Actual::Value(UNBOUNDED_PERCENT),
+            MeasureValue::Assessed { value: Some(v), .. } if quantitative => Actual::Value(v),
+            MeasureValue::Number { .. }
+            | MeasureValue::Met { .. }
+            | MeasureValue::Unbounded
+            | MeasureValue::Assessed { .. }
+            | MeasureValue::NoData => Actual::Missing,
         }
     }
 
