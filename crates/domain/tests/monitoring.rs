@@ -984,3 +984,41 @@ mod invariants {
         }
     }
 }
+
+#[test]
+fn monitoring_and_scoring_agree_on_whether_a_target_is_met() {
+    use jixiao_domain::evaluation::rules;
+    use jixiao_domain::profile::ReverseVariant;
+    let p = profile();
+    let as_of = day(2024, 7, 31);
+    for comparator in [
+        Comparator::Ge,
+        Comparator::Gt,
+        Comparator::Le,
+        Comparator::Lt,
+        Comparator::Eq,
+    ] {
+        for t in [dec!(0), dec!(10)] {
+            for a in [dec!(0), dec!(5), dec!(10), dec!(15)] {
+                let target = quantitative(comparator, t, "%");
+                let scored_met =
+                    rules::quantitative(dec!(10), comparator, t, a, ReverseVariant::Ratio).met;
+                let colour =
+                    indicator_progress(&target, &Measure::Assessed, Some(a), dec!(0.5), &p).colour;
+                let shown_met = matches!(colour, Colour::Green | Colour::Blue);
+                let forecast = forecast_indicator(
+                    &target,
+                    &Measure::Assessed,
+                    &SoFar::Current { value: a },
+                    as_of,
+                    2024,
+                    &p,
+                )
+                .unwrap();
+                let case = format!("{comparator:?} T={t} A={a}: colour {colour:?}");
+                assert_eq!(shown_met, scored_met, "{case}");
+                assert_eq!(forecast.early_warning.is_none(), scored_met, "{case}");
+            }
+        }
+    }
+}

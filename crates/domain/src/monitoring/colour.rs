@@ -108,14 +108,15 @@ pub fn execution_warning(
     Warning { v: Some(v), colour }
 }
 
-/// Whether `actual` meets a quantitative target by its comparator. `=` follows the scoring
-/// rule: a positive T is treated as "at least T"; T = 0 needs A = 0 exactly.
+/// Whether `actual` meets a quantitative target by its comparator, exactly as the scoring
+/// judges it ([`crate::evaluation::rules::quantitative`]): `=` with a positive T is treated as
+/// "at least T", T = 0 needs A = 0 exactly; for 反向 (≤, <) A = 0 is always met.
 pub(crate) fn meets(comparator: Comparator, actual: Decimal, target: Decimal) -> bool {
     match comparator {
         Comparator::Ge => actual >= target,
         Comparator::Gt => actual > target,
-        Comparator::Le => actual <= target,
-        Comparator::Lt => actual < target,
+        Comparator::Le => actual <= target || actual.is_zero(),
+        Comparator::Lt => actual < target || actual.is_zero(),
         Comparator::Eq if target.is_zero() => actual.is_zero(),
         Comparator::Eq => actual >= target,
     }
