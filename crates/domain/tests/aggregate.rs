@@ -1013,3 +1013,14 @@ fn a_count_whose_target_was_adjusted_to_a_deadline_waits_for_a_grade_instead_of_
         .unwrap();
     assert!(e.not_yet_assessed.is_empty());
 }
+
+#[test]
+fn a_self_evaluation_is_refused_while_an_indicator_is_not_yet_assessed() {
+    // BEN-1 (明显) was never graded: it would score 0 silently.
+    let log: Vec<Event> = scored_year(9)
+        .into_iter()
+        .filter(|e| !matches!(e, Event::IndicatorAssessed(_)))
+        .collect();
+    let err = given(log).when(submit()).then_reject("not_yet_assessed");
+    assert!(err.to_string().contains("提升程度"), "{err}");
+}

@@ -323,6 +323,13 @@ pub enum DomainError {
         /// "项目 X：指标名; …".
         items: String,
     },
+    /// Self-evaluation submitted while indicators have no actual value (they would score 0
+    /// unnoticed).
+    #[error("以下指标尚无实际完成值，须先评定：{items} (indicators not yet assessed)")]
+    NotYetAssessed {
+        /// "项目 X：指标名; …".
+        items: String,
+    },
 }
 
 impl DomainError {
@@ -363,6 +370,7 @@ impl DomainError {
             DomainError::UnknownRequest { .. } => "unknown_request",
             DomainError::RequestAlreadyDecided { .. } => "request_already_decided",
             DomainError::DeviationUnexplained { .. } => "deviation_unexplained",
+            DomainError::NotYetAssessed { .. } => "not_yet_assessed",
             DomainError::EvaluationFailed { .. } => "evaluation_failed",
         }
     }

@@ -510,6 +510,23 @@ impl UnitYear {
                         items: missing.join("；"),
                     });
                 }
+                let unassessed: Vec<String> = evaluations
+                    .iter()
+                    .flat_map(|(scope, e)| {
+                        e.not_yet_assessed.iter().map(move |id| {
+                            deviation_label(
+                                self,
+                                scope,
+                                &crate::evaluation::DeviationItem::Indicator(id.clone()),
+                            )
+                        })
+                    })
+                    .collect();
+                if !unassessed.is_empty() {
+                    return Err(DomainError::NotYetAssessed {
+                        items: unassessed.join("；"),
+                    });
+                }
                 let scores = evaluations
                     .into_iter()
                     .map(|(scope, e)| {
