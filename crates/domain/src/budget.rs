@@ -697,6 +697,47 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_budget_whose_amounts_do_not_match_its_lines_is_refused() {
+        let json = serde_json::to_value(sample()).unwrap();
+        let mut broken = json.clone();
+        broken["amounts"].as_array_mut().unwrap().pop();
+        let err = serde_json::from_value::<Budget>(broken).unwrap_err();
+        assert!(err.to_string().contains("不一致"), "{err}");
+        assert!(serde_json::from_value::<Budget>(json).is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn totals_always_equal_the_sum_of_the_lines(
+            changes in proptest::collection::vec((0usize..6, -500_000i64..500_000, proptest::bool::ANY), 0..40)
+        ) {
+            let mut b = sample();
+            let ids: Vec<LineId> = b.lines().iter().map(|l| l.line_id.clone()).collect();
+            let mut abs_sum = Yuan::ZERO;
+            let mut net = Yuan::ZERO;
+            for (line, cents, is_carry_over) in changes {
+                let amount = Yuan::new(rust_decimal::Decimal::new(cents, 2)).unwrap();
+                if is_carry_over {
+                    b.apply_carry_over(&ids[line], amount);
+                } else {
+                    b.apply_adjustment(&ids[line], amount);
+                    abs_sum += amount.abs();
+                }
+                net += amount;
+            }
+            let per_line: Yuan = ids.iter().map(|id| b.adjusted_line(id).unwrap()).sum();
+            proptest::prop_assert_eq!(b.adjusted_total(), per_line);
+            proptest::prop_assert_eq!(b.adjusted_total(), b.initial_total() + net);
+            proptest::prop_assert_eq!(b.adjustment_abs_total(), abs_sum);
+            let by_kind: Yuan = [SpendingKind::Personnel, SpendingKind::Public, SpendingKind::Project]
+                .into_iter()
+                .map(|k| b.adjusted_kind(k))
+                .sum();
+            proptest::prop_assert_eq!(by_kind, per_line);
+        }
+    }
+
+    #[test]
     fn validation_reports_every_structural_problem() {
         let mut bad_kind = basic("B-1", "2060401", "30101", "1.00");
         bad_kind.kind = SpendingKind::Public;
