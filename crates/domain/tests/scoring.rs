@@ -887,3 +887,40 @@ fn an_invalid_profile_is_refused() {
     .unwrap_err();
     assert!(matches!(err, EvaluationError::Profile(_)), "{err:?}");
 }
+
+#[test]
+fn the_unit_consistency_warning_compares_indicator_scores_with_the_execution_rate() {
+    // 部门整体: 预算执行率 has no weight of its own, so B/Bw is min(执行率, 100%). All indicators
+    // met: S/Sw = 100%, the gap is 100% − rate; red beyond 5%.
+    let inds = vec![
+        input(
+            "U-IN-1",
+            Level1::Input,
+            "相关",
+            assessed(QualGrade::Achieved, None),
+        ),
+        input("U-OUT-1", Level1::Output, "≥90%", Actual::Value(dec!(95))),
+    ];
+    // (executed of 100000, gap %, warning)
+    let table = [
+        (dec!(100000), dec!(0), false),
+        (dec!(95000), dec!(5), false),
+        (dec!(94990), dec!(5.01), true),
+        (dec!(60000), dec!(40), true),
+    ];
+    for (executed, gap, warning) in table {
+        let e = evaluate(
+            EvaluationKind::Unit,
+            &execution(dec!(100000), executed),
+            &inds,
+            &mof(),
+        )
+        .unwrap();
+        let c = e.consistency.expect("a rate and indicator scores exist");
+        assert_eq!(
+            (c.indicator_percent, c.gap_percent, c.warning),
+            (dec!(100), gap, warning),
+            "executed {executed}"
+        );
+    }
+}
