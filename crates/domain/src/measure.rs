@@ -45,6 +45,22 @@ impl Measure {
     pub fn is_cumulative(&self) -> bool {
         matches!(self, Measure::ActivityCount | Measure::ParticipantSum)
     }
+
+    /// Rates whose numerator accrues with spending through the year (预算执行率, 政府采购执行率):
+    /// like cumulative measures, monitoring pro-rates them against 序时进度 — 45% executed at the
+    /// end of June is on schedule for a ≥90% target, not behind it.
+    pub fn accrues_over_year(&self) -> bool {
+        matches!(
+            self,
+            Measure::ExecutionRate | Measure::ProcurementExecutionRate
+        )
+    }
+
+    /// Measures that mean something only once the year is over (结转结余率 is what is left at
+    /// year end): monitoring shows them grey until then.
+    pub fn known_at_year_end_only(&self) -> bool {
+        matches!(self, Measure::CarryOverRate)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1022,3 +1022,59 @@ fn monitoring_and_scoring_agree_on_whether_a_target_is_met() {
         }
     }
 }
+
+#[test]
+fn an_execution_rate_on_schedule_mid_year_is_green_not_behind_its_year_end_target() {
+    let profile = ScoringProfile::default();
+    let target = jixiao_domain::target::Target::parse("≥90%").unwrap();
+    // End of June: 序时进度 1/2. 45% executed is exactly on the pace to reach 90%.
+    let half = dec!(0.5);
+    let on_pace = jixiao_domain::monitoring::indicator_progress(
+        target.value(),
+        &Measure::ExecutionRate,
+        Some(dec!(45)),
+        half,
+        &profile,
+    );
+    assert_eq!(on_pace.colour, Colour::Green);
+    // 20% by the end of June is far behind the pace (v = 20 / 45 = 44.44 → red).
+    let behind = jixiao_domain::monitoring::indicator_progress(
+        target.value(),
+        &Measure::ExecutionRate,
+        Some(dec!(20)),
+        half,
+        &profile,
+    );
+    assert_eq!(behind.colour, Colour::Red);
+    // A satisfaction rate is compared with its target directly, whatever the date.
+    let satisfaction = jixiao_domain::monitoring::indicator_progress(
+        target.value(),
+        &Measure::Satisfaction { groups: vec![] },
+        Some(dec!(45)),
+        half,
+        &profile,
+    );
+    assert_eq!(satisfaction.colour, Colour::Red);
+}
+
+#[test]
+fn a_carry_over_rate_stays_grey_until_the_year_is_over() {
+    let profile = ScoringProfile::default();
+    let target = jixiao_domain::target::Target::parse("≤10%").unwrap();
+    let mid_year = jixiao_domain::monitoring::indicator_progress(
+        target.value(),
+        &Measure::CarryOverRate,
+        Some(dec!(55)),
+        dec!(0.5),
+        &profile,
+    );
+    assert_eq!(mid_year.colour, Colour::Grey);
+    let year_end = jixiao_domain::monitoring::indicator_progress(
+        target.value(),
+        &Measure::CarryOverRate,
+        Some(dec!(5)),
+        dec!(1),
+        &profile,
+    );
+    assert_eq!(year_end.colour, Colour::Green);
+}

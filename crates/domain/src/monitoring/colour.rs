@@ -139,6 +139,10 @@ pub(crate) fn is_reverse(comparator: Comparator) -> bool {
 ///   cap faster than the schedule lowers v; red/yellow by the same thresholds, otherwise green
 ///   (being under a cap is not an over-run); already above the whole-year cap is red.
 ///   A = 0 is green.
+/// - Money rates that accrue with spending ([`Measure::accrues_over_year`]: 预算执行率,
+///   政府采购执行率) against 正向 targets are pro-rated like cumulative measures.
+/// - Measures known only at year end ([`Measure::known_at_year_end_only`]: 结转结余率): grey
+///   until progress reaches 1.
 /// - Ratio measures (satisfaction, participation, money ratios, assessed numbers) compare A
 ///   with T directly, whatever the date. 正向: v = A / T × 100; met → green (blue when
 ///   v ≥ `indicator_blue_at_or_above`); not met → red below `indicator_red_below`, else
@@ -164,7 +168,10 @@ pub fn indicator_progress(
         return Warning::GREY;
     };
     let (comparator, t) = (*comparator, *t);
-    if measure.is_cumulative() {
+    if measure.known_at_year_end_only() && progress < Decimal::ONE {
+        return Warning::GREY;
+    }
+    if measure.is_cumulative() || (measure.accrues_over_year() && !is_reverse(comparator)) {
         cumulative_progress(comparator, t, a, progress, profile)
     } else {
         ratio_progress(comparator, t, a, profile)
