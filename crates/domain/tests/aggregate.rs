@@ -358,6 +358,13 @@ fn a_score_is_checked_in_its_band_as_printed_so_evaluation_never_rejects_it_late
 }
 
 #[test]
+fn a_score_without_a_grade_is_refused_because_scoring_reads_the_grade() {
+    given(approved_year())
+        .when(assess(None, Some(dec!(25))))
+        .then_reject("grade_required");
+}
+
+#[test]
 fn a_qualitative_score_must_lie_in_its_grade_band() {
     // BEN-1 is the only 效益 indicator: W = 30 (mof-2020). 达成 [24, 30], 部分达成 [18, 24), 未达成 [0, 18).
     let year = || given(approved_year());

@@ -272,6 +272,14 @@ pub enum DomainError {
         /// The grade, labelled.
         grade: &'static str,
     },
+    /// A score given without the grade it belongs to (the score would be ignored).
+    #[error(
+        "填写得分 score={score} 时须同时给出评定等级 grade（达成、部分达成或未达成） (grade required with a score)"
+    )]
+    GradeRequired {
+        /// The score given.
+        score: rust_decimal::Decimal,
+    },
     /// A score outside its grade's band.
     #[error(
         "得分 score={score} 不在“{grade}”的分数区间[{low}, {high}{close}内（分值{weight}） (score outside its band)"
@@ -366,6 +374,7 @@ impl DomainError {
             DomainError::DuplicateIndicator { .. } => "duplicate_indicator",
             DomainError::UnknownIndicator { .. } => "unknown_indicator",
             DomainError::ScoreRequired { .. } => "score_required",
+            DomainError::GradeRequired { .. } => "grade_required",
             DomainError::ScoreOutsideBand { .. } => "score_outside_band",
             DomainError::UnknownRequest { .. } => "unknown_request",
             DomainError::RequestAlreadyDecided { .. } => "request_already_decided",

@@ -679,7 +679,9 @@ impl UnitYear {
             .unwrap_or(Decimal::ZERO);
         let (low, high, inclusive) = match e.grade {
             Some(g) => crate::evaluation::rules::band(weight, g, profile),
-            None => (Decimal::ZERO, weight, true),
+            // The evaluation scores a person's judgement by its grade; a bare score would be
+            // silently ignored, so it is refused.
+            None => return Err(DomainError::GradeRequired { score }),
         };
         let label = e.grade.map_or("评定", grade_label);
         // Checked as printed (rounded to 0.01), exactly as `evaluation::rules::graded` scores
