@@ -56,7 +56,8 @@ CREATE TABLE rm_unit_budget_day (
     PRIMARY KEY (fiscal_year, unit, day)
 ) WITHOUT ROWID;
 
--- Every payment, to find what a 红冲 reverses.
+-- Every payment, to find what a 红冲 reverses. Tables keyed by a random UUID are WITHOUT ROWID:
+-- one B-tree keyed by the id instead of a rowid table plus a unique index on it.
 CREATE TABLE rm_payment (
     payment_id      BLOB    PRIMARY KEY,
     unit            TEXT    NOT NULL,
@@ -68,7 +69,7 @@ CREATE TABLE rm_payment (
     amount_fen      INTEGER NOT NULL,
     paid_on         TEXT    NOT NULL,
     reversed_on     TEXT
-);
+) WITHOUT ROWID;
 
 -- Execution (支出) net of reversals, per line, project, economic code and business date.
 -- A reversal counts on its own date (红冲 is booked when it is made).
@@ -113,7 +114,7 @@ CREATE TABLE rm_activity (
     invited         INTEGER NOT NULL,
     participants    INTEGER NOT NULL,
     withdrawn_on    TEXT
-);
+) WITHOUT ROWID;
 CREATE INDEX rm_activity_unit ON rm_activity (unit, fiscal_year, project_code);
 
 -- Satisfaction surveys.
@@ -126,7 +127,7 @@ CREATE TABLE rm_survey (
     respondent_group TEXT    NOT NULL,
     respondents      INTEGER NOT NULL,
     satisfied        INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX rm_survey_unit ON rm_survey (unit, fiscal_year, project_code);
 
 -- Assessments by a person, every one kept (the latest on or before a date is the current one).
@@ -153,5 +154,5 @@ CREATE TABLE rm_procurement (
     project_code    TEXT    NOT NULL,
     procured_on     TEXT    NOT NULL,
     amount_fen      INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX rm_procurement_unit ON rm_procurement (unit, fiscal_year);

@@ -31,16 +31,12 @@ pub(crate) fn decode_row(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
     let schema_version: u32 = row.get(6)?;
     let business_date: String = row.get(7)?;
     let payload_text = row.get_ref(8)?.as_str().map_err(|_| corrupt("payload"))?;
-    let payload: serde_json::Value =
-        serde_json::from_str(payload_text).map_err(|e| StoreError::Decode {
+    let event = upcast::decode_text(&event_type, schema_version, payload_text).map_err(|e| {
+        StoreError::Decode {
             position,
             message: e.to_string(),
-        })?;
-    let event =
-        upcast::decode(&event_type, schema_version, payload).map_err(|e| StoreError::Decode {
-            position,
-            message: e.to_string(),
-        })?;
+        }
+    })?;
     let hash: [u8; 32] = row
         .get_ref(12)?
         .as_blob()

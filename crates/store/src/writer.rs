@@ -11,6 +11,7 @@ use crate::error::{AppendError, StoreError};
 use crate::model::{Appended, ExpectedVersion, Head, NewEvent, StreamId, format_recorded_at};
 use crate::projection;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
@@ -82,7 +83,15 @@ pub(crate) struct Writer {
     conn: Connection,
     head: Head,
     stats: Arc<WriterStats>,
+    /// Committed version of every stream the writer has touched. The writer is the only
+    /// writer, so it can check expected versions here without asking SQLite; cleared whenever
+    /// a commit fails or the savepoint path ran.
+    versions: HashMap<StreamId, u64>,
 }
+
+/// Most stream versions the writer keeps in memory (the cache is emptied beyond this; a miss
+/// costs one primary-key lookup).
+pub const MAX_CACHED_STREAMS: usize = 1_000_000;
 
 /// Reads the head of the chain from the database.
 pub(crate) fn load_head(conn: &Connection) -> Result<Head, StoreError> {
@@ -124,7 +133,12 @@ pub(crate) fn to_i64(v: u64) -> Result<i64, StoreError> {
 impl Writer {
     pub(crate) fn new(conn: Connection, stats: Arc<WriterStats>) -> Result<Self, StoreError> {
         let head = load_head(&conn)?;
-        Ok(Writer { conn, head, stats })
+        Ok(Writer {
+            conn,
+            head,
+            stats,
+            versions: HashMap::new(),
+        })
     }
 
     /// The writer loop; returns when every sender is gone.
@@ -201,58 +215,196 @@ impl Writer {
     fn commit_group(&mut self, group: Vec<AppendRequest>) {
         let head_before = self.head;
         let now = format_recorded_at(chrono::Utc::now());
-        let mut results: Vec<Result<Appended, AppendError>> = Vec::with_capacity(group.len());
-        let outcome: Result<(), StoreError> = (|| {
-            let mut tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for req in &group {
-                let saved = self.head;
-                let sp = tx.savepoint()?;
-                match apply_one(&sp, &mut self.head, req, &now) {
-                    Ok(a) => {
-                        sp.commit()?;
-                        results.push(Ok(a));
-                    }
-                    Err(e) => {
-                        // Dropping the savepoint rolls back this request only.
-                        drop(sp);
-                        self.head = saved;
-                        results.push(Err(e));
-                    }
+        let fast = try_fast_group(
+            &mut self.conn,
+            &mut self.head,
+            &mut self.versions,
+            &group,
+            &now,
+        );
+        let outcome: Result<Vec<Result<Appended, AppendError>>, StoreError> = match fast {
+            Ok(Some(results)) => Ok(results),
+            other => {
+                // The fast path rolled back (SQLite failed, or a batch mixed new and stored
+                // ids): run the group again with one savepoint per request, so a failure is
+                // charged to its own request only.
+                if let Err(e) = other {
+                    tracing::warn!(error = %e, "group commit falls back to per-request savepoints");
                 }
+                self.head = head_before;
+                self.versions.clear();
+                let safe = commit_group_safe(&mut self.conn, &mut self.head, &group, &now);
+                // The safe path reads versions from the database; cache them afresh later.
+                self.versions.clear();
+                safe
             }
-            tx.commit()?;
-            Ok(())
-        })();
-        if outcome.is_ok() {
-            self.stats.groups_committed.fetch_add(1, Ordering::Relaxed);
-            self.stats
-                .events_written
-                .fetch_add(self.head.position - head_before.position, Ordering::Relaxed);
-        }
+        };
+        let results = match outcome {
+            Ok(results) => {
+                self.stats.groups_committed.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .events_written
+                    .fetch_add(self.head.position - head_before.position, Ordering::Relaxed);
+                results
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "group commit failed");
+                let message = e.to_string();
+                self.head = load_head(&self.conn).unwrap_or(head_before);
+                self.versions.clear();
+                group
+                    .iter()
+                    .map(|_| {
+                        Err(AppendError::Store(StoreError::CommitFailed(
+                            message.clone(),
+                        )))
+                    })
+                    .collect()
+            }
+        };
         self.stats
             .requests
             .fetch_add(group.len() as u64, Ordering::Relaxed);
-        if let Err(e) = outcome {
-            tracing::error!(error = %e, "group commit failed");
-            let message = e.to_string();
-            self.head = load_head(&self.conn).unwrap_or(head_before);
-            results = group
-                .iter()
-                .map(|_| {
-                    Err(AppendError::Store(StoreError::CommitFailed(
-                        message.clone(),
-                    )))
-                })
-                .collect();
-        }
         for (req, result) in group.into_iter().zip(results) {
             // A caller that stopped waiting (dropped its receiver) loses only the reply; the
             // append is committed and a retry with the same ids returns it.
             let _ = req.reply.send(result);
         }
     }
+}
+
+/// The committed version of `stream`: from the writer's cache, else from `streams`.
+fn cached_version(
+    conn: &Connection,
+    versions: &HashMap<StreamId, u64>,
+    stream: &StreamId,
+) -> Result<u64, StoreError> {
+    if let Some(v) = versions.get(stream) {
+        return Ok(*v);
+    }
+    stream_version_in_db(conn, stream)
+}
+
+fn stream_version_in_db(conn: &Connection, stream: &StreamId) -> Result<u64, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT version FROM streams WHERE unit = ?1 AND fiscal_year = ?2")?;
+    let v: Option<i64> = stmt
+        .query_row(params![stream.unit, stream.fiscal_year], |r| r.get(0))
+        .optional()?;
+    Ok(v.map(to_u64).transpose()?.unwrap_or(0))
+}
+
+/// The fast group commit. Every check that can reject a request (expected version from the
+/// writer's in-memory versions, idempotency) is decided before the request writes anything,
+/// so no savepoint is needed; the idempotency lookup runs only when the unique index on
+/// `event_id` refuses the insert. Read-model sums are folded in memory and written once per
+/// distinct key; `streams` and the checkpoint are written once per group.
+///
+/// `Ok(None)` (or an error) means the transaction was rolled back and nothing was committed:
+/// the caller reruns the group on the savepoint path.
+fn try_fast_group(
+    conn: &mut Connection,
+    head: &mut Head,
+    versions: &mut HashMap<StreamId, u64>,
+    group: &[AppendRequest],
+    now: &str,
+) -> Result<Option<Vec<Result<Appended, AppendError>>>, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut deltas = projection::Deltas::default();
+    // Versions reached in this group, applied to the cache only after COMMIT.
+    let mut touched: HashMap<&StreamId, u64> = HashMap::new();
+    let mut results = Vec::with_capacity(group.len());
+    let head_before = head.position;
+    for req in group {
+        let current = match touched.get(&req.stream) {
+            Some(v) => *v,
+            None => cached_version(&tx, versions, &req.stream)?,
+        };
+        if !req.expected.admits(current) {
+            // A retry of a committed batch gets its original result even though the stream
+            // has moved on; otherwise the version is wrong. Nothing was written.
+            results.push(match check_idempotency(&tx, req) {
+                Ok(Some(original)) => Ok(original),
+                Ok(None) => Err(AppendError::WrongVersion {
+                    expected: req.expected,
+                    current,
+                }),
+                Err(AppendError::Store(e)) => return Err(e),
+                Err(e) => Err(e),
+            });
+            continue;
+        }
+        match insert_events(&tx, head, req, current, now)? {
+            Inserted::All(appended) => {
+                for (ne, position) in req.events.iter().zip(&appended.positions) {
+                    projection::fold(&tx, &mut deltas, &req.stream, *position, &ne.event)?;
+                }
+                touched.insert(&req.stream, appended.stream_version);
+                results.push(Ok(appended));
+            }
+            Inserted::FirstStored => match check_idempotency(&tx, req) {
+                Ok(Some(original)) => results.push(Ok(original)),
+                Err(AppendError::Store(e)) => return Err(e),
+                Err(e) => results.push(Err(e)),
+                // The index refused an id the lookup cannot find: let the savepoint path
+                // sort it out.
+                Ok(None) => return Ok(None),
+            },
+            // New events were inserted before a stored id: only a rollback undoes them.
+            Inserted::StoredAfterNew => return Ok(None),
+        }
+    }
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO streams (unit, fiscal_year, version) VALUES (?1, ?2, ?3)
+             ON CONFLICT (unit, fiscal_year) DO UPDATE SET version = excluded.version",
+        )?;
+        for (stream, version) in &touched {
+            upsert.execute(params![stream.unit, stream.fiscal_year, to_i64(*version)?])?;
+        }
+    }
+    deltas.flush(&tx)?;
+    if head.position != head_before {
+        projection::set_checkpoint(&tx, head.position)?;
+    }
+    tx.commit()?;
+    if versions.len() + touched.len() > MAX_CACHED_STREAMS {
+        versions.clear();
+    }
+    for (stream, version) in touched {
+        versions.insert(stream.clone(), version);
+    }
+    Ok(Some(results))
+}
+
+/// The reference group commit: one SAVEPOINT per request, so a request failing in SQLite is
+/// rolled back alone while the others commit.
+fn commit_group_safe(
+    conn: &mut Connection,
+    head: &mut Head,
+    group: &[AppendRequest],
+    now: &str,
+) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+    let mut results = Vec::with_capacity(group.len());
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for req in group {
+        let saved = *head;
+        let sp = tx.savepoint()?;
+        match apply_one(&sp, head, req, now) {
+            Ok(a) => {
+                sp.commit()?;
+                results.push(Ok(a));
+            }
+            Err(e) => {
+                // Dropping the savepoint rolls back this request only.
+                drop(sp);
+                *head = saved;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(results)
 }
 
 /// Content of a stored event for the idempotency comparison.
@@ -346,6 +498,96 @@ fn check_idempotency(
     }))
 }
 
+/// What inserting a request's events found.
+enum Inserted {
+    /// Every event was new and is inserted.
+    All(Appended),
+    /// The first event's id is stored already; nothing was written.
+    FirstStored,
+    /// New events were inserted, then an id already stored was met (the batch mixes new and
+    /// stored ids); the inserted rows must be rolled back.
+    StoredAfterNew,
+}
+
+/// Inserts a request's events after version `current`, chaining hashes from `head` (moved
+/// on only for inserted events). An id already stored is skipped by the unique index, not
+/// looked up first: the lookup is paid only by retries.
+fn insert_events(
+    conn: &Connection,
+    head: &mut Head,
+    req: &AppendRequest,
+    current: u64,
+    now: &str,
+) -> Result<Inserted, StoreError> {
+    let mut positions = Vec::with_capacity(req.events.len());
+    let mut version = current;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO events (position, unit, fiscal_year, stream_version, event_id, event_type,
+            schema_version, business_date, payload, actor, request_id, recorded_at, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (event_id) DO NOTHING",
+    )?;
+    for ne in &req.events {
+        let position = head.position + 1;
+        let next_version = version + 1;
+        let recorded_at = ne.meta.recorded_at.map(format_recorded_at);
+        let recorded_at = recorded_at.as_deref().unwrap_or(now);
+        // `NaiveDate`'s Display is ISO `YYYY-MM-DD` (and much cheaper than strftime).
+        let business_date = ne.business_date.to_string();
+        let hash = chain_hash(
+            &head.hash,
+            &CanonicalEvent {
+                position,
+                unit: &req.stream.unit,
+                fiscal_year: req.stream.fiscal_year,
+                stream_version: next_version,
+                event_id: ne.event_id.as_bytes(),
+                event_type: &ne.event_type,
+                schema_version: ne.schema_version,
+                business_date: &business_date,
+                recorded_at,
+                actor: &ne.meta.actor,
+                request_id: &ne.meta.request_id,
+                payload: ne.payload.as_bytes(),
+            },
+        );
+        let changed = insert.execute(params![
+            to_i64(position)?,
+            req.stream.unit,
+            req.stream.fiscal_year,
+            to_i64(next_version)?,
+            ne.event_id.as_bytes().as_slice(),
+            ne.event_type,
+            ne.schema_version,
+            business_date,
+            ne.payload,
+            ne.meta.actor,
+            ne.meta.request_id,
+            recorded_at,
+            hash.as_slice(),
+        ])?;
+        if changed == 0 {
+            return Ok(if positions.is_empty() {
+                Inserted::FirstStored
+            } else {
+                Inserted::StoredAfterNew
+            });
+        }
+        version = next_version;
+        head.position = position;
+        head.hash = hash;
+        positions.push(position);
+    }
+    Ok(Inserted::All(Appended {
+        first_position: positions.first().copied().unwrap_or(head.position),
+        last_position: head.position,
+        stream_version: version,
+        positions,
+    }))
+}
+
+/// One request on the savepoint path: idempotency lookup, version from the database, insert,
+/// fold, `streams` and checkpoint — everything inside the request's savepoint.
 fn apply_one(
     conn: &Connection,
     head: &mut Head,
@@ -355,75 +597,27 @@ fn apply_one(
     if let Some(original) = check_idempotency(conn, req)? {
         return Ok(original);
     }
-    let current: u64 = {
-        let mut stmt = conn
-            .prepare_cached("SELECT version FROM streams WHERE unit = ?1 AND fiscal_year = ?2")?;
-        let v: Option<i64> = stmt
-            .query_row(params![req.stream.unit, req.stream.fiscal_year], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        v.map(to_u64).transpose()?.unwrap_or(0)
-    };
+    let current = stream_version_in_db(conn, &req.stream)?;
     if !req.expected.admits(current) {
         return Err(AppendError::WrongVersion {
             expected: req.expected,
             current,
         });
     }
-    let mut positions = Vec::with_capacity(req.events.len());
-    let mut version = current;
-    {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO events (position, unit, fiscal_year, stream_version, event_id, event_type,
-                schema_version, business_date, payload, actor, request_id, recorded_at, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        for ne in &req.events {
-            let position = head.position + 1;
-            version += 1;
-            let recorded_at = ne.meta.recorded_at.map(format_recorded_at);
-            let recorded_at = recorded_at.as_deref().unwrap_or(now);
-            // `NaiveDate`'s Display is ISO `YYYY-MM-DD` (and much cheaper than strftime).
-            let business_date = ne.business_date.to_string();
-            let hash = chain_hash(
-                &head.hash,
-                &CanonicalEvent {
-                    position,
-                    unit: &req.stream.unit,
-                    fiscal_year: req.stream.fiscal_year,
-                    stream_version: version,
-                    event_id: ne.event_id.as_bytes(),
-                    event_type: &ne.event_type,
-                    schema_version: ne.schema_version,
-                    business_date: &business_date,
-                    recorded_at,
-                    actor: &ne.meta.actor,
-                    request_id: &ne.meta.request_id,
-                    payload: ne.payload.as_bytes(),
-                },
-            );
-            insert.execute(params![
-                to_i64(position)?,
-                req.stream.unit,
-                req.stream.fiscal_year,
-                to_i64(version)?,
-                ne.event_id.as_bytes().as_slice(),
-                ne.event_type,
-                ne.schema_version,
-                business_date,
-                ne.payload,
-                ne.meta.actor,
-                ne.meta.request_id,
-                recorded_at,
-                hash.as_slice(),
-            ])?;
-            projection::fold(conn, &req.stream, position, &ne.event)?;
-            head.position = position;
-            head.hash = hash;
-            positions.push(position);
+    let appended = match insert_events(conn, head, req, current, now)? {
+        Inserted::All(a) => a,
+        // The lookup above found none of these ids stored.
+        Inserted::FirstStored | Inserted::StoredAfterNew => {
+            return Err(AppendError::Store(StoreError::Corrupt(
+                "事件 id 的唯一索引与查找结果不一致 (event id index disagrees with lookup)".into(),
+            )));
         }
+    };
+    let mut deltas = projection::Deltas::default();
+    for (ne, position) in req.events.iter().zip(&appended.positions) {
+        projection::fold(conn, &mut deltas, &req.stream, *position, &ne.event)?;
     }
+    deltas.flush(conn)?;
     conn.prepare_cached(
         "INSERT INTO streams (unit, fiscal_year, version) VALUES (?1, ?2, ?3)
          ON CONFLICT (unit, fiscal_year) DO UPDATE SET version = excluded.version",
@@ -431,13 +625,8 @@ fn apply_one(
     .execute(params![
         req.stream.unit,
         req.stream.fiscal_year,
-        to_i64(version)?
+        to_i64(appended.stream_version)?
     ])?;
     projection::set_checkpoint(conn, head.position)?;
-    Ok(Appended {
-        first_position: positions.first().copied().unwrap_or(head.position),
-        last_position: head.position,
-        stream_version: version,
-        positions,
-    })
+    Ok(appended)
 }

@@ -414,3 +414,83 @@ fn concurrent_appends_share_commits() {
     // With 32 clients waiting on the writer, groups form: fewer commits than appends.
     assert!(stats.groups_committed < total, "{stats:?}");
 }
+
+#[test]
+fn a_batch_ending_in_a_stored_id_is_refused_alone_while_its_group_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let stored = Uuid::new_v4();
+    let original = NewEvent::new(
+        stored,
+        payment(Uuid::new_v4(), "B-30201", "30201", date(3, 1), "5.00"),
+        meta(),
+    )
+    .unwrap();
+    store
+        .append(
+            stream("U-OLD"),
+            ExpectedVersion::Any,
+            vec![original.clone()],
+        )
+        .unwrap();
+    // Many requests at once so they share groups; every fourth is a batch of new events
+    // followed by the stored id (the writer has to undo what it already inserted).
+    const REQUESTS: usize = 40;
+    let barrier = Arc::new(Barrier::new(REQUESTS));
+    let handles: Vec<_> = (0..REQUESTS)
+        .map(|i| {
+            let store = store.clone();
+            let barrier = barrier.clone();
+            let original = original.clone();
+            std::thread::spawn(move || {
+                let fresh = || {
+                    new_event(payment(
+                        Uuid::new_v4(),
+                        "B-30201",
+                        "30201",
+                        date(4, 1),
+                        "1.00",
+                    ))
+                };
+                let mut batch = vec![fresh(), fresh()];
+                if i % 4 == 0 {
+                    batch.push(original);
+                }
+                barrier.wait();
+                (
+                    i,
+                    store.append(stream(&format!("U{i}")), ExpectedVersion::NoStream, batch),
+                )
+            })
+        })
+        .collect();
+    for h in handles {
+        let (i, r) = h.join().unwrap();
+        if i % 4 == 0 {
+            assert!(
+                matches!(r, Err(AppendError::IdempotencyConflict { event_id }) if event_id == stored),
+                "request {i}: {r:?}"
+            );
+        } else {
+            let a = r.unwrap();
+            assert_eq!(a.stream_version, 2, "request {i}");
+        }
+    }
+    let accepted = (REQUESTS - REQUESTS / 4) * 2;
+    let page = store.read_all(1, 1000, &ReadFilter::default()).unwrap();
+    let positions: Vec<u64> = page.events.iter().map(|e| e.position).collect();
+    assert_eq!(positions, (1..=1 + accepted as u64).collect::<Vec<_>>());
+    assert!(store.verify().unwrap().first_broken.is_none());
+    for i in 0..REQUESTS {
+        let rows = store.execution(&format!("U{i}"), 2024, None).unwrap();
+        let paid: Vec<String> = rows.iter().map(|r| r.paid_yuan.to_string()).collect();
+        if i % 4 == 0 {
+            assert!(
+                rows.is_empty(),
+                "refused request {i} left read-model rows {paid:?}"
+            );
+        } else {
+            assert_eq!(paid, ["2.00"], "request {i}");
+        }
+    }
+}

@@ -162,3 +162,14 @@ fn old_versions_are_stored_as_written_and_read_back_upcast() {
     }
     assert_eq!(store.verify().unwrap().first_broken, None);
 }
+
+#[test]
+fn decoding_straight_from_text_gives_the_same_event_as_the_upcaster_path() {
+    for l in corpus() {
+        let via_value = decode(&l.event_type, l.schema_version, l.payload.clone()).unwrap();
+        let text = l.payload.to_string();
+        let direct =
+            jixiao_store::upcast::decode_text(&l.event_type, l.schema_version, &text).unwrap();
+        assert_eq!(direct, via_value, "{}:{}", l.file, l.number);
+    }
+}
