@@ -51,6 +51,9 @@ pub enum Action {
     UnitHeadAct,
     /// Finance-bureau acts: decide adjustments, close and reopen years.
     Decide,
+    /// Record a carry-over from last year (上年结转): it changes the budget the unit is judged
+    /// against, so it is the finance bureau's, like deciding an adjustment.
+    CarryOver,
     /// Import a budget and targets for a unit.
     Import,
     /// The monitoring view over all units.
@@ -70,6 +73,7 @@ impl Action {
             Action::Record => matches!(role, Staff | UnitHead),
             Action::UnitHeadAct => matches!(role, UnitHead),
             Action::Decide => matches!(role, Finance),
+            Action::CarryOver => matches!(role, Finance),
             Action::Import => matches!(role, Admin | Finance),
             Action::MonitorAll => matches!(role, Finance | Auditor | Admin),
             Action::Verify => matches!(role, Finance | Auditor | Admin),
@@ -83,6 +87,7 @@ impl Action {
             Action::Record => "记录业务",
             Action::UnitHeadAct => "单位负责人报送/申请",
             Action::Decide => "财政审批",
+            Action::CarryOver => "记录上年结转",
             Action::Import => "导入预算",
             Action::MonitorAll => "全部单位监控",
             Action::Verify => "校验哈希链",

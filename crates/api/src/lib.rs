@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod openapi;
 pub mod routes;
+pub mod schemas;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

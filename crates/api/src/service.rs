@@ -129,9 +129,9 @@ fn domain_field(e: &DomainError) -> String {
         DomainError::Required { field } | DomainError::TextTooLong { field, .. } => {
             (*field).to_string()
         }
-        DomainError::AmountNotPositive { field, .. } | DomainError::ValueTooLarge { field, .. } => {
-            (*field).to_string()
-        }
+        DomainError::AmountNotPositive { field, .. }
+        | DomainError::ValueTooLarge { field, .. }
+        | DomainError::DateOutsideYear { field, .. } => (*field).to_string(),
         other => match other.code() {
             "payment_outside_year" => "paid_on",
             "unknown_line" => "line_id",
@@ -142,6 +142,7 @@ fn domain_field(e: &DomainError) -> String {
             "satisfied_exceed_respondents" | "no_respondents" => "satisfied",
             "unknown_indicator" | "duplicate_indicator" => "indicator_id",
             "score_required" | "score_outside_band" => "score",
+            "grade_required" => "grade",
             "unknown_request" | "request_already_decided" => "request_id",
             "adjustment_zero" | "adjustment_below_zero" => "delta_yuan",
             "adjustment_reason_required" => "reason",

@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reads::execution)
         .service(reads::indicators)
         .service(reads::evaluation)
+        .service(reads::monitoring_draft)
         .service(reads::verify)
         .configure(writes::configure);
 }

@@ -5,7 +5,8 @@
 //! Two time axes: `as_of` (a business date: what had happened by then) and `known_at` (a log
 //! position or an RFC 3339 instant: what the log held then). Without `as_of`, a year in
 //! progress is viewed as of "today" (the configured business date) and a past year at its end.
-//! View bodies are the domain's serialisable views (`jixiao_domain::aggregate` views).
+//! View bodies are the domain's serialisable views (`jixiao_domain::aggregate` views), described
+//! in OpenAPI by the mirrors in [`crate::schemas`].
 
 use crate::auth::{Action, Auth};
 use crate::cache::Loaded;
@@ -515,7 +516,7 @@ fn hex_of(bytes: &[u8]) -> String {
 /// 预算执行 of a unit's year: by line, project, kind, economic class and month, with 序时进度 and
 /// colours.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
-    (status = 200, description = "execution summary (jixiao_domain ExecutionSummary)", body = Object),
+    (status = 200, description = "execution summary", body = crate::schemas::ExecutionSummary),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/execution")]
@@ -542,7 +543,7 @@ pub async fn execution(
 /// Indicators of a unit's year: target, actual, completion %, colour, projected score and the
 /// events the value came from.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
-    (status = 200, description = "indicator status list (jixiao_domain IndicatorStatus)", body = Vec<Object>),
+    (status = 200, description = "indicator status list", body = [crate::schemas::IndicatorStatus]),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/indicators")]
@@ -565,17 +566,103 @@ pub async fn indicators(
     Ok(HttpResponse::Ok().json(agg.indicator_status(view_as_of(&state, year, q.as_of), &profile)))
 }
 
+/// Query of the monitoring draft.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DraftQuery {
+    /// `unit` (部门整体: the unit's funds and 预算14 indicators, the default) or a project code
+    /// (one project's funds and 预算15 indicators).
+    pub scope: Option<String>,
+    /// Last business date covered (default: 31 July of the year, or today when that is earlier
+    /// in a year in progress).
+    pub as_of: Option<NaiveDate>,
+    /// What the log held: a position or an RFC 3339 time (default: now).
+    pub known_at: Option<String>,
+    /// Scoring profile id (default: the server's).
+    pub profile: Option<String>,
+}
+
+/// Month and day the 1-7月 monitoring report covers up to.
+const MONITORING_PERIOD_END: (u32, u32) = (7, 31);
+
+/// The content of the 1-7月 绩效监控情况表 for the unit or one project, as the domain drafts it:
+/// the funds block (budget, spent, 执行率, full-year forecast, warning) and one row per indicator
+/// with the value so far, the forecast and a suggested 完成目标可能性. The unit head adjusts it and
+/// files it with `POST …/monitoring-reports`.
+#[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), DraftQuery), responses(
+    (status = 200, description = "monitoring report draft", body = crate::schemas::MonitoringReportDraft),
+    (status = 400, description = "bad query (e.g. unknown project in `scope`)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/units/{unit}/years/{year}/monitoring-draft")]
+pub async fn monitoring_draft(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(String, i32)>,
+    q: web::Query<DraftQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, year) = path.into_inner();
+    auth.0.require_unit(Action::Read, &unit)?;
+    let profile = profile(&state, q.profile.as_deref())?;
+    let agg = load_state(
+        &state,
+        StreamId::new(unit.clone(), year),
+        parse_known_at(q.known_at.as_deref())?,
+    )
+    .await?;
+    require_budget(&agg, &unit, year)?;
+    let scope = match q.scope.as_deref().map(str::trim) {
+        None | Some("") | Some("unit") => Scope::Unit,
+        Some(code) => {
+            let code = ProjectCode(code.to_string());
+            if agg.budget().and_then(|b| b.project(&code)).is_none() {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("项目“{}”不在本单位预算中 (unknown project)", code.0),
+                    vec![FieldError::new(
+                        "scope",
+                        "应为 unit 或本单位的项目代码",
+                        "unit or a project code of this unit",
+                    )],
+                ));
+            }
+            Scope::Project(code)
+        }
+    };
+    let as_of = match q.as_of {
+        Some(d) => d,
+        None => {
+            let (m, d) = MONITORING_PERIOD_END;
+            let period_end = NaiveDate::from_ymd_opt(year, m, d).unwrap_or_default();
+            let today = state.business_today();
+            if today.year() == year {
+                today.min(period_end)
+            } else {
+                period_end
+            }
+        }
+    };
+    let draft = agg
+        .monitoring_draft(&scope, as_of, &profile)
+        .map_err(|e| ApiError::unprocessable("monitoring_draft", e.to_string(), vec![]))?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "单位“{unit}”{year}年度尚未导入预算 (no budget for this unit and year)"
+            ))
+        })?;
+    Ok(HttpResponse::Ok().json(draft))
+}
+
 /// The self-evaluation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SelfEvaluationView {
     /// 部门整体 (null when the unit has no unit-wide targets).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::schemas::Evaluation>)]
     pub unit: Option<serde_json::Value>,
     /// Per project: {project_code, evaluation}.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::schemas::ProjectEvaluation>)]
     pub projects: Vec<serde_json::Value>,
     /// Everything not fully met that still lacks 偏差原因分析 (blocks submission).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::schemas::DeviationItem>)]
     pub missing_explanations: Vec<serde_json::Value>,
 }
 

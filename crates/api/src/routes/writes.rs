@@ -22,9 +22,9 @@ use jixiao_domain::budget::{LineId, ProjectCode};
 use jixiao_domain::codes::{EconomicCode, FunctionCode};
 use jixiao_domain::event::{
     ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested,
-    DeviationExplained, IndicatorAssessed, MonitoringReportFiled, MonitoringRow, PaymentRecorded,
-    PaymentReversed, ProcurementRecorded, SurveyRecorded, TargetAdjustmentRequested,
-    YearLockChanged,
+    CarryOverRecorded, DeviationExplained, IndicatorAssessed, MonitoringReportFiled, MonitoringRow,
+    PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
+    TargetAdjustmentRequested, YearLockChanged,
 };
 use jixiao_domain::fixture::BudgetImport;
 use jixiao_domain::indicator::{IndicatorId, QualGrade, Scope};
@@ -957,6 +957,63 @@ pub async fn request_budget_adjustment(
     .await
 }
 
+/// 上年结转: money carried over from last year onto one line (raises its 全年预算数).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CarryOverBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// The line.
+    pub line_id: String,
+    /// Amount carried over in 元 (positive, at most 2 decimals).
+    #[schema(value_type = String, example = "30000.00")]
+    pub amount_yuan: Decimal,
+    /// Date recorded (within the fiscal year).
+    pub recorded_on: NaiveDate,
+}
+
+/// Record a carry-over from last year (上年结转) onto a line (finance). It raises the line's
+/// 全年预算数, the denominator the unit's execution is judged against, so like a budget
+/// adjustment it is the finance bureau's act, not the unit's.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = CarryOverBody,
+    responses(
+        (status = 201, description = "recorded", body = WriteResult),
+        (status = 200, description = "retry of a recorded write", body = WriteResult),
+        (status = 403, description = "not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "unknown line, amount not positive, date outside the year, year closed", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/api/v1/units/{unit}/years/{year}/carry-overs")]
+pub async fn record_carry_over(
+    state: web::Data<AppState>,
+    auth: Auth,
+    rid: RequestId,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: web::Json<CarryOverBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let amount = yuan("amount_yuan", b.amount_yuan)?;
+    let (ids, build) = single(b.event_id, move |_| {
+        Ok(Command::RecordCarryOver(CarryOverRecorded {
+            line_id: LineId(b.line_id.trim().to_string()),
+            amount_yuan: amount,
+            recorded_on: b.recorded_on,
+        }))
+    });
+    run(
+        state,
+        &auth,
+        rid,
+        &req,
+        path.into_inner(),
+        Action::CarryOver,
+        ids,
+        build,
+        None,
+    )
+    .await
+}
+
 /// The finance bureau's decision on a request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -1396,6 +1453,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(assess_indicator)
     .service(record_procurement)
     .service(request_budget_adjustment)
+    .service(record_carry_over)
     .service(decide_budget_adjustment)
     .service(request_target_adjustment)
     .service(decide_target_adjustment)

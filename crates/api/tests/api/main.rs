@@ -2,8 +2,11 @@
 //! temporary database (`helpers::spawn_app`) and talks to it over HTTP with ureq.
 
 mod auth;
+mod budget;
+mod draft;
 mod helpers;
 mod openapi;
 mod ops;
+mod schemas;
 mod writes;
 mod year;

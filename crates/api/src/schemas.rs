@@ -1,0 +1,632 @@
+//! OpenAPI schemas of the domain views the reads serve (execution summary, indicator status,
+//! self-evaluation, monitoring draft).
+//!
+//! The domain crate cannot depend on utoipa, so these types mirror the domain's view types
+//! field for field, with the same serde attributes, and exist only to describe them: the
+//! handlers serialise the domain values themselves, so the JSON is the domain's by
+//! construction. That the mirrors still describe it is tested over HTTP (`tests/api/schemas.rs`):
+//! every served view is read into its mirror with unknown fields denied and written back, and
+//! must come out identical — a field added, renamed or retyped in the domain fails the test.
+//!
+//! Amounts and ratios are decimal strings (`"1234.50"`); identifiers are plain strings.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+// ---------------------------------------------------------------------------------------------
+// Shared
+
+/// A monitoring warning colour: red (seriously behind), yellow (behind), green (on track), blue
+/// (over-run: the target may be set too low), grey (not yet due, not assessed, qualitative).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    /// 红.
+    Red,
+    /// 黄.
+    Yellow,
+    /// 绿.
+    Green,
+    /// 蓝.
+    Blue,
+    /// 灰.
+    Grey,
+}
+
+/// A colour with the v it was derived from (v = progress / 序时进度 × 100; null when grey).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Warning {
+    /// v, 2 decimals.
+    pub v: Option<Decimal>,
+    /// The colour.
+    pub colour: Colour,
+}
+
+/// Whose indicator: `{"scope": "unit"}` (部门整体, 预算14) or
+/// `{"scope": "project", "project_code": "…"}` (预算15).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "scope", content = "project_code")]
+pub enum Scope {
+    /// 部门（单位）整体.
+    Unit,
+    /// One 项目支出 project, by code.
+    Project(String),
+}
+
+/// 一级指标.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level1 {
+    /// 投入管理指标.
+    Input,
+    /// 成本指标.
+    Cost,
+    /// 产出指标.
+    Output,
+    /// 效益指标.
+    Benefit,
+    /// 满意度指标.
+    Satisfaction,
+}
+
+/// An assessor's grade.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QualGrade {
+    /// 达成.
+    Achieved,
+    /// 部分达成.
+    Partial,
+    /// 未达成.
+    NotAchieved,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Execution
+
+/// One row of the execution summary: budget against payments.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionRow {
+    /// Line id, project code, kind, economic class or "total".
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// 年初预算数 (元).
+    pub initial_yuan: Decimal,
+    /// 全年预算数 (元, adjusted, as of).
+    pub adjusted_yuan: Decimal,
+    /// 执行数 (元): payments net of reversals, as of.
+    pub paid_yuan: Decimal,
+    /// 执行率 in %; null with a zero budget.
+    pub rate_percent: Option<Decimal>,
+    /// The execution warning against 序时进度.
+    pub warning: Warning,
+}
+
+/// Payments of one month.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonthRow {
+    /// Month 1-12.
+    pub month: u32,
+    /// Net payments booked in the month (元).
+    pub paid_yuan: Decimal,
+    /// Cumulative net payments at the month end (元).
+    pub cumulative_yuan: Decimal,
+    /// Cumulative 执行率 in %.
+    pub cumulative_rate_percent: Option<Decimal>,
+}
+
+/// 预算执行 of a unit's year as of a date.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionSummary {
+    /// Fiscal year.
+    pub fiscal_year: i32,
+    /// The business date the figures are as of.
+    pub as_of: NaiveDate,
+    /// 序时进度 in %.
+    pub schedule_progress_percent: Decimal,
+    /// The unit as a whole.
+    pub total: ExecutionRow,
+    /// Per budget line.
+    pub by_line: Vec<ExecutionRow>,
+    /// Per project.
+    pub by_project: Vec<ExecutionRow>,
+    /// Per kind: 人员经费, 公用经费, 项目支出.
+    pub by_kind: Vec<ExecutionRow>,
+    /// Per 经济分类 类 (301, 302, …).
+    pub by_economic_class: Vec<ExecutionRow>,
+    /// Per month up to the as-of month.
+    pub by_month: Vec<MonthRow>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indicators
+
+/// The value a measure yields, tagged by `kind`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
+pub enum MeasureValue {
+    /// A count, a sum or a percentage (80 for 80%).
+    Number {
+        /// The value.
+        value: Decimal,
+    },
+    /// A met / not-met fact (时效).
+    Met {
+        /// Whether it is met.
+        met: bool,
+    },
+    /// A ratio with nothing to divide: the indicator does not apply.
+    NotApplicable,
+    /// A ratio with a zero denominator and a positive numerator.
+    Unbounded,
+    /// Nothing to measure yet.
+    NoData,
+    /// Entered by a person (the latest assessment).
+    Assessed {
+        /// The grade, if graded.
+        grade: Option<QualGrade>,
+        /// The explicit score, if given.
+        score: Option<Decimal>,
+        /// The numeric value, if given.
+        value: Option<Decimal>,
+        /// 实际完成值 as text.
+        text: String,
+    },
+}
+
+/// A recorded fact a value came from (provenance), tagged by `kind`; find it in the event log by
+/// its id.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
+pub enum Source {
+    /// The budget approval.
+    BudgetApproval,
+    /// A payment (and its reversal, if any).
+    Payment {
+        /// payment_id.
+        id: Uuid,
+    },
+    /// An approved budget adjustment.
+    BudgetAdjustment {
+        /// request_id.
+        request_id: Uuid,
+    },
+    /// 上年结转 of a line.
+    CarryOver {
+        /// The line.
+        line_id: String,
+        /// Date recorded.
+        on: NaiveDate,
+    },
+    /// An activity (with its corrections and withdrawal).
+    Activity {
+        /// activity_id.
+        id: Uuid,
+    },
+    /// A survey.
+    Survey {
+        /// survey_id.
+        id: Uuid,
+    },
+    /// A procurement.
+    Procurement {
+        /// procurement_id.
+        id: Uuid,
+    },
+    /// An assessment of the indicator.
+    Assessment {
+        /// The indicator.
+        indicator_id: String,
+        /// Date of the assessment.
+        on: NaiveDate,
+    },
+}
+
+/// Where one indicator stands as of a date.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorStatus {
+    /// Whose indicator.
+    pub scope: Scope,
+    /// Which indicator.
+    pub indicator_id: String,
+    /// 一级指标.
+    pub level1: Level1,
+    /// 二级指标.
+    pub level2: String,
+    /// 三级指标.
+    pub name: String,
+    /// 年度指标值 in force on the date.
+    pub target_text: String,
+    /// The actual value so far.
+    pub actual: MeasureValue,
+    /// The actual value as the forms show it.
+    pub actual_text: String,
+    /// A / T × 100 for quantitative targets.
+    pub completion_percent: Option<Decimal>,
+    /// Progress colour against 序时进度.
+    pub progress: Warning,
+    /// 分值 under the profile.
+    pub weight: Decimal,
+    /// The score it would get if the year ended with these values.
+    pub projected_score: Option<Decimal>,
+    /// The facts the value came from.
+    pub sources: Vec<Source>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Self-evaluation
+
+/// Which self-evaluation.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluationKind {
+    /// 项目支出绩效自评.
+    Project,
+    /// 部门整体支出绩效自评.
+    Unit,
+}
+
+/// The 预算执行率 row of an evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionResult {
+    /// 年初预算数 (元).
+    pub initial_yuan: Decimal,
+    /// 全年预算数 (元).
+    pub adjusted_yuan: Decimal,
+    /// 全年执行数 (元).
+    pub executed_yuan: Decimal,
+    /// 执行率 in %; null when the adjusted budget is not positive.
+    pub rate_percent: Option<Decimal>,
+    /// 分值.
+    pub weight: Decimal,
+    /// 得分.
+    pub score: Decimal,
+    /// The adjusted budget is zero.
+    pub not_applicable: bool,
+    /// Below the threshold and not explained.
+    pub needs_explanation: bool,
+}
+
+/// One 一级 of an evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelResult {
+    /// The 一级.
+    pub level1: Level1,
+    /// Its weight in the profile.
+    pub profile_weight: Decimal,
+    /// Its weight after rescaling (0 when dropped).
+    pub weight: Decimal,
+    /// Sum of its indicators' scores.
+    pub score: Decimal,
+    /// Indicators scored under it.
+    pub indicator_count: usize,
+}
+
+/// Scoring direction.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// 正向 (≥, >).
+    Positive,
+    /// 反向 (≤, <).
+    Reverse,
+    /// 等于 (=).
+    Equal,
+    /// 定性.
+    Qualitative,
+    /// 时效.
+    Timeliness,
+}
+
+/// A flag on an indicator result.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// 目标值可能设置偏低.
+    OverAchievement,
+    /// 不适用（按满分计）.
+    NotApplicable,
+    /// 不适用（不计分）.
+    Excluded,
+    /// 尚未评价.
+    NotYetAssessed,
+    /// 人工评定.
+    Graded,
+}
+
+/// One indicator's result.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorResult {
+    /// Which indicator.
+    pub id: String,
+    /// 一级 as published.
+    pub level1: Level1,
+    /// 一级 whose weight it shares.
+    pub scored_under: Level1,
+    /// 二级.
+    pub level2: String,
+    /// 三级 name.
+    pub name: String,
+    /// 年度指标值.
+    pub target_text: String,
+    /// 实际完成值 as shown.
+    pub actual_text: String,
+    /// Scoring direction.
+    pub direction: Direction,
+    /// The grade, when graded by a person.
+    pub grade: Option<QualGrade>,
+    /// 分值.
+    pub weight: Decimal,
+    /// 得分.
+    pub score: Decimal,
+    /// A / T in %.
+    pub completion_percent: Option<Decimal>,
+    /// The target is met.
+    pub met: bool,
+    /// Flags for review.
+    pub flags: Vec<Flag>,
+    /// 偏差原因分析及改进措施, if written.
+    pub explanation: Option<String>,
+    /// Not fully met and not explained.
+    pub needs_explanation: bool,
+}
+
+/// What still needs 偏差原因分析及改进措施: `{"kind": "execution_rate"}` or
+/// `{"kind": "indicator", "indicator_id": "…"}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "indicator_id")]
+pub enum DeviationItem {
+    /// 预算执行率 below the threshold.
+    ExecutionRate,
+    /// An indicator not fully met.
+    Indicator(String),
+}
+
+/// The consistency check between targets met and money spent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyCheck {
+    /// S / Sw in %.
+    pub indicator_percent: Decimal,
+    /// B / Bw in %.
+    pub execution_percent: Decimal,
+    /// (S/Sw − B/Bw) / (S/Sw) in %.
+    pub gap_percent: Decimal,
+    /// The gap exceeds the profile's percentage.
+    pub warning: bool,
+}
+
+/// The grade of the total: 优, 良, 中, 差.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// 优.
+    Excellent,
+    /// 良.
+    Good,
+    /// 中.
+    Fair,
+    /// 差.
+    Poor,
+}
+
+/// A computed self-evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluation {
+    /// Project or unit.
+    pub kind: EvaluationKind,
+    /// Profile id used.
+    pub profile_id: String,
+    /// Profile version used.
+    pub profile_version: u32,
+    /// The 预算执行率 row.
+    pub execution: ExecutionResult,
+    /// The 一级 rows, in form order.
+    pub levels: Vec<LevelResult>,
+    /// The indicator rows.
+    pub indicators: Vec<IndicatorResult>,
+    /// 自评得分.
+    pub total: Decimal,
+    /// Its grade.
+    pub grade: Grade,
+    /// The consistency check; null when undefined.
+    pub consistency: Option<ConsistencyCheck>,
+    /// What still needs 偏差原因分析及改进措施 before submission.
+    pub needs_explanation: Vec<DeviationItem>,
+    /// Indicators with no actual value yet.
+    pub not_yet_assessed: Vec<String>,
+    /// Indicators flagged "目标值可能设置偏低".
+    pub over_achieved: Vec<String>,
+}
+
+/// One project's self-evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectEvaluation {
+    /// The project.
+    pub project_code: String,
+    /// Its evaluation.
+    pub evaluation: Evaluation,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring draft
+
+/// What 序时进度 is measured by.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleBasis {
+    /// month / 12 at each month end.
+    MonthEnd,
+    /// elapsed days / days in the year.
+    ElapsedDays,
+}
+
+/// How a forecast was made.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ForecastMethod {
+    /// Run-rate: value so far / 序时进度.
+    RunRate,
+    /// The current value of a ratio measure.
+    CurrentValue,
+    /// No basis to extrapolate.
+    NoBasis,
+    /// Qualitative and time targets: a person judges.
+    ByPerson,
+}
+
+/// The forecast execution misses the target rate.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionEarlyWarning {
+    /// The rate the year should reach, in %.
+    pub target_rate_percent: Decimal,
+    /// The forecast rate, in %.
+    pub forecast_rate_percent: Decimal,
+    /// target − forecast, in percentage points.
+    pub gap_percent: Decimal,
+    /// What must still be spent beyond the run-rate to reach the target rate (元).
+    pub gap_yuan: Decimal,
+}
+
+/// The forecast of the spending.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionForecast {
+    /// 执行数 so far (元).
+    pub spent_yuan: Decimal,
+    /// 全年预计执行数 (元).
+    pub forecast_yuan: Decimal,
+    /// Forecast / adjusted budget in %.
+    pub forecast_rate_percent: Option<Decimal>,
+    /// How it was made.
+    pub method: ForecastMethod,
+    /// Set when the forecast rate is below the target rate.
+    pub early_warning: Option<ExecutionEarlyWarning>,
+}
+
+/// The funds block: 年初预算数, 全年预算数, 1-7月执行数, 执行率, 全年预计执行数.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundsBlock {
+    /// 年初预算数 (元).
+    pub initial_yuan: Decimal,
+    /// 全年预算数 (元).
+    pub adjusted_yuan: Decimal,
+    /// 1-7月执行数 (元).
+    pub spent_yuan: Decimal,
+    /// 执行率 in %.
+    pub execution_rate_percent: Option<Decimal>,
+    /// 全年预计执行数 and its early warning.
+    pub forecast: ExecutionForecast,
+    /// The execution warning.
+    pub warning: Warning,
+    /// Behind or forecast below the target rate: the unit must explain.
+    pub needs_explanation: bool,
+}
+
+/// The forecast misses an indicator's target.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorEarlyWarning {
+    /// T.
+    pub target: Decimal,
+    /// The forecast.
+    pub forecast: Decimal,
+    /// |T − forecast|.
+    pub gap: Decimal,
+}
+
+/// The forecast of one indicator.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorForecast {
+    /// Value so far.
+    pub value_so_far: Option<Decimal>,
+    /// 全年预计完成情况 in the target's unit.
+    pub forecast: Option<Decimal>,
+    /// How it was made.
+    pub method: ForecastMethod,
+    /// Set when the forecast does not meet the target.
+    pub early_warning: Option<IndicatorEarlyWarning>,
+}
+
+/// 完成目标可能性.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Likelihood {
+    /// 确定能.
+    Certain,
+    /// 有可能.
+    Possible,
+    /// 完全不可能.
+    Impossible,
+}
+
+/// One indicator row of the monitoring draft.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRowDraft {
+    /// Whose indicator.
+    pub scope: Scope,
+    /// Which indicator.
+    pub indicator_id: String,
+    /// 一级指标.
+    pub level1: Level1,
+    /// 二级指标.
+    pub level2: String,
+    /// 三级指标.
+    pub name: String,
+    /// 年度指标值.
+    pub target_text: String,
+    /// 1-7月执行情况 as a number.
+    pub value_so_far: Option<Decimal>,
+    /// 1-7月执行情况 as shown.
+    pub value_so_far_text: String,
+    /// 全年预计完成情况.
+    pub forecast: IndicatorForecast,
+    /// 全年预计完成情况 as shown.
+    pub expected_full_year_text: String,
+    /// The progress colour and its v.
+    pub progress: Warning,
+    /// Suggested 完成目标可能性.
+    pub likelihood: Likelihood,
+    /// A 偏差原因 must be given.
+    pub deviation_cause_required: bool,
+}
+
+/// The content of the 1-7月 绩效监控情况表.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringReportDraft {
+    /// Fiscal year.
+    pub fiscal_year: i32,
+    /// Last business date covered.
+    pub as_of: NaiveDate,
+    /// "1-7月".
+    pub period_label: String,
+    /// The schedule basis used.
+    pub schedule_basis: ScheduleBasis,
+    /// 序时进度 in %.
+    pub schedule_progress_percent: Decimal,
+    /// The funds block.
+    pub funds: FundsBlock,
+    /// One row per indicator.
+    pub rows: Vec<IndicatorRowDraft>,
+    /// Behind at the end of the third quarter: called to explain.
+    pub called_to_explain: bool,
+}
