@@ -459,7 +459,7 @@ pub async fn record_payment_batch(
                 "一批须有 1 至 {MAX_BATCH_EVENTS} 笔支出，本次 {} 笔",
                 items.len()
             ),
-            "a batch holds 1 to 1000 payments",
+            format!("a batch holds 1 to {MAX_BATCH_EVENTS} payments"),
         ));
     }
     let ids = items.iter().map(|p| p.event_id).collect();

@@ -5,6 +5,7 @@ mod auth;
 mod budget;
 mod draft;
 mod helpers;
+mod limits;
 mod openapi;
 mod ops;
 mod schemas;
