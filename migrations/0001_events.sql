@@ -21,13 +21,6 @@ CREATE TABLE events (
 -- Permanent idempotency: a client event id is stored at most once, forever.
 CREATE UNIQUE INDEX events_event_id ON events (event_id);
 
--- Optimistic concurrency: a (stream, version) pair exists at most once.
+-- Optimistic concurrency: a (stream, version) pair exists at most once. Also the current version
+-- of a stream: max(stream_version) is one seek in this index (the writer caches it in memory).
 CREATE UNIQUE INDEX events_stream_version ON events (unit, fiscal_year, stream_version);
-
--- Current version of every stream (number of events in it), read by the expected-version check.
-CREATE TABLE streams (
-    unit        TEXT    NOT NULL,
-    fiscal_year INTEGER NOT NULL,
-    version     INTEGER NOT NULL,
-    PRIMARY KEY (unit, fiscal_year)
-) WITHOUT ROWID;

@@ -56,10 +56,12 @@ CREATE TABLE rm_unit_budget_day (
     PRIMARY KEY (fiscal_year, unit, day)
 ) WITHOUT ROWID;
 
--- Every payment, to find what a 红冲 reverses. Tables keyed by a random UUID are WITHOUT ROWID:
--- one B-tree keyed by the id instead of a rowid table plus a unique index on it.
+-- Every payment, to find what a 红冲 reverses. Rows keyed by a random UUID are keyed by their
+-- stream first, WITHOUT ROWID: one B-tree, and a batch of one stream's events writes a few
+-- neighbouring pages instead of one random page per event. The (unit, fiscal_year) prefix also
+-- serves the per-unit queries, so these tables need no secondary index.
 CREATE TABLE rm_payment (
-    payment_id      BLOB    PRIMARY KEY,
+    payment_id      BLOB    NOT NULL,
     unit            TEXT    NOT NULL,
     fiscal_year     INTEGER NOT NULL,
     line_id         TEXT    NOT NULL,
@@ -68,7 +70,8 @@ CREATE TABLE rm_payment (
     function_code   TEXT    NOT NULL,
     amount_fen      INTEGER NOT NULL,
     paid_on         TEXT    NOT NULL,
-    reversed_on     TEXT
+    reversed_on     TEXT,
+    PRIMARY KEY (unit, fiscal_year, payment_id)
 ) WITHOUT ROWID;
 
 -- Execution (支出) net of reversals, per line, project, economic code and business date.
@@ -105,7 +108,7 @@ CREATE TABLE rm_unit_paid_day (
 
 -- Activities with their current facts (after corrections); withdrawn ones are kept, flagged.
 CREATE TABLE rm_activity (
-    activity_id     BLOB    PRIMARY KEY,
+    activity_id     BLOB    NOT NULL,
     unit            TEXT    NOT NULL,
     fiscal_year     INTEGER NOT NULL,
     project_code    TEXT    NOT NULL,
@@ -113,22 +116,22 @@ CREATE TABLE rm_activity (
     title           TEXT    NOT NULL,
     invited         INTEGER NOT NULL,
     participants    INTEGER NOT NULL,
-    withdrawn_on    TEXT
+    withdrawn_on    TEXT,
+    PRIMARY KEY (unit, fiscal_year, activity_id)
 ) WITHOUT ROWID;
-CREATE INDEX rm_activity_unit ON rm_activity (unit, fiscal_year, project_code);
 
 -- Satisfaction surveys.
 CREATE TABLE rm_survey (
-    survey_id        BLOB    PRIMARY KEY,
+    survey_id        BLOB    NOT NULL,
     unit             TEXT    NOT NULL,
     fiscal_year      INTEGER NOT NULL,
     project_code     TEXT    NOT NULL,
     surveyed_on      TEXT    NOT NULL,
     respondent_group TEXT    NOT NULL,
     respondents      INTEGER NOT NULL,
-    satisfied        INTEGER NOT NULL
+    satisfied        INTEGER NOT NULL,
+    PRIMARY KEY (unit, fiscal_year, survey_id)
 ) WITHOUT ROWID;
-CREATE INDEX rm_survey_unit ON rm_survey (unit, fiscal_year, project_code);
 
 -- Assessments by a person, every one kept (the latest on or before a date is the current one).
 CREATE TABLE rm_assessment (
@@ -148,11 +151,11 @@ CREATE INDEX rm_assessment_unit ON rm_assessment (unit, fiscal_year, project_cod
 
 -- Government procurement (政府采购) per contract.
 CREATE TABLE rm_procurement (
-    procurement_id  BLOB    PRIMARY KEY,
+    procurement_id  BLOB    NOT NULL,
     unit            TEXT    NOT NULL,
     fiscal_year     INTEGER NOT NULL,
     project_code    TEXT    NOT NULL,
     procured_on     TEXT    NOT NULL,
-    amount_fen      INTEGER NOT NULL
+    amount_fen      INTEGER NOT NULL,
+    PRIMARY KEY (unit, fiscal_year, procurement_id)
 ) WITHOUT ROWID;
-CREATE INDEX rm_procurement_unit ON rm_procurement (unit, fiscal_year);

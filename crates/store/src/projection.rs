@@ -379,9 +379,10 @@ pub(crate) fn fold(
             if let Some((line_id, project, economic, function, amount)) = original {
                 let day = e.reversed_on.to_string();
                 conn.prepare_cached(
-                    "UPDATE rm_payment SET reversed_on = ?2 WHERE payment_id = ?1",
+                    "UPDATE rm_payment SET reversed_on = ?4
+                     WHERE unit = ?2 AND fiscal_year = ?3 AND payment_id = ?1",
                 )?
-                .execute(params![id, day])?;
+                .execute(params![id, s.unit, s.fiscal_year, day])?;
                 let charge = Charge {
                     line_id: &line_id,
                     project: &project,

@@ -11,7 +11,7 @@ use crate::store::Store;
 use crate::upcast;
 use crate::writer::{to_i64, to_u64};
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Row, params, params_from_iter};
 use uuid::Uuid;
 
 /// The columns `decode_row` expects, in order.
@@ -200,13 +200,12 @@ impl Store {
     /// Current version of a stream (0 when it has no event).
     pub fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
         self.with_reader(|conn| {
-            let v: Option<i64> = conn
-                .query_row(
-                    "SELECT version FROM streams WHERE unit = ?1 AND fiscal_year = ?2",
-                    params![stream.unit, stream.fiscal_year],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            // Versions are gapless from 1: the largest is the number of events.
+            let v: Option<i64> = conn.query_row(
+                "SELECT max(stream_version) FROM events WHERE unit = ?1 AND fiscal_year = ?2",
+                params![stream.unit, stream.fiscal_year],
+                |r| r.get(0),
+            )?;
             to_u64(v.unwrap_or(0))
         })
     }

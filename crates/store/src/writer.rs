@@ -286,11 +286,12 @@ fn cached_version(
 }
 
 fn stream_version_in_db(conn: &Connection, stream: &StreamId) -> Result<u64, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT version FROM streams WHERE unit = ?1 AND fiscal_year = ?2")?;
-    let v: Option<i64> = stmt
-        .query_row(params![stream.unit, stream.fiscal_year], |r| r.get(0))
-        .optional()?;
+    // One seek at the end of the stream's range of the (unit, fiscal_year, stream_version)
+    // unique index; versions are gapless from 1, so the largest is the number of events.
+    let mut stmt = conn.prepare_cached(
+        "SELECT max(stream_version) FROM events WHERE unit = ?1 AND fiscal_year = ?2",
+    )?;
+    let v: Option<i64> = stmt.query_row(params![stream.unit, stream.fiscal_year], |r| r.get(0))?;
     Ok(v.map(to_u64).transpose()?.unwrap_or(0))
 }
 
@@ -298,7 +299,7 @@ fn stream_version_in_db(conn: &Connection, stream: &StreamId) -> Result<u64, Sto
 /// writer's in-memory versions, idempotency) is decided before the request writes anything,
 /// so no savepoint is needed; the idempotency lookup runs only when the unique index on
 /// `event_id` refuses the insert. Read-model sums are folded in memory and written once per
-/// distinct key; `streams` and the checkpoint are written once per group.
+/// distinct key; the checkpoint is written once per group.
 ///
 /// `Ok(None)` (or an error) means the transaction was rolled back and nothing was committed:
 /// the caller reruns the group on the savepoint path.
@@ -352,15 +353,6 @@ fn try_fast_group(
             },
             // New events were inserted before a stored id: only a rollback undoes them.
             Inserted::StoredAfterNew => return Ok(None),
-        }
-    }
-    {
-        let mut upsert = tx.prepare_cached(
-            "INSERT INTO streams (unit, fiscal_year, version) VALUES (?1, ?2, ?3)
-             ON CONFLICT (unit, fiscal_year) DO UPDATE SET version = excluded.version",
-        )?;
-        for (stream, version) in &touched {
-            upsert.execute(params![stream.unit, stream.fiscal_year, to_i64(*version)?])?;
         }
     }
     deltas.flush(&tx)?;
@@ -587,7 +579,7 @@ fn insert_events(
 }
 
 /// One request on the savepoint path: idempotency lookup, version from the database, insert,
-/// fold, `streams` and checkpoint — everything inside the request's savepoint.
+/// fold and checkpoint — everything inside the request's savepoint.
 fn apply_one(
     conn: &Connection,
     head: &mut Head,
@@ -618,15 +610,6 @@ fn apply_one(
         projection::fold(conn, &mut deltas, &req.stream, *position, &ne.event)?;
     }
     deltas.flush(conn)?;
-    conn.prepare_cached(
-        "INSERT INTO streams (unit, fiscal_year, version) VALUES (?1, ?2, ?3)
-         ON CONFLICT (unit, fiscal_year) DO UPDATE SET version = excluded.version",
-    )?
-    .execute(params![
-        req.stream.unit,
-        req.stream.fiscal_year,
-        to_i64(appended.stream_version)?
-    ])?;
     projection::set_checkpoint(conn, head.position)?;
     Ok(appended)
 }
