@@ -43,7 +43,9 @@ pub struct Claims {
 /// Everything an endpoint may ask permission for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Read a unit's data (events, execution, indicators, evaluation).
+    /// List the units (staff and unit heads see only their own).
+    ListUnits,
+    /// Read a unit's data (events, execution, indicators, evaluation, monitoring draft).
     Read,
     /// Record events (payments, activities, surveys, assessments, procurement, explanations).
     Record,
@@ -69,13 +71,17 @@ impl Action {
     pub fn allowed(self, role: Role) -> bool {
         use Role::*;
         match self {
-            Action::Read => true,
+            // Admins manage units and users, not the business: they list the units but do not
+            // read a unit's figures, nor the monitoring view over them.
+            Action::ListUnits => true,
+            Action::Read => matches!(role, Staff | UnitHead | Finance | Auditor),
             Action::Record => matches!(role, Staff | UnitHead),
             Action::UnitHeadAct => matches!(role, UnitHead),
             Action::Decide => matches!(role, Finance),
             Action::CarryOver => matches!(role, Finance),
             Action::Import => matches!(role, Admin | Finance),
-            Action::MonitorAll => matches!(role, Finance | Auditor | Admin),
+            Action::MonitorAll => matches!(role, Finance | Auditor),
+            // Verifying the chain reveals counts and hashes, no figures: an operator's check.
             Action::Verify => matches!(role, Finance | Auditor | Admin),
             Action::ManageUsers => matches!(role, Admin),
         }
@@ -83,7 +89,8 @@ impl Action {
 
     fn name_zh(self) -> &'static str {
         match self {
-            Action::Read => "查看",
+            Action::ListUnits => "查看单位列表",
+            Action::Read => "查看单位数据",
             Action::Record => "记录业务",
             Action::UnitHeadAct => "单位负责人报送/申请",
             Action::Decide => "财政审批",
@@ -313,6 +320,36 @@ mod tests {
             c.require(Action::Decide).unwrap_err().status().as_u16(),
             403
         );
+    }
+
+    /// The role rules, action by action: (action, [staff, unit_head, finance, auditor, admin]).
+    const RULES: [(Action, [bool; 5]); 10] = [
+        (Action::ListUnits, [true, true, true, true, true]),
+        (Action::Read, [true, true, true, true, false]),
+        (Action::Record, [true, true, false, false, false]),
+        (Action::UnitHeadAct, [false, true, false, false, false]),
+        (Action::Decide, [false, false, true, false, false]),
+        (Action::CarryOver, [false, false, true, false, false]),
+        (Action::Import, [false, false, true, false, true]),
+        (Action::MonitorAll, [false, false, true, true, false]),
+        (Action::Verify, [false, false, true, true, true]),
+        (Action::ManageUsers, [false, false, false, false, true]),
+    ];
+
+    #[test]
+    fn every_role_may_do_exactly_what_the_role_rules_grant() {
+        let roles = [
+            Role::Staff,
+            Role::UnitHead,
+            Role::Finance,
+            Role::Auditor,
+            Role::Admin,
+        ];
+        for (action, expected) in RULES {
+            for (role, allowed) in roles.iter().zip(expected) {
+                assert_eq!(action.allowed(*role), allowed, "{action:?} by {role:?}");
+            }
+        }
     }
 
     #[test]

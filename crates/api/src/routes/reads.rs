@@ -246,7 +246,7 @@ pub async fn list_units(
     auth: Auth,
     q: web::Query<UnitsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.0.require(Action::Read)?;
+    auth.0.require(Action::ListUnits)?;
     let (_, _, rows) = unit_rows(&state, &auth, &q).await?;
     Ok(HttpResponse::Ok().json(rows))
 }
@@ -294,7 +294,7 @@ pub struct MonitoringView {
 /// lagging projects and indicators; `sort` = v (default, lagging first), rate or unit.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(UnitsQuery), responses(
     (status = 200, description = "monitoring view", body = MonitoringView),
-    (status = 403, description = "not finance, auditor or admin", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not finance or auditor", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/monitoring")]
 pub async fn monitoring_view(

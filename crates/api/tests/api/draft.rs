@@ -107,7 +107,7 @@ fn the_project_draft_on_31_july_shows_spending_so_far_and_every_indicator_with_a
 }
 
 #[test]
-fn the_monitoring_draft_is_read_by_the_units_staff_and_head_finance_and_auditors_only() {
+fn the_monitoring_draft_is_read_by_the_units_staff_and_head_finance_and_auditors_only_not_admins() {
     let app = spawn_app();
     import_seed(&app);
     let path = format!("{}/monitoring-draft?as_of=2024-07-31", base());
@@ -116,6 +116,7 @@ fn the_monitoring_draft_is_read_by_the_units_staff_and_head_finance_and_auditors
         ("head", 200),
         ("finance", 200),
         ("auditor", 200),
+        ("admin", 403),
         ("staff2", 403),
     ] {
         assert_eq!(app.get(&path, Some(user)).status, status, "{user}");

@@ -272,30 +272,36 @@ fn reads_follow_the_role_matrix() {
         format!("{b}/indicators"),
         format!("{b}/evaluation"),
         format!("{b}/events"),
+        format!("{b}/monitoring-draft"),
     ] {
         for (user, status) in [
             ("staff", 200),
             ("head", 200),
             ("finance", 200),
             ("auditor", 200),
-            ("admin", 200),
+            ("admin", 403),
             ("staff2", 403),
         ] {
             assert_eq!(app.get(&path, Some(user)).status, status, "{user} {path}");
         }
         assert_problem(&app.get(&path, None), 401);
     }
-    for path in ["/api/v1/monitoring?year=2024", "/api/v1/verify"] {
+    for (path, admin) in [
+        ("/api/v1/monitoring?year=2024", 403),
+        ("/api/v1/verify", 200),
+    ] {
         for (user, status) in [
             ("staff", 403),
             ("head", 403),
             ("finance", 200),
             ("auditor", 200),
-            ("admin", 200),
+            ("admin", admin),
         ] {
             assert_eq!(app.get(path, Some(user)).status, status, "{user} {path}");
         }
     }
+    let listed = app.get("/api/v1/units?year=2024", Some("admin")).json();
+    assert_eq!(listed[0]["unit"], UNIT, "admins list the units they manage");
     let own = app.get("/api/v1/units?year=2024", Some("staff2")).json();
     assert_eq!(own, json!([]), "staff see only their own unit");
     assert_problem(
