@@ -3,7 +3,8 @@
 //! It authenticates users (HS256 JWT with roles and unit scope), turns HTTP writes into domain
 //! commands checked by the aggregate and appended to the store (idempotent by client event id,
 //! optimistic concurrency via `If-Match`), serves the read views (event log, execution,
-//! indicators, self-evaluation, the finance bureau's monitoring view), and exposes operations
+//! indicators, self-evaluation, the 1-7月 monitoring draft, the finance bureau's monitoring
+//! view), and exposes operations
 //! endpoints, an OpenAPI 3.1 document with Swagger UI, and a small web page.
 //!
 //! Invariants and boundary: handlers never block an async worker (store calls and password

@@ -1,6 +1,7 @@
 //! Reads: the units list, a year's event log (paged, filtered, time-travelled), execution
-//! against 序时进度, indicator status with provenance, the self-evaluation, the finance
-//! bureau's monitoring view over all units, and chain verification.
+//! against 序时进度, indicator status with provenance, the self-evaluation, the 1-7月
+//! monitoring draft, the finance bureau's monitoring view over all units, and chain
+//! verification.
 //!
 //! Two time axes: `as_of` (a business date: what had happened by then) and `known_at` (a log
 //! position or an RFC 3339 instant: what the log held then). Without `as_of`, a year in
