@@ -54,10 +54,16 @@ fn closure(graph: &BTreeMap<String, BTreeSet<String>>, root: &str) -> BTreeSet<S
 #[test]
 fn the_domain_crate_depends_on_no_io_crate() {
     let graph = lock_graph();
-    assert!(graph.contains_key("jixiao-domain"), "jixiao-domain is in Cargo.lock");
+    assert!(
+        graph.contains_key("jixiao-domain"),
+        "jixiao-domain is in Cargo.lock"
+    );
     let seen = closure(&graph, "jixiao-domain");
     let found: Vec<&&str> = FORBIDDEN.iter().filter(|f| seen.contains(**f)).collect();
-    assert!(found.is_empty(), "jixiao-domain must do no I/O but depends on {found:?}");
+    assert!(
+        found.is_empty(),
+        "jixiao-domain must do no I/O but depends on {found:?}"
+    );
 }
 
 #[test]
@@ -65,7 +71,10 @@ fn the_io_check_would_catch_the_api_crate() {
     // The same check over the API crate must find actix: proves the check can fail.
     let graph = lock_graph();
     let seen = closure(&graph, "jixiao-api");
-    assert!(seen.contains("actix-web"), "the API crate's graph holds actix-web");
+    assert!(
+        seen.contains("actix-web"),
+        "the API crate's graph holds actix-web"
+    );
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
