@@ -17,7 +17,7 @@ use crate::monitoring::{
     Warning,
 };
 use crate::profile::ScoringProfile;
-use crate::target::TargetValue;
+use crate::target::{Comparator, TargetValue};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,8 @@ pub struct IndicatorStatus {
     pub actual: MeasureValue,
     /// The actual value as the forms show it.
     pub actual_text: String,
-    /// A / T × 100 for quantitative targets (2 decimals), when both are numbers and T ≠ 0.
+    /// 完成率 for quantitative targets (2 decimals): A / T × 100 (T ≠ 0); for 反向 targets
+    /// 100 when A is within the cap, else T / A × 100.
     pub completion_percent: Option<Decimal>,
     /// Progress colour against 序时进度 (grey when not assessed or qualitative).
     pub progress: Warning,
@@ -314,6 +315,15 @@ impl UnitYear {
                 let unit = ind.target.unit().map(|u| u.0.clone()).unwrap_or_default();
                 let number = value.number();
                 let completion_percent = match (number, ind.target.threshold()) {
+                    // 反向 (≤, <): staying under the cap is complete (100%); above it, T / A —
+                    // A / T would read a miss as over-achievement.
+                    (Some(a), Some((c, t))) if matches!(c, Comparator::Le | Comparator::Lt) => {
+                        if a <= t {
+                            Some(Decimal::ONE_HUNDRED)
+                        } else {
+                            ratio_percent(t, a)
+                        }
+                    }
                     (Some(a), Some((_, t))) => ratio_percent(a, t),
                     _ => None,
                 };
