@@ -88,16 +88,8 @@ CREATE TABLE rm_execution (
     PRIMARY KEY (unit, fiscal_year, line_id, project_code, economic_code, function_code, day)
 ) WITHOUT ROWID;
 
--- Paid per unit and month ("YYYY-MM") and per unit and day: the monitoring view over all units
--- sums whole months from the first and the partial month from the second.
-CREATE TABLE rm_unit_paid_month (
-    fiscal_year     INTEGER NOT NULL,
-    month           TEXT    NOT NULL,
-    unit            TEXT    NOT NULL,
-    paid_fen        INTEGER NOT NULL,
-    PRIMARY KEY (fiscal_year, month, unit)
-) WITHOUT ROWID;
-
+-- Paid per unit and day: the monitoring view over all units sums a unit's days up to a date
+-- (at most 366 rows per unit; a monthly table beside it cost one more random page per payment).
 CREATE TABLE rm_unit_paid_day (
     fiscal_year     INTEGER NOT NULL,
     day             TEXT    NOT NULL,

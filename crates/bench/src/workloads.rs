@@ -170,6 +170,7 @@ impl Bench {
             Sync::Full => Synchronous::Full,
             Sync::Normal => Synchronous::Normal,
         };
+        if let Some(p) = std::env::var("XWAL").ok().and_then(|v| v.parse().ok()) { o.wal_autocheckpoint_pages = p; }
         o
     }
 
@@ -317,7 +318,14 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
         lat.merge(l);
     }
     let elapsed = start.elapsed();
+    let stats = store.writer_stats();
     drop(store);
+    println!(
+        "  writer: {} group commits for {} requests (mean {:.1} requests per commit)",
+        stats.groups_committed,
+        stats.requests,
+        stats.requests as f64 / stats.groups_committed.max(1) as f64
+    );
     let store_line = report
         .line(Measured {
             label: format!("store, {clients} threads (group commit)"),

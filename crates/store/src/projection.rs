@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 /// Name of the read models' checkpoint row.
 const CHECKPOINT: &str = "read_models";
 /// Events folded per transaction while catching up or rebuilding: bounds memory and the WAL.
-pub const REFOLD_CHUNK_EVENTS: usize = 10_000;
+pub const REFOLD_CHUNK_EVENTS: usize = 100_000;
 
 /// Yuan → 分 (exact: a `Yuan` has at most two decimals).
 pub(crate) fn fen(y: Yuan) -> Result<i64, StoreError> {
@@ -94,7 +94,7 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Sto
 type ExecutionKey = (String, i32, String, String, String, String, String);
 /// Key of `rm_budget_move`: (unit, year, line, day).
 type BudgetMoveKey = (String, i32, String, String);
-/// Key of the per-unit tables: (year, month or day, unit).
+/// Key of the per-unit tables: (year, day, unit).
 type UnitKey = (i32, String, String);
 
 /// Budget movement sums of one key.
@@ -124,7 +124,6 @@ impl MoveSums {
 #[derive(Debug, Default)]
 pub(crate) struct Deltas {
     execution: BTreeMap<ExecutionKey, i64>,
-    unit_paid_month: BTreeMap<UnitKey, i64>,
     unit_paid_day: BTreeMap<UnitKey, i64>,
     budget_move: BTreeMap<BudgetMoveKey, MoveSums>,
     unit_budget_day: BTreeMap<UnitKey, MoveSums>,
@@ -160,11 +159,6 @@ impl Deltas {
                 day.to_string(),
             ))
             .or_default() += amount;
-        let month = day.get(..7).unwrap_or(day);
-        *self
-            .unit_paid_month
-            .entry((s.fiscal_year, month.to_string(), s.unit.clone()))
-            .or_default() += amount;
         *self
             .unit_paid_day
             .entry((s.fiscal_year, day.to_string(), s.unit.clone()))
@@ -187,24 +181,13 @@ impl Deltas {
                 ])?;
             }
         }
-        for (table, sums) in [
-            ("rm_unit_paid_month", &mut self.unit_paid_month),
-            ("rm_unit_paid_day", &mut self.unit_paid_day),
-        ] {
-            if sums.is_empty() {
-                continue;
-            }
-            let column = if table == "rm_unit_paid_month" {
-                "month"
-            } else {
-                "day"
-            };
-            let mut stmt = conn.prepare_cached(&format!(
-                "INSERT INTO {table} (fiscal_year, {column}, unit, paid_fen) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen"
-            ))?;
-            for ((year, when, unit), amount) in std::mem::take(sums) {
-                stmt.execute(params![year, when, unit, amount])?;
+        if !self.unit_paid_day.is_empty() {
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO rm_unit_paid_day (fiscal_year, day, unit, paid_fen) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen",
+            )?;
+            for ((year, day, unit), amount) in std::mem::take(&mut self.unit_paid_day) {
+                stmt.execute(params![year, day, unit, amount])?;
             }
         }
         if !self.budget_move.is_empty() {

@@ -11,7 +11,7 @@
 use crate::error::StoreError;
 use crate::projection::yuan;
 use crate::store::Store;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use jixiao_domain::indicator::Scope;
 use jixiao_domain::money::Yuan;
 use rusqlite::{Connection, params};
@@ -281,8 +281,7 @@ impl Store {
     }
 
     /// The finance bureau's view of every unit of a year as of a date: budget initial and
-    /// adjusted, paid to date. Whole months come from the monthly totals, the month of
-    /// `as_of` from the daily ones.
+    /// adjusted, paid to date (from the per-unit daily totals).
     pub fn unit_summaries(
         &self,
         fiscal_year: i32,
@@ -290,13 +289,6 @@ impl Store {
     ) -> Result<Vec<UnitSummary>, StoreError> {
         self.with_reader(|conn| {
             let bound = day_bound(as_of);
-            let (month_before, month_start) = match as_of {
-                Some(d) => {
-                    let start = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d);
-                    (format!("{:04}-{:02}", d.year(), d.month()), start.to_string())
-                }
-                None => ("9999-99".to_string(), END_OF_TIME.to_string()),
-            };
             let mut units: BTreeMap<String, UnitSummary> = BTreeMap::new();
             {
                 let mut stmt =
@@ -343,18 +335,15 @@ impl Store {
                     s.adjusted_yuan = yuan(adjusted);
                 }
             }
-            let whole_months = sum_by_unit(
-                conn,
-                "SELECT unit, sum(paid_fen) FROM rm_unit_paid_month WHERE fiscal_year = ?1 AND month < ?2 GROUP BY unit",
-                &[&fiscal_year, &month_before],
-            )?;
-            let partial = sum_by_unit(
+            // Summed over the unit's payment days up to `as_of` (at most 366 rows per unit, as
+            // for the budget above).
+            let paid = sum_by_unit(
                 conn,
                 "SELECT unit, sum(paid_fen) FROM rm_unit_paid_day
-                 WHERE fiscal_year = ?1 AND day >= ?2 AND day <= ?3 GROUP BY unit",
-                &[&fiscal_year, &month_start, &bound],
+                 WHERE fiscal_year = ?1 AND day <= ?2 GROUP BY unit",
+                &[&fiscal_year, &bound],
             )?;
-            for (unit, paid) in whole_months.into_iter().chain(partial) {
+            for (unit, paid) in paid {
                 let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
                 s.paid_yuan += yuan(paid);
             }
