@@ -80,6 +80,53 @@ fn read_text(file: &Path) -> CliResult<String> {
         .with_context(|| format!("无法读取 {}（须为 UTF-8） (cannot read)", file.display()))?)
 }
 
+fn read_bytes(file: &Path) -> CliResult<Vec<u8>> {
+    let meta = std::fs::metadata(file)
+        .with_context(|| format!("无法读取 {} (cannot read)", file.display()))?;
+    if meta.len() > IMPORT_FILE_BYTES_MAX {
+        return Err(Failure::validation(format!(
+            "文件超过 {} MiB (file too large)",
+            IMPORT_FILE_BYTES_MAX >> 20
+        )));
+    }
+    Ok(
+        std::fs::read(file)
+            .with_context(|| format!("无法读取 {} (cannot read)", file.display()))?,
+    )
+}
+
+/// The text of a CSV file and whether it was in the legacy Chinese encoding.
+#[derive(Debug)]
+pub struct DecodedText {
+    /// The text.
+    pub text: String,
+    /// True when the file was GBK/GB18030 rather than UTF-8.
+    pub legacy: bool,
+}
+
+/// UTF-8 first (what "CSV UTF-8" and most tools write); otherwise GB18030, a superset of GBK,
+/// which Chinese accounting software (and Excel's plain "CSV" on a Chinese Windows) writes.
+/// Text that is neither, decoded without replacement characters, is refused: guessing would
+/// import garbled 摘要 silently.
+pub fn decode_csv(bytes: &[u8]) -> Result<DecodedText, String> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(DecodedText {
+            text: text.to_string(),
+            legacy: false,
+        });
+    }
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(text) => Ok(DecodedText {
+            text: text.into_owned(),
+            legacy: true,
+        }),
+        None => Err(
+            "文件既不是 UTF-8 也不是 GBK 编码，请在表格软件中另存为“CSV UTF-8” (neither UTF-8 nor GBK)"
+                .to_string(),
+        ),
+    }
+}
+
 fn extension(file: &Path) -> String {
     file.extension()
         .and_then(|e| e.to_str())
@@ -293,8 +340,16 @@ pub fn read_xlsx(file: &Path, sheet: Option<&str>) -> CliResult<Vec<Vec<String>>
 
 /// Rows of text from a CSV file (UTF-8, optional BOM; comma, or tab when the header has tabs).
 pub fn read_csv(file: &Path) -> CliResult<Vec<Vec<String>>> {
-    let text = read_text(file)?;
-    let text = text.trim_start_matches('\u{feff}');
+    let bytes = read_bytes(file)?;
+    let text = decode_csv(&bytes)
+        .map_err(|problem| Failure::validation(format!("{}：{problem}", file.display())))?;
+    if text.legacy {
+        eprintln!(
+            "提示：{} 不是 UTF-8，已按 GBK (GB18030) 编码读取 (read as GBK)",
+            file.display()
+        );
+    }
+    let text = text.text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.contains('\t') && !first.contains(',') {
         b'\t'
@@ -354,8 +409,20 @@ pub fn ledger(db: &Path, args: &LedgerArgs) -> CliResult {
     let mut skipped = 0usize;
     for entry in entries {
         let voucher = entry.payment.voucher_no.as_deref().unwrap_or("");
-        if state.payment(&entry.payment.payment_id).is_some() {
-            skipped += 1;
+        if let Some(recorded) = state.payment(&entry.payment.payment_id) {
+            let changed = ledger::differences(&recorded.payment, &entry.payment);
+            if changed.is_empty() {
+                skipped += 1;
+            } else {
+                problems.push(ledger::RowProblem {
+                    row: entry.row,
+                    column: Some(Column::Voucher),
+                    problem: format!(
+                        "凭证号“{voucher}”已导入，但内容不同（{}）；更正请在系统中红冲后以新凭证号录入 (voucher already imported with different content)",
+                        changed.join("；")
+                    ),
+                });
+            }
         } else if state.payment_by_voucher(voucher).is_some() {
             problems.push(ledger::RowProblem {
                 row: entry.row,
@@ -451,6 +518,10 @@ pub fn template(kind: TemplateKind, file: &Path, example: bool) -> CliResult {
                     .set_column_width(col, 16)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             }
+            // The example lives on its own sheet: a row left in the ledger sheet would be
+            // imported as a real payment.
+            let notes = wb.add_worksheet();
+            notes.set_name("说明").map_err(|e| anyhow::anyhow!("{e}"))?;
             let example = [
                 "2024-01-15",
                 "记-001",
@@ -460,9 +531,24 @@ pub fn template(kind: TemplateKind, file: &Path, example: bool) -> CliResult {
                 "购买办公用品",
                 "",
             ];
-            for (i, v) in example.iter().enumerate() {
-                sheet
-                    .write_string(1, u16::try_from(i).unwrap_or(0), *v)
+            notes
+                .write_string_with_format(
+                    0,
+                    0,
+                    "示例（填写在「账目」工作表中，本表不导入） (example; fill in the 账目 sheet)",
+                    &bold,
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for (i, (c, v)) in cols.iter().zip(example).enumerate() {
+                let col = u16::try_from(i).unwrap_or(0);
+                notes
+                    .write_string_with_format(1, col, c.label(), &bold)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                notes
+                    .write_string(2, col, v)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                notes
+                    .set_column_width(col, 16)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             }
         }

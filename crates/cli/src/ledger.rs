@@ -359,6 +359,47 @@ fn header_row(rows: &[Vec<String>]) -> usize {
         .unwrap_or(0)
 }
 
+/// What differs between a payment already recorded under a voucher and the ledger row that
+/// carries the same voucher again (empty when the row is the same payment). A re-import skips
+/// identical rows; a changed row must not be skipped silently, because the ledger and the log
+/// would then disagree without anyone noticing.
+pub fn differences(recorded: &PaymentRecorded, incoming: &PaymentRecorded) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut differ = |what: &str, was: String, now: String| {
+        if was != now {
+            out.push(format!("{what}：已记录“{was}”，本文件为“{now}”"));
+        }
+    };
+    differ(
+        "日期",
+        recorded.paid_on.to_string(),
+        incoming.paid_on.to_string(),
+    );
+    differ(
+        "金额",
+        recorded.amount_yuan.to_string(),
+        incoming.amount_yuan.to_string(),
+    );
+    differ(
+        "经济分类",
+        recorded.economic_code.to_string(),
+        incoming.economic_code.to_string(),
+    );
+    let project = |p: &PaymentRecorded| {
+        p.project_code
+            .as_ref()
+            .map_or(String::new(), |c| c.0.clone())
+    };
+    differ("项目", project(recorded), project(incoming));
+    differ(
+        "功能分类",
+        recorded.function_code.to_string(),
+        incoming.function_code.to_string(),
+    );
+    differ("摘要", recorded.summary.clone(), incoming.summary.clone());
+    out
+}
+
 /// Validate a whole ledger: the header row (found among the top rows, see [`header_row`]) and
 /// the data rows below it. `rows[i]` is spreadsheet row `i + 1`. Blank rows are skipped.
 pub fn parse_ledger<R: LineResolver>(
@@ -545,6 +586,14 @@ pub fn parse_ledger<R: LineResolver>(
             });
         }
     }
+    if problems.is_empty() && entries.is_empty() {
+        // Most often the wrong sheet or an empty export range: importing "nothing" successfully
+        // would hide that.
+        return Err(file_problem(format!(
+            "第{}行表头之后没有数据行（请检查工作表或导出范围） (no data rows)",
+            header_idx + 1
+        )));
+    }
     if problems.is_empty() {
         Ok(entries)
     } else {
@@ -716,5 +765,35 @@ mod tests {
         assert_ne!(a, payment_id("261302", 2024, "记-001"));
         assert_ne!(a, payment_id("261301", 2024, "记-002"));
         assert_eq!(a.get_version_num(), 5);
+    }
+
+    #[test]
+    fn a_header_without_data_rows_is_rejected_rather_than_imported_as_nothing() {
+        let r = rows("日期|凭证号|经济分类|项目编码|金额|摘要\n|||||");
+        let rejected = parse_ledger(&r, &target()).unwrap_err();
+        assert!(
+            rejected.report().contains("没有数据行"),
+            "{}",
+            rejected.report()
+        );
+    }
+
+    #[test]
+    fn a_changed_row_names_each_field_that_differs_and_an_identical_row_none() {
+        let r = rows(
+            "日期|凭证号|经济分类|项目编码|金额|摘要\n2024-01-15|记-001|30201||1,200.00|购买办公用品",
+        );
+        let before = parse_ledger(&r, &target()).unwrap().remove(0).payment;
+        assert!(differences(&before, &before).is_empty());
+        let r = rows(
+            "日期|凭证号|经济分类|项目编码|金额|摘要\n2024-01-16|记-001|30201||1,300.00|购买办公用品",
+        );
+        let after = parse_ledger(&r, &target()).unwrap().remove(0).payment;
+        let d = differences(&before, &after);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(
+            d[0].starts_with("日期") && d[1].starts_with("金额"),
+            "{d:?}"
+        );
     }
 }

@@ -683,3 +683,211 @@ fn users_are_managed_from_the_command_line_and_bad_input_exits_with_3() {
         Some(3)
     );
 }
+
+/// Writes a UTF-8 ledger CSV with the sample's Chinese header and the given data lines.
+fn ledger_csv(path: &Path, lines: &[&str]) {
+    let mut text = String::from("日期,凭证号,经济分类,项目编码,金额,摘要\n");
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_voucher_reimported_with_different_content_is_refused_and_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let first = dir.path().join("march.csv");
+    ledger_csv(
+        &first,
+        &["2024-03-05,记-2024-0301,30201,,1250.00,购买办公用品"],
+    );
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["import", "ledger", first.to_str().unwrap()],
+    ));
+    let before = head_of(dir.path(), &db);
+    // The accountant corrected the amount in the software and exported again.
+    let changed = dir.path().join("march-corrected.csv");
+    ledger_csv(
+        &changed,
+        &[
+            "2024-03-06,记-2024-0302,30201,,80.00,购买墨盒",
+            "2024-03-05,记-2024-0301,30201,,999.00,购买办公用品",
+        ],
+    );
+    let o = run(
+        dir.path(),
+        &db,
+        &["import", "ledger", changed.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("第3行"), "{err}");
+    assert!(err.contains("记-2024-0301"), "{err}");
+    assert!(err.contains("1250") && err.contains("999"), "{err}");
+    assert_eq!(head_of(dir.path(), &db), before, "nothing may be written");
+}
+
+#[test]
+fn a_ledger_with_only_a_header_row_is_rejected_as_having_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let file = dir.path().join("header-only.csv");
+    ledger_csv(&file, &[]);
+    let o = run(
+        dir.path(),
+        &db,
+        &["import", "ledger", file.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(stderr(&o).contains("没有数据行"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_ledger_template_imports_no_payment_until_it_is_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let before = head_of(dir.path(), &db);
+    let file = dir.path().join("ledger.xlsx");
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["import", "template", "ledger", file.to_str().unwrap()],
+    ));
+    let o = run(
+        dir.path(),
+        &db,
+        &["import", "ledger", file.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert_eq!(head_of(dir.path(), &db), before, "no example payment");
+}
+
+#[test]
+fn a_gbk_encoded_csv_from_accounting_software_imports_like_its_utf8_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let (p0, _) = head_of(dir.path(), &db);
+    let utf8 = std::fs::read_to_string(repo_file("fixtures/ledger-2024-sample.csv")).unwrap();
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&utf8);
+    assert!(!unmappable);
+    let file = dir.path().join("gbk.csv");
+    std::fs::write(&file, &gbk).unwrap();
+    let o = run(
+        dir.path(),
+        &db,
+        &["import", "ledger", file.to_str().unwrap()],
+    );
+    assert_ok(&o);
+    assert!(stderr(&o).contains("GBK"), "says which encoding it read");
+    let rows = utf8
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64;
+    assert_eq!(head_of(dir.path(), &db).0, p0 + rows);
+    // The same payments as the UTF-8 file: importing it now adds nothing.
+    let again = run(
+        dir.path(),
+        &db,
+        &[
+            "import",
+            "ledger",
+            repo_file("fixtures/ledger-2024-sample.csv")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_ok(&again);
+    assert_eq!(head_of(dir.path(), &db).0, p0 + rows);
+}
+
+#[test]
+fn a_csv_in_an_unreadable_encoding_is_rejected_naming_the_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let file = dir.path().join("binary.csv");
+    std::fs::write(&file, b"\xff\xfe\xff\xfe\x00\x81,\xff\n").unwrap();
+    let o = run(
+        dir.path(),
+        &db,
+        &["import", "ledger", file.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("UTF-8") && err.contains("GBK"), "{err}");
+}
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_terminal_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = jixiao(dir.path())
+        .env("JIXIAO_LOG", "info")
+        .args(["--database", "fresh.db", "migrate"])
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    let err = stderr(&o);
+    assert!(err.contains("applied migration"), "{err}");
+    assert!(!err.contains('\u{1b}'), "escape codes in {err:?}");
+}
+
+#[test]
+fn restoring_a_backup_from_a_newer_schema_is_refused_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let before = head_of(dir.path(), &db);
+    let newer = dir.path().join("newer.db");
+    assert_ok(&run(dir.path(), &db, &["backup", newer.to_str().unwrap()]));
+    let conn = rusqlite::Connection::open(&newer).unwrap();
+    conn.execute(
+        "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 'x', '2099-01-01T00:00:00Z')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let o = run(
+        dir.path(),
+        &db,
+        &["restore", "--force", newer.to_str().unwrap()],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(err.contains("newer.db"), "names the backup: {err}");
+    assert_eq!(head_of(dir.path(), &db), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_monitoring_csv_names_the_period_of_its_execution_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let o = run(
+        dir.path(),
+        &db,
+        &[
+            "export",
+            "monitoring",
+            "--format",
+            "csv",
+            "--as-of",
+            "2024-07-31",
+        ],
+    );
+    assert_ok(&o);
+    let csv = stdout(&o);
+    let header = csv
+        .lines()
+        .find(|l| l.starts_with("范围,"))
+        .unwrap_or_else(|| panic!("no header row in {csv}"));
+    assert!(header.contains("1-7月执行情况"), "{header}");
+    assert!(header.contains("全年预计完成情况"), "{header}");
+}
