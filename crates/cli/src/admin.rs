@@ -146,23 +146,30 @@ pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(sidecar(&staging, suffix));
     }
-    std::fs::copy(backup_file, &staging)
-        .with_context(|| format!("无法复制备份 (cannot copy) {}", backup_file.display()))?;
-    let verified = {
-        let store = open_store(&staging)?;
-        let result = verify_store(&store);
-        drop(store);
-        result
+    let remove_staging = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(sidecar(&staging, suffix));
+        }
     };
+    // Whatever fails below (copy, open — e.g. a backup from a newer build —, verification),
+    // the staging copy is removed and the message names the backup, not the staging file.
+    let verified = std::fs::copy(backup_file, &staging)
+        .with_context(|| format!("无法复制备份 (cannot copy) {}", backup_file.display()))
+        .map_err(Failure::from)
+        .and_then(|_| {
+            let store = open_store(&staging)?;
+            let result = verify_store(&store);
+            drop(store);
+            result
+        });
     let v = match verified {
         Ok(v) => v,
         Err(mut f) => {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(sidecar(&staging, suffix));
-            }
-            f.error = f.error.context(
-                "备份未通过校验，未做任何替换 (backup failed verification; nothing replaced)",
-            );
+            remove_staging();
+            f.error = f.error.context(format!(
+                "备份 {} 无法使用，未做任何替换 (backup unusable; nothing replaced)",
+                backup_file.display()
+            ));
             return Err(f);
         }
     };

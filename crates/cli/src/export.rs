@@ -313,6 +313,14 @@ fn selfeval_csv(out: &mut dyn Write, report: &Report<ScopeEvaluation>) -> CliRes
 fn monitoring_csv(out: &mut dyn Write, report: &Report<ScopeMonitoring>) -> CliResult {
     let mut w = csv_writer(out)?;
     csv_preamble(&mut w, report)?;
+    // The form's column is "1-7月执行情况" (the period of the report's date).
+    let executed = format!(
+        "{}执行情况",
+        report
+            .scopes
+            .first()
+            .map_or("", |s| s.monitoring.period_label.as_str())
+    );
     w.write_record([
         "范围",
         "名称",
@@ -320,7 +328,7 @@ fn monitoring_csv(out: &mut dyn Write, report: &Report<ScopeMonitoring>) -> CliR
         "二级指标",
         "三级指标",
         "年度指标值",
-        "执行情况",
+        executed.as_str(),
         "全年预计完成情况",
         "预警",
         "完成目标可能性",
