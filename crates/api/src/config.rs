@@ -21,6 +21,9 @@ pub const MAX_BATCH_EVENTS: usize = 1000;
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// Longest accepted token lifetime, in seconds (one day).
 pub const MAX_TOKEN_TTL_SECONDS: u64 = 24 * 60 * 60;
+/// Largest log position a query names: positions are SQLite integers (i64); a `known_at` beyond
+/// it means "everything recorded", the same as no `known_at`.
+pub const MAX_LOG_POSITION: u64 = i64::MAX as u64;
 /// Most streams whose aggregate state is cached in memory.
 pub const MAX_CACHED_STREAMS: usize = 1024;
 

@@ -73,7 +73,13 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     current_version: Option<u64>,
     instance: Option<String>,
+    /// For 405: the methods the route answers to (the `Allow` header), one bit per entry of
+    /// [`METHODS`] (a mask keeps the error small).
+    allow: u8,
 }
+
+/// The methods a route may answer to, in the order `Allow` lists them.
+pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 impl ApiError {
     fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -84,6 +90,7 @@ impl ApiError {
             errors: Vec::new(),
             current_version: None,
             instance: None,
+            allow: 0,
         }
     }
 
@@ -130,6 +137,31 @@ impl ApiError {
     /// 404.
     pub fn not_found(detail: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 405: the route exists but not with this method; `allowed` are the methods it takes
+    /// (names outside [`METHODS`] are ignored).
+    pub fn method_not_allowed(detail: impl Into<String>, allowed: &[&str]) -> Self {
+        let allow = METHODS
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| allowed.contains(m))
+            .fold(0u8, |mask, (i, _)| mask | (1 << i));
+        ApiError {
+            allow,
+            ..ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", detail)
+        }
+    }
+
+    /// The `Allow` header value of a 405 (empty otherwise).
+    pub fn allow(&self) -> String {
+        METHODS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.allow & (1 << i) != 0)
+            .map(|(_, m)| *m)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// 409 with the stream's current version.
@@ -220,6 +252,11 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             ));
+        }
+        if self.allow != 0
+            && let Ok(value) = HeaderValue::from_str(&self.allow())
+        {
+            res.insert_header((header::ALLOW, value));
         }
         if let Some(v) = self.current_version
             && let Ok(etag) = HeaderValue::from_str(&format!("\"{v}\""))

@@ -260,6 +260,9 @@ pub struct IndicatorStatus {
     pub projected_score: Option<Decimal>,
     /// The facts the value came from.
     pub sources: Vec<Source>,
+    /// Log positions of the events behind `sources` (a payment and its reversal, an activity and
+    /// its corrections, …), ascending; read them with `GET …/events`.
+    pub source_positions: Vec<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------

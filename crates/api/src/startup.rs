@@ -38,11 +38,82 @@ impl AppState {
     }
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(
-        ApiError::not_found(format!("没有这个地址：{} (no such route)", req.path()))
-            .with_instance(req.path()),
+/// The routes of the server and their methods, read from the OpenAPI document (which a test
+/// keeps equal to the routes registered) plus the pages outside it; the fallback handler uses
+/// it to tell a wrong method (405) from an unknown address (404).
+pub struct RouteTable(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl RouteTable {
+    /// The table of a document.
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes: Vec<(Vec<String>, Vec<&'static str>)> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (segments(path), methods)
+            })
+            .collect();
+        for page in ["/", "/docs"] {
+            routes.push((segments(page), vec!["GET"]));
+        }
+        RouteTable(routes)
+    }
+
+    /// The methods a path answers to (empty when no route matches it).
+    pub fn methods_of(&self, path: &str) -> Vec<&'static str> {
+        let asked = segments(path);
+        self.0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == asked.len()
+                    && template.iter().zip(&asked).all(|(t, a)| {
+                        (t.starts_with('{') && t.ends_with('}') && !a.is_empty()) || t == a
+                    })
+            })
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect()
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(str::to_string)
+        .collect()
+}
+
+async fn not_found(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = routes.methods_of(req.path());
+    if allowed.is_empty() {
+        return Err(
+            ApiError::not_found(format!("没有这个地址：{} (no such route)", req.path()))
+                .with_instance(req.path()),
+        );
+    }
+    let allow = allowed.join(", ");
+    Err(ApiError::method_not_allowed(
+        format!(
+            "{} 不支持 {} 方法，请改用 {allow} (method not allowed; use {allow})",
+            req.path(),
+            req.method()
+        ),
+        &allowed,
     )
+    .with_instance(req.path()))
 }
 
 async fn docs_redirect() -> HttpResponse {
@@ -75,11 +146,13 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
         cache: AggregateCache::default(),
     });
     let openapi = ApiDoc::openapi();
+    let routes_table = web::Data::new(RouteTable::from_openapi(&openapi));
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(telemetry::observe))
             .app_data(state.clone())
             .app_data(keys.clone())
+            .app_data(routes_table.clone())
             .app_data(json_config(MAX_BODY_BYTES))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))

@@ -11,19 +11,21 @@
 
 use crate::auth::{Action, Auth};
 use crate::cache::Loaded;
-use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::config::{DEFAULT_PAGE_SIZE, MAX_LOG_POSITION, MAX_PAGE_SIZE};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::service;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use jixiao_domain::aggregate::UnitYear;
+use jixiao_domain::aggregate::{IndicatorStatus, UnitYear};
 use jixiao_domain::budget::ProjectCode;
+use jixiao_domain::event::Event;
 use jixiao_domain::indicator::Scope;
+use jixiao_domain::measure::Source;
 use jixiao_domain::money::ratio_percent;
 use jixiao_domain::monitoring::{self, Colour};
 use jixiao_domain::profile::ScoringProfile;
-use jixiao_store::{KnownAt, ReadFilter, StoreError, StreamId};
+use jixiao_store::{KnownAt, Page, ReadFilter, RecordedEvent, StoreError, StreamId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -39,7 +41,8 @@ fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
         return Ok(KnownAt::Now);
     };
     if let Ok(p) = text.parse::<u64>() {
-        return Ok(KnownAt::Position(p));
+        // Beyond the last storable position the log held everything there is.
+        return Ok(KnownAt::Position(p.min(MAX_LOG_POSITION)));
     }
     DateTime::parse_from_rfc3339(text).map(|t| KnownAt::RecordedAt(t.with_timezone(&Utc))).map_err(|_| {
         ApiError::bad_request(
@@ -66,11 +69,38 @@ fn profile(state: &AppState, id: Option<&str>) -> Result<ScoringProfile, ApiErro
 }
 
 /// The as-of date of a view: the one asked for, "today" in a year in progress, else the year end.
-fn view_as_of(state: &AppState, year: i32, as_of: Option<NaiveDate>) -> Option<NaiveDate> {
-    as_of.or_else(|| {
-        let today = state.business_today();
-        (today.year() == year).then_some(today)
-    })
+/// A date outside the fiscal year is refused: the figures of a year are judged within it, and
+/// a date in another year is almost always a typing slip a person should see.
+fn view_as_of(
+    state: &AppState,
+    year: i32,
+    as_of: Option<NaiveDate>,
+) -> Result<Option<NaiveDate>, ApiError> {
+    match as_of {
+        Some(date) => within_year(year, date).map(Some),
+        None => {
+            let today = state.business_today();
+            Ok((today.year() == year).then_some(today))
+        }
+    }
+}
+
+/// `date` if it lies in fiscal year `year` (1 January to 31 December), else a 400 naming `as_of`.
+fn within_year(year: i32, date: NaiveDate) -> Result<NaiveDate, ApiError> {
+    if date.year() == year {
+        return Ok(date);
+    }
+    Err(ApiError::bad_request(
+        "as_of_outside_year",
+        format!(
+            "as_of“{date}”不在 {year} 年度内，应在 {year}-01-01 至 {year}-12-31 之间 (as_of must lie within fiscal year {year})"
+        ),
+        vec![FieldError::new(
+            "as_of",
+            format!("应在 {year}-01-01 至 {year}-12-31 之间"),
+            format!("must lie within fiscal year {year}"),
+        )],
+    ))
 }
 
 /// Loads a stream's state now (cached) or as the log held it at `known`.
@@ -198,7 +228,7 @@ async fn unit_rows(
     q: &UnitsQuery,
 ) -> Result<(i32, Option<NaiveDate>, Vec<UnitRow>), ApiError> {
     let year = q.year.unwrap_or_else(|| state.business_today().year());
-    let as_of = view_as_of(state, year, q.as_of);
+    let as_of = view_as_of(state, year, q.as_of)?;
     let profile = profile(state, q.profile.as_deref())?;
     let st = state.clone();
     let summaries = web::block(move || st.store.unit_summaries(year, as_of))
@@ -466,18 +496,36 @@ pub async fn events(
             vec![FieldError::new("type", "事件类型过多", "too many types")],
         ));
     }
+    let stream = StreamId::new(unit.clone(), year);
     let filter = ReadFilter {
         types,
         from_date: q.from_date,
         to_date: q.to_date,
-        stream: Some(StreamId::new(unit, year)),
+        stream: Some(stream.clone()),
     };
-    let from = q.after.unwrap_or(0) + 1;
+    let after = q.after.unwrap_or(0);
     let st = state.clone();
-    let page = web::block(move || st.store.read_all(from, limit, &filter))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(store_error)?;
+    let page = web::block(move || -> Result<Option<Page>, StoreError> {
+        if st.store.stream_version(&stream)? == 0 {
+            return Ok(None);
+        }
+        // Past the head there is nothing to read (and `after + 1` may not even be a position).
+        if after >= st.store.head()?.position {
+            return Ok(Some(Page {
+                events: Vec::new(),
+                next_position: None,
+            }));
+        }
+        st.store.read_all(after + 1, limit, &filter).map(Some)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(store_error)?
+    .ok_or_else(|| {
+        ApiError::not_found(format!(
+            "单位“{unit}”{year}年度没有任何记录 (no events for this unit and year)"
+        ))
+    })?;
     let mut next_after = page.next_position.map(|p| p.saturating_sub(1));
     let mut out = Vec::with_capacity(page.events.len());
     for e in page.events {
@@ -537,12 +585,62 @@ pub async fn execution(
     )
     .await?;
     require_budget(&agg, &unit, year)?;
-    let summary = agg.execution_summary(view_as_of(&state, year, q.as_of), &profile);
+    let summary = agg.execution_summary(view_as_of(&state, year, q.as_of)?, &profile);
     Ok(HttpResponse::Ok().json(summary))
 }
 
+/// One indicator's status with the log positions of the events its value came from.
+#[derive(Debug, Serialize)]
+struct IndicatorWithPositions {
+    #[serde(flatten)]
+    status: IndicatorStatus,
+    /// Positions of the events behind `sources`, ascending.
+    source_positions: Vec<u64>,
+}
+
+/// Whether `event` is one of the facts `source` names (a payment and its reversal, an activity
+/// and its corrections, a request and its decision, …).
+fn event_is_source(event: &Event, source: &Source, scope: &Scope) -> bool {
+    match (source, event) {
+        (Source::BudgetApproval, Event::BudgetApproved(_)) => true,
+        (Source::Payment { id }, Event::PaymentRecorded(e)) => e.payment_id == *id,
+        (Source::Payment { id }, Event::PaymentReversed(e)) => e.payment_id == *id,
+        (Source::BudgetAdjustment { request_id }, Event::BudgetAdjustmentRequested(e)) => {
+            e.request_id == *request_id
+        }
+        (Source::BudgetAdjustment { request_id }, Event::BudgetAdjusted(e)) => {
+            e.request_id == *request_id
+        }
+        (Source::CarryOver { line_id, on }, Event::CarryOverRecorded(e)) => {
+            e.line_id == *line_id && e.recorded_on == *on
+        }
+        (Source::Activity { id }, Event::ActivityHeld(e)) => e.activity_id == *id,
+        (Source::Activity { id }, Event::ActivityCorrected(e)) => e.activity_id == *id,
+        (Source::Activity { id }, Event::ActivityWithdrawn(e)) => e.activity_id == *id,
+        (Source::Survey { id }, Event::SurveyRecorded(e)) => e.survey_id == *id,
+        (Source::Procurement { id }, Event::ProcurementRecorded(e)) => e.procurement_id == *id,
+        (Source::Assessment { indicator_id, on }, Event::IndicatorAssessed(e)) => {
+            e.indicator_id == *indicator_id && e.assessed_on == *on && e.scope == *scope
+        }
+        _ => false,
+    }
+}
+
+/// The log positions of the events behind an indicator's sources, ascending.
+fn source_positions(status: &IndicatorStatus, log: &[RecordedEvent]) -> Vec<u64> {
+    log.iter()
+        .filter(|e| {
+            status
+                .sources
+                .iter()
+                .any(|s| event_is_source(&e.event, s, &status.scope))
+        })
+        .map(|e| e.position)
+        .collect()
+}
+
 /// Indicators of a unit's year: target, actual, completion %, colour, projected score and the
-/// events the value came from.
+/// events the value came from (`sources` by id, `source_positions` in the log).
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "indicator status list", body = [crate::schemas::IndicatorStatus]),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
@@ -557,14 +655,30 @@ pub async fn indicators(
     let (unit, year) = path.into_inner();
     auth.0.require_unit(Action::Read, &unit)?;
     let profile = profile(&state, q.profile.as_deref())?;
-    let agg = load_state(
-        &state,
-        StreamId::new(unit.clone(), year),
-        parse_known_at(q.known_at.as_deref())?,
-    )
-    .await?;
+    let as_of = view_as_of(&state, year, q.as_of)?;
+    let known = parse_known_at(q.known_at.as_deref())?;
+    let stream = StreamId::new(unit.clone(), year);
+    let agg = load_state(&state, stream.clone(), known).await?;
     require_budget(&agg, &unit, year)?;
-    Ok(HttpResponse::Ok().json(agg.indicator_status(view_as_of(&state, year, q.as_of), &profile)))
+    // The log as far as the state reflects it: the events the values came from are among these.
+    let st = state.clone();
+    let version = agg.version();
+    let log = web::block(move || st.store.read_stream(&stream, known))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(store_error)?
+        .into_iter()
+        .filter(|e| e.stream_version <= version)
+        .collect::<Vec<_>>();
+    let out: Vec<IndicatorWithPositions> = agg
+        .indicator_status(as_of, &profile)
+        .into_iter()
+        .map(|status| IndicatorWithPositions {
+            source_positions: source_positions(&status, &log),
+            status,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
 }
 
 /// Query of the monitoring draft.
@@ -630,7 +744,7 @@ pub async fn monitoring_draft(
         }
     };
     let as_of = match q.as_of {
-        Some(d) => d,
+        Some(d) => within_year(year, d)?,
         None => {
             let (m, d) = MONITORING_PERIOD_END;
             let period_end = NaiveDate::from_ymd_opt(year, m, d).unwrap_or_default();
@@ -691,7 +805,7 @@ pub async fn evaluation(
     .await?;
     require_budget(&agg, &unit, year)?;
     // The self-evaluation is judged at the year end unless a date is asked for.
-    let as_of = q.as_of;
+    let as_of = q.as_of.map(|d| within_year(year, d)).transpose()?;
     let mut missing_explanations = Vec::new();
     let unit_eval = if agg.targets(&Scope::Unit).is_some() {
         let ev = agg

@@ -4,10 +4,12 @@
 mod auth;
 mod budget;
 mod draft;
+mod edges;
 mod helpers;
 mod limits;
 mod openapi;
 mod ops;
+mod provenance;
 mod schemas;
 mod writes;
 mod year;
