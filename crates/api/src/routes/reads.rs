@@ -467,6 +467,7 @@ pub struct EventPage {
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), EventsQuery), responses(
     (status = 200, description = "events", body = EventPage),
     (status = 400, description = "bad query", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no events for this unit and year", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/events")]
 pub async fn events(
@@ -566,6 +567,7 @@ fn hex_of(bytes: &[u8]) -> String {
 /// colours.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "execution summary", body = crate::schemas::ExecutionSummary),
+    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/execution")]
@@ -643,6 +645,7 @@ fn source_positions(status: &IndicatorStatus, log: &[RecordedEvent]) -> Vec<u64>
 /// events the value came from (`sources` by id, `source_positions` in the log).
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "indicator status list", body = [crate::schemas::IndicatorStatus]),
+    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/indicators")]
@@ -785,6 +788,7 @@ pub struct SelfEvaluationView {
 /// `profile` selects the scoring profile.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "self-evaluation", body = SelfEvaluationView),
+    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/evaluation")]
