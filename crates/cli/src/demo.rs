@@ -335,6 +335,9 @@ pub fn decide_all(state: &mut UnitYear, commands: Vec<Command>) -> CliResult<Vec
 
 /// Delete the demo database and its WAL/SHM files (the demo starts fresh every time).
 pub fn reset_database(path: &Path) -> CliResult {
+    if path.exists() {
+        ensure_demo_database(path)?;
+    }
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -348,6 +351,53 @@ pub fn reset_database(path: &Path) -> CliResult {
                 ))));
             }
         }
+    }
+    Ok(())
+}
+
+/// Refuse to delete a database that holds anything but demo data (`--demo-database` pointed
+/// at a real database by mistake): an empty log, or one whose first event the demo wrote, and
+/// no users but the demo's. Read with plain SQL, not through `Store::open`: a demo database
+/// written by an older build (other migrations) must still be recognised and reset.
+fn ensure_demo_database(path: &Path) -> CliResult {
+    use rusqlite::OptionalExtension as _;
+    let refuse = |why: &str| {
+        Failure::usage(format!(
+            "{} 不是演示数据库（{why}），拒绝删除；请另选 --demo-database (not a demo database; refusing to reset it)",
+            path.display()
+        ))
+    };
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        return Ok(());
+    }
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|_| refuse("无法打开"))?;
+    let first_actor: Option<String> = conn
+        .query_row(
+            "SELECT actor FROM events ORDER BY position LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|_| refuse("没有本程序的事件表"))?;
+    if first_actor.is_some_and(|a| a != "demo") {
+        return Err(refuse("含有非演示事件"));
+    }
+    let mut stmt = conn
+        .prepare("SELECT name FROM users")
+        .map_err(|_| refuse("没有本程序的用户表"))?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|_| refuse("无法读取用户"))?;
+    if names
+        .iter()
+        .any(|n| !DEMO_USERS.iter().any(|(name, ..)| name == n))
+    {
+        return Err(refuse("含有非演示用户"));
     }
     Ok(())
 }

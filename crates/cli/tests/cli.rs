@@ -891,3 +891,27 @@ fn the_monitoring_csv_names_the_period_of_its_execution_column() {
     assert!(header.contains("1-7月执行情况"), "{header}");
     assert!(header.contains("全年预计完成情况"), "{header}");
 }
+
+#[test]
+fn the_demo_refuses_to_reset_a_database_that_is_not_a_demo_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let before = head_of(dir.path(), &db);
+    let child = jixiao(dir.path())
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--demo-database",
+        ])
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut guard = ChildGuard(child);
+    let status = wait_exit(&mut guard.0);
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(head_of(dir.path(), &db), before, "the real data survives");
+}
