@@ -170,7 +170,6 @@ impl Bench {
             Sync::Full => Synchronous::Full,
             Sync::Normal => Synchronous::Normal,
         };
-        if let Some(p) = std::env::var("XWAL").ok().and_then(|v| v.parse().ok()) { o.wal_autocheckpoint_pages = p; }
         o
     }
 
