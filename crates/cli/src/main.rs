@@ -69,10 +69,31 @@ fn run(cli: Cli) -> CliResult {
     }
 }
 
+/// True when the command's result goes to standard output (a report or the log to `-`).
+fn writes_to_stdout(command: &Command) -> bool {
+    match command {
+        Command::Export(args) => args.output.is_none(),
+        Command::Events(EventsCommand::Export { file }) => file.as_os_str() == "-",
+        _ => false,
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let to_stdout = writes_to_stdout(&cli.command);
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK),
+        // The reader stopped early (`… | head`): its choice, not our failure. Only for output
+        // to stdout, so a broken socket (healthcheck) or file still fails.
+        Err(failure) if to_stdout && is_broken_pipe(&failure.error) => ExitCode::from(exit::OK),
         Err(failure) => {
             eprintln!("错误 (error): {:#}", failure.error);
             ExitCode::from(failure.code)

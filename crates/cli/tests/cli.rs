@@ -915,3 +915,46 @@ fn the_demo_refuses_to_reset_a_database_that_is_not_a_demo_database() {
     assert_eq!(status.code(), Some(2));
     assert_eq!(head_of(dir.path(), &db), before, "the real data survives");
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_is_not_reported_as_an_error() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let ledger = dir.path().join("big.csv");
+    // Well over a pipe buffer (64 KiB) of JSON Lines once exported.
+    write_ledger(&ledger, "pipe", 600);
+    assert_ok(&run(
+        dir.path(),
+        &db,
+        &["import", "ledger", ledger.to_str().unwrap()],
+    ));
+    let child = jixiao(dir.path())
+        .arg("--database")
+        .arg(&db)
+        .args(["events", "export", "-"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = ChildGuard(child);
+    let mut first = [0u8; 16];
+    guard
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap(); // like `| head -c 16`
+    let status = wait_exit(&mut guard.0);
+    let mut err = String::new();
+    guard
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("错误"), "{err}");
+}
