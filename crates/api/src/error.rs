@@ -268,8 +268,14 @@ impl ResponseError for ApiError {
     }
 }
 
-/// The field named in a serde message ("missing field `x`", "unknown field `x`"), if any.
+/// The field named in a serde message ("missing field `x`", "unknown field `x`", "duplicate
+/// field `x`"), if any. Other messages quote the offending value ("invalid value: integer
+/// `4294967296`"), which is not a field name.
 fn field_of_serde_message(message: &str) -> Option<String> {
+    const NAMING_A_FIELD: [&str; 3] = ["missing field `", "unknown field `", "duplicate field `"];
+    if !NAMING_A_FIELD.iter().any(|p| message.contains(p)) {
+        return None;
+    }
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
     Some(message[start..start + len].to_string())
@@ -328,14 +334,67 @@ pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
     .into()
 }
 
-/// Maps a query string error to a 400 problem naming the parameter when serde names it.
+/// The typed query parameters of the API and what each must be; serde_urlencoded's errors
+/// ("invalid digit found in string") do not say which parameter failed, so the handler finds
+/// the first one whose value does not read as its type.
+const TYPED_QUERY_PARAMETERS: [(&str, QueryType, &str); 8] = [
+    ("after", QueryType::Position, "日志位置（非负整数）"),
+    ("limit", QueryType::Count, "每页条数（正整数）"),
+    ("offset", QueryType::Count, "跳过条数（非负整数）"),
+    ("year", QueryType::Year, "年度（如 2024）"),
+    ("as_of", QueryType::Date, "日期 YYYY-MM-DD"),
+    ("from_date", QueryType::Date, "日期 YYYY-MM-DD"),
+    ("to_date", QueryType::Date, "日期 YYYY-MM-DD"),
+    ("event_id", QueryType::Uuid, "UUID"),
+];
+
+#[derive(Clone, Copy)]
+enum QueryType {
+    Position,
+    Count,
+    Year,
+    Date,
+    Uuid,
+}
+
+impl QueryType {
+    fn reads(self, value: &str) -> bool {
+        match self {
+            QueryType::Position => value.parse::<u64>().is_ok(),
+            QueryType::Count => value.parse::<usize>().is_ok(),
+            QueryType::Year => value.parse::<i32>().is_ok(),
+            QueryType::Date => value.parse::<chrono::NaiveDate>().is_ok(),
+            QueryType::Uuid => value.parse::<uuid::Uuid>().is_ok(),
+        }
+    }
+}
+
+/// The first typed parameter of `query` whose value does not read, with what it should be.
+fn unreadable_query_parameter(query: &str) -> Option<(&'static str, &'static str)> {
+    let pairs = actix_web::web::Query::<Vec<(String, String)>>::from_query(query)
+        .ok()?
+        .into_inner();
+    pairs.iter().find_map(|(key, value)| {
+        TYPED_QUERY_PARAMETERS
+            .iter()
+            .find(|(name, ty, _)| name == key && !ty.reads(value))
+            .map(|(name, _, expected)| (*name, *expected))
+    })
+}
+
+/// Maps a query string error to a 400 problem naming the parameter.
 pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
     let message = err.to_string();
-    let field = field_of_serde_message(&message).unwrap_or_else(|| "query".to_string());
+    let named = field_of_serde_message(&message);
+    let (field, zh) = match (named, unreadable_query_parameter(req.query_string())) {
+        (Some(field), _) => (field, "查询参数无效".to_string()),
+        (None, Some((field, expected))) => (field.to_string(), format!("应为{expected}")),
+        (None, None) => ("query".to_string(), "查询参数无效".to_string()),
+    };
     ApiError::bad_request(
         "invalid_query",
-        format!("查询参数无效：{message} (invalid query parameter)"),
-        vec![FieldError::new(field, "查询参数无效", message.clone())],
+        format!("查询参数“{field}”无效：{zh} (invalid query parameter {field}: {message})"),
+        vec![FieldError::new(field, zh, message.clone())],
     )
     .with_instance(req.path())
     .into()
@@ -360,5 +419,9 @@ mod tests {
             Some("paid_on")
         );
         assert_eq!(field_of_serde_message("expected a string"), None);
+        assert_eq!(
+            field_of_serde_message("invalid value: integer `4294967296`, expected u32"),
+            None
+        );
     }
 }

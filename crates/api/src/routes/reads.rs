@@ -497,6 +497,19 @@ pub async fn events(
             vec![FieldError::new("type", "事件类型过多", "too many types")],
         ));
     }
+    if let (Some(from), Some(to)) = (q.from_date, q.to_date)
+        && to < from
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("to_date {to} 早于 from_date {from} (to_date is before from_date)"),
+            vec![FieldError::new(
+                "to_date",
+                "不得早于 from_date",
+                "must not be before from_date",
+            )],
+        ));
+    }
     let stream = StreamId::new(unit.clone(), year);
     let filter = ReadFilter {
         types,

@@ -174,3 +174,73 @@ fn the_docs_page_and_its_assets_come_from_this_server_only() {
         "{init}"
     );
 }
+
+#[test]
+fn a_value_serde_cannot_read_is_not_mistaken_for_a_field_name() {
+    let app = spawn_app();
+    import_seed(&app);
+    let b = base();
+    let too_big = json!({"event_id": uuid::Uuid::new_v4(), "project_code": "41080024000000053204",
+        "held_on": "2024-04-10", "title": "x", "invited": 4_294_967_296_u64, "participants": 1});
+    let problem = assert_problem(
+        &app.post(&format!("{b}/activities"), Some("staff"), &too_big),
+        422,
+    );
+    assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+    let mut float = payment("1.00", "2024-03-01");
+    float["amount_yuan"] = json!(1e300);
+    let problem = assert_problem(
+        &app.post(&format!("{b}/payments"), Some("staff"), &float),
+        422,
+    );
+    assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+    let mut unknown = payment("1.00", "2024-03-01");
+    unknown["amount"] = json!("1.00");
+    let problem = assert_problem(
+        &app.post(&format!("{b}/payments"), Some("staff"), &unknown),
+        422,
+    );
+    assert_eq!(
+        problem["errors"][0]["field"], "amount",
+        "an unknown field is still named"
+    );
+}
+
+#[test]
+fn a_date_range_that_ends_before_it_starts_is_a_problem_naming_to_date() {
+    let app = spawn_app();
+    import_seed(&app);
+    let answer = app.get(
+        &format!("{}/events?from_date=2024-12-31&to_date=2024-01-01", base()),
+        Some("staff"),
+    );
+    assert_eq!(
+        assert_problem(&answer, 400)["errors"][0]["field"],
+        "to_date"
+    );
+}
+
+#[test]
+fn a_query_parameter_that_cannot_be_read_is_named_in_the_problem() {
+    let app = spawn_app();
+    import_seed(&app);
+    let b = base();
+    for (path, field) in [
+        (format!("{b}/events?limit=-1"), "limit"),
+        (format!("{b}/events?after=first"), "after"),
+        (format!("{b}/events?from_date=yesterday"), "from_date"),
+        (format!("{b}/execution?as_of=2024-13-01"), "as_of"),
+        (
+            "/api/v1/monitoring?year=%E4%BA%8C%E3%80%87%E4%BA%8C%E5%9B%9B".to_string(),
+            "year",
+        ),
+        ("/api/v1/monitoring?offset=-5".to_string(), "offset"),
+    ] {
+        let problem = assert_problem(&app.get(&path, Some("finance")), 400);
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(field),
+            "the detail names {field}: {problem}"
+        );
+    }
+}
