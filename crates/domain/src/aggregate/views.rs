@@ -317,7 +317,7 @@ impl UnitYear {
                 let completion_percent = match (number, ind.target.threshold()) {
                     // 反向 (≤, <): staying under the cap is complete (100%); above it, T / A —
                     // A / T would read a miss as over-achievement.
-                    (Some(a), Some((c, t))) if matches!(c, Comparator::Le | Comparator::Lt) => {
+                    (Some(a), Some((Comparator::Le | Comparator::Lt, t))) => {
                         if a <= t {
                             Some(Decimal::ONE_HUNDRED)
                         } else {
