@@ -149,7 +149,7 @@ pub struct ViewQuery {
 /// Query of the units list and the monitoring view.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UnitsQuery {
-    /// Fiscal year (default: this business year).
+    /// Fiscal year (default: the year of `as_of`, else this business year).
     pub year: Option<i32>,
     /// Business date (default: today in a year in progress, else the year end).
     pub as_of: Option<NaiveDate>,
@@ -227,7 +227,11 @@ async fn unit_rows(
     auth: &Auth,
     q: &UnitsQuery,
 ) -> Result<(i32, Option<NaiveDate>, Vec<UnitRow>), ApiError> {
-    let year = q.year.unwrap_or_else(|| state.business_today().year());
+    // Without a year, the year `as_of` names, else this business year.
+    let year = q.year.unwrap_or_else(|| {
+        q.as_of
+            .map_or_else(|| state.business_today().year(), |d| d.year())
+    });
     let as_of = view_as_of(state, year, q.as_of)?;
     let profile = profile(state, q.profile.as_deref())?;
     let st = state.clone();

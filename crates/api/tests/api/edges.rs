@@ -244,3 +244,14 @@ fn a_query_parameter_that_cannot_be_read_is_named_in_the_problem() {
         );
     }
 }
+
+#[test]
+fn the_units_list_without_a_year_is_of_the_year_of_as_of() {
+    let app = spawn_app();
+    import_seed(&app);
+    let listed = app.get("/api/v1/units?as_of=2024-06-30", Some("finance"));
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.json()[0]["fiscal_year"], YEAR, "{}", listed.text);
+    let view = app.get("/api/v1/monitoring?as_of=2024-06-30", Some("finance"));
+    assert_eq!(view.json()["fiscal_year"], YEAR, "{}", view.text);
+}
