@@ -90,12 +90,13 @@ CREATE TABLE rm_execution (
 
 -- Paid per unit and day: the monitoring view over all units sums a unit's days up to a date
 -- (at most 366 rows per unit; a monthly table beside it cost one more random page per payment).
+-- Keyed unit before day, so one unit's batch of payments writes a few neighbouring pages.
 CREATE TABLE rm_unit_paid_day (
     fiscal_year     INTEGER NOT NULL,
-    day             TEXT    NOT NULL,
     unit            TEXT    NOT NULL,
+    day             TEXT    NOT NULL,
     paid_fen        INTEGER NOT NULL,
-    PRIMARY KEY (fiscal_year, day, unit)
+    PRIMARY KEY (fiscal_year, unit, day)
 ) WITHOUT ROWID;
 
 -- Activities with their current facts (after corrections); withdrawn ones are kept, flagged.

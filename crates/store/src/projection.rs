@@ -94,7 +94,7 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Sto
 type ExecutionKey = (String, i32, String, String, String, String, String);
 /// Key of `rm_budget_move`: (unit, year, line, day).
 type BudgetMoveKey = (String, i32, String, String);
-/// Key of the per-unit tables: (year, day, unit).
+/// Key of the per-unit tables: (year, unit, day), their primary key order.
 type UnitKey = (i32, String, String);
 
 /// Budget movement sums of one key.
@@ -141,7 +141,7 @@ impl Deltas {
             .or_default()
             .add(m);
         self.unit_budget_day
-            .entry((s.fiscal_year, day.to_string(), s.unit.clone()))
+            .entry((s.fiscal_year, s.unit.clone(), day.to_string()))
             .or_default()
             .add(m);
     }
@@ -161,7 +161,7 @@ impl Deltas {
             .or_default() += amount;
         *self
             .unit_paid_day
-            .entry((s.fiscal_year, day.to_string(), s.unit.clone()))
+            .entry((s.fiscal_year, s.unit.clone(), day.to_string()))
             .or_default() += amount;
     }
 
@@ -186,7 +186,7 @@ impl Deltas {
                 "INSERT INTO rm_unit_paid_day (fiscal_year, day, unit, paid_fen) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen",
             )?;
-            for ((year, day, unit), amount) in std::mem::take(&mut self.unit_paid_day) {
+            for ((year, unit, day), amount) in std::mem::take(&mut self.unit_paid_day) {
                 stmt.execute(params![year, day, unit, amount])?;
             }
         }
@@ -220,7 +220,7 @@ impl Deltas {
                      adjust_fen = adjust_fen + excluded.adjust_fen,
                      carry_fen = carry_fen + excluded.carry_fen",
             )?;
-            for ((year, day, unit), m) in std::mem::take(&mut self.unit_budget_day) {
+            for ((year, unit, day), m) in std::mem::take(&mut self.unit_budget_day) {
                 stmt.execute(params![year, unit, day, m.initial, m.adjust, m.carry])?;
             }
         }
