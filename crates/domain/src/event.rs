@@ -484,14 +484,19 @@ impl Event {
     /// The payload (the `data` part) as JSON, as stored.
     pub fn payload(&self) -> serde_json::Value {
         match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or(serde_json::Value::Null),
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.remove("data").unwrap_or(serde_json::Value::Null)
+            }
             // Serializing plain data structs cannot fail; an unexpected shape is a bug.
             other => unreachable!("event serialized to {other:?}"),
         }
     }
 
     /// Rebuild an event from its stored type and (already upcast) payload.
-    pub fn from_payload(event_type: &str, payload: serde_json::Value) -> Result<Event, serde_json::Error> {
+    pub fn from_payload(
+        event_type: &str,
+        payload: serde_json::Value,
+    ) -> Result<Event, serde_json::Error> {
         serde_json::from_value(serde_json::json!({ "type": event_type, "data": payload }))
     }
 }
