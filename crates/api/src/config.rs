@@ -27,8 +27,10 @@ pub const MAX_LOG_POSITION: u64 = i64::MAX as u64;
 /// Most streams whose aggregate state is cached in memory.
 pub const MAX_CACHED_STREAMS: usize = 1024;
 
-/// A secret string: `Debug` and `Display` print `***`, so it never reaches a log.
-#[derive(Clone)]
+/// A secret string: `Debug` and `Display` print `***`, so it never reaches a log. Also read
+/// from configuration files (`serde(transparent)`) by the binary.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {

@@ -7,7 +7,6 @@
 //! (tokens die with the process) and says so.
 
 use serde::Deserialize;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Shortest accepted JWT signing key: HS256 wants at least 256 bits of key material.
@@ -19,33 +18,9 @@ pub const DEFAULT_DATABASE_PATH: &str = "./jixiao.db";
 /// Default listen address: loopback only, so a fresh install is not exposed by accident.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
-/// A secret string: never printed, never logged.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wrap a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    /// The secret itself: call only where it is used (signing), never to print it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+/// A secret string (never printed, never logged): the API's own wrapper, shared so the key
+/// is wrapped from the moment it is read.
+pub use jixiao_api::Secret;
 
 /// How strict the service is about its configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
