@@ -74,19 +74,9 @@ CREATE TABLE rm_payment (
     PRIMARY KEY (unit, fiscal_year, payment_id)
 ) WITHOUT ROWID;
 
--- Execution (支出) net of reversals, per line, project, economic code and business date.
--- A reversal counts on its own date (红冲 is booked when it is made).
-CREATE TABLE rm_execution (
-    unit            TEXT    NOT NULL,
-    fiscal_year     INTEGER NOT NULL,
-    line_id         TEXT    NOT NULL,
-    project_code    TEXT    NOT NULL,
-    economic_code   TEXT    NOT NULL,
-    function_code   TEXT    NOT NULL,
-    day             TEXT    NOT NULL,
-    paid_fen        INTEGER NOT NULL,
-    PRIMARY KEY (unit, fiscal_year, line_id, project_code, economic_code, function_code, day)
-) WITHOUT ROWID;
+-- Execution (支出) by line, project, codes and month is computed at query time from rm_payment
+-- (paid on its date, a reversal subtracts on its own date): a table of per-key sums cost every
+-- payment one more random page in the append transaction.
 
 -- Paid per unit and day: the monitoring view over all units sums a unit's days up to a date
 -- (at most 366 rows per unit; a monthly table beside it cost one more random page per payment).

@@ -90,8 +90,6 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Sto
     Ok(())
 }
 
-/// Key of `rm_execution`: (unit, year, line, project, economic code, function code, day).
-type ExecutionKey = (String, i32, String, String, String, String, String);
 /// Key of `rm_budget_move`: (unit, year, line, day).
 type BudgetMoveKey = (String, i32, String, String);
 /// Key of the per-unit tables: (year, unit, day), their primary key order.
@@ -123,7 +121,6 @@ impl MoveSums {
 /// (as the per-event fold would), so incremental folding and a rebuild produce the same rows.
 #[derive(Debug, Default)]
 pub(crate) struct Deltas {
-    execution: BTreeMap<ExecutionKey, i64>,
     unit_paid_day: BTreeMap<UnitKey, i64>,
     budget_move: BTreeMap<BudgetMoveKey, MoveSums>,
     unit_budget_day: BTreeMap<UnitKey, MoveSums>,
@@ -146,19 +143,7 @@ impl Deltas {
             .add(m);
     }
 
-    fn add_paid(&mut self, s: &StreamId, c: &Charge<'_>, day: &str, amount: i64) {
-        *self
-            .execution
-            .entry((
-                s.unit.clone(),
-                s.fiscal_year,
-                c.line_id.to_string(),
-                c.project.to_string(),
-                c.economic.to_string(),
-                c.function.to_string(),
-                day.to_string(),
-            ))
-            .or_default() += amount;
+    fn add_paid(&mut self, s: &StreamId, day: &str, amount: i64) {
         *self
             .unit_paid_day
             .entry((s.fiscal_year, s.unit.clone(), day.to_string()))
@@ -167,20 +152,6 @@ impl Deltas {
 
     /// Writes one upsert per distinct key (in the caller's transaction) and empties the sums.
     pub(crate) fn flush(&mut self, conn: &Connection) -> Result<(), StoreError> {
-        if !self.execution.is_empty() {
-            let mut stmt = conn.prepare_cached(
-                "INSERT INTO rm_execution (unit, fiscal_year, line_id, project_code, economic_code, function_code, day, paid_fen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen",
-            )?;
-            for ((unit, year, line, project, economic, function, day), amount) in
-                std::mem::take(&mut self.execution)
-            {
-                stmt.execute(params![
-                    unit, year, line, project, economic, function, day, amount
-                ])?;
-            }
-        }
         if !self.unit_paid_day.is_empty() {
             let mut stmt = conn.prepare_cached(
                 "INSERT INTO rm_unit_paid_day (fiscal_year, day, unit, paid_fen) VALUES (?1, ?2, ?3, ?4)
@@ -226,13 +197,6 @@ impl Deltas {
         }
         Ok(())
     }
-}
-
-struct Charge<'a> {
-    line_id: &'a str,
-    project: &'a str,
-    economic: &'a str,
-    function: &'a str,
 }
 
 /// Folds one event into every read model. Never decides: whatever was stored is folded.
@@ -339,40 +303,26 @@ pub(crate) fn fold(
                     day
                 ])?;
             if inserted == 1 {
-                let charge = Charge {
-                    line_id: &e.line_id.0,
-                    project,
-                    economic: e.economic_code.as_str(),
-                    function: e.function_code.as_str(),
-                };
-                deltas.add_paid(s, &charge, &day, amount);
+                deltas.add_paid(s, &day, amount);
             }
         }
         Event::PaymentReversed(e) => {
             let id = e.payment_id.as_bytes().as_slice();
-            let original: Option<(String, String, String, String, i64)> = conn
+            let original: Option<i64> = conn
                 .prepare_cached(
-                    "SELECT line_id, project_code, economic_code, function_code, amount_fen FROM rm_payment
+                    "SELECT amount_fen FROM rm_payment
                      WHERE payment_id = ?1 AND unit = ?2 AND fiscal_year = ?3 AND reversed_on IS NULL",
                 )?
-                .query_row(params![id, s.unit, s.fiscal_year], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })
+                .query_row(params![id, s.unit, s.fiscal_year], |r| r.get(0))
                 .optional()?;
-            if let Some((line_id, project, economic, function, amount)) = original {
+            if let Some(amount) = original {
                 let day = e.reversed_on.to_string();
                 conn.prepare_cached(
                     "UPDATE rm_payment SET reversed_on = ?4
                      WHERE unit = ?2 AND fiscal_year = ?3 AND payment_id = ?1",
                 )?
                 .execute(params![id, s.unit, s.fiscal_year, day])?;
-                let charge = Charge {
-                    line_id: &line_id,
-                    project: &project,
-                    economic: &economic,
-                    function: &function,
-                };
-                deltas.add_paid(s, &charge, &day, -amount);
+                deltas.add_paid(s, &day, -amount);
             }
         }
         Event::ActivityHeld(e) => {

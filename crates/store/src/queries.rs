@@ -208,14 +208,28 @@ impl Store {
     ) -> Result<Vec<ExecutionRow>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT line_id, project_code, economic_code, function_code, substr(day, 1, 7) AS month, sum(paid_fen)
-                 FROM rm_execution WHERE unit = ?1 AND fiscal_year = ?2 AND day <= ?3
+                // Computed from the unit's payments (the key prefix of rm_payment: one range
+                // of at most a few thousand rows per unit and year): a payment counts on its
+                // date, a reversal subtracts on its own date (the month it is booked in).
+                "SELECT line_id, project_code, economic_code, function_code, month, sum(fen) FROM (
+                     SELECT line_id, project_code, economic_code, function_code,
+                            substr(paid_on, 1, 7) AS month, amount_fen AS fen
+                     FROM rm_payment WHERE unit = ?1 AND fiscal_year = ?2 AND paid_on <= ?3
+                     UNION ALL
+                     SELECT line_id, project_code, economic_code, function_code,
+                            substr(reversed_on, 1, 7) AS month, -amount_fen AS fen
+                     FROM rm_payment WHERE unit = ?1 AND fiscal_year = ?2 AND reversed_on <= ?3)
                  GROUP BY line_id, project_code, economic_code, function_code, month
                  ORDER BY line_id, project_code, economic_code, function_code, month
                  LIMIT ?4",
             )?;
             let rows = stmt.query_map(
-                params![unit, fiscal_year, day_bound(as_of), MAX_QUERY_ROWS as i64 + 1],
+                params![
+                    unit,
+                    fiscal_year,
+                    day_bound(as_of),
+                    MAX_QUERY_ROWS as i64 + 1
+                ],
                 |r| {
                     Ok(ExecutionRow {
                         line_id: r.get(0)?,
