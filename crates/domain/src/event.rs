@@ -492,6 +492,64 @@ impl Event {
         }
     }
 
+    /// The payload as stored JSON text, byte for byte `serde_json::to_string(&self.payload())`
+    /// (keys in sorted order, as `serde_json::Value` writes them), but written straight from the
+    /// struct for the hot types (payments, activities, surveys) without building a `Value`
+    /// tree first (≈ 2 µs per event otherwise, on the appending thread). Every other type takes
+    /// the `Value` path. The store tests prove the equality on every corpus event.
+    pub fn payload_json(&self) -> Result<String, serde_json::Error> {
+        /// Writes `"key":value` (with a leading comma unless first) into a JSON object.
+        fn field<T: Serialize + ?Sized>(
+            out: &mut Vec<u8>,
+            key: &str,
+            value: &T,
+        ) -> Result<(), serde_json::Error> {
+            // `out` holds just the opening brace before the first field.
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, key)?;
+            out.push(b':');
+            serde_json::to_writer(&mut *out, value)
+        }
+        // Keys below are in byte order: the order `serde_json::Value` (a BTreeMap) writes.
+        let mut out: Vec<u8> = Vec::with_capacity(384);
+        out.push(b'{');
+        match self {
+            Event::PaymentRecorded(e) => {
+                field(&mut out, "amount_yuan", &e.amount_yuan)?;
+                field(&mut out, "economic_code", &e.economic_code)?;
+                field(&mut out, "function_code", &e.function_code)?;
+                field(&mut out, "line_id", &e.line_id)?;
+                field(&mut out, "paid_on", &e.paid_on)?;
+                field(&mut out, "payment_id", &e.payment_id)?;
+                field(&mut out, "project_code", &e.project_code)?;
+                field(&mut out, "summary", &e.summary)?;
+                field(&mut out, "voucher_no", &e.voucher_no)?;
+            }
+            Event::ActivityHeld(e) => {
+                field(&mut out, "activity_id", &e.activity_id)?;
+                field(&mut out, "held_on", &e.held_on)?;
+                field(&mut out, "invited", &e.invited)?;
+                field(&mut out, "participants", &e.participants)?;
+                field(&mut out, "project_code", &e.project_code)?;
+                field(&mut out, "title", &e.title)?;
+            }
+            Event::SurveyRecorded(e) => {
+                field(&mut out, "project_code", &e.project_code)?;
+                field(&mut out, "respondent_group", &e.respondent_group)?;
+                field(&mut out, "respondents", &e.respondents)?;
+                field(&mut out, "satisfied", &e.satisfied)?;
+                field(&mut out, "survey_id", &e.survey_id)?;
+                field(&mut out, "surveyed_on", &e.surveyed_on)?;
+            }
+            _ => return serde_json::to_string(&self.payload()),
+        }
+        out.push(b'}');
+        // serde_json writes valid UTF-8 only.
+        String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+    }
+
     /// Rebuild an event from its stored type and (already upcast) payload.
     pub fn from_payload(
         event_type: &str,

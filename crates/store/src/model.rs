@@ -123,7 +123,7 @@ pub struct NewEvent {
 impl NewEvent {
     /// A domain event at its current schema version.
     pub fn new(event_id: Uuid, event: Event, meta: EventMeta) -> Result<Self, AppendError> {
-        let payload = serde_json::to_string(&event.payload()).map_err(StoreError::from)?;
+        let payload = event.payload_json().map_err(StoreError::from)?;
         let ne = NewEvent {
             event_id,
             event_type: event.event_type().to_string(),

@@ -173,3 +173,47 @@ fn decoding_straight_from_text_gives_the_same_event_as_the_upcaster_path() {
         assert_eq!(direct, via_value, "{}:{}", l.file, l.number);
     }
 }
+
+#[test]
+fn the_fast_payload_encoder_writes_exactly_the_bytes_of_the_value_path() {
+    use jixiao_domain::event::Event;
+    // Strings a ledger import can carry: quotes, backslashes, control characters, CJK, emoji.
+    const AWKWARD: &str = "摘要 \"引号\" \\ 反斜杠\n换行\t\u{1} 🙂 </script>";
+    let mut checked = 0;
+    for l in corpus() {
+        let event = decode(&l.event_type, l.schema_version, l.payload.clone()).unwrap();
+        let mut variants = vec![event.clone()];
+        let mut awkward = event;
+        match &mut awkward {
+            Event::PaymentRecorded(e) => {
+                e.summary = AWKWARD.to_string();
+                e.voucher_no = if e.voucher_no.is_some() {
+                    None
+                } else {
+                    Some(AWKWARD.to_string())
+                };
+                e.project_code = None;
+            }
+            Event::ActivityHeld(e) => e.title = AWKWARD.to_string(),
+            Event::SurveyRecorded(e) => {
+                e.respondent_group = AWKWARD.to_string();
+                e.project_code = None;
+            }
+            _ => {}
+        }
+        variants.push(awkward);
+        for e in variants {
+            let expected = serde_json::to_string(&e.payload()).unwrap();
+            assert_eq!(
+                e.payload_json().unwrap(),
+                expected,
+                "{}:{} ({})",
+                l.file,
+                l.number,
+                l.event_type
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2 * ALL_TYPES.len());
+}
