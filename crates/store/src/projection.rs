@@ -445,7 +445,13 @@ pub(crate) fn catch_up(conn: &mut Connection, progress: &mut Progress) -> Result
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut deltas = Deltas::default();
         let mut last = done;
-        let mut count = 0u64;
+        // The chunk's events, decoded, then folded stream by stream: every fold reads and
+        // writes only rows of its own stream (keys start with unit and year; assessments are
+        // keyed by position) and the sums commute, so this order gives the rows folding in log
+        // order gives, while the id-keyed tables (keyed unit, year, id) are written a stream
+        // at a time — neighbouring pages — instead of one random page per event. The chunk
+        // commits as a whole, so no other order is ever visible.
+        let mut chunk: Vec<(StreamId, u64, Event)> = Vec::new();
         {
             // Only the columns a fold needs; payloads at their current version are decoded
             // straight from the text (`upcast::decode_text`).
@@ -478,11 +484,19 @@ pub(crate) fn catch_up(conn: &mut Connection, progress: &mut Progress) -> Result
                             message: e.to_string(),
                         }
                     })?;
-                fold(&tx, &mut deltas, &stream, position, &event)?;
+                chunk.push((stream.clone(), position, event));
                 last = position;
-                count += 1;
             }
         }
+        let count = chunk.len() as u64;
+        // Stable: each stream's events stay in log order.
+        chunk.sort_by(|a, b| {
+            (a.0.unit.as_str(), a.0.fiscal_year).cmp(&(b.0.unit.as_str(), b.0.fiscal_year))
+        });
+        for (stream, position, event) in &chunk {
+            fold(&tx, &mut deltas, stream, *position, event)?;
+        }
+        drop(chunk);
         if count == 0 {
             break;
         }
