@@ -6,9 +6,10 @@
 //! integer microseconds; all databases live in a temporary directory removed afterwards.
 //!
 //! Modules: [`generate`] realistic domain events, [`raw`] the raw SQLite baselines, [`stats`]
-//! percentiles, [`workloads`] W1–W4 through the store.
+//! percentiles, [`workloads`] W1–W4 through the store, [`http`] W1/W2 through the real HTTP API.
 
 pub mod generate;
+pub mod http;
 pub mod raw;
 pub mod stats;
 pub mod workloads;

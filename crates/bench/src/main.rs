@@ -5,6 +5,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use jixiao_bench::http;
 use jixiao_bench::raw::Sync;
 use jixiao_bench::workloads::{self, Bench, Report};
 use std::path::PathBuf;
@@ -74,6 +75,30 @@ enum Cmd {
     Profile {
         #[arg(long, default_value_t = 200_000)]
         events: u64,
+    },
+    /// W1 over HTTP: the real API on loopback, one client, one payment per POST.
+    HttpW1 {
+        #[arg(long, default_value_t = 2_000)]
+        requests: u64,
+        /// actix worker threads of the server.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Skip the in-process store W1 printed beside it.
+        #[arg(long)]
+        no_store: bool,
+    },
+    /// W2 over HTTP: N client threads (one unit each), one payment per POST.
+    HttpW2 {
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        #[arg(long, default_value_t = 500)]
+        requests_per_client: u64,
+        /// actix worker threads of the server.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Skip the in-process store W2 printed beside it.
+        #[arg(long)]
+        no_store: bool,
     },
     /// Environment, profile and W1–W4 with moderate sizes, then a summary of the targets.
     All {
@@ -159,6 +184,30 @@ fn main() -> Result<()> {
             streams,
         } => vec![workloads::w3(&b, events, batch, streams)?],
         Cmd::W4 { events, streams } => vec![workloads::w4(&b, events, streams)?],
+        Cmd::HttpW1 {
+            requests,
+            workers,
+            no_store,
+        } => {
+            let mut reports = vec![http::http_w1(&b, requests, workers)?];
+            if !no_store {
+                // Same event count through the store in-process, for the HTTP overhead.
+                reports.push(workloads::w1(&b, requests, 100)?);
+            }
+            reports
+        }
+        Cmd::HttpW2 {
+            clients,
+            requests_per_client,
+            workers,
+            no_store,
+        } => {
+            let mut reports = vec![http::http_w2(&b, clients, requests_per_client, workers)?];
+            if !no_store {
+                reports.push(workloads::w2(&b, clients, requests_per_client, 10_000)?);
+            }
+            reports
+        }
         Cmd::Profile { events } => {
             workloads::profile(&b, events)?;
             Vec::new()

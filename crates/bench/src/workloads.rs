@@ -103,7 +103,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn line(&mut self, m: Measured) -> &Measured {
+    pub(crate) fn line(&mut self, m: Measured) -> &Measured {
         print_line(&m);
         self.lines.push(m);
         // Just pushed: never empty.
@@ -123,7 +123,7 @@ impl Report {
         r
     }
 
-    fn verdict(&mut self, v: Verdict) {
+    pub(crate) fn verdict(&mut self, v: Verdict) {
         println!(
             "  target {} {}: {} (target {}) → {}",
             v.workload,
