@@ -123,6 +123,28 @@ async fn load_state(
     .map_err(ApiError::internal)?
 }
 
+/// What every view of one unit's year starts with: the reader may read the unit, the profile is
+/// known, the state is the year as the log held it at `known_at`, and a budget was imported.
+async fn view_year(
+    state: &web::Data<AppState>,
+    auth: &Auth,
+    unit: &str,
+    year: i32,
+    profile_id: Option<&str>,
+    known_at: Option<&str>,
+) -> Result<(UnitYear, ScoringProfile), ApiError> {
+    auth.0.require_unit(Action::Read, unit)?;
+    let profile = profile(state, profile_id)?;
+    let agg = load_state(
+        state,
+        StreamId::new(unit.to_string(), year),
+        parse_known_at(known_at)?,
+    )
+    .await?;
+    require_budget(&agg, unit, year)?;
+    Ok((agg, profile))
+}
+
 fn require_budget(state: &UnitYear, unit: &str, year: i32) -> Result<(), ApiError> {
     if state.budget().is_none() {
         return Err(ApiError::not_found(format!(
@@ -595,15 +617,15 @@ pub async fn execution(
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, year) = path.into_inner();
-    auth.0.require_unit(Action::Read, &unit)?;
-    let profile = profile(&state, q.profile.as_deref())?;
-    let agg = load_state(
+    let (agg, profile) = view_year(
         &state,
-        StreamId::new(unit.clone(), year),
-        parse_known_at(q.known_at.as_deref())?,
+        &auth,
+        &unit,
+        year,
+        q.profile.as_deref(),
+        q.known_at.as_deref(),
     )
     .await?;
-    require_budget(&agg, &unit, year)?;
     let summary = agg.execution_summary(view_as_of(&state, year, q.as_of)?, &profile);
     Ok(HttpResponse::Ok().json(summary))
 }
@@ -736,15 +758,15 @@ pub async fn monitoring_draft(
     q: web::Query<DraftQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, year) = path.into_inner();
-    auth.0.require_unit(Action::Read, &unit)?;
-    let profile = profile(&state, q.profile.as_deref())?;
-    let agg = load_state(
+    let (agg, profile) = view_year(
         &state,
-        StreamId::new(unit.clone(), year),
-        parse_known_at(q.known_at.as_deref())?,
+        &auth,
+        &unit,
+        year,
+        q.profile.as_deref(),
+        q.known_at.as_deref(),
     )
     .await?;
-    require_budget(&agg, &unit, year)?;
     let scope = match q.scope.as_deref().map(str::trim) {
         None | Some("") | Some("unit") => Scope::Unit,
         Some(code) => {
@@ -816,15 +838,15 @@ pub async fn evaluation(
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, year) = path.into_inner();
-    auth.0.require_unit(Action::Read, &unit)?;
-    let profile = profile(&state, q.profile.as_deref())?;
-    let agg = load_state(
+    let (agg, profile) = view_year(
         &state,
-        StreamId::new(unit.clone(), year),
-        parse_known_at(q.known_at.as_deref())?,
+        &auth,
+        &unit,
+        year,
+        q.profile.as_deref(),
+        q.known_at.as_deref(),
     )
     .await?;
-    require_budget(&agg, &unit, year)?;
     // The self-evaluation is judged at the year end unless a date is asked for.
     let as_of = q.as_of.map(|d| within_year(year, d)).transpose()?;
     let mut missing_explanations = Vec::new();
