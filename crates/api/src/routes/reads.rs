@@ -589,17 +589,13 @@ pub async fn events(
             actor: e.actor.clone(),
             request_id: e.request_id.clone(),
             data: e.event.payload(),
-            hash: hex_of(&e.hash),
+            hash: hex::encode(e.hash),
         });
     }
     Ok(HttpResponse::Ok().json(EventPage {
         events: out,
         next_after,
     }))
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// 预算执行 of a unit's year: by line, project, kind, economic class and month, with 序时进度 and
