@@ -83,10 +83,28 @@ pub fn unit_code(index: u64) -> String {
     format!("U{index:06}")
 }
 
+/// What kind of client event ids the generator makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdKind {
+    /// UUIDv7 (RFC 9562): a millisecond timestamp, then random bits — what a client should
+    /// send (docs/api.md). Ids made at the same moment sort together, so the log's unique
+    /// index on `event_id` grows at its end. The generator's clock starts at
+    /// [`V7_EPOCH_MS`] and advances one millisecond per event it makes, so several
+    /// generators (the W2 clients) interleave like clients sending at the same time.
+    #[default]
+    TimeOrdered,
+    /// UUIDv4-like: 122 random bits, each id on a random page of that index.
+    Random,
+}
+
+/// Start of the time-ordered ids' clock: 2024-07-31T00:00:00Z in milliseconds.
+pub const V7_EPOCH_MS: u64 = 1_722_384_000_000;
+
 /// Deterministic event generator over `streams` streams.
 #[derive(Debug, Clone)]
 pub struct EventGen {
     rng: Rng,
+    ids: IdKind,
     streams: u64,
     counter: u64,
     economic_codes: Vec<EconomicCode>,
@@ -103,11 +121,31 @@ impl EventGen {
         let function_code = FunctionCode::parse(FUNCTION_CODE)?;
         Ok(EventGen {
             rng: Rng::new(seed),
+            ids: IdKind::default(),
             streams: streams.max(1),
             counter: 0,
             economic_codes,
             function_code,
         })
+    }
+
+    /// The same generator making ids of kind `ids`.
+    pub fn with_ids(mut self, ids: IdKind) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    fn next_id(&mut self) -> Uuid {
+        match self.ids {
+            IdKind::Random => Uuid::from_u64_pair(self.rng.next_u64(), self.rng.next_u64()),
+            IdKind::TimeOrdered => {
+                let mut random = [0u8; 10];
+                random[..8].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+                random[8..].copy_from_slice(&self.rng.next_u64().to_le_bytes()[..2]);
+                uuid::Builder::from_unix_timestamp_millis(V7_EPOCH_MS + self.counter, &random)
+                    .into_uuid()
+            }
+        }
     }
 
     /// The next event, on a random stream.
@@ -119,7 +157,7 @@ impl EventGen {
     /// The next event, on stream number `stream`.
     pub fn next_on(&mut self, stream: u64) -> GenEvent {
         self.counter += 1;
-        let event_id = Uuid::from_u64_pair(self.rng.next_u64(), self.rng.next_u64());
+        let event_id = self.next_id();
         let unit = unit_code(stream);
         let event = self.make_event(&unit);
         GenEvent {

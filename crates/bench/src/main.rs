@@ -5,6 +5,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use jixiao_bench::generate::IdKind;
 use jixiao_bench::http;
 use jixiao_bench::raw::Sync;
 use jixiao_bench::workloads::{self, Bench, Report};
@@ -25,6 +26,9 @@ struct Cli {
     /// Commit durability of both the store and the raw baseline.
     #[arg(long, global = true, value_enum, default_value_t = SyncArg::Full)]
     synchronous: SyncArg,
+    /// Client event ids: UUIDv7 as docs/api.md recommends, or random (UUIDv4-like).
+    #[arg(long, global = true, value_enum, default_value_t = IdsArg::TimeOrdered)]
+    ids: IdsArg,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -35,6 +39,14 @@ enum SyncArg {
     Full,
     /// No fsync at commit (not durable on power loss; comparison only).
     Normal,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum IdsArg {
+    /// UUIDv7: time-ordered.
+    TimeOrdered,
+    /// 122 random bits.
+    Random,
 }
 
 #[derive(Subcommand, Debug)]
@@ -141,7 +153,12 @@ fn environment(b: &Bench) {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    println!("seed {}, databases under {}", b.seed, b.dir.display());
+    println!(
+        "seed {}, event ids {:?}, databases under {}",
+        b.seed,
+        b.ids,
+        b.dir.display()
+    );
 }
 
 fn summary(reports: &[Report]) {
@@ -168,6 +185,10 @@ fn main() -> Result<()> {
         sync: match cli.synchronous {
             SyncArg::Full => Sync::Full,
             SyncArg::Normal => Sync::Normal,
+        },
+        ids: match cli.ids {
+            IdsArg::TimeOrdered => IdKind::TimeOrdered,
+            IdsArg::Random => IdKind::Random,
         },
     };
     environment(&b);

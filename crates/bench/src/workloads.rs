@@ -14,7 +14,7 @@
 //! The store side includes building each `NewEvent` (JSON encoding) on the client thread, as an
 //! API handler does; the raw side gets rows already encoded. Ratios are therefore conservative.
 
-use crate::generate::{EventGen, FISCAL_YEAR, GenEvent};
+use crate::generate::{EventGen, FISCAL_YEAR, GenEvent, IdKind};
 use crate::raw::{self, Sync};
 use crate::stats::{Latencies, Summary, ms, rate_per_s};
 use anyhow::{Context, Result};
@@ -54,6 +54,8 @@ pub struct Bench {
     pub seed: u64,
     /// Commit durability of both the store and the raw baseline.
     pub sync: Sync,
+    /// Kind of client event ids.
+    pub ids: IdKind,
 }
 
 /// One measured line of a report.
@@ -223,7 +225,7 @@ pub fn w1(b: &Bench, events: u64, streams: u64) -> Result<Report> {
         b.sync_label()
     ));
     let dir = tempfile::tempdir_in(&b.dir)?;
-    let mut g = EventGen::new(b.seed, streams)?;
+    let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids);
     let gen_events: Vec<GenEvent> = (0..events).map(|_| g.next_event()).collect();
     let mut report = Report::default();
 
@@ -278,7 +280,7 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
     // on one stream (so no version conflicts skew the result).
     let per_client_events: Vec<Vec<GenEvent>> = (0..clients)
         .map(|c| -> Result<Vec<GenEvent>> {
-            let mut g = EventGen::new(b.seed ^ ((c as u64) << 32), streams)?;
+            let mut g = EventGen::new(b.seed ^ ((c as u64) << 32), streams)?.with_ids(b.ids);
             let own = streams / clients as u64;
             Ok((0..per_client)
                 .map(|i| g.next_on(c as u64 + clients as u64 * (i % own.max(1))))
@@ -320,10 +322,11 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
     let stats = store.writer_stats();
     drop(store);
     println!(
-        "  writer: {} group commits for {} requests (mean {:.1} requests per commit)",
+        "  writer: {} group commits for {} requests (mean {:.1} requests per commit); {} read-model folds",
         stats.groups_committed,
         stats.requests,
-        stats.requests as f64 / stats.groups_committed.max(1) as f64
+        stats.requests as f64 / stats.groups_committed.max(1) as f64,
+        stats.projections
     );
     let store_line = report
         .line(Measured {
@@ -408,7 +411,7 @@ pub fn w3(b: &Bench, events: u64, batch: usize, streams: u64) -> Result<Report> 
     let dir = tempfile::tempdir_in(&b.dir)?;
     let store = b.open_store(&dir.path().join("w3.db"))?;
     let mut conn = b.open_raw(&dir.path().join("w3-raw.db"))?;
-    let mut g = EventGen::new(b.seed, streams)?;
+    let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids);
     let mut store_lat = Latencies::new();
     let mut raw_lat = Latencies::new();
     let (mut store_time, mut raw_time) = (Duration::ZERO, Duration::ZERO);
@@ -486,7 +489,7 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
     {
         let store = populate.open_store(&store_path)?;
         let mut conn = populate.open_raw(&raw_path)?;
-        let mut g = EventGen::new(b.seed, streams)?;
+        let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids);
         let mut preparer = raw::RowPreparer::default();
         let mut done = 0u64;
         let mut request = 0u64;
@@ -590,7 +593,7 @@ pub fn profile(b: &Bench, events: u64) -> Result<()> {
             ms(s.max_us)
         );
     }
-    let mut g = EventGen::new(b.seed, 1000)?;
+    let mut g = EventGen::new(b.seed, 1000)?.with_ids(b.ids);
     let gen_events: Vec<GenEvent> = (0..events).map(|_| g.next_event()).collect();
     let per_event_ns = |d: Duration| d.as_nanos() / u128::from(events.max(1));
     let json = raw::time_json_encode(&gen_events);
@@ -636,6 +639,7 @@ mod tests {
             dir: dir.to_path_buf(),
             seed: 1,
             sync: Sync::Normal,
+            ids: IdKind::TimeOrdered,
         }
     }
 

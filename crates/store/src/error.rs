@@ -56,6 +56,17 @@ pub enum StoreError {
     /// The group commit failed; none of its appends was written.
     #[error("提交失败，本组追加均未写入 (commit failed): {0}")]
     CommitFailed(String),
+    /// The read models did not reach the log's committed head in time (the writer is stuck
+    /// folding; the events are safe in the log).
+    #[error(
+        "读模型未能在限定时间内追上事件日志：已折叠到 {projected}，日志头为 {committed} (read models behind the log)"
+    )]
+    ReadModelsBehind {
+        /// Last position folded into the read models.
+        projected: u64,
+        /// Last committed position the query waited for.
+        committed: u64,
+    },
     /// The writer thread has stopped (the store is shutting down or crashed).
     #[error("写入线程已停止 (writer stopped)")]
     WriterStopped,

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_users.sql",
         sql: include_str!("../../../migrations/0003_users.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_payments_by_position.sql",
+        sql: include_str!("../../../migrations/0004_payments_by_position.sql"),
+    },
 ];
 
 /// Applies the missing migrations of `list` in one transaction, after checking that every

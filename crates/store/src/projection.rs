@@ -1,5 +1,7 @@
-//! Read models: folding events into the `rm_*` tables inside the writer's transaction, the
-//! checkpoint committed with them, catch-up at start and `rebuild` from position 0.
+//! Read models: folding events into the `rm_*` tables by a checkpointed catch-up (the writer
+//! folds what it committed in batches between append groups, and whatever the log holds beyond
+//! the checkpoint when the store opens), the checkpoint committed with the rows, and `rebuild`
+//! from position 0.
 //!
 //! Choices (documented in docs/eventstore.md):
 //! - money is stored as INTEGER 分 so SQL sums are exact;
@@ -11,8 +13,10 @@
 //!   corrected facts count at the corrected date); a withdrawal removes the activity from its
 //!   own date on — the aggregate's conventions. To see what was known earlier, use the
 //!   knowledge axis (`KnownAt`).
-//! - a reversal of an unknown or already reversed payment, a second record of an id, and a
-//!   correction of an unknown activity fold to nothing (the aggregate rejects them before they
+//! - a reversal of an unknown or already reversed payment, a second record of an activity,
+//!   survey or procurement id, and a correction of an unknown activity fold to nothing; a
+//!   second record of a payment id (keyed by position) is kept as a second payment and a
+//!   reversal takes the earliest unreversed one (the aggregate rejects them before they
 //!   are stored; the fold never fails on them so a replay always succeeds).
 
 use crate::error::StoreError;
@@ -285,16 +289,19 @@ pub(crate) fn fold(
             let amount = fen(e.amount_yuan)?;
             let day = e.paid_on.to_string();
             let project = project_key(e.project_code.as_ref());
+            // Keyed by the event's position: appended at the end of the table. OR IGNORE makes
+            // folding the same event twice harmless.
             let inserted = conn
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO rm_payment (payment_id, unit, fiscal_year, line_id, project_code,
-                         economic_code, function_code, amount_fen, paid_on)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT OR IGNORE INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
+                         project_code, economic_code, function_code, amount_fen, paid_on)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?
                 .execute(params![
-                    e.payment_id.as_bytes().as_slice(),
+                    to_i64(position)?,
                     s.unit,
                     s.fiscal_year,
+                    e.payment_id.as_bytes().as_slice(),
                     e.line_id.0,
                     project,
                     e.economic_code.as_str(),
@@ -308,20 +315,25 @@ pub(crate) fn fold(
         }
         Event::PaymentReversed(e) => {
             let id = e.payment_id.as_bytes().as_slice();
-            let original: Option<i64> = conn
+            // The unit's payments through the stream index of `events` (rowid = position):
+            // one pass over the stream, paid only by reversals, which are rare. CROSS JOIN
+            // keeps `events` as the outer loop.
+            let original: Option<(i64, i64)> = conn
                 .prepare_cached(
-                    "SELECT amount_fen FROM rm_payment
-                     WHERE payment_id = ?1 AND unit = ?2 AND fiscal_year = ?3 AND reversed_on IS NULL",
+                    "SELECT p.position, p.amount_fen
+                     FROM events e CROSS JOIN rm_payment p ON p.position = e.position
+                     WHERE e.unit = ?2 AND e.fiscal_year = ?3 AND p.payment_id = ?1
+                       AND p.reversed_on IS NULL
+                     ORDER BY p.position LIMIT 1",
                 )?
-                .query_row(params![id, s.unit, s.fiscal_year], |r| r.get(0))
+                .query_row(params![id, s.unit, s.fiscal_year], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()?;
-            if let Some(amount) = original {
+            if let Some((payment_position, amount)) = original {
                 let day = e.reversed_on.to_string();
-                conn.prepare_cached(
-                    "UPDATE rm_payment SET reversed_on = ?4
-                     WHERE unit = ?2 AND fiscal_year = ?3 AND payment_id = ?1",
-                )?
-                .execute(params![id, s.unit, s.fiscal_year, day])?;
+                conn.prepare_cached("UPDATE rm_payment SET reversed_on = ?2 WHERE position = ?1")?
+                    .execute(params![payment_position, day])?;
                 deltas.add_paid(s, &day, -amount);
             }
         }
@@ -435,79 +447,83 @@ pub(crate) fn fold(
     Ok(())
 }
 
-/// Folds every event after the checkpoint, in chunks, each committed with its checkpoint.
-/// Returns how many events were folded.
+/// Folds `events` (consecutive positions right after the checkpoint, in log order) into the
+/// read models and moves the checkpoint to the last one, in one transaction: the rows and
+/// the checkpoint commit together or not at all (guarantee 6).
+pub(crate) fn fold_batch(
+    conn: &mut Connection,
+    events: &[(StreamId, u64, Event)],
+) -> Result<(), StoreError> {
+    let Some(last) = events.last().map(|e| e.1) else {
+        return Ok(());
+    };
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut deltas = Deltas::default();
+    for (stream, position, event) in events {
+        fold(&tx, &mut deltas, stream, *position, event)?;
+    }
+    deltas.flush(&tx)?;
+    set_checkpoint(&tx, last)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Folds every event after the checkpoint, in chunks of [`REFOLD_CHUNK_EVENTS`], each
+/// committed with its checkpoint. Returns how many events were folded.
 pub(crate) fn catch_up(conn: &mut Connection, progress: &mut Progress) -> Result<u64, StoreError> {
     let head = crate::writer::load_head(conn)?.position;
     let mut done = checkpoint(conn)?;
     let mut folded = 0;
     while done < head {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut deltas = Deltas::default();
-        let mut last = done;
-        // The chunk's events, decoded, then folded stream by stream: every fold reads and
-        // writes only rows of its own stream (keys start with unit and year; assessments are
-        // keyed by position) and the sums commute, so this order gives the rows folding in log
-        // order gives, while the id-keyed tables (keyed unit, year, id) are written a stream
-        // at a time — neighbouring pages — instead of one random page per event. The chunk
-        // commits as a whole, so no other order is ever visible.
-        let mut chunk: Vec<(StreamId, u64, Event)> = Vec::new();
-        {
-            // Only the columns a fold needs; payloads at their current version are decoded
-            // straight from the text (`upcast::decode_text`).
-            let mut stmt = tx.prepare_cached(
-                "SELECT position, unit, fiscal_year, event_type, schema_version, payload
-                 FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
-            )?;
-            let mut rows = stmt.query(params![to_i64(done)?, REFOLD_CHUNK_EVENTS as i64])?;
-            let mut stream = StreamId::new(String::new(), 0);
-            while let Some(row) = rows.next()? {
-                let position = to_u64(row.get(0)?)?;
-                let text = |i: usize| -> Result<&str, StoreError> {
-                    row.get_ref(i)?.as_str().map_err(|_| StoreError::Decode {
-                        position,
-                        message: format!("第 {i} 列不是文本 (column {i} is not text)"),
-                    })
-                };
-                let unit = text(1)?;
-                let fiscal_year: i32 = row.get(2)?;
-                if stream.unit != unit || stream.fiscal_year != fiscal_year {
-                    stream = StreamId::new(unit, fiscal_year);
-                }
-                let event_type = text(3)?;
-                let schema_version: u32 = row.get(4)?;
-                let payload = text(5)?;
-                let event =
-                    upcast::decode_text(event_type, schema_version, payload).map_err(|e| {
-                        StoreError::Decode {
-                            position,
-                            message: e.to_string(),
-                        }
-                    })?;
-                chunk.push((stream.clone(), position, event));
-                last = position;
-            }
-        }
-        let count = chunk.len() as u64;
-        // Stable: each stream's events stay in log order.
-        chunk.sort_by(|a, b| {
-            (a.0.unit.as_str(), a.0.fiscal_year).cmp(&(b.0.unit.as_str(), b.0.fiscal_year))
-        });
-        for (stream, position, event) in &chunk {
-            fold(&tx, &mut deltas, stream, *position, event)?;
-        }
-        drop(chunk);
-        if count == 0 {
+        let chunk = read_chunk(conn, done)?;
+        let Some(last) = chunk.last().map(|e| e.1) else {
             break;
-        }
-        deltas.flush(&tx)?;
-        set_checkpoint(&tx, last)?;
-        tx.commit()?;
-        folded += count;
+        };
+        // In log order: payments (keyed by position) are appended at the end of rm_payment.
+        fold_batch(conn, &chunk)?;
+        folded += chunk.len() as u64;
         done = last;
         progress(done, head);
     }
     Ok(folded)
+}
+
+/// Up to [`REFOLD_CHUNK_EVENTS`] events after `after`, decoded, with their streams.
+fn read_chunk(conn: &Connection, after: u64) -> Result<Vec<(StreamId, u64, Event)>, StoreError> {
+    let mut chunk: Vec<(StreamId, u64, Event)> = Vec::new();
+    // Only the columns a fold needs; payloads at their current version are decoded straight
+    // from the text (`upcast::decode_text`).
+    let mut stmt = conn.prepare_cached(
+        "SELECT position, unit, fiscal_year, event_type, schema_version, payload
+         FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
+    )?;
+    let mut rows = stmt.query(params![to_i64(after)?, REFOLD_CHUNK_EVENTS as i64])?;
+    let mut stream = StreamId::new(String::new(), 0);
+    while let Some(row) = rows.next()? {
+        let position = to_u64(row.get(0)?)?;
+        let text = |i: usize| -> Result<&str, StoreError> {
+            row.get_ref(i)?.as_str().map_err(|_| StoreError::Decode {
+                position,
+                message: format!("第 {i} 列不是文本 (column {i} is not text)"),
+            })
+        };
+        let unit = text(1)?;
+        let fiscal_year: i32 = row.get(2)?;
+        if stream.unit != unit || stream.fiscal_year != fiscal_year {
+            stream = StreamId::new(unit, fiscal_year);
+        }
+        let event_type = text(3)?;
+        let schema_version: u32 = row.get(4)?;
+        let payload = text(5)?;
+        let event = upcast::decode_text(event_type, schema_version, payload).map_err(|e| {
+            StoreError::Decode {
+                position,
+                message: e.to_string(),
+            }
+        })?;
+        chunk.push((stream.clone(), position, event));
+    }
+    Ok(chunk)
 }
 
 /// Empties every read model and refolds the whole log. The clearing commits first and the

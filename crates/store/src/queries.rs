@@ -206,19 +206,22 @@ impl Store {
         fiscal_year: i32,
         as_of: Option<NaiveDate>,
     ) -> Result<Vec<ExecutionRow>, StoreError> {
-        self.with_reader(|conn| {
+        self.with_read_models(|conn| {
             let mut stmt = conn.prepare_cached(
-                // Computed from the unit's payments (the key prefix of rm_payment: one range
-                // of at most a few thousand rows per unit and year): a payment counts on its
-                // date, a reversal subtracts on its own date (the month it is booked in).
+                // Computed from the unit's payments, found through the stream index of
+                // `events` (rowid = position = rm_payment's key; CROSS JOIN keeps `events` the
+                // outer loop): a payment counts on its date, a reversal subtracts on its own
+                // date (the month it is booked in).
                 "SELECT line_id, project_code, economic_code, function_code, month, sum(fen) FROM (
-                     SELECT line_id, project_code, economic_code, function_code,
-                            substr(paid_on, 1, 7) AS month, amount_fen AS fen
-                     FROM rm_payment WHERE unit = ?1 AND fiscal_year = ?2 AND paid_on <= ?3
+                     SELECT p.line_id, p.project_code, p.economic_code, p.function_code,
+                            substr(p.paid_on, 1, 7) AS month, p.amount_fen AS fen
+                     FROM events e CROSS JOIN rm_payment p ON p.position = e.position
+                     WHERE e.unit = ?1 AND e.fiscal_year = ?2 AND p.paid_on <= ?3
                      UNION ALL
-                     SELECT line_id, project_code, economic_code, function_code,
-                            substr(reversed_on, 1, 7) AS month, -amount_fen AS fen
-                     FROM rm_payment WHERE unit = ?1 AND fiscal_year = ?2 AND reversed_on <= ?3)
+                     SELECT p.line_id, p.project_code, p.economic_code, p.function_code,
+                            substr(p.reversed_on, 1, 7) AS month, -p.amount_fen AS fen
+                     FROM events e CROSS JOIN rm_payment p ON p.position = e.position
+                     WHERE e.unit = ?1 AND e.fiscal_year = ?2 AND p.reversed_on <= ?3)
                  GROUP BY line_id, project_code, economic_code, function_code, month
                  ORDER BY line_id, project_code, economic_code, function_code, month
                  LIMIT ?4",
@@ -252,7 +255,7 @@ impl Store {
         fiscal_year: i32,
         as_of: Option<NaiveDate>,
     ) -> Result<Vec<BudgetRow>, StoreError> {
-        self.with_reader(|conn| {
+        self.with_read_models(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT l.line_id, l.kind, l.name, l.function_code, l.economic_code, l.project_code,
                         coalesce(sum(m.initial_fen), 0),
@@ -301,7 +304,7 @@ impl Store {
         fiscal_year: i32,
         as_of: Option<NaiveDate>,
     ) -> Result<Vec<UnitSummary>, StoreError> {
-        self.with_reader(|conn| {
+        self.with_read_models(|conn| {
             let bound = day_bound(as_of);
             let mut units: BTreeMap<String, UnitSummary> = BTreeMap::new();
             {
@@ -381,7 +384,7 @@ impl Store {
             Scope::Unit => ("%".to_string(), String::new()),
             Scope::Project(p) => (p.0.replace(['%', '_'], ""), p.0.clone()),
         };
-        self.with_reader(|conn| {
+        self.with_read_models(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT activity_id, project_code, held_on, title, invited, participants FROM rm_activity
                  WHERE unit = ?1 AND fiscal_year = ?2 AND project_code LIKE ?3 AND held_on <= ?4

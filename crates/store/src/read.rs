@@ -217,7 +217,7 @@ impl Store {
 
     /// Last position folded into the read models (equals `head().position` once committed).
     pub fn read_model_checkpoint(&self) -> Result<u64, StoreError> {
-        self.with_reader(crate::projection::checkpoint)
+        self.with_read_models(crate::projection::checkpoint)
     }
 
     /// Walks the whole hash chain from position 1 and names the first position whose stored

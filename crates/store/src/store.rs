@@ -11,7 +11,7 @@ use crate::migrate::{MIGRATIONS, apply_migrations};
 use crate::model::{Appended, ExpectedVersion, MAX_EVENTS_PER_APPEND, NewEvent, StreamId};
 use crate::options::StoreOptions;
 use crate::projection;
-use crate::writer::{Command, Progress, Writer, WriterStats, WriterStatsSnapshot};
+use crate::writer::{Command, Positions, Progress, Writer, WriterStats, WriterStatsSnapshot};
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::Path;
@@ -31,6 +31,7 @@ struct Inner {
     writer: Option<JoinHandle<()>>,
     readers: Mutex<Vec<Connection>>,
     stats: Arc<WriterStats>,
+    positions: Arc<Positions>,
 }
 
 impl Drop for Inner {
@@ -64,8 +65,11 @@ impl Store {
         if folded > 0 {
             tracing::info!(folded, "read models caught up with the log");
         }
+        let head = crate::writer::load_head(&conn)?.position;
+        let projected = projection::checkpoint(&conn)?;
+        let positions = Arc::new(Positions::new(head, projected));
         let stats = Arc::new(WriterStats::default());
-        let writer = Writer::new(conn, stats.clone())?;
+        let writer = Writer::new(conn, stats.clone(), positions.clone())?;
         let (sender, receiver) = sync_channel(options.queue_capacity.max(1));
         let handle = std::thread::Builder::new()
             .name("jixiao-store-writer".to_string())
@@ -77,6 +81,7 @@ impl Store {
                 writer: Some(handle),
                 readers: Mutex::new(Vec::new()),
                 stats,
+                positions,
             }),
         })
     }
@@ -150,6 +155,22 @@ impl Store {
             reply,
         })?;
         answer.recv().map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Runs `f` on a pooled read-only connection once the read models have folded everything
+    /// committed when this call started (so a caller reads its own acknowledged appends).
+    pub(crate) fn with_read_models<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let target = self.inner.positions.committed();
+        self.inner.positions.wait_for(target, || {
+            // A full queue means the writer is busy and folds soon anyway.
+            if let Some(sender) = &self.inner.sender {
+                let _ = sender.try_send(Command::Project);
+            }
+        })?;
+        self.with_reader(f)
     }
 
     /// Runs `f` on a pooled read-only connection.

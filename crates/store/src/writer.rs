@@ -1,20 +1,32 @@
 //! The single writer: one thread owns the only write connection, assigns gapless positions,
-//! chains hashes, folds read models, and commits appends in groups.
+//! chains hashes, commits appends in groups, and folds the read models behind them.
 //!
 //! Group commit: the writer blocks for one request, then drains whatever else is queued (at
-//! most [`MAX_GROUP_REQUESTS`] requests or [`MAX_GROUP_EVENTS`] events), runs each request in
-//! its own SAVEPOINT (so one failed expected-version check rolls back only that request),
-//! COMMITs once — one fsync for the whole group — and only then replies to every caller.
+//! most [`MAX_GROUP_REQUESTS`] requests or [`MAX_GROUP_EVENTS`] events), decides every
+//! request's expected version and idempotency, COMMITs once — one fsync for the whole group —
+//! and only then hands the replies to the notifier thread, which wakes the callers while the
+//! writer goes on with the next group.
+//!
+//! Read models (checkpointed catch-up): the events of committed groups wait in memory and are
+//! folded in one transaction with their checkpoint once [`PROJECT_BATCH_EVENTS`] have
+//! gathered, once the oldest has waited [`PROJECT_MAX_LAG`], when the queue is idle, or at
+//! once when a reader asks ([`Command::Project`]). A fold of many events writes each read-model
+//! page once instead of once per group. Queries over the read models first wait until the
+//! checkpoint reaches the head committed when they started ([`Positions::wait_for`]), so a
+//! caller always reads its own acknowledged appends.
 
 use crate::canonical::{CanonicalEvent, chain_hash};
 use crate::error::{AppendError, StoreError};
 use crate::model::{Appended, ExpectedVersion, Head, NewEvent, StreamId, format_recorded_at};
 use crate::projection;
+use jixiao_domain::event::Event;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Most append requests sharing one commit.
 pub const MAX_GROUP_REQUESTS: usize = 512;
@@ -22,8 +34,82 @@ pub const MAX_GROUP_REQUESTS: usize = 512;
 /// next group).
 pub const MAX_GROUP_EVENTS: usize = 5000;
 
+/// Committed events folded into the read models in one transaction, at most: the fold runs
+/// between append groups, so this bounds how long one fold holds appends back.
+pub const PROJECT_BATCH_EVENTS: usize = 1024;
+/// Longest a committed event waits before the read models fold it, when nobody asks sooner.
+pub const PROJECT_MAX_LAG: Duration = Duration::from_millis(50);
+/// Longest a query waits for the read models to reach the committed head.
+pub const READ_MODEL_WAIT: Duration = Duration::from_secs(30);
+
 /// Progress callback of a rebuild: (events folded, events in the log).
 pub type Progress = Box<dyn FnMut(u64, u64) + Send>;
+
+/// Replies of one group, sent by the notifier thread.
+type Replies = Vec<(
+    SyncSender<Result<Appended, AppendError>>,
+    Result<Appended, AppendError>,
+)>;
+
+/// How far the log is committed and how far the read models have folded it, shared by the
+/// writer and the readers.
+#[derive(Debug, Default)]
+pub(crate) struct Positions {
+    /// Last position committed to the log (set before the group's callers are answered).
+    committed: AtomicU64,
+    /// Last position folded into the read models (their checkpoint, once committed).
+    projected: Mutex<u64>,
+    folded: Condvar,
+}
+
+impl Positions {
+    pub(crate) fn new(committed: u64, projected: u64) -> Self {
+        Positions {
+            committed: AtomicU64::new(committed),
+            projected: Mutex::new(projected),
+            folded: Condvar::new(),
+        }
+    }
+
+    /// The last committed position.
+    pub(crate) fn committed(&self) -> u64 {
+        self.committed.load(Ordering::Acquire)
+    }
+
+    fn set_projected(&self, position: u64) {
+        if let Ok(mut p) = self.projected.lock() {
+            *p = (*p).max(position);
+        }
+        self.folded.notify_all();
+    }
+
+    /// Waits until the read models have folded `target`, calling `nudge` (ask the writer to
+    /// fold now) first if they have not. Fails after [`READ_MODEL_WAIT`].
+    pub(crate) fn wait_for(&self, target: u64, nudge: impl FnOnce()) -> Result<(), StoreError> {
+        let poisoned = || StoreError::Corrupt("read-model progress lock poisoned".into());
+        let mut projected = self.projected.lock().map_err(|_| poisoned())?;
+        if *projected >= target {
+            return Ok(());
+        }
+        nudge();
+        let deadline = Instant::now() + READ_MODEL_WAIT;
+        while *projected < target {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(StoreError::ReadModelsBehind {
+                    projected: *projected,
+                    committed: target,
+                });
+            }
+            projected = self
+                .folded
+                .wait_timeout(projected, left)
+                .map_err(|_| poisoned())?
+                .0;
+        }
+        Ok(())
+    }
+}
 
 /// Work for the writer thread.
 pub(crate) enum Command {
@@ -37,6 +123,8 @@ pub(crate) enum Command {
         progress: Progress,
         reply: SyncSender<Result<u64, StoreError>>,
     },
+    /// A reader waits for the read models: fold what is committed now.
+    Project,
 }
 
 struct AppendRequest {
@@ -55,6 +143,8 @@ pub struct WriterStats {
     pub requests: AtomicU64,
     /// Events written.
     pub events_written: AtomicU64,
+    /// Read-model folds committed (each with its checkpoint).
+    pub projections: AtomicU64,
 }
 
 /// A copy of [`WriterStats`] at one moment.
@@ -66,6 +156,8 @@ pub struct WriterStatsSnapshot {
     pub requests: u64,
     /// Events written.
     pub events_written: u64,
+    /// Read-model folds committed.
+    pub projections: u64,
 }
 
 impl WriterStats {
@@ -75,6 +167,7 @@ impl WriterStats {
             groups_committed: self.groups_committed.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             events_written: self.events_written.load(Ordering::Relaxed),
+            projections: self.projections.load(Ordering::Relaxed),
         }
     }
 }
@@ -87,6 +180,14 @@ pub(crate) struct Writer {
     /// writer, so it can check expected versions here without asking SQLite; cleared whenever
     /// a commit fails or the savepoint path ran.
     versions: HashMap<StreamId, u64>,
+    /// Committed events not yet folded into the read models, in log order (consecutive
+    /// positions right after the read models' checkpoint).
+    backlog: Vec<(StreamId, u64, Event)>,
+    /// When the oldest event of `backlog` was committed.
+    backlog_since: Option<Instant>,
+    positions: Arc<Positions>,
+    /// The thread answering callers; `None` if it could not be started (the writer answers).
+    notifier: Option<(Sender<Replies>, JoinHandle<()>)>,
 }
 
 /// Most stream versions the writer keeps in memory (the cache is emptied beyond this; a miss
@@ -131,33 +232,134 @@ pub(crate) fn to_i64(v: u64) -> Result<i64, StoreError> {
 }
 
 impl Writer {
-    pub(crate) fn new(conn: Connection, stats: Arc<WriterStats>) -> Result<Self, StoreError> {
+    pub(crate) fn new(
+        conn: Connection,
+        stats: Arc<WriterStats>,
+        positions: Arc<Positions>,
+    ) -> Result<Self, StoreError> {
         let head = load_head(&conn)?;
+        let (tx, rx) = std::sync::mpsc::channel::<Replies>();
+        let notifier = std::thread::Builder::new()
+            .name("jixiao-store-notify".to_string())
+            .spawn(move || {
+                // Ends when the writer drops its sender, after the last replies.
+                while let Ok(replies) = rx.recv() {
+                    for (reply, result) in replies {
+                        // A caller that stopped waiting loses only the reply; the append is
+                        // committed and a retry with the same ids returns it.
+                        let _ = reply.send(result);
+                    }
+                }
+            })
+            .map_err(|e| tracing::warn!(error = %e, "no notifier thread; the writer answers"))
+            .ok()
+            .map(|handle| (tx, handle));
         Ok(Writer {
             conn,
             head,
             stats,
             versions: HashMap::new(),
+            backlog: Vec::new(),
+            backlog_since: None,
+            positions,
+            notifier,
         })
     }
 
-    /// The writer loop; returns when every sender is gone.
+    /// How long the writer may wait for a request before the backlog is due.
+    fn lag_left(&self) -> Option<Duration> {
+        self.backlog_since
+            .map(|since| PROJECT_MAX_LAG.saturating_sub(since.elapsed()))
+    }
+
+    /// Whether the backlog should be folded now.
+    fn backlog_due(&self) -> bool {
+        self.backlog.len() >= PROJECT_BATCH_EVENTS
+            || self
+                .backlog_since
+                .is_some_and(|since| since.elapsed() >= PROJECT_MAX_LAG)
+    }
+
+    /// Folds the backlog into the read models with their checkpoint (one transaction). If that
+    /// fails, the read models are caught up from the log instead (from their committed
+    /// checkpoint, so nothing is folded twice); if that fails too, the backlog stays and the
+    /// next attempt retries.
+    fn project(&mut self) {
+        let Some(last) = self.backlog.last().map(|e| e.1) else {
+            return;
+        };
+        let folded = match projection::fold_batch(&mut self.conn, &self.backlog) {
+            Ok(()) => Ok(last),
+            Err(e) => {
+                tracing::warn!(error = %e, "read-model fold failed; catching up from the log");
+                let mut quiet: Progress = Box::new(|_, _| {});
+                projection::catch_up(&mut self.conn, &mut quiet)
+                    .and_then(|_| projection::checkpoint(&self.conn))
+            }
+        };
+        match folded {
+            Ok(position) => {
+                self.backlog.clear();
+                self.backlog_since = None;
+                self.stats.projections.fetch_add(1, Ordering::Relaxed);
+                self.positions.set_projected(position);
+            }
+            Err(e) => tracing::error!(error = %e, "read models could not fold the log"),
+        }
+    }
+
+    /// Sends a group's replies through the notifier (or directly without one).
+    fn answer(&self, replies: Replies) {
+        let replies = match &self.notifier {
+            Some((tx, _)) => match tx.send(replies) {
+                Ok(()) => return,
+                Err(std::sync::mpsc::SendError(replies)) => replies,
+            },
+            None => replies,
+        };
+        for (reply, result) in replies {
+            let _ = reply.send(result);
+        }
+    }
+
+    /// The writer loop; returns when every sender is gone, after folding what is left and
+    /// answering every caller.
     pub(crate) fn run(mut self, rx: Receiver<Command>) {
         let mut pending: Option<Command> = None;
         loop {
             let first = match pending.take() {
                 Some(c) => c,
-                None => match rx.recv() {
-                    Ok(c) => c,
-                    Err(_) => return,
+                None => match self.lag_left() {
+                    None => match rx.recv() {
+                        Ok(c) => c,
+                        Err(_) => break,
+                    },
+                    // Idle with a backlog: fold it when it is due, unless work comes first.
+                    Some(left) => match rx.recv_timeout(left) {
+                        Ok(c) => c,
+                        Err(RecvTimeoutError::Timeout) => {
+                            self.project();
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    },
                 },
             };
             match first {
+                Command::Project => self.project(),
                 Command::Rebuild {
                     mut progress,
                     reply,
                 } => {
+                    // The refold covers everything committed, the backlog included.
                     let result = projection::rebuild(&mut self.conn, &mut progress);
+                    if result.is_ok() {
+                        self.backlog.clear();
+                        self.backlog_since = None;
+                    }
+                    if let Ok(position) = projection::checkpoint(&self.conn) {
+                        self.positions.set_projected(position);
+                    }
                     // The caller may have given up waiting; nothing to do then.
                     let _ = reply.send(result);
                 }
@@ -207,7 +409,19 @@ impl Writer {
                         }
                     }
                     self.commit_group(group);
+                    if self.backlog_due() {
+                        self.project();
+                    }
                 }
+            }
+        }
+        // A clean stop leaves the read models at the head (an unclean one catches up at the
+        // next open).
+        self.project();
+        if let Some((tx, handle)) = self.notifier.take() {
+            drop(tx);
+            if handle.join().is_err() {
+                tracing::error!("notifier thread panicked");
             }
         }
     }
@@ -265,11 +479,28 @@ impl Writer {
         self.stats
             .requests
             .fetch_add(group.len() as u64, Ordering::Relaxed);
+        // Published before anyone is answered: a caller's next query waits for the read
+        // models to fold at least its own events.
+        self.positions
+            .committed
+            .store(self.head.position, Ordering::Release);
+        let mut replies: Replies = Vec::with_capacity(group.len());
         for (req, result) in group.into_iter().zip(results) {
-            // A caller that stopped waiting (dropped its receiver) loses only the reply; the
-            // append is committed and a retry with the same ids returns it.
-            let _ = req.reply.send(result);
+            // Events written by this group (a replayed retry answers with older positions)
+            // wait for the read models.
+            if let Ok(appended) = &result
+                && appended.first_position > head_before.position
+            {
+                if self.backlog.is_empty() {
+                    self.backlog_since = Some(Instant::now());
+                }
+                for (ne, position) in req.events.into_iter().zip(&appended.positions) {
+                    self.backlog.push((req.stream.clone(), *position, ne.event));
+                }
+            }
+            replies.push((req.reply, result));
         }
+        self.answer(replies);
     }
 }
 
@@ -298,8 +529,7 @@ fn stream_version_in_db(conn: &Connection, stream: &StreamId) -> Result<u64, Sto
 /// The fast group commit. Every check that can reject a request (expected version from the
 /// writer's in-memory versions, idempotency) is decided before the request writes anything,
 /// so no savepoint is needed; the idempotency lookup runs only when the unique index on
-/// `event_id` refuses the insert. Read-model sums are folded in memory and written once per
-/// distinct key; the checkpoint is written once per group.
+/// `event_id` refuses the insert. The read models fold the group later (see the module doc).
 ///
 /// `Ok(None)` (or an error) means the transaction was rolled back and nothing was committed:
 /// the caller reruns the group on the savepoint path.
@@ -311,11 +541,9 @@ fn try_fast_group(
     now: &str,
 ) -> Result<Option<Vec<Result<Appended, AppendError>>>, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut deltas = projection::Deltas::default();
     // Versions reached in this group, applied to the cache only after COMMIT.
     let mut touched: HashMap<&StreamId, u64> = HashMap::new();
     let mut results = Vec::with_capacity(group.len());
-    let head_before = head.position;
     for req in group {
         let current = match touched.get(&req.stream) {
             Some(v) => *v,
@@ -337,9 +565,6 @@ fn try_fast_group(
         }
         match insert_events(&tx, head, req, current, now)? {
             Inserted::All(appended) => {
-                for (ne, position) in req.events.iter().zip(&appended.positions) {
-                    projection::fold(&tx, &mut deltas, &req.stream, *position, &ne.event)?;
-                }
                 touched.insert(&req.stream, appended.stream_version);
                 results.push(Ok(appended));
             }
@@ -354,10 +579,6 @@ fn try_fast_group(
             // New events were inserted before a stored id: only a rollback undoes them.
             Inserted::StoredAfterNew => return Ok(None),
         }
-    }
-    deltas.flush(&tx)?;
-    if head.position != head_before {
-        projection::set_checkpoint(&tx, head.position)?;
     }
     tx.commit()?;
     if versions.len() + touched.len() > MAX_CACHED_STREAMS {
@@ -578,8 +799,8 @@ fn insert_events(
     }))
 }
 
-/// One request on the savepoint path: idempotency lookup, version from the database, insert,
-/// fold and checkpoint — everything inside the request's savepoint.
+/// One request on the savepoint path: idempotency lookup, version from the database and
+/// insert — everything inside the request's savepoint.
 fn apply_one(
     conn: &Connection,
     head: &mut Head,
@@ -605,11 +826,5 @@ fn apply_one(
             )));
         }
     };
-    let mut deltas = projection::Deltas::default();
-    for (ne, position) in req.events.iter().zip(&appended.positions) {
-        projection::fold(conn, &mut deltas, &req.stream, *position, &ne.event)?;
-    }
-    deltas.flush(conn)?;
-    projection::set_checkpoint(conn, head.position)?;
     Ok(appended)
 }
