@@ -56,12 +56,24 @@ pub fn import_body_for(unit: &str) -> Result<Value> {
     Ok(body)
 }
 
+/// A UUIDv7 (time-ordered) event id, as docs/api.md asks clients to send: the current Unix
+/// time in milliseconds, then random bits.
+pub fn client_event_id() -> Uuid {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let random = Uuid::new_v4();
+    let mut bytes = [0u8; 10];
+    bytes.copy_from_slice(&random.as_bytes()[..10]);
+    uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
+}
+
 /// The body of the `n`-th payment: one yuan, on a day of 2024 that cycles through the year.
 pub fn payment_body(n: u64) -> Value {
     let month = 1 + n % 12;
     let day = 1 + (n / 12) % 28;
     json!({
-        "event_id": Uuid::new_v4(),
+        "event_id": client_event_id(),
         "paid_on": format!("{YEAR}-{month:02}-{day:02}"),
         "line_id": PAYMENT_LINE,
         "amount_yuan": "1.00",

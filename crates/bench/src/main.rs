@@ -26,9 +26,10 @@ struct Cli {
     /// Commit durability of both the store and the raw baseline.
     #[arg(long, global = true, value_enum, default_value_t = SyncArg::Full)]
     synchronous: SyncArg,
-    /// Client event ids: UUIDv7 as docs/api.md recommends, or random (UUIDv4-like).
-    #[arg(long, global = true, value_enum, default_value_t = IdsArg::TimeOrdered)]
-    ids: IdsArg,
+    /// Client event ids: UUIDv7 as docs/api.md recommends, or random (UUIDv4-like). Default:
+    /// random for W3 (the CLI derives ledger ids from vouchers), time-ordered for the others.
+    #[arg(long, global = true, value_enum)]
+    ids: Option<IdsArg>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -154,9 +155,12 @@ fn environment(b: &Bench) {
             .join(" ")
     );
     println!(
-        "seed {}, event ids {:?}, databases under {}",
+        "seed {}, event ids {}, databases under {}",
         b.seed,
-        b.ids,
+        b.ids.map_or(
+            "per workload (W3 random, others time-ordered)".to_string(),
+            |i| format!("{i:?}")
+        ),
         b.dir.display()
     );
 }
@@ -186,10 +190,10 @@ fn main() -> Result<()> {
             SyncArg::Full => Sync::Full,
             SyncArg::Normal => Sync::Normal,
         },
-        ids: match cli.ids {
+        ids: cli.ids.map(|i| match i {
             IdsArg::TimeOrdered => IdKind::TimeOrdered,
             IdsArg::Random => IdKind::Random,
-        },
+        }),
     };
     environment(&b);
     let reports = match cli.command {

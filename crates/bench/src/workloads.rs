@@ -54,8 +54,8 @@ pub struct Bench {
     pub seed: u64,
     /// Commit durability of both the store and the raw baseline.
     pub sync: Sync,
-    /// Kind of client event ids.
-    pub ids: IdKind,
+    /// Kind of client event ids; `None`: each workload's own (see [`Bench::ids_for`]).
+    pub ids: Option<IdKind>,
 }
 
 /// One measured line of a report.
@@ -185,6 +185,17 @@ impl Bench {
         raw::open(path, self.sync, pages).context("打开原始 SQLite 库失败 (open raw db)")
     }
 
+    /// The ids a workload uses unless `--ids` says otherwise: W3 models the ledger import,
+    /// whose ids the CLI derives from each voucher (hash-like, so random); the others model
+    /// API clients, which docs/api.md asks to send UUIDv7.
+    pub fn ids_for(&self, workload: &str) -> IdKind {
+        self.ids.unwrap_or(if workload == "W3" {
+            IdKind::Random
+        } else {
+            IdKind::TimeOrdered
+        })
+    }
+
     fn sync_label(&self) -> &'static str {
         match self.sync {
             Sync::Full => "durable, synchronous=FULL",
@@ -225,7 +236,7 @@ pub fn w1(b: &Bench, events: u64, streams: u64) -> Result<Report> {
         b.sync_label()
     ));
     let dir = tempfile::tempdir_in(&b.dir)?;
-    let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids);
+    let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids_for("W1"));
     let gen_events: Vec<GenEvent> = (0..events).map(|_| g.next_event()).collect();
     let mut report = Report::default();
 
@@ -272,15 +283,17 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
     check_events(total)?;
     let streams = streams.max(clients as u64);
     print_header(&format!(
-        "W2 {clients} concurrent appenders, one event per append, {} — {total} events over {streams} streams",
-        b.sync_label()
+        "W2 {clients} concurrent appenders, one event per append, {} — {total} events over {streams} streams, {:?} ids",
+        b.sync_label(),
+        b.ids_for("W2")
     ));
     let dir = tempfile::tempdir_in(&b.dir)?;
     // Client c appends to streams c, c + clients, c + 2·clients, …: many streams, no two clients
     // on one stream (so no version conflicts skew the result).
     let per_client_events: Vec<Vec<GenEvent>> = (0..clients)
         .map(|c| -> Result<Vec<GenEvent>> {
-            let mut g = EventGen::new(b.seed ^ ((c as u64) << 32), streams)?.with_ids(b.ids);
+            let mut g =
+                EventGen::new(b.seed ^ ((c as u64) << 32), streams)?.with_ids(b.ids_for("W2"));
             let own = streams / clients as u64;
             Ok((0..per_client)
                 .map(|i| g.next_on(c as u64 + clients as u64 * (i % own.max(1))))
@@ -405,13 +418,14 @@ pub fn w3(b: &Bench, events: u64, batch: usize, streams: u64) -> Result<Report> 
         jixiao_store::model::MAX_EVENTS_PER_APPEND
     );
     print_header(&format!(
-        "W3 bulk append, {batch} events per request, {} — {events} events over {streams} streams",
-        b.sync_label()
+        "W3 bulk append, {batch} events per request, {} — {events} events over {streams} streams, {:?} ids",
+        b.sync_label(),
+        b.ids_for("W3")
     ));
     let dir = tempfile::tempdir_in(&b.dir)?;
     let store = b.open_store(&dir.path().join("w3.db"))?;
     let mut conn = b.open_raw(&dir.path().join("w3-raw.db"))?;
-    let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids);
+    let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids_for("W3"));
     let mut store_lat = Latencies::new();
     let mut raw_lat = Latencies::new();
     let (mut store_time, mut raw_time) = (Duration::ZERO, Duration::ZERO);
@@ -489,7 +503,7 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
     {
         let store = populate.open_store(&store_path)?;
         let mut conn = populate.open_raw(&raw_path)?;
-        let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids);
+        let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids_for("W4"));
         let mut preparer = raw::RowPreparer::default();
         let mut done = 0u64;
         let mut request = 0u64;
@@ -593,7 +607,7 @@ pub fn profile(b: &Bench, events: u64) -> Result<()> {
             ms(s.max_us)
         );
     }
-    let mut g = EventGen::new(b.seed, 1000)?.with_ids(b.ids);
+    let mut g = EventGen::new(b.seed, 1000)?.with_ids(b.ids_for("profile"));
     let gen_events: Vec<GenEvent> = (0..events).map(|_| g.next_event()).collect();
     let per_event_ns = |d: Duration| d.as_nanos() / u128::from(events.max(1));
     let json = raw::time_json_encode(&gen_events);
@@ -639,7 +653,7 @@ mod tests {
             dir: dir.to_path_buf(),
             seed: 1,
             sync: Sync::Normal,
-            ids: IdKind::TimeOrdered,
+            ids: None,
         }
     }
 
