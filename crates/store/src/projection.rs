@@ -470,34 +470,97 @@ pub(crate) fn fold_batch(
 
 /// Folds every event after the checkpoint, in chunks of [`REFOLD_CHUNK_EVENTS`], each
 /// committed with its checkpoint. Returns how many events were folded.
+///
+/// Two threads: a reader (its own read-only connection) selects and decodes the next chunk
+/// while this thread folds the previous one, so decoding (about half the work) overlaps the
+/// writes. Chunks are folded in log order, one transaction each; a failed read or fold stops
+/// the catch-up with everything before it committed.
 pub(crate) fn catch_up(conn: &mut Connection, progress: &mut Progress) -> Result<u64, StoreError> {
     let head = crate::writer::load_head(conn)?.position;
-    let mut done = checkpoint(conn)?;
-    let mut folded = 0;
-    while done < head {
-        let chunk = read_chunk(conn, done)?;
-        let Some(last) = chunk.last().map(|e| e.1) else {
-            break;
-        };
-        // In log order: payments (keyed by position) are appended at the end of rm_payment.
-        fold_batch(conn, &chunk)?;
-        folded += chunk.len() as u64;
-        done = last;
-        progress(done, head);
+    let start = checkpoint(conn)?;
+    if start >= head {
+        return Ok(0);
     }
-    Ok(folded)
+    let reader = match conn.path().filter(|p| !p.is_empty()) {
+        Some(path) => Some(Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?),
+        // An in-memory database has no second connection: read on this thread.
+        None => None,
+    };
+    if let Some(r) = &reader {
+        r.busy_timeout(std::time::Duration::from_secs(5))?;
+    }
+    let Some(reader) = reader else {
+        let mut done = start;
+        let mut folded = 0;
+        while done < head {
+            let chunk = read_chunk(conn, done, head)?;
+            let Some(last) = chunk.last().map(|e| e.1) else {
+                break;
+            };
+            fold_batch(conn, &chunk)?;
+            folded += chunk.len() as u64;
+            done = last;
+            progress(done, head);
+        }
+        return Ok(folded);
+    };
+    // One chunk decoded ahead of the one being folded.
+    let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<Result<Chunk, StoreError>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut after = start;
+            while after < head {
+                let chunk = read_chunk(&reader, after, head);
+                let next = match &chunk {
+                    Ok(c) => c.last().map(|e| e.1),
+                    Err(_) => None,
+                };
+                // The folding side hung up (it failed), or nothing more to read: stop.
+                if chunks_tx.send(chunk).is_err() {
+                    break;
+                }
+                match next {
+                    Some(position) => after = position,
+                    None => break,
+                }
+            }
+        });
+        let mut folded = 0;
+        for chunk in chunks_rx {
+            let chunk = chunk?;
+            let Some(last) = chunk.last().map(|e| e.1) else {
+                break;
+            };
+            // In log order: payments (keyed by position) are appended at the end of rm_payment.
+            fold_batch(conn, &chunk)?;
+            folded += chunk.len() as u64;
+            progress(last, head);
+        }
+        Ok(folded)
+    })
 }
 
-/// Up to [`REFOLD_CHUNK_EVENTS`] events after `after`, decoded, with their streams.
-fn read_chunk(conn: &Connection, after: u64) -> Result<Vec<(StreamId, u64, Event)>, StoreError> {
-    let mut chunk: Vec<(StreamId, u64, Event)> = Vec::new();
+/// Decoded events with their streams and positions, in log order.
+type Chunk = Vec<(StreamId, u64, Event)>;
+
+/// Up to [`REFOLD_CHUNK_EVENTS`] events after `after` and at most `head`, decoded.
+fn read_chunk(conn: &Connection, after: u64, head: u64) -> Result<Chunk, StoreError> {
+    let capacity = usize::try_from(head.saturating_sub(after)).unwrap_or(REFOLD_CHUNK_EVENTS);
+    let mut chunk: Chunk = Vec::with_capacity(capacity.min(REFOLD_CHUNK_EVENTS));
     // Only the columns a fold needs; payloads at their current version are decoded straight
     // from the text (`upcast::decode_text`).
     let mut stmt = conn.prepare_cached(
         "SELECT position, unit, fiscal_year, event_type, schema_version, payload
-         FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
+         FROM events WHERE position > ?1 AND position <= ?2 ORDER BY position LIMIT ?3",
     )?;
-    let mut rows = stmt.query(params![to_i64(after)?, REFOLD_CHUNK_EVENTS as i64])?;
+    let mut rows = stmt.query(params![
+        to_i64(after)?,
+        to_i64(head)?,
+        REFOLD_CHUNK_EVENTS as i64
+    ])?;
     let mut stream = StreamId::new(String::new(), 0);
     while let Some(row) = rows.next()? {
         let position = to_u64(row.get(0)?)?;
