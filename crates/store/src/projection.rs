@@ -23,8 +23,9 @@ use crate::error::StoreError;
 use crate::model::StreamId;
 use crate::upcast;
 use crate::writer::{Progress, to_i64, to_u64};
+use chrono::NaiveDate;
 use jixiao_domain::budget::{ProjectCode, SpendingKind};
-use jixiao_domain::event::Event;
+use jixiao_domain::event::{Event, PaymentRecorded};
 use jixiao_domain::indicator::{QualGrade, Scope};
 use jixiao_domain::money::Yuan;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -94,10 +95,11 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Sto
     Ok(())
 }
 
-/// Key of `rm_budget_move`: (unit, year, line, day).
-type BudgetMoveKey = (String, i32, String, String);
-/// Key of the per-unit tables: (year, unit, day), their primary key order.
-type UnitKey = (i32, String, String);
+/// Key of `rm_budget_move`: (unit, year, line, day), borrowed from the events folded.
+type BudgetMoveKey<'a> = (&'a str, i32, &'a str, NaiveDate);
+/// Key of the per-unit tables: (year, unit, day), their primary key order (a date sorts as its
+/// `YYYY-MM-DD` text does).
+type UnitKey<'a> = (i32, &'a str, NaiveDate);
 
 /// Budget movement sums of one key.
 #[derive(Debug, Default, Clone, Copy)]
@@ -124,33 +126,28 @@ impl MoveSums {
 /// sorted so the upserts walk each B-tree in order. A key whose sum is zero is still written
 /// (as the per-event fold would), so incremental folding and a rebuild produce the same rows.
 #[derive(Debug, Default)]
-pub(crate) struct Deltas {
-    unit_paid_day: BTreeMap<UnitKey, i64>,
-    budget_move: BTreeMap<BudgetMoveKey, MoveSums>,
-    unit_budget_day: BTreeMap<UnitKey, MoveSums>,
+pub(crate) struct Deltas<'a> {
+    unit_paid_day: BTreeMap<UnitKey<'a>, i64>,
+    budget_move: BTreeMap<BudgetMoveKey<'a>, MoveSums>,
+    unit_budget_day: BTreeMap<UnitKey<'a>, MoveSums>,
 }
 
-impl Deltas {
-    fn add_budget_move(&mut self, s: &StreamId, line_id: &str, day: &str, m: MoveSums) {
+impl<'a> Deltas<'a> {
+    fn add_budget_move(&mut self, s: &'a StreamId, line_id: &'a str, day: NaiveDate, m: MoveSums) {
         self.budget_move
-            .entry((
-                s.unit.clone(),
-                s.fiscal_year,
-                line_id.to_string(),
-                day.to_string(),
-            ))
+            .entry((s.unit.as_str(), s.fiscal_year, line_id, day))
             .or_default()
             .add(m);
         self.unit_budget_day
-            .entry((s.fiscal_year, s.unit.clone(), day.to_string()))
+            .entry((s.fiscal_year, s.unit.as_str(), day))
             .or_default()
             .add(m);
     }
 
-    fn add_paid(&mut self, s: &StreamId, day: &str, amount: i64) {
+    fn add_paid(&mut self, s: &'a StreamId, day: NaiveDate, amount: i64) {
         *self
             .unit_paid_day
-            .entry((s.fiscal_year, s.unit.clone(), day.to_string()))
+            .entry((s.fiscal_year, s.unit.as_str(), day))
             .or_default() += amount;
     }
 
@@ -162,7 +159,7 @@ impl Deltas {
                  ON CONFLICT DO UPDATE SET paid_fen = paid_fen + excluded.paid_fen",
             )?;
             for ((year, unit, day), amount) in std::mem::take(&mut self.unit_paid_day) {
-                stmt.execute(params![year, day, unit, amount])?;
+                stmt.execute(params![year, day.to_string(), unit, amount])?;
             }
         }
         if !self.budget_move.is_empty() {
@@ -179,7 +176,7 @@ impl Deltas {
                     unit,
                     year,
                     line,
-                    day,
+                    day.to_string(),
                     m.initial,
                     m.adjust,
                     m.adjust_abs,
@@ -196,7 +193,14 @@ impl Deltas {
                      carry_fen = carry_fen + excluded.carry_fen",
             )?;
             for ((year, unit, day), m) in std::mem::take(&mut self.unit_budget_day) {
-                stmt.execute(params![year, unit, day, m.initial, m.adjust, m.carry])?;
+                stmt.execute(params![
+                    year,
+                    unit,
+                    day.to_string(),
+                    m.initial,
+                    m.adjust,
+                    m.carry
+                ])?;
             }
         }
         Ok(())
@@ -208,12 +212,12 @@ impl Deltas {
 /// Rows keyed by an id (payments, activities, surveys, …) are written at once, because later
 /// events of the same group look them up; money sums go to `deltas`, written by
 /// [`Deltas::flush`] before the transaction commits.
-pub(crate) fn fold(
+pub(crate) fn fold<'a>(
     conn: &Connection,
-    deltas: &mut Deltas,
-    s: &StreamId,
+    deltas: &mut Deltas<'a>,
+    s: &'a StreamId,
     position: u64,
-    event: &Event,
+    event: &'a Event,
 ) -> Result<(), StoreError> {
     match event {
         Event::BudgetApproved(e) => {
@@ -232,7 +236,7 @@ pub(crate) fn fold(
                 fen(e.sangong_budget_yuan)?,
                 fen(e.procurement_budget_yuan)?
             ])?;
-            let day = e.approved_on.to_string();
+            let day = e.approved_on;
             for line in &e.lines {
                 conn.prepare_cached(
                     "INSERT INTO rm_budget_line (unit, fiscal_year, line_id, kind, function_code, economic_code, project_code, name)
@@ -253,7 +257,7 @@ pub(crate) fn fold(
                 deltas.add_budget_move(
                     s,
                     &line.line_id.0,
-                    &day,
+                    day,
                     MoveSums {
                         initial: fen(line.initial_yuan)?,
                         ..MoveSums::default()
@@ -266,7 +270,7 @@ pub(crate) fn fold(
             deltas.add_budget_move(
                 s,
                 &e.line_id.0,
-                &e.adjusted_on.to_string(),
+                e.adjusted_on,
                 MoveSums {
                     adjust: delta,
                     adjust_abs: delta.abs(),
@@ -278,41 +282,14 @@ pub(crate) fn fold(
             deltas.add_budget_move(
                 s,
                 &e.line_id.0,
-                &e.recorded_on.to_string(),
+                e.recorded_on,
                 MoveSums {
                     carry: fen(e.amount_yuan)?,
                     ..MoveSums::default()
                 },
             );
         }
-        Event::PaymentRecorded(e) => {
-            let amount = fen(e.amount_yuan)?;
-            let day = e.paid_on.to_string();
-            let project = project_key(e.project_code.as_ref());
-            // Keyed by the event's position: appended at the end of the table. OR IGNORE makes
-            // folding the same event twice harmless.
-            let inserted = conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
-                         project_code, economic_code, function_code, amount_fen, paid_on)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )?
-                .execute(params![
-                    to_i64(position)?,
-                    s.unit,
-                    s.fiscal_year,
-                    e.payment_id.as_bytes().as_slice(),
-                    e.line_id.0,
-                    project,
-                    e.economic_code.as_str(),
-                    e.function_code.as_str(),
-                    amount,
-                    day
-                ])?;
-            if inserted == 1 {
-                deltas.add_paid(s, &day, amount);
-            }
-        }
+        Event::PaymentRecorded(e) => insert_payments(conn, deltas, &[(s, position, e)])?,
         Event::PaymentReversed(e) => {
             let id = e.payment_id.as_bytes().as_slice();
             // The unit's payments through the stream index of `events` (rowid = position):
@@ -331,10 +308,9 @@ pub(crate) fn fold(
                 })
                 .optional()?;
             if let Some((payment_position, amount)) = original {
-                let day = e.reversed_on.to_string();
                 conn.prepare_cached("UPDATE rm_payment SET reversed_on = ?2 WHERE position = ?1")?
-                    .execute(params![payment_position, day])?;
-                deltas.add_paid(s, &day, -amount);
+                    .execute(params![payment_position, e.reversed_on.to_string()])?;
+                deltas.add_paid(s, e.reversed_on, -amount);
             }
         }
         Event::ActivityHeld(e) => {
@@ -447,6 +423,88 @@ pub(crate) fn fold(
     Ok(())
 }
 
+/// Payments per multi-row INSERT in [`fold_batch`].
+const PAYMENT_ROWS: usize = 32;
+/// Columns of an `rm_payment` row as inserted.
+const PAYMENT_COLUMNS: usize = 10;
+
+/// `INSERT INTO rm_payment … VALUES (…), …` for `rows` rows.
+fn payment_insert(rows: usize) -> String {
+    let one = format!("({})", vec!["?"; PAYMENT_COLUMNS].join(", "));
+    format!(
+        "INSERT INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
+             project_code, economic_code, function_code, amount_fen, paid_on)
+         VALUES {}",
+        vec![one; rows].join(", ")
+    )
+}
+
+/// Inserts payments into `rm_payment` (keyed by position: appended at the end of the table)
+/// and adds them to the paid-per-day sums: [`PAYMENT_ROWS`] rows per statement, the rest one
+/// by one. A position folded twice is an error (the checkpoint commits with its rows, so it
+/// never happens; the writer then catches up from the log).
+fn insert_payments<'a>(
+    conn: &Connection,
+    deltas: &mut Deltas<'a>,
+    rows: &[(&'a StreamId, u64, &'a PaymentRecorded)],
+) -> Result<(), StoreError> {
+    static MANY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| payment_insert(PAYMENT_ROWS));
+    static ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| payment_insert(1));
+    struct Row<'r> {
+        position: i64,
+        unit: &'r str,
+        fiscal_year: i32,
+        payment_id: &'r [u8],
+        line_id: &'r str,
+        project: &'r str,
+        economic_code: &'r str,
+        function_code: &'r str,
+        amount: i64,
+        paid_on: String,
+    }
+    let mut prepared: Vec<Row<'a>> = Vec::with_capacity(rows.len());
+    for (s, position, e) in rows {
+        let amount = fen(e.amount_yuan)?;
+        prepared.push(Row {
+            position: to_i64(*position)?,
+            unit: &s.unit,
+            fiscal_year: s.fiscal_year,
+            payment_id: e.payment_id.as_bytes().as_slice(),
+            line_id: &e.line_id.0,
+            project: project_key(e.project_code.as_ref()),
+            economic_code: e.economic_code.as_str(),
+            function_code: e.function_code.as_str(),
+            amount,
+            paid_on: e.paid_on.to_string(),
+        });
+        deltas.add_paid(s, e.paid_on, amount);
+    }
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * PAYMENT_COLUMNS);
+    for r in &prepared {
+        values.extend([
+            &r.position as &dyn rusqlite::ToSql,
+            &r.unit,
+            &r.fiscal_year,
+            &r.payment_id,
+            &r.line_id,
+            &r.project,
+            &r.economic_code,
+            &r.function_code,
+            &r.amount,
+            &r.paid_on,
+        ]);
+    }
+    let mut chunks = values.chunks_exact(PAYMENT_ROWS * PAYMENT_COLUMNS);
+    for chunk in &mut chunks {
+        conn.prepare_cached(&MANY)?.execute(chunk)?;
+    }
+    for row in chunks.remainder().chunks(PAYMENT_COLUMNS) {
+        conn.prepare_cached(&ONE)?.execute(row)?;
+    }
+    Ok(())
+}
+
 /// Folds `events` (consecutive positions right after the checkpoint, in log order) into the
 /// read models and moves the checkpoint to the last one, in one transaction: the rows and
 /// the checkpoint commit together or not at all (guarantee 6).
@@ -459,8 +517,26 @@ pub(crate) fn fold_batch(
     };
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut deltas = Deltas::default();
+    // Consecutive payments go in multi-row INSERTs; any other event first writes the payments
+    // before it (a reversal looks them up), so the rows are those of folding one by one.
+    let mut payments: Vec<(&StreamId, u64, &PaymentRecorded)> = Vec::with_capacity(PAYMENT_ROWS);
     for (stream, position, event) in events {
+        if let Event::PaymentRecorded(p) = event {
+            payments.push((stream, *position, p));
+            if payments.len() == PAYMENT_ROWS {
+                insert_payments(&tx, &mut deltas, &payments)?;
+                payments.clear();
+            }
+            continue;
+        }
+        if !payments.is_empty() {
+            insert_payments(&tx, &mut deltas, &payments)?;
+            payments.clear();
+        }
         fold(&tx, &mut deltas, stream, *position, event)?;
+    }
+    if !payments.is_empty() {
+        insert_payments(&tx, &mut deltas, &payments)?;
     }
     deltas.flush(&tx)?;
     set_checkpoint(&tx, last)?;
