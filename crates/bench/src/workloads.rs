@@ -42,6 +42,8 @@ pub const W2_TARGET_EVENTS_PER_S: f64 = 20_000.0;
 pub const W2_TARGET_P99_US: u64 = 20_000;
 /// W3's target: the store ingests at least this share of the raw insert rate.
 pub const W3_TARGET_RATIO: f64 = 0.5;
+/// W4's rebuild target: share of the raw scan-and-decode rate.
+pub const W4_TARGET_REBUILD_RATIO: f64 = 0.30;
 /// W4's verification target.
 pub const W4_TARGET_VERIFY_EVENTS_PER_S: f64 = 500_000.0;
 
@@ -202,6 +204,18 @@ impl Bench {
             Sync::Normal => "NOT durable, synchronous=NORMAL",
         }
     }
+}
+
+/// Checkpoints each database's WAL into it (TRUNCATE) and writes every dirty page out
+/// (`sync`), so the next timed phase starts from a quiet disk.
+fn quiesce(paths: &[&Path]) -> Result<()> {
+    for path in paths {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    // Best effort: without `sync` the phases still run, only less evenly.
+    let _ = std::process::Command::new("sync").status();
+    Ok(())
 }
 
 fn meta() -> EventMeta {
@@ -533,6 +547,16 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
         populate_start.elapsed().as_secs_f64()
     ));
     let mut report = Report::default();
+    // Each timed phase starts from the same state: WALs checkpointed into their databases and
+    // every dirty page written out, so no phase pays for the writes of the one before. The raw
+    // scan runs before the rebuild and again after the verification; the faster of the two is
+    // the limit the store is compared with (the conservative choice).
+    quiesce(&[&store_path, &raw_path])?;
+    let raw_before = {
+        let conn = b.open_raw(&raw_path)?;
+        raw::scan_decode(&conn)?
+    };
+    quiesce(&[&store_path, &raw_path])?;
     let store = b.open_store(&store_path)?;
     let start = Instant::now();
     let folded = store.rebuild_read_models(|_, _| {})?;
@@ -544,6 +568,7 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
             latency: None,
         })
         .clone();
+    quiesce(&[&store_path, &raw_path])?;
     let start = Instant::now();
     let v = store.verify()?;
     anyhow::ensure!(
@@ -560,16 +585,28 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
         })
         .clone();
     drop(store);
+    quiesce(&[&store_path, &raw_path])?;
     let conn = b.open_raw(&raw_path)?;
-    let run = raw::scan_decode(&conn)?;
-    let raw_decode = report
-        .line(Measured {
-            label: "raw SQLite scan + serde_json decode".into(),
+    let raw_after = raw::scan_decode(&conn)?;
+    for (when, run) in [("before", &raw_before), ("after", &raw_after)] {
+        report.line(Measured {
+            label: format!("raw SQLite scan + serde_json decode ({when})"),
             events: run.rows,
             elapsed: run.elapsed,
             latency: None,
-        })
-        .clone();
+        });
+    }
+    let run = if raw_before.elapsed <= raw_after.elapsed {
+        raw_before
+    } else {
+        raw_after
+    };
+    let raw_decode = Measured {
+        label: "raw SQLite scan + serde_json decode (faster run)".into(),
+        events: run.rows,
+        elapsed: run.elapsed,
+        latency: None,
+    };
     let run = raw::scan_hash(&conn)?;
     let raw_hash = report
         .line(Measured {
@@ -581,6 +618,14 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
         .clone();
     report.ratio("rebuild/raw scan+decode", &rebuild, &raw_decode);
     report.ratio("verify/raw scan+SHA-256", &verify, &raw_hash);
+    let ratio = rebuild.rate() / raw_decode.rate().max(f64::MIN_POSITIVE);
+    report.verdict(Verdict {
+        workload: "W4",
+        metric: "rebuild/raw scan+decode".into(),
+        value: format!("{:.1}%", ratio * 100.0),
+        target: format!("≥ {:.0}%", W4_TARGET_REBUILD_RATIO * 100.0),
+        met: ratio >= W4_TARGET_REBUILD_RATIO,
+    });
     let rate = verify.rate();
     report.verdict(Verdict {
         workload: "W4",
