@@ -39,30 +39,39 @@ pub struct CanonicalEvent<'a> {
     pub payload: &'a [u8],
 }
 
-fn field(h: &mut Sha256, bytes: &[u8]) {
+fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
     // Fields are bounded far below 4 GiB (payloads ≤ 64 KiB), so the length fits in u32.
     let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    h.update(len.to_be_bytes());
-    h.update(bytes);
+    buf.extend_from_slice(&len.to_be_bytes());
+    buf.extend_from_slice(bytes);
 }
 
-/// `SHA-256(prev ‖ canonical bytes of e)`, streamed into the hasher without building the bytes.
+/// `SHA-256(prev ‖ canonical(e))`. The canonical bytes are laid out in one buffer and hashed
+/// in one call (the same byte stream as hashing field by field, at a fraction of the calls).
 pub fn chain_hash(prev: &[u8; 32], e: &CanonicalEvent<'_>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(prev);
-    field(&mut h, &e.position.to_be_bytes());
-    field(&mut h, e.unit.as_bytes());
-    field(&mut h, &e.fiscal_year.to_be_bytes());
-    field(&mut h, &e.stream_version.to_be_bytes());
-    field(&mut h, e.event_id);
-    field(&mut h, e.event_type.as_bytes());
-    field(&mut h, &e.schema_version.to_be_bytes());
-    field(&mut h, e.business_date.as_bytes());
-    field(&mut h, e.recorded_at.as_bytes());
-    field(&mut h, e.actor.as_bytes());
-    field(&mut h, e.request_id.as_bytes());
-    field(&mut h, e.payload);
-    h.finalize().into()
+    let text = e.unit.len()
+        + e.event_id.len()
+        + e.event_type.len()
+        + e.business_date.len()
+        + e.recorded_at.len()
+        + e.actor.len()
+        + e.request_id.len()
+        + e.payload.len();
+    let mut buf = Vec::with_capacity(32 + 12 * 4 + 8 + 4 + 8 + 4 + text);
+    buf.extend_from_slice(prev);
+    field(&mut buf, &e.position.to_be_bytes());
+    field(&mut buf, e.unit.as_bytes());
+    field(&mut buf, &e.fiscal_year.to_be_bytes());
+    field(&mut buf, &e.stream_version.to_be_bytes());
+    field(&mut buf, e.event_id);
+    field(&mut buf, e.event_type.as_bytes());
+    field(&mut buf, &e.schema_version.to_be_bytes());
+    field(&mut buf, e.business_date.as_bytes());
+    field(&mut buf, e.recorded_at.as_bytes());
+    field(&mut buf, e.actor.as_bytes());
+    field(&mut buf, e.request_id.as_bytes());
+    field(&mut buf, e.payload);
+    Sha256::digest(&buf).into()
 }
 
 #[cfg(test)]
@@ -99,5 +108,34 @@ mod tests {
     fn the_hash_depends_on_the_previous_hash() {
         let e = sample("clerk", "r-1");
         assert_ne!(chain_hash(&[0; 32], &e), chain_hash(&[1; 32], &e));
+    }
+
+    /// The documented layout, hashed field by field: every stored hash was made this way, so
+    /// the one-buffer implementation must give exactly these bytes.
+    #[test]
+    fn the_hash_is_sha256_of_prev_then_each_field_length_prefixed() {
+        let e = sample("张会计", "req-42");
+        let mut h = Sha256::new();
+        h.update([9u8; 32]);
+        let fields: [&[u8]; 12] = [
+            &e.position.to_be_bytes(),
+            e.unit.as_bytes(),
+            &e.fiscal_year.to_be_bytes(),
+            &e.stream_version.to_be_bytes(),
+            e.event_id,
+            e.event_type.as_bytes(),
+            &e.schema_version.to_be_bytes(),
+            e.business_date.as_bytes(),
+            e.recorded_at.as_bytes(),
+            e.actor.as_bytes(),
+            e.request_id.as_bytes(),
+            e.payload,
+        ];
+        for f in fields {
+            h.update((f.len() as u32).to_be_bytes());
+            h.update(f);
+        }
+        let expected: [u8; 32] = h.finalize().into();
+        assert_eq!(chain_hash(&[9; 32], &e), expected);
     }
 }
