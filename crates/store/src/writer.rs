@@ -39,6 +39,9 @@ pub const MAX_GROUP_EVENTS: usize = 5000;
 pub const PROJECT_BATCH_EVENTS: usize = 1024;
 /// Longest a committed event waits before the read models fold it, when nobody asks sooner.
 pub const PROJECT_MAX_LAG: Duration = Duration::from_millis(50);
+/// Groups of at most this many requests are answered by the writer itself, larger ones by the
+/// notifier thread.
+pub const INLINE_REPLIES: usize = 4;
 /// Longest a query waits for the read models to reach the committed head.
 pub const READ_MODEL_WAIT: Duration = Duration::from_secs(30);
 
@@ -308,14 +311,16 @@ impl Writer {
         }
     }
 
-    /// Sends a group's replies through the notifier (or directly without one).
+    /// Sends a group's replies through the notifier (or directly without one). A small group
+    /// is answered here: waking a few callers costs less than the hop through another thread
+    /// (one client appending alone, W1, waits for that hop on every append).
     fn answer(&self, replies: Replies) {
         let replies = match &self.notifier {
-            Some((tx, _)) => match tx.send(replies) {
+            Some((tx, _)) if replies.len() > INLINE_REPLIES => match tx.send(replies) {
                 Ok(()) => return,
                 Err(std::sync::mpsc::SendError(replies)) => replies,
             },
-            None => replies,
+            _ => replies,
         };
         for (reply, result) in replies {
             let _ = reply.send(result);
