@@ -430,7 +430,7 @@ const PAYMENT_COLUMNS: usize = 10;
 
 /// `INSERT INTO rm_payment … VALUES (…), …` for `rows` rows.
 fn payment_insert(rows: usize) -> String {
-    let one = format!("({})", vec!["?"; PAYMENT_COLUMNS].join(", "));
+    let one = format!("({})", ["?"; PAYMENT_COLUMNS].join(", "));
     format!(
         "INSERT INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
              project_code, economic_code, function_code, amount_fen, paid_on)
