@@ -2,9 +2,11 @@
 //!
 //! One stream per (unit, fiscal year). A dedicated writer thread owns the only write
 //! connection: it assigns one gapless global position to every event, chains each event's
-//! SHA-256 to its predecessor, folds the read models in the same transaction, and commits
-//! queued appends in groups (one fsync per group) before replying. Readers use their own
-//! `query_only` connections and never block the writer (WAL).
+//! SHA-256 to its predecessor, and commits queued appends in groups (one fsync per group)
+//! before replying; between groups it folds the committed events into the read models in
+//! batches, each with its checkpoint (a checkpointed catch-up). Readers use their own
+//! `query_only` connections and never block the writer (WAL); read-model queries first wait
+//! for the read models to reach the head committed when they started.
 //!
 //! Guarantees (each proved by a test in `tests/`; see `docs/eventstore.md`): optimistic
 //! concurrency per stream, permanent idempotency by event id, all-or-nothing batches, one
