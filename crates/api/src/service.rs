@@ -86,13 +86,17 @@ pub fn derived_event_id(client: Uuid, index: usize) -> Uuid {
     }
 }
 
-fn store_error(e: StoreError) -> ApiError {
+/// A store failure as a problem: limits 422, read models behind the log 503 (the client may
+/// retry), anything else an opaque 500.
+pub(crate) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::Limit { what, max } => ApiError::unprocessable(
             "limit",
             format!("超出限制：{what} 最多 {max} (limit exceeded)"),
             vec![],
         ),
+        // The events are safe in the log; the read models did not catch up in time.
+        e @ StoreError::ReadModelsBehind { .. } => ApiError::unavailable(e.to_string()),
         other => ApiError::internal(other),
     }
 }

@@ -33,7 +33,7 @@ use utoipa::{IntoParams, ToSchema};
 const MAX_TYPE_FILTERS: usize = 32;
 
 fn store_error(e: StoreError) -> ApiError {
-    ApiError::internal(e)
+    crate::service::store_error(e)
 }
 
 fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
