@@ -68,15 +68,8 @@ fn approval(
 }
 
 fn read_text(file: &Path) -> CliResult<String> {
-    let meta = std::fs::metadata(file)
-        .with_context(|| format!("无法读取 {} (cannot read)", file.display()))?;
-    if meta.len() > IMPORT_FILE_BYTES_MAX {
-        return Err(Failure::validation(format!(
-            "文件超过 {} MiB (file too large)",
-            IMPORT_FILE_BYTES_MAX >> 20
-        )));
-    }
-    Ok(std::fs::read_to_string(file)
+    let bytes = read_bytes(file)?;
+    Ok(String::from_utf8(bytes)
         .with_context(|| format!("无法读取 {}（须为 UTF-8） (cannot read)", file.display()))?)
 }
 
