@@ -139,7 +139,15 @@ fn environment(b: &Bench) {
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
     );
     println!("CPU: {cpu} ({cores} cores available)");
-    println!("SQLite {} (rusqlite, bundled)", rusqlite::version());
+    println!(
+        "SQLite {} (rusqlite, bundled); page cache: {}",
+        rusqlite::version(),
+        if jixiao_store::sqlite_configured() {
+            "jixiao-pcache (store and raw)"
+        } else {
+            "SQLite's default"
+        }
+    );
     let o = jixiao_store::StoreOptions::new(b.dir.join("x.db"));
     println!(
         "pragmas (store and raw): journal_mode=WAL, synchronous={:?}, wal_autocheckpoint={} pages",
@@ -182,6 +190,8 @@ fn summary(reports: &[Report]) {
 }
 
 fn main() -> Result<()> {
+    // Before any connection (the raw baselines use the same page cache as the store).
+    jixiao_store::configure_sqlite();
     let cli = Cli::parse();
     let b = Bench {
         dir: cli.dir,

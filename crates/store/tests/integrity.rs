@@ -220,6 +220,7 @@ fn a_backup_taken_while_writing_is_a_consistent_verifiable_store() {
 
 #[test]
 fn a_store_opened_with_defaults_commits_with_a_full_fsync_in_wal_mode() {
+    jixiao_store::configure_sqlite();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(jixiao_store::StoreOptions::new(
         dir.path().join("jixiao.db"),
