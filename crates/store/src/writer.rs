@@ -36,7 +36,7 @@ pub const MAX_GROUP_EVENTS: usize = 5000;
 
 /// Committed events folded into the read models in one transaction, at most: the fold runs
 /// between append groups, so this bounds how long one fold holds appends back.
-pub const PROJECT_BATCH_EVENTS: usize = 1024;
+pub const PROJECT_BATCH_EVENTS: usize = 512;
 /// Longest a committed event waits before the read models fold it, when nobody asks sooner.
 pub const PROJECT_MAX_LAG: Duration = Duration::from_millis(50);
 /// Groups of at most this many requests are answered by the writer itself, larger ones by the
