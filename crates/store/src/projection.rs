@@ -555,23 +555,39 @@ pub(crate) fn fold_batch(
 /// writes. Chunks are folded in log order, one transaction each; a failed read or fold stops
 /// the catch-up with everything before it committed.
 pub(crate) fn catch_up(conn: &mut Connection, progress: &mut Progress) -> Result<u64, StoreError> {
-    // Read models are a cache of the log: their commits need no fsync of their own
-    // (synchronous=NORMAL still syncs before every checkpoint, and WAL recovery keeps a prefix
-    // of whole transactions, so a power loss can only take the read models back to an earlier
-    // checkpoint, which the next open folds again). Fewer, larger checkpoints meanwhile, one at
-    // the end; the connection's own settings come back afterwards, also after an error.
-    let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+    // Without fsync (see `without_fsync`), and with fewer, larger checkpoints meanwhile, one at
+    // the end; the connection's own setting comes back afterwards, also after an error.
     let autocheckpoint: i64 = conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "wal_autocheckpoint", REFOLD_AUTOCHECKPOINT_PAGES)?;
-    let folded = catch_up_inner(conn, progress);
-    conn.pragma_update(None, "synchronous", synchronous)?;
+    let folded = without_fsync(conn, |conn| catch_up_inner(conn, progress));
     conn.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
     let folded = folded?;
     if folded > 0 {
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
     }
     Ok(folded)
+}
+
+/// Runs `f` with `synchronous=NORMAL` on `conn` (commits without fsync) and gives the
+/// connection its own setting back afterwards, also when `f` fails. For read-model commits only:
+/// the read models are a cache of the log. `NORMAL` still syncs the WAL before every checkpoint,
+/// the next append's commit (`FULL`) syncs the whole WAL file, read-model frames included, and
+/// WAL recovery keeps a prefix of whole transactions — so a power loss can only take the read
+/// models back to an earlier checkpoint, which the next open folds again. No append ever commits
+/// under this setting: the writer runs appends and folds one after the other.
+pub(crate) fn without_fsync<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+    if synchronous <= 1 {
+        // OFF or NORMAL already: nothing to relax.
+        return f(conn);
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let result = f(conn);
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    result
 }
 
 /// [`catch_up`] with the connection's settings as they are.
@@ -735,6 +751,28 @@ mod tests {
             recorded_at: None,
         };
         NewEvent::new(uuid::Uuid::new_v4(), event, meta).unwrap()
+    }
+
+    /// A read-model commit skips the fsync; the connection is `FULL` again afterwards, also
+    /// after a failed fold, so the next append is as durable as ever.
+    #[test]
+    fn folds_commit_without_fsync_and_give_the_setting_back_even_after_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = StoreOptions::new(dir.path().join("jixiao.db"))
+            .open_connection()
+            .unwrap();
+        let setting = |c: &Connection| -> i64 {
+            c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(setting(&conn), 2, "2 = FULL");
+        let inside = without_fsync(&mut conn, |c| Ok(setting(c))).unwrap();
+        assert_eq!(inside, 1, "1 = NORMAL while folding");
+        assert_eq!(setting(&conn), 2);
+        let failed: Result<(), StoreError> = without_fsync(&mut conn, |_| {
+            Err(StoreError::Corrupt("fold failed".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(setting(&conn), 2);
     }
 
     /// The catch-up folds without fsync and with rarer checkpoints, then gives the connection

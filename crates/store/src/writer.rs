@@ -283,15 +283,18 @@ impl Writer {
                 .is_some_and(|since| since.elapsed() >= PROJECT_MAX_LAG)
     }
 
-    /// Folds the backlog into the read models with their checkpoint (one transaction). If that
-    /// fails, the read models are caught up from the log instead (from their committed
-    /// checkpoint, so nothing is folded twice); if that fails too, the backlog stays and the
-    /// next attempt retries.
+    /// Folds the backlog into the read models with their checkpoint (one transaction, committed
+    /// without fsync: `projection::without_fsync`). If that fails, the read models are caught
+    /// up from the log instead (from their committed checkpoint, so nothing is folded twice);
+    /// if that fails too, the backlog stays and the next attempt retries.
     fn project(&mut self) {
         let Some(last) = self.backlog.last().map(|e| e.1) else {
             return;
         };
-        let folded = match projection::fold_batch(&mut self.conn, &self.backlog) {
+        let backlog = &self.backlog;
+        let fold =
+            projection::without_fsync(&mut self.conn, |conn| projection::fold_batch(conn, backlog));
+        let folded = match fold {
             Ok(()) => Ok(last),
             Err(e) => {
                 tracing::warn!(error = %e, "read-model fold failed; catching up from the log");
