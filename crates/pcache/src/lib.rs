@@ -59,15 +59,15 @@ impl fmt::Display for Refused {
 impl std::error::Error for Refused {}
 
 /// SQLite's default page-cache methods, read before ours replace them.
-struct Default(ffi::sqlite3_pcache_methods2);
+struct DefaultMethods(ffi::sqlite3_pcache_methods2);
 
 // SAFETY: the methods are plain function pointers and SQLite's `pArg` (unused by the default
 // cache, null); SQLite itself shares them between all threads.
-unsafe impl Send for Default {}
+unsafe impl Send for DefaultMethods {}
 // SAFETY: as above; nothing is ever written through them after installation.
-unsafe impl Sync for Default {}
+unsafe impl Sync for DefaultMethods {}
 
-static DEFAULT: OnceLock<Default> = OnceLock::new();
+static DEFAULT: OnceLock<DefaultMethods> = OnceLock::new();
 static SKIPPED: AtomicU64 = AtomicU64::new(0);
 static FORWARDED: AtomicU64 = AtomicU64::new(0);
 
@@ -155,7 +155,7 @@ fn install_now() -> Result<(), Refused> {
         xDestroy: Some(x_destroy),
         xShrink: default.xShrink.map(|_| x_shrink as unsafe extern "C" fn(_)),
     };
-    if DEFAULT.set(Default(default)).is_err() {
+    if DEFAULT.set(DefaultMethods(default)).is_err() {
         // `install_now` runs once (inside `INSTALLED`'s initialisation).
         return Err(Refused(ffi::SQLITE_MISUSE));
     }
