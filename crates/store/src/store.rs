@@ -60,11 +60,15 @@ impl Store {
     pub fn open(options: StoreOptions) -> Result<Store, StoreError> {
         let mut conn = options.open_connection()?;
         apply_migrations(&mut conn, MIGRATIONS)?;
+        if std::env::var("JX_NOIDX").is_ok() {
+            conn.execute_batch("DROP INDEX IF EXISTS events_stream_version")?;
+        }
         let mut quiet: Progress = Box::new(|_, _| {});
         let folded = projection::catch_up(&mut conn, &mut quiet)?;
         if folded > 0 {
             tracing::info!(folded, "read models caught up with the log");
         }
+        projection::promise_synced_commits(&conn)?;
         let head = crate::writer::load_head(&conn)?.position;
         let projected = projection::checkpoint(&conn)?;
         let positions = Arc::new(Positions::new(head, projected));
