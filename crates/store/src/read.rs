@@ -11,7 +11,7 @@ use crate::store::Store;
 use crate::upcast;
 use crate::writer::{to_i64, to_u64};
 use rusqlite::types::Value;
-use rusqlite::{Row, params, params_from_iter};
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use uuid::Uuid;
 
 /// The columns `decode_row` expects, in order.
@@ -223,63 +223,203 @@ impl Store {
     /// Walks the whole hash chain from position 1 and names the first position whose stored
     /// hash does not equal `SHA-256(previous hash ‖ canonical bytes)`, or that breaks the
     /// 1, 2, 3, … sequence. Streams the rows; does not decode payloads.
+    ///
+    /// A long log is checked by several threads at once (one per CPU, at most
+    /// [`VERIFY_MAX_THREADS`], each with at least [`VERIFY_MIN_EVENTS_PER_THREAD`] events), each
+    /// over its own range of positions: every event's check needs only its predecessor's
+    /// *stored* hash, and when every event's check passes the whole chain does (by induction
+    /// from position 1). The report is the one a single walk gives: the smallest broken
+    /// position, the events before it, and the head up to it.
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
-        self.with_reader(|conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events ORDER BY position"
-            ))?;
-            let mut rows = stmt.query([])?;
-            let mut head = Head {
-                position: 0,
-                hash: [0; 32],
-            };
-            let mut checked = 0u64;
-            while let Some(row) = rows.next()? {
-                let position = to_u64(row.get(0)?)?;
-                let expected_position = head.position + 1;
-                let text = |i: usize| row.get_ref(i).and_then(|v| v.as_str().map_err(Into::into));
-                let recomputed = (|| -> rusqlite::Result<[u8; 32]> {
-                    Ok(chain_hash(
-                        &head.hash,
-                        &CanonicalEvent {
-                            position,
-                            unit: text(1)?,
-                            fiscal_year: row.get(2)?,
-                            stream_version: row.get::<_, i64>(3)? as u64,
-                            event_id: row.get_ref(4)?.as_blob()?,
-                            event_type: text(5)?,
-                            schema_version: row.get(6)?,
-                            business_date: text(7)?,
-                            recorded_at: text(11)?,
-                            actor: text(9)?,
-                            request_id: text(10)?,
-                            payload: row.get_ref(8)?.as_bytes()?,
-                        },
-                    ))
-                })();
-                let stored = row.get_ref(12)?.as_blob().ok();
-                let intact = position == expected_position
-                    && matches!((&recomputed, stored), (Ok(h), Some(s)) if h.as_slice() == s);
-                if !intact {
-                    return Ok(VerifyReport {
-                        events_checked: checked,
-                        head,
-                        first_broken: Some(expected_position.min(position)),
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(VERIFY_MAX_THREADS);
+        self.verify_with(threads, VERIFY_MIN_EVENTS_PER_THREAD)
+    }
+
+    /// [`Store::verify`] with at most `threads` threads of at least `min_per_thread` events
+    /// each (exposed for tests, which split small logs).
+    #[doc(hidden)]
+    pub fn verify_with(
+        &self,
+        threads: usize,
+        min_per_thread: u64,
+    ) -> Result<VerifyReport, StoreError> {
+        let last: Option<i64> = self.with_reader(|conn| {
+            Ok(conn.query_row("SELECT max(position) FROM events", [], |r| r.get(0))?)
+        })?;
+        let last = last.map_or(Ok(0), to_u64)?;
+        let parts = (last / min_per_thread.max(1))
+            .min(threads.max(1) as u64)
+            .max(1);
+        if parts == 1 {
+            return self.with_reader(|conn| verify_range(conn, None, None));
+        }
+        // Part i covers positions (bounds[i], bounds[i + 1]]; the first has no lower bound and
+        // the last no upper one, so rows outside 1..=last are met exactly as a single walk
+        // meets them.
+        let bounds: Vec<u64> = (0..=parts).map(|i| last * i / parts).collect();
+        let results: Vec<Result<VerifyReport, StoreError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..parts as usize)
+                .map(|i| {
+                    let after = (i > 0).then(|| bounds[i]);
+                    let upto = (i + 1 < parts as usize).then(|| bounds[i + 1]);
+                    scope.spawn(move || self.with_reader(|conn| verify_range(conn, after, upto)))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(StoreError::Corrupt("verify thread panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        let reports = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let first_broken = reports.iter().filter_map(|r| r.first_broken).min();
+        match first_broken {
+            None => Ok(VerifyReport {
+                events_checked: reports.iter().map(|r| r.events_checked).sum(),
+                head: reports.last().map(|r| r.head).unwrap_or(Head {
+                    position: 0,
+                    hash: [0; 32],
+                }),
+                first_broken: None,
+            }),
+            Some(broken) => {
+                // Every position before `broken` checked out, so the walk's head is the
+                // stored one just before it, as the part that reached it reports.
+                let head = reports
+                    .iter()
+                    .filter(|r| r.first_broken == Some(broken))
+                    .map(|r| r.head)
+                    .max_by_key(|h| h.position)
+                    .unwrap_or(Head {
+                        position: 0,
+                        hash: [0; 32],
                     });
-                }
-                checked += 1;
-                head = Head {
-                    position,
-                    hash: recomputed.unwrap_or_default(),
-                };
+                Ok(VerifyReport {
+                    events_checked: head.position,
+                    head,
+                    first_broken: Some(broken),
+                })
             }
-            Ok(VerifyReport {
+        }
+    }
+}
+
+/// Most threads [`Store::verify`] uses.
+pub const VERIFY_MAX_THREADS: usize = 8;
+/// Fewest events one thread of [`Store::verify`] checks (a shorter log is walked by one).
+pub const VERIFY_MIN_EVENTS_PER_THREAD: u64 = 50_000;
+
+/// Checks the chain over the positions after `after` (from the start when `None`) up to
+/// `upto` (to the end when `None`), starting from the stored hash at `after`. With neither
+/// bound this is the whole walk from position 1.
+fn verify_range(
+    conn: &rusqlite::Connection,
+    after: Option<u64>,
+    upto: Option<u64>,
+) -> Result<VerifyReport, StoreError> {
+    let mut head = Head {
+        position: 0,
+        hash: [0; 32],
+    };
+    if let Some(after) = after {
+        let stored: Option<Option<Vec<u8>>> = conn
+            .query_row(
+                "SELECT hash FROM events WHERE position = ?1",
+                [to_i64(after)?],
+                |r| Ok(r.get_ref(0)?.as_blob().ok().map(<[u8]>::to_vec)),
+            )
+            .optional()?;
+        match stored.flatten().and_then(|h| <[u8; 32]>::try_from(h).ok()) {
+            Some(hash) => {
+                head = Head {
+                    position: after,
+                    hash,
+                }
+            }
+            // The part before this one reports the missing or malformed event (with its
+            // head); this part cannot check anything without it.
+            None => {
+                return Ok(VerifyReport {
+                    events_checked: 0,
+                    head,
+                    first_broken: Some(after),
+                });
+            }
+        }
+    }
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 ORDER BY position"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let low = match after {
+        Some(a) => to_i64(a)?,
+        None => i64::MIN,
+    };
+    let high = match upto {
+        Some(u) => to_i64(u)?,
+        None => i64::MAX,
+    };
+    let mut rows = stmt.query(params![low, high])?;
+    let mut checked = 0u64;
+    while let Some(row) = rows.next()? {
+        let position = to_u64(row.get(0)?)?;
+        let expected_position = head.position + 1;
+        let text = |i: usize| row.get_ref(i).and_then(|v| v.as_str().map_err(Into::into));
+        let recomputed = (|| -> rusqlite::Result<[u8; 32]> {
+            Ok(chain_hash(
+                &head.hash,
+                &CanonicalEvent {
+                    position,
+                    unit: text(1)?,
+                    fiscal_year: row.get(2)?,
+                    stream_version: row.get::<_, i64>(3)? as u64,
+                    event_id: row.get_ref(4)?.as_blob()?,
+                    event_type: text(5)?,
+                    schema_version: row.get(6)?,
+                    business_date: text(7)?,
+                    recorded_at: text(11)?,
+                    actor: text(9)?,
+                    request_id: text(10)?,
+                    payload: row.get_ref(8)?.as_bytes()?,
+                },
+            ))
+        })();
+        let stored = row.get_ref(12)?.as_blob().ok();
+        let intact = position == expected_position
+            && matches!((&recomputed, stored), (Ok(h), Some(s)) if h.as_slice() == s);
+        if !intact {
+            return Ok(VerifyReport {
                 events_checked: checked,
                 head,
-                first_broken: None,
-            })
-        })
+                first_broken: Some(expected_position.min(position)),
+            });
+        }
+        checked += 1;
+        head = Head {
+            position,
+            hash: recomputed.unwrap_or_default(),
+        };
     }
+    // A part that ends early is missing the events up to its upper bound.
+    if let Some(upto) = upto
+        && head.position < upto
+    {
+        return Ok(VerifyReport {
+            events_checked: checked,
+            head,
+            first_broken: Some(head.position + 1),
+        });
+    }
+    Ok(VerifyReport {
+        events_checked: checked,
+        head,
+        first_broken: None,
+    })
 }
 
 impl Store {

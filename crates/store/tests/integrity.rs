@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use jixiao_store::migrate::{MIGRATIONS, Migration, apply_migrations};
-use jixiao_store::{ExpectedVersion, KnownAt, Store, StoreError};
+use jixiao_store::{ExpectedVersion, KnownAt, Store, StoreError, VerifyReport};
 use uuid::Uuid;
 
 fn fill(store: &Store, n: usize) {
@@ -88,6 +88,81 @@ fn changing_metadata_or_deleting_an_event_breaks_the_chain_there() {
     drop(conn);
     let store = open(&dir);
     assert_eq!(store.verify().unwrap().first_broken, Some(9));
+}
+
+/// A 60-event log, tampered with by `sql`, verified by one walk and by four threads of 15
+/// events each (parts after 0, 15, 30 and 45): both reports are returned.
+fn verify_both_ways(sql: &str) -> (VerifyReport, VerifyReport) {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(&dir);
+        fill(&store, 60);
+    }
+    raw(&dir).execute_batch(sql).unwrap();
+    let store = open(&dir);
+    (
+        store.verify_with(1, u64::MAX).unwrap(),
+        store.verify_with(4, 15).unwrap(),
+    )
+}
+
+#[test]
+fn verifying_in_parallel_reports_exactly_what_one_walk_reports() {
+    let flip = |p: u64| {
+        format!(
+            "UPDATE events SET payload = replace(payload, '支出', '支付') WHERE position = {p};"
+        )
+    };
+    let cases: Vec<(String, Option<u64>)> = vec![
+        (String::new(), None),
+        // A changed payload at the first event, at each side of every part's bounds, last.
+        (flip(1), Some(1)),
+        (flip(15), Some(15)),
+        (flip(16), Some(16)),
+        (flip(30), Some(30)),
+        (flip(31), Some(31)),
+        (flip(45), Some(45)),
+        (flip(46), Some(46)),
+        (flip(60), Some(60)),
+        // Two breaks in different parts: the first one counts.
+        (format!("{}{}", flip(52), flip(33)), Some(33)),
+        // Deleted events, where a part starts, ends, and at both ends of the log.
+        ("DELETE FROM events WHERE position = 15;".into(), Some(15)),
+        ("DELETE FROM events WHERE position = 16;".into(), Some(16)),
+        ("DELETE FROM events WHERE position = 1;".into(), Some(1)),
+        ("DELETE FROM events WHERE position = 60;".into(), None),
+        // A stored hash that is not a hash, at a part's bound.
+        (
+            "UPDATE events SET hash = 'x' WHERE position = 30;".into(),
+            Some(30),
+        ),
+        // Positions moved: a gap at the end, an event moved before position 1.
+        (
+            "UPDATE events SET position = 100 WHERE position = 60;".into(),
+            Some(60),
+        ),
+        (
+            "UPDATE events SET position = 0 WHERE position = 7;".into(),
+            Some(0),
+        ),
+        // A consistent forgery of one event (payload and hash rewritten) breaks the next.
+        (
+            format!(
+                "{} UPDATE events SET hash = zeroblob(32) WHERE position = 30;",
+                flip(30)
+            ),
+            Some(30),
+        ),
+    ];
+    for (sql, expected) in cases {
+        let (walk, parallel) = verify_both_ways(&sql);
+        assert_eq!(walk.first_broken, expected, "{sql}");
+        assert_eq!(parallel, walk, "{sql}");
+        if let Some(b) = expected {
+            assert_eq!(walk.events_checked, b.saturating_sub(1), "{sql}");
+            assert_eq!(walk.head.position, b.saturating_sub(1), "{sql}");
+        }
+    }
 }
 
 #[test]
