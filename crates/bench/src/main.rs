@@ -143,9 +143,10 @@ fn environment(b: &Bench) {
         "SQLite {} (rusqlite, bundled); page cache: {}",
         rusqlite::version(),
         if jixiao_store::sqlite_configured() {
-            "jixiao-pcache (store and raw)"
+            "jixiao-pcache (store and raw); VFS: jixiao-walbuf (WAL writes gathered per commit \
+             for the store's writer; raw connections write as SQLite's unix VFS)"
         } else {
-            "SQLite's default"
+            "SQLite's default; VFS: SQLite's unix"
         }
     );
     let o = jixiao_store::StoreOptions::new(b.dir.join("x.db"));
@@ -190,7 +191,7 @@ fn summary(reports: &[Report]) {
 }
 
 fn main() -> Result<()> {
-    // Before any connection (the raw baselines use the same page cache as the store).
+    // Before any connection (the raw baselines use the same page cache and VFS as the store).
     jixiao_store::configure_sqlite();
     let cli = Cli::parse();
     let b = Bench {
