@@ -308,6 +308,19 @@ impl ShimFile {
     }
 }
 
+/// The file behind `f` with its buffered writes written out, or the code of that write.
+///
+/// # Safety
+/// As [`shim`].
+unsafe fn flushed<'a>(f: *mut ffi::sqlite3_file) -> Result<&'a mut ShimFile, c_int> {
+    // SAFETY: per the contract.
+    let s = unsafe { shim(f) };
+    match s.flush() {
+        ffi::SQLITE_OK => Ok(s),
+        rc => Err(rc),
+    }
+}
+
 unsafe extern "C" fn x_open(
     _vfs: *mut ffi::sqlite3_vfs,
     name: ffi::sqlite3_filename,
@@ -452,11 +465,10 @@ unsafe extern "C" fn x_read(
     offset: ffi::sqlite3_int64,
 ) -> c_int {
     // SAFETY: a file opened by `x_open`.
-    let s = unsafe { shim(f) };
-    let rc = s.flush();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
+    let s = match unsafe { flushed(f) } {
+        Ok(s) => s,
+        Err(rc) => return rc,
+    };
     // SAFETY: forwarded unchanged.
     unsafe { forward!(s, xRead)(s.real, out, amount, offset) }
 }
@@ -498,22 +510,20 @@ unsafe extern "C" fn x_write(
 
 unsafe extern "C" fn x_truncate(f: *mut ffi::sqlite3_file, size: ffi::sqlite3_int64) -> c_int {
     // SAFETY: a file opened by `x_open`.
-    let s = unsafe { shim(f) };
-    let rc = s.flush();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
+    let s = match unsafe { flushed(f) } {
+        Ok(s) => s,
+        Err(rc) => return rc,
+    };
     // SAFETY: forwarded unchanged.
     unsafe { forward!(s, xTruncate)(s.real, size) }
 }
 
 unsafe extern "C" fn x_sync(f: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
     // SAFETY: a file opened by `x_open`.
-    let s = unsafe { shim(f) };
-    let rc = s.flush();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
+    let s = match unsafe { flushed(f) } {
+        Ok(s) => s,
+        Err(rc) => return rc,
+    };
     // SAFETY: forwarded unchanged.
     unsafe { forward!(s, xSync)(s.real, flags) }
 }
@@ -523,11 +533,10 @@ unsafe extern "C" fn x_file_size(
     size: *mut ffi::sqlite3_int64,
 ) -> c_int {
     // SAFETY: a file opened by `x_open`.
-    let s = unsafe { shim(f) };
-    let rc = s.flush();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
+    let s = match unsafe { flushed(f) } {
+        Ok(s) => s,
+        Err(rc) => return rc,
+    };
     // SAFETY: forwarded unchanged.
     unsafe { forward!(s, xFileSize)(s.real, size) }
 }
