@@ -244,16 +244,6 @@ unsafe fn shim<'a>(f: *mut ffi::sqlite3_file) -> &'a mut ShimFile {
     unsafe { &mut *(f as *mut ShimFile) }
 }
 
-impl ShimFile {
-    /// The real file's method table.
-    fn real_methods(&self) -> &'static ffi::sqlite3_io_methods {
-        // SAFETY: a ShimFile is reachable by SQLite (with our methods) only after the real
-        // VFS opened `real` and set its `pMethods` to one of its static tables (`x_open`
-        // checks it is not null), and until `x_close`.
-        unsafe { &*(*self.real).pMethods }
-    }
-}
-
 /// The real file's method `$method`, or an I/O error from the enclosing function.
 macro_rules! forward {
     ($s:expr, $method:ident) => {
@@ -265,6 +255,14 @@ macro_rules! forward {
 }
 
 impl ShimFile {
+    /// The real file's method table.
+    fn real_methods(&self) -> &'static ffi::sqlite3_io_methods {
+        // SAFETY: a ShimFile is reachable by SQLite (with our methods) only after the real
+        // VFS opened `real` and set its `pMethods` to one of its static tables (`x_open`
+        // checks it is not null), and until `x_close`.
+        unsafe { &*(*self.real).pMethods }
+    }
+
     /// Whether SQLite's writes to this WAL may gather: its connection promised synced commits.
     fn gathers(&self) -> bool {
         // SAFETY: `link` of a WAL file is null or its live main database file (unlinked
