@@ -291,6 +291,14 @@ pub struct Head {
 }
 
 impl Head {
+    /// The head of an empty log: position 0, the all-zero hash the first event chains from.
+    pub const EMPTY: Head = Head {
+        position: 0,
+        hash: [0; 32],
+    };
+}
+
+impl Head {
     /// The hash as lower-case hex, as printed on exported reports.
     pub fn hash_hex(&self) -> String {
         hex::encode(self.hash)

@@ -281,10 +281,7 @@ impl Store {
         match first_broken {
             None => Ok(VerifyReport {
                 events_checked: reports.iter().map(|r| r.events_checked).sum(),
-                head: reports.last().map(|r| r.head).unwrap_or(Head {
-                    position: 0,
-                    hash: [0; 32],
-                }),
+                head: reports.last().map(|r| r.head).unwrap_or(Head::EMPTY),
                 first_broken: None,
             }),
             Some(broken) => {
@@ -295,10 +292,7 @@ impl Store {
                     .filter(|r| r.first_broken == Some(broken))
                     .map(|r| r.head)
                     .max_by_key(|h| h.position)
-                    .unwrap_or(Head {
-                        position: 0,
-                        hash: [0; 32],
-                    });
+                    .unwrap_or(Head::EMPTY);
                 Ok(VerifyReport {
                     events_checked: head.position,
                     head,
@@ -322,10 +316,7 @@ fn verify_range(
     after: Option<u64>,
     upto: Option<u64>,
 ) -> Result<VerifyReport, StoreError> {
-    let mut head = Head {
-        position: 0,
-        hash: [0; 32],
-    };
+    let mut head = Head::EMPTY;
     if let Some(after) = after {
         let stored: Option<Option<Vec<u8>>> = conn
             .query_row(

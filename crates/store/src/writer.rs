@@ -207,10 +207,7 @@ pub(crate) fn load_head(conn: &Connection) -> Result<Head, StoreError> {
         )
         .optional()?;
     match row {
-        None => Ok(Head {
-            position: 0,
-            hash: [0; 32],
-        }),
+        None => Ok(Head::EMPTY),
         Some((p, h)) => {
             let hash: [u8; 32] = h
                 .try_into()
