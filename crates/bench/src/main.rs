@@ -140,14 +140,8 @@ fn environment(b: &Bench) {
     );
     println!("CPU: {cpu} ({cores} cores available)");
     println!(
-        "SQLite {} (rusqlite, bundled); page cache: {}",
-        rusqlite::version(),
-        if jixiao_store::sqlite_configured() {
-            "jixiao-pcache (store and raw); VFS: jixiao-walbuf (WAL writes gathered per commit \
-             for the store's writer; raw connections write as SQLite's unix VFS)"
-        } else {
-            "SQLite's default; VFS: SQLite's unix"
-        }
+        "SQLite {} (rusqlite, bundled); SQLite's own page cache and unix VFS",
+        rusqlite::version()
     );
     let o = jixiao_store::StoreOptions::new(b.dir.join("x.db"));
     println!(
@@ -191,8 +185,6 @@ fn summary(reports: &[Report]) {
 }
 
 fn main() -> Result<()> {
-    // Before any connection (the raw baselines use the same page cache and VFS as the store).
-    jixiao_store::configure_sqlite();
     let cli = Cli::parse();
     let b = Bench {
         dir: cli.dir,

@@ -87,8 +87,6 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
-    // Before any thread opens a SQLite connection.
-    jixiao_store::configure_sqlite();
     let cli = Cli::parse();
     let to_stdout = writes_to_stdout(&cli.command);
     match run(cli) {

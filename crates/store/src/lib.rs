@@ -40,34 +40,3 @@ pub use queries::{
 };
 pub use store::Store;
 pub use writer::{WriterStats, WriterStatsSnapshot};
-
-/// Process-wide SQLite setup, to call first thing in `main`, before any thread opens a
-/// connection. Installs
-/// - the page cache of [`jixiao_pcache`]: SQLite's own cache without a scan of every cached
-///   page at the end of each transaction that split an index page in the middle;
-/// - the VFS of [`jixiao_walvfs`]: SQLite's own file layer, except that the WAL frames of a
-///   commit that ends with an fsync reach the kernel in one write instead of two per page.
-///
-/// Returns whether both took effect; SQLite works without them, only slower to commit.
-pub fn configure_sqlite() -> bool {
-    let cache = match jixiao_pcache::install() {
-        Ok(()) => true,
-        Err(refused) => {
-            tracing::warn!(%refused, "SQLite keeps its default page cache");
-            false
-        }
-    };
-    let vfs = match jixiao_walvfs::install() {
-        Ok(()) => true,
-        Err(refused) => {
-            tracing::warn!(%refused, "SQLite keeps its default VFS");
-            false
-        }
-    };
-    cache && vfs
-}
-
-/// Whether [`configure_sqlite`] took effect in this process.
-pub fn sqlite_configured() -> bool {
-    jixiao_pcache::installed() && jixiao_walvfs::installed()
-}

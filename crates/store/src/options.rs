@@ -101,3 +101,24 @@ impl StoreOptions {
         Ok(conn)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_opened_with_defaults_commits_with_a_full_fsync_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = StoreOptions::new(dir.path().join("jixiao.db"))
+            .open_connection()
+            .unwrap();
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(synchronous, 2, "2 = FULL");
+        assert_eq!(journal, "wal");
+    }
+}

@@ -584,27 +584,10 @@ pub(crate) fn without_fsync<T>(
         // OFF or NORMAL already: nothing to relax.
         return f(conn);
     }
-    // Commits without a sync: WAL writes must not wait in the VFS for one (see
-    // `jixiao_walvfs`). Fails only when the database is not on that VFS (no promise to take back).
-    let promised = jixiao_walvfs::promise_synced_commits(conn, false).unwrap_or(false);
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     let result = f(conn);
     conn.pragma_update(None, "synchronous", synchronous)?;
-    if promised {
-        jixiao_walvfs::promise_synced_commits(conn, true)?;
-    }
     result
-}
-
-/// Lets the VFS gather this connection's WAL writes until each commit's sync, when every
-/// commit syncs (`synchronous` FULL or EXTRA); see `jixiao_walvfs`. Returns whether it did.
-pub(crate) fn promise_synced_commits(conn: &Connection) -> Result<bool, StoreError> {
-    let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
-    if synchronous < 2 {
-        return Ok(false);
-    }
-    // Not on the VFS (it was not installed in this process): writes go straight through.
-    Ok(jixiao_walvfs::promise_synced_commits(conn, true).is_ok())
 }
 
 /// [`catch_up`] with the connection's settings as they are.
@@ -771,14 +754,9 @@ mod tests {
     }
 
     /// A read-model commit skips the fsync; the connection is `FULL` again afterwards, also
-    /// after a failed fold, so the next append is as durable as ever. The VFS's promise of
-    /// synced commits (gathered WAL writes) is withdrawn for the fold and given back after.
+    /// after a failed fold, so the next append is as durable as ever.
     #[test]
     fn folds_commit_without_fsync_and_give_the_setting_back_even_after_an_error() {
-        // Other tests of this binary may have started SQLite already, which only the page
-        // cache minds; the VFS can be registered at any time.
-        crate::configure_sqlite();
-        assert!(jixiao_walvfs::installed());
         let dir = tempfile::tempdir().unwrap();
         let mut conn = StoreOptions::new(dir.path().join("jixiao.db"))
             .open_connection()
@@ -786,32 +764,15 @@ mod tests {
         let setting = |c: &Connection| -> i64 {
             c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()
         };
-        // Asking the VFS withdraws the promise; giving it back reports the state it found.
-        let promised = |c: &Connection| -> bool {
-            let was = jixiao_walvfs::promise_synced_commits(c, false).unwrap();
-            jixiao_walvfs::promise_synced_commits(c, was).unwrap();
-            was
-        };
         assert_eq!(setting(&conn), 2, "2 = FULL");
-        assert!(promise_synced_commits(&conn).unwrap());
-        assert!(promised(&conn));
-        let inside = without_fsync(&mut conn, |c| Ok((setting(c), promised(c)))).unwrap();
-        assert_eq!(
-            inside,
-            (1, false),
-            "1 = NORMAL and no promise while folding"
-        );
+        let inside = without_fsync(&mut conn, |c| Ok(setting(c))).unwrap();
+        assert_eq!(inside, 1, "1 = NORMAL while folding");
         assert_eq!(setting(&conn), 2);
-        assert!(promised(&conn));
         let failed: Result<(), StoreError> = without_fsync(&mut conn, |_| {
             Err(StoreError::Corrupt("fold failed".into()))
         });
         assert!(failed.is_err());
         assert_eq!(setting(&conn), 2);
-        assert!(promised(&conn));
-        // A connection that does not sync every commit is not promised.
-        conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
-        assert!(!promise_synced_commits(&conn).unwrap());
     }
 
     /// The catch-up folds without fsync and with rarer checkpoints, then gives the connection

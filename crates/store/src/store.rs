@@ -68,7 +68,6 @@ impl Store {
         if folded > 0 {
             tracing::info!(folded, "read models caught up with the log");
         }
-        projection::promise_synced_commits(&conn)?;
         let head = crate::writer::load_head(&conn)?.position;
         let projected = projection::checkpoint(&conn)?;
         let positions = Arc::new(Positions::new(head, projected));

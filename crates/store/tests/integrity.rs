@@ -292,22 +292,3 @@ fn a_backup_taken_while_writing_is_a_consistent_verifiable_store() {
         original
     );
 }
-
-#[test]
-fn a_store_opened_with_defaults_commits_with_a_full_fsync_in_wal_mode() {
-    jixiao_store::configure_sqlite();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(jixiao_store::StoreOptions::new(
-        dir.path().join("jixiao.db"),
-    ))
-    .unwrap();
-    let conn = store.open_aux_connection().unwrap();
-    let synchronous: i64 = conn
-        .query_row("PRAGMA synchronous", [], |r| r.get(0))
-        .unwrap();
-    let journal: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(synchronous, 2, "2 = FULL");
-    assert_eq!(journal, "wal");
-}

@@ -16,9 +16,6 @@ use uuid::Uuid;
 pub const PROJECT: &str = "41080024000000053204";
 
 pub fn open(dir: &tempfile::TempDir) -> Store {
-    // Before this binary's first connection (every test opens a store before anything else):
-    // the store's tests run on the page cache the binaries install.
-    jixiao_store::configure_sqlite();
     let mut options = StoreOptions::new(dir.path().join("jixiao.db"));
     // Tests exercise logic, not the disk: NORMAL keeps them fast; durability has its own test.
     options.synchronous = Synchronous::Normal;
