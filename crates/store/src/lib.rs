@@ -35,8 +35,6 @@ pub use model::{
     StreamId, VerifyReport,
 };
 pub use options::{StoreOptions, Synchronous};
-pub use queries::{
-    ActivityRow, AssessmentRow, BudgetRow, ExecutionRow, MeasureInputs, SurveyGroupRow, UnitSummary,
-};
+pub use queries::{ExecutionRow, UnitSummary};
 pub use store::Store;
 pub use writer::{WriterStats, WriterStatsSnapshot};

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_payments_by_position.sql",
         sql: include_str!("../../../migrations/0004_payments_by_position.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_drop_unread_read_models.sql",
+        sql: include_str!("../../../migrations/0005_drop_unread_read_models.sql"),
+    },
 ];
 
 /// Applies the missing migrations of `list` in one transaction, after checking that every

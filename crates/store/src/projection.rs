@@ -3,30 +3,29 @@
 //! the checkpoint when the store opens), the checkpoint committed with the rows, and `rebuild`
 //! from position 0.
 //!
+//! Only what a production query reads is folded: the unit (`rm_unit`), its budget and payments
+//! per day (`rm_unit_budget_day`, `rm_unit_paid_day`) for the finance bureau's all-units view
+//! (`Store::unit_summaries`), and the payments (`rm_payment`) a reversal subtracts. Every other
+//! figure is the aggregate's.
+//!
 //! Choices (documented in docs/eventstore.md):
 //! - money is stored as INTEGER 分 so SQL sums are exact;
 //! - a 红冲 (payment reversal) counts on its own business date, as a negative amount on the
 //!   original payment's line, project and economic code: the books of July keep a payment
 //!   reversed in August. At year end (the only date the self-evaluation's measures use) both
 //!   conventions agree;
-//! - an activity correction holds retroactively (it fixes what was wrongly recorded: the
-//!   corrected facts count at the corrected date); a withdrawal removes the activity from its
-//!   own date on — the aggregate's conventions. To see what was known earlier, use the
-//!   knowledge axis (`KnownAt`).
-//! - a reversal of an unknown or already reversed payment, a second record of an activity,
-//!   survey or procurement id, and a correction of an unknown activity fold to nothing; a
-//!   second record of a payment id (keyed by position) is kept as a second payment and a
-//!   reversal takes the earliest unreversed one (the aggregate rejects them before they
-//!   are stored; the fold never fails on them so a replay always succeeds).
+//! - a reversal of an unknown or already reversed payment folds to nothing; a second record
+//!   of a payment id (keyed by position) is kept as a second payment and a reversal takes the
+//!   earliest unreversed one (the aggregate rejects them before they are stored; the fold never
+//!   fails on them so a replay always succeeds).
 
 use crate::error::StoreError;
 use crate::model::StreamId;
 use crate::upcast;
 use crate::writer::{Progress, to_i64, to_u64};
 use chrono::NaiveDate;
-use jixiao_domain::budget::{ProjectCode, SpendingKind};
+use jixiao_domain::budget::ProjectCode;
 use jixiao_domain::event::{Event, PaymentRecorded};
-use jixiao_domain::indicator::{QualGrade, Scope};
 use jixiao_domain::money::Yuan;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rust_decimal::prelude::ToPrimitive;
@@ -60,22 +59,6 @@ pub(crate) fn project_key(p: Option<&ProjectCode>) -> &str {
     p.map(|c| c.0.as_str()).unwrap_or("")
 }
 
-fn kind_name(k: SpendingKind) -> &'static str {
-    match k {
-        SpendingKind::Personnel => "personnel",
-        SpendingKind::Public => "public",
-        SpendingKind::Project => "project",
-    }
-}
-
-fn grade_name(g: QualGrade) -> &'static str {
-    match g {
-        QualGrade::Achieved => "achieved",
-        QualGrade::Partial => "partial",
-        QualGrade::NotAchieved => "not_achieved",
-    }
-}
-
 /// Last position folded into the read models.
 pub(crate) fn checkpoint(conn: &Connection) -> Result<u64, StoreError> {
     let p: Option<i64> = conn
@@ -98,8 +81,6 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Sto
     Ok(())
 }
 
-/// Key of `rm_budget_move`: (unit, year, line, day), borrowed from the events folded.
-type BudgetMoveKey<'a> = (&'a str, i32, &'a str, NaiveDate);
 /// Key of the per-unit tables: (year, unit, day), their primary key order (a date sorts as its
 /// `YYYY-MM-DD` text does).
 type UnitKey<'a> = (i32, &'a str, NaiveDate);
@@ -109,7 +90,6 @@ type UnitKey<'a> = (i32, &'a str, NaiveDate);
 struct MoveSums {
     initial: i64,
     adjust: i64,
-    adjust_abs: i64,
     carry: i64,
 }
 
@@ -117,7 +97,6 @@ impl MoveSums {
     fn add(&mut self, o: MoveSums) {
         self.initial += o.initial;
         self.adjust += o.adjust;
-        self.adjust_abs += o.adjust_abs;
         self.carry += o.carry;
     }
 }
@@ -131,16 +110,11 @@ impl MoveSums {
 #[derive(Debug, Default)]
 pub(crate) struct Deltas<'a> {
     unit_paid_day: BTreeMap<UnitKey<'a>, i64>,
-    budget_move: BTreeMap<BudgetMoveKey<'a>, MoveSums>,
     unit_budget_day: BTreeMap<UnitKey<'a>, MoveSums>,
 }
 
 impl<'a> Deltas<'a> {
-    fn add_budget_move(&mut self, s: &'a StreamId, line_id: &'a str, day: NaiveDate, m: MoveSums) {
-        self.budget_move
-            .entry((s.unit.as_str(), s.fiscal_year, line_id, day))
-            .or_default()
-            .add(m);
+    fn add_budget_move(&mut self, s: &'a StreamId, day: NaiveDate, m: MoveSums) {
         self.unit_budget_day
             .entry((s.fiscal_year, s.unit.as_str(), day))
             .or_default()
@@ -163,28 +137,6 @@ impl<'a> Deltas<'a> {
             )?;
             for ((year, unit, day), amount) in std::mem::take(&mut self.unit_paid_day) {
                 stmt.execute(params![year, day.to_string(), unit, amount])?;
-            }
-        }
-        if !self.budget_move.is_empty() {
-            let mut stmt = conn.prepare_cached(
-                "INSERT INTO rm_budget_move (unit, fiscal_year, line_id, day, initial_fen, adjust_fen, adjust_abs_fen, carry_fen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT DO UPDATE SET initial_fen = initial_fen + excluded.initial_fen,
-                     adjust_fen = adjust_fen + excluded.adjust_fen,
-                     adjust_abs_fen = adjust_abs_fen + excluded.adjust_abs_fen,
-                     carry_fen = carry_fen + excluded.carry_fen",
-            )?;
-            for ((unit, year, line, day), m) in std::mem::take(&mut self.budget_move) {
-                stmt.execute(params![
-                    unit,
-                    year,
-                    line,
-                    day.to_string(),
-                    m.initial,
-                    m.adjust,
-                    m.adjust_abs,
-                    m.carry
-                ])?;
             }
         }
         if !self.unit_budget_day.is_empty() {
@@ -241,25 +193,8 @@ pub(crate) fn fold<'a>(
             ])?;
             let day = e.approved_on;
             for line in &e.lines {
-                conn.prepare_cached(
-                    "INSERT INTO rm_budget_line (unit, fiscal_year, line_id, kind, function_code, economic_code, project_code, name)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT DO UPDATE SET kind = excluded.kind, function_code = excluded.function_code,
-                         economic_code = excluded.economic_code, project_code = excluded.project_code, name = excluded.name",
-                )?
-                .execute(params![
-                    s.unit,
-                    s.fiscal_year,
-                    line.line_id.0,
-                    kind_name(line.kind),
-                    line.function_code.as_str(),
-                    line.economic_code.as_str(),
-                    project_key(line.project_code.as_ref()),
-                    line.name
-                ])?;
                 deltas.add_budget_move(
                     s,
-                    &line.line_id.0,
                     day,
                     MoveSums {
                         initial: fen(line.initial_yuan)?,
@@ -272,11 +207,9 @@ pub(crate) fn fold<'a>(
             let delta = fen(e.delta_yuan)?;
             deltas.add_budget_move(
                 s,
-                &e.line_id.0,
                 e.adjusted_on,
                 MoveSums {
                     adjust: delta,
-                    adjust_abs: delta.abs(),
                     ..MoveSums::default()
                 },
             );
@@ -284,7 +217,6 @@ pub(crate) fn fold<'a>(
         Event::CarryOverRecorded(e) => {
             deltas.add_budget_move(
                 s,
-                &e.line_id.0,
                 e.recorded_on,
                 MoveSums {
                     carry: fen(e.amount_yuan)?,
@@ -316,102 +248,16 @@ pub(crate) fn fold<'a>(
                 deltas.add_paid(s, e.reversed_on, -amount);
             }
         }
-        Event::ActivityHeld(e) => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO rm_activity (activity_id, unit, fiscal_year, project_code, held_on, title, invited, participants)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                e.activity_id.as_bytes().as_slice(),
-                s.unit,
-                s.fiscal_year,
-                e.project_code.0,
-                e.held_on.to_string(),
-                e.title,
-                e.invited,
-                e.participants
-            ])?;
-        }
-        Event::ActivityCorrected(e) => {
-            conn.prepare_cached(
-                "UPDATE rm_activity SET held_on = ?4, title = ?5, invited = ?6, participants = ?7
-                 WHERE activity_id = ?1 AND unit = ?2 AND fiscal_year = ?3",
-            )?
-            .execute(params![
-                e.activity_id.as_bytes().as_slice(),
-                s.unit,
-                s.fiscal_year,
-                e.held_on.to_string(),
-                e.title,
-                e.invited,
-                e.participants
-            ])?;
-        }
-        Event::ActivityWithdrawn(e) => {
-            conn.prepare_cached(
-                "UPDATE rm_activity SET withdrawn_on = ?4
-                 WHERE activity_id = ?1 AND unit = ?2 AND fiscal_year = ?3 AND withdrawn_on IS NULL",
-            )?
-            .execute(params![e.activity_id.as_bytes().as_slice(), s.unit, s.fiscal_year, e.withdrawn_on.to_string()])?;
-        }
-        Event::SurveyRecorded(e) => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO rm_survey (survey_id, unit, fiscal_year, project_code, surveyed_on,
-                     respondent_group, respondents, satisfied)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                e.survey_id.as_bytes().as_slice(),
-                s.unit,
-                s.fiscal_year,
-                project_key(e.project_code.as_ref()),
-                e.surveyed_on.to_string(),
-                e.respondent_group,
-                e.respondents,
-                e.satisfied
-            ])?;
-        }
-        Event::IndicatorAssessed(e) => {
-            let project = match &e.scope {
-                Scope::Unit => "",
-                Scope::Project(p) => p.0.as_str(),
-            };
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO rm_assessment (position, unit, fiscal_year, project_code, indicator_id,
-                     assessed_on, grade, score, actual_value, actual_text, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                to_i64(position)?,
-                s.unit,
-                s.fiscal_year,
-                project,
-                e.indicator_id.0,
-                e.assessed_on.to_string(),
-                e.grade.map(grade_name),
-                e.score.map(|d| d.to_string()),
-                e.actual_value.map(|d| d.to_string()),
-                e.actual_text,
-                e.note
-            ])?;
-        }
-        Event::ProcurementRecorded(e) => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO rm_procurement (procurement_id, unit, fiscal_year, project_code, procured_on, amount_fen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                e.procurement_id.as_bytes().as_slice(),
-                s.unit,
-                s.fiscal_year,
-                project_key(e.project_code.as_ref()),
-                e.procured_on.to_string(),
-                fen(e.amount_yuan)?
-            ])?;
-        }
-        // Requests, rejections, targets, reports and locks live in the aggregate, not in these
-        // read models.
-        Event::BudgetAdjustmentRequested(_)
+        // Activities, surveys, assessments and procurement, requests, rejections, targets,
+        // reports and locks live in the aggregate, not in these read models (no production
+        // query read the tables they once filled; migration 0005 dropped them).
+        Event::ActivityHeld(_)
+        | Event::ActivityCorrected(_)
+        | Event::ActivityWithdrawn(_)
+        | Event::SurveyRecorded(_)
+        | Event::IndicatorAssessed(_)
+        | Event::ProcurementRecorded(_)
+        | Event::BudgetAdjustmentRequested(_)
         | Event::BudgetAdjustmentRejected(_)
         | Event::TargetsApproved(_)
         | Event::TargetAdjustmentRequested(_)
