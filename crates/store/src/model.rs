@@ -19,8 +19,14 @@ pub const MAX_READ_LIMIT: usize = 1000;
 /// Most rows `read_all` scans in one call when a filter skips rows (the page then ends early
 /// and says where to continue), so one request never scans the whole log.
 pub const MAX_SCAN_ROWS: usize = 100_000;
-/// Most events `read_stream` returns; a longer stream must be paged with `read_stream_page`.
-pub const MAX_STREAM_READ: usize = 200_000;
+/// Most events `read_stream` returns by default (`StoreOptions::max_stream_read`); a longer
+/// stream must be paged with `read_stream_page`. Exactly the domain's most events of one
+/// unit-year (`MAX_EVENTS_PER_YEAR`), so a stream the aggregate accepted always reads whole.
+pub const MAX_STREAM_READ: usize = {
+    let max = jixiao_domain::aggregate::MAX_EVENTS_PER_YEAR;
+    assert!(max <= usize::MAX as u64, "the per-year maximum must fit in a usize");
+    max as usize
+};
 
 /// A stream: one unit's fiscal year.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -47,6 +47,10 @@ pub struct StoreOptions {
     pub writer_cache_kib: u32,
     /// SQLite page cache of each read connection, in KiB.
     pub reader_cache_kib: u32,
+    /// Most events `Store::read_stream` returns (a longer stream is refused with
+    /// `StoreError::Limit`; page it with `read_stream_page`). At least the domain's
+    /// `MAX_EVENTS_PER_YEAR` by default; lower only to test the edge.
+    pub max_stream_read: usize,
 }
 
 /// Default wait for a lock.
@@ -74,6 +78,7 @@ impl StoreOptions {
             reader_pool_size: DEFAULT_READER_POOL_SIZE,
             writer_cache_kib: DEFAULT_WRITER_CACHE_KIB,
             reader_cache_kib: DEFAULT_READER_CACHE_KIB,
+            max_stream_read: crate::model::MAX_STREAM_READ,
         }
     }
 
@@ -105,6 +110,17 @@ impl StoreOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_year_the_domain_accepts_reads_whole_with_the_default_options() {
+        let options = StoreOptions::new("unused.db");
+        let max_year = jixiao_domain::aggregate::MAX_EVENTS_PER_YEAR;
+        assert!(
+            u64::try_from(options.max_stream_read).unwrap() >= max_year,
+            "max_stream_read {} < MAX_EVENTS_PER_YEAR {max_year}",
+            options.max_stream_read
+        );
+    }
 
     #[test]
     fn a_store_opened_with_defaults_commits_with_a_full_fsync_in_wal_mode() {

@@ -4,7 +4,7 @@
 use crate::canonical::{CanonicalEvent, chain_hash};
 use crate::error::StoreError;
 use crate::model::{
-    Head, KnownAt, MAX_READ_LIMIT, MAX_SCAN_ROWS, MAX_STREAM_READ, Page, ReadFilter, RecordedEvent,
+    Head, KnownAt, MAX_READ_LIMIT, MAX_SCAN_ROWS, Page, ReadFilter, RecordedEvent,
     StreamId, VerifyReport, format_recorded_at, parse_recorded_at,
 };
 use crate::store::Store;
@@ -83,17 +83,20 @@ fn known_at_clause(known: KnownAt, params: &mut Vec<Value>) -> Result<&'static s
 }
 
 impl Store {
-    /// Every event of a stream as the log held it at `known` (at most [`MAX_STREAM_READ`]).
+    /// Every event of a stream as the log held it at `known`: at most
+    /// `StoreOptions::max_stream_read` (by default [`crate::model::MAX_STREAM_READ`], the domain's most
+    /// events of one unit-year); a longer stream is refused whole, never cut short.
     pub fn read_stream(
         &self,
         stream: &StreamId,
         known: KnownAt,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let events = self.read_stream_page(stream, 0, MAX_STREAM_READ + 1, known)?;
-        if events.len() > MAX_STREAM_READ {
+        let max = self.options().max_stream_read;
+        let events = self.read_stream_page(stream, 0, max.saturating_add(1), known)?;
+        if events.len() > max {
             return Err(StoreError::Limit {
-                what: "events per stream read",
-                max: MAX_STREAM_READ as u64,
+                what: "一个年度事件流整段读取的事件数 (events per stream read)",
+                max: max as u64,
             });
         }
         Ok(events)
@@ -107,7 +110,7 @@ impl Store {
         limit: usize,
         known: KnownAt,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let limit = limit.min(MAX_STREAM_READ + 1);
+        let limit = limit.min(self.options().max_stream_read.saturating_add(1));
         self.with_reader(|conn| {
             let mut p: Vec<Value> = vec![
                 Value::Text(stream.unit.clone()),

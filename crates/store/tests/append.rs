@@ -305,6 +305,49 @@ fn a_reader_tailing_the_log_during_concurrent_appends_sees_every_position_once_i
     assert_eq!(seen, (1..=total).collect::<Vec<_>>());
 }
 
+/// A whole-stream read returns a stream of exactly `max_stream_read` events and refuses one
+/// event more with a limit error naming the limit (never a stream cut short). The limit is
+/// lowered through the options to keep the test fast; the defaults agree with the domain's
+/// `MAX_EVENTS_PER_YEAR` (unit test in `options.rs`).
+#[test]
+fn a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused() {
+    const LIMIT: usize = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = jixiao_store::StoreOptions::new(dir.path().join("jixiao.db"));
+    options.synchronous = jixiao_store::Synchronous::Normal;
+    options.max_stream_read = LIMIT;
+    let store = jixiao_store::Store::open(options).unwrap();
+    let s = stream("261301");
+    let pay = || new_event(payment(Uuid::new_v4(), "B-30201", "30201", date(3, 1), "1.00"));
+    store
+        .append(s.clone(), ExpectedVersion::NoStream, (0..LIMIT).map(|_| pay()).collect())
+        .unwrap();
+    let whole = store.read_stream(&s, KnownAt::Now).unwrap();
+    assert_eq!(
+        whole.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        (1..=LIMIT as u64).collect::<Vec<_>>()
+    );
+    store
+        .append(s.clone(), ExpectedVersion::Exact(LIMIT as u64), vec![pay()])
+        .unwrap();
+    match store.read_stream(&s, KnownAt::Now) {
+        Err(jixiao_store::StoreError::Limit { what, max }) => {
+            assert_eq!(max, LIMIT as u64);
+            assert!(what.contains("events per stream read"), "{what}");
+        }
+        other => panic!("expected the read limit, got {other:?}"),
+    }
+    // The stream as known before the extra event still reads whole, and pages still read all.
+    assert_eq!(
+        store
+            .read_stream(&s, KnownAt::Position(LIMIT as u64))
+            .unwrap(),
+        whole
+    );
+    let rest = store.read_stream_page(&s, LIMIT as u64, LIMIT, KnownAt::Now).unwrap();
+    assert_eq!(rest.len(), 1);
+}
+
 #[test]
 fn requests_beyond_the_limits_are_refused_before_reaching_the_writer() {
     let dir = tempfile::tempdir().unwrap();
