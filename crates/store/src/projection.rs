@@ -496,6 +496,10 @@ fn catch_up_inner(conn: &mut Connection, progress: &mut Progress) -> Result<u64,
             let Some(last) = chunk.last().map(|e| e.1) else {
                 break;
             };
+            assert!(
+                last <= head,
+                "catch-up chunk ends at {last}, past the log head {head}"
+            );
             // In log order: payments (keyed by position) are appended at the end of rm_payment.
             fold_batch(conn, &chunk)?;
             folded += chunk.len() as u64;

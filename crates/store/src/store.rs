@@ -70,6 +70,12 @@ impl Store {
         }
         let head = crate::writer::load_head(&conn)?.position;
         let projected = projection::checkpoint(&conn)?;
+        if projected > head {
+            // Read from disk, so a refusal rather than an assertion: the file was altered.
+            return Err(StoreError::Corrupt(format!(
+                "读模型检查点 {projected} 超过日志头 {head} (read-model checkpoint past the log head)"
+            )));
+        }
         let positions = Arc::new(Positions::new(head, projected));
         let stats = Arc::new(WriterStats::default());
         let writer = Writer::new(conn, stats.clone(), positions.clone())?;

@@ -80,6 +80,13 @@ impl Positions {
     }
 
     fn set_projected(&self, position: u64) {
+        // Invariant: the read models fold only committed events. A checkpoint past the head
+        // would let a query answer from rows the log does not hold: stop rather than serve it.
+        let committed = self.committed();
+        assert!(
+            position <= committed,
+            "read-model checkpoint {position} passed the committed head {committed}"
+        );
         if let Ok(mut p) = self.projected.lock() {
             *p = (*p).max(position);
         }
@@ -288,6 +295,11 @@ impl Writer {
         let Some(last) = self.backlog.last().map(|e| e.1) else {
             return;
         };
+        assert!(
+            last <= self.head.position,
+            "read-model fold up to {last} past the log head {}",
+            self.head.position
+        );
         let backlog = &self.backlog;
         let fold =
             projection::without_fsync(&mut self.conn, |conn| projection::fold_batch(conn, backlog));
@@ -460,6 +472,7 @@ impl Writer {
         };
         let results = match outcome {
             Ok(results) => {
+                assert_gapless(head_before.position, self.head.position, &results);
                 self.stats.groups_committed.fetch_add(1, Ordering::Relaxed);
                 self.stats
                     .events_written
@@ -507,6 +520,61 @@ impl Writer {
         }
         self.answer(replies);
     }
+}
+
+/// Invariant of the log, checked after every committed group: the batches it wrote (those
+/// whose positions lie past the head before it; a replayed retry answers with older ones) are
+/// contiguous runs that start at the old head + 1 and end exactly at the new head, in request
+/// order — no gap, no overlap. A broken invariant stops the writer before anyone is answered
+/// (the transaction is committed; the next open recovers from the log and `verify` sees it).
+fn assert_gapless(head_before: u64, head_after: u64, results: &[Result<Appended, AppendError>]) {
+    let mut next = head_before + 1;
+    for appended in results.iter().flatten() {
+        if appended.first_position <= head_before {
+            continue;
+        }
+        assert_eq!(
+            appended.first_position, next,
+            "a committed batch starts at position {} instead of {next}",
+            appended.first_position
+        );
+        assert!(
+            appended
+                .positions
+                .iter()
+                .zip(next..)
+                .all(|(p, expected)| *p == expected),
+            "a committed batch has a gap in its positions {:?}",
+            appended.positions
+        );
+        next += appended.positions.len() as u64;
+        assert_eq!(
+            appended.last_position,
+            next - 1,
+            "a committed batch ends at {} instead of {}",
+            appended.last_position,
+            next - 1
+        );
+    }
+    assert_eq!(
+        next - 1,
+        head_after,
+        "the group's batches end at {} but the head is {head_after}",
+        next - 1
+    );
+}
+
+/// Invariant of a stream: a batch appended after version `current` takes the next versions,
+/// one per event.
+fn assert_versions_continue(stream: &StreamId, current: u64, events: usize, appended: &Appended) {
+    assert_eq!(
+        appended.stream_version,
+        current + events as u64,
+        "stream {}/{} jumped from version {current} to {} with {events} events",
+        stream.unit,
+        stream.fiscal_year,
+        appended.stream_version
+    );
 }
 
 /// The committed version of `stream`: from the writer's cache, else from `streams`.
@@ -570,6 +638,7 @@ fn try_fast_group(
         }
         match insert_events(&tx, head, req, current, now)? {
             Inserted::All(appended) => {
+                assert_versions_continue(&req.stream, current, req.events.len(), &appended);
                 touched.insert(&req.stream, appended.stream_version);
                 results.push(Ok(appended));
             }
@@ -823,7 +892,10 @@ fn apply_one(
         });
     }
     let appended = match insert_events(conn, head, req, current, now)? {
-        Inserted::All(a) => a,
+        Inserted::All(a) => {
+            assert_versions_continue(&req.stream, current, req.events.len(), &a);
+            a
+        }
         // The lookup above found none of these ids stored.
         Inserted::FirstStored | Inserted::StoredAfterNew => {
             return Err(AppendError::Store(StoreError::Corrupt(
@@ -832,4 +904,68 @@ fn apply_one(
         }
     };
     Ok(appended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(positions: std::ops::RangeInclusive<u64>, stream_version: u64) -> Appended {
+        Appended {
+            first_position: *positions.start(),
+            last_position: *positions.end(),
+            stream_version,
+            positions: positions.collect(),
+        }
+    }
+
+    fn panics(f: impl FnOnce() + std::panic::UnwindSafe) -> bool {
+        std::panic::catch_unwind(f).is_err()
+    }
+
+    #[test]
+    fn a_group_of_contiguous_batches_from_the_head_passes_the_gapless_check() {
+        let results = vec![
+            Ok(batch(11..=12, 2)),
+            // A replayed retry answers with its original, older positions.
+            Ok(batch(3..=4, 4)),
+            Err(AppendError::EmptyBatch),
+            Ok(batch(13..=15, 3)),
+        ];
+        assert_gapless(10, 15, &results);
+        assert_gapless(10, 10, &[]);
+    }
+
+    #[test]
+    fn a_gap_an_overlap_or_a_head_beyond_the_batches_stops_the_writer() {
+        assert!(panics(|| assert_gapless(10, 13, &[Ok(batch(12..=13, 1))])));
+        assert!(panics(|| assert_gapless(
+            10,
+            13,
+            &[Ok(batch(11..=12, 1)), Ok(batch(12..=13, 1))]
+        )));
+        assert!(panics(|| assert_gapless(10, 14, &[Ok(batch(11..=13, 1))])));
+        let mut holed = batch(11..=13, 1);
+        holed.positions = vec![11, 13, 13];
+        assert!(panics(move || assert_gapless(10, 13, &[Ok(holed)])));
+    }
+
+    #[test]
+    fn stream_versions_must_continue_from_the_current_one() {
+        let s = StreamId::new("261301", 2024);
+        assert_versions_continue(&s, 4, 2, &batch(11..=12, 6));
+        assert!(panics(|| assert_versions_continue(
+            &s,
+            4,
+            2,
+            &batch(11..=12, 7)
+        )));
+    }
+
+    #[test]
+    fn a_read_model_checkpoint_past_the_committed_head_stops_the_writer() {
+        let positions = Positions::new(10, 5);
+        positions.set_projected(10);
+        assert!(panics(|| positions.set_projected(11)));
+    }
 }
