@@ -10,7 +10,7 @@ use crate::workloads::{
 use anyhow::{Context, Result, anyhow, ensure};
 use jixiao_api::ApiConfig;
 use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
-use jixiao_store::users::{self, Role};
+use jixiao_store::users::Role;
 use jixiao_store::{Store, StoreOptions, Synchronous};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -131,11 +131,10 @@ impl Server {
         let store = Store::open(options).context("打开事件库失败 (open store)")?;
         let codes: Vec<String> = (0..units).map(unit_code).collect();
         {
-            let conn = store.open_aux_connection()?;
-            users::add(&conn, "admin", PASSWORD, Role::Admin, None)?;
+            let users = store.users()?;
+            users.add("admin", PASSWORD, Role::Admin, None)?;
             for code in &codes {
-                users::add(
-                    &conn,
+                users.add(
                     &format!("staff{code}"),
                     PASSWORD,
                     Role::Staff,

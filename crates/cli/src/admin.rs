@@ -1,7 +1,7 @@
 //! Operations on the database as a whole: `verify`, `rebuild`, `backup`, `restore`, `migrate`.
 //!
 //! `restore` never replaces a database with a file that has not verified: the backup is copied
-//! beside the target, opened (migrations), its hash chain and `PRAGMA integrity_check` are
+//! beside the target, opened (migrations), its hash chain and SQLite's integrity check are
 //! checked, and only then is it renamed into place. The old database, if replaced, is kept.
 
 use crate::exit::{CliResult, Failure};
@@ -27,7 +27,7 @@ pub struct Verified {
     pub hash_hex: String,
 }
 
-/// Walk the hash chain and run `PRAGMA integrity_check`; exit code 4 when either fails.
+/// Walk the hash chain and run SQLite's integrity check; exit code 4 when either fails.
 pub fn verify_store(store: &Store) -> CliResult<Verified> {
     let spinner = progress::spinner("校验哈希链 (verifying the hash chain)");
     let report = store.verify().context("校验失败 (verify failed)")?;

@@ -357,10 +357,9 @@ pub fn reset_database(path: &Path) -> CliResult {
 
 /// Refuse to delete a database that holds anything but demo data (`--demo-database` pointed
 /// at a real database by mistake): an empty log, or one whose first event the demo wrote, and
-/// no users but the demo's. Read with plain SQL, not through `Store::open`: a demo database
-/// written by an older build (other migrations) must still be recognised and reset.
+/// no users but the demo's. Read with `jixiao_store::inspect`, not through `Store::open`: a demo
+/// database written by an older build (other migrations) must still be recognised and reset.
 fn ensure_demo_database(path: &Path) -> CliResult {
-    use rusqlite::OptionalExtension as _;
     let refuse = |why: &str| {
         Failure::usage(format!(
             "{} 不是演示数据库（{why}），拒绝删除；请另选 --demo-database (not a demo database; refusing to reset it)",
@@ -370,30 +369,12 @@ fn ensure_demo_database(path: &Path) -> CliResult {
     if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
         return Ok(());
     }
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|_| refuse("无法打开"))?;
-    let first_actor: Option<String> = conn
-        .query_row(
-            "SELECT actor FROM events ORDER BY position LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|_| refuse("没有本程序的事件表"))?;
-    if first_actor.is_some_and(|a| a != "demo") {
+    let contents = jixiao_store::inspect::inspect(path).map_err(|e| refuse(&e.to_string()))?;
+    if contents.first_actor.is_some_and(|a| a != "demo") {
         return Err(refuse("含有非演示事件"));
     }
-    let mut stmt = conn
-        .prepare("SELECT name FROM users")
-        .map_err(|_| refuse("没有本程序的用户表"))?;
-    let names = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-        .map_err(|_| refuse("无法读取用户"))?;
-    if names
+    if contents
+        .user_names
         .iter()
         .any(|n| !DEMO_USERS.iter().any(|(name, ..)| name == n))
     {
@@ -467,12 +448,12 @@ pub fn populate(store: &Store, today: NaiveDate) -> CliResult<DemoInfo> {
         version = appended.stream_version;
     }
 
-    let conn = store
-        .open_aux_connection()
+    let users = store
+        .users()
         .context("无法连接数据库 (cannot connect)")?;
     for (name, password, role, scoped) in DEMO_USERS {
-        jixiao_store::users::add(
-            &conn,
+        users
+            .add(
             name,
             password,
             role,

@@ -7,7 +7,7 @@ use crate::admin::open_store;
 use crate::cli::UsersCommand;
 use crate::exit::{CliResult, Failure};
 use anyhow::Context as _;
-use jixiao_store::users::{self, UserError};
+use jixiao_store::users::UserError;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -35,13 +35,11 @@ fn user_failure(e: UserError) -> Failure {
 /// Run a `users` subcommand.
 pub fn run(db: &Path, command: UsersCommand) -> CliResult {
     let store = open_store(db)?;
-    let conn = store
-        .open_aux_connection()
-        .context("无法连接数据库 (cannot connect)")?;
+    let users = store.users().context("无法连接数据库 (cannot connect)")?;
     match command {
         UsersCommand::Add { name, role, unit } => {
             let password = read_password()?;
-            let user = users::add(&conn, &name, &password, role.into(), unit.as_deref())
+            let user = users.add(&name, &password, role.into(), unit.as_deref())
                 .map_err(user_failure)?;
             println!(
                 "已新增用户 (user added): {} [{}]{}",
@@ -52,11 +50,11 @@ pub fn run(db: &Path, command: UsersCommand) -> CliResult {
         }
         UsersCommand::Passwd { name } => {
             let password = read_password()?;
-            users::set_password(&conn, &name, &password).map_err(user_failure)?;
+            users.set_password(&name, &password).map_err(user_failure)?;
             println!("已修改密码 (password changed): {name}");
         }
         UsersCommand::Role { name, role, unit } => {
-            let user = users::set_role(&conn, &name, role.into(), unit.as_deref())
+            let user = users.set_role(&name, role.into(), unit.as_deref())
                 .map_err(user_failure)?;
             println!(
                 "已修改角色 (role changed): {} [{}]{}",
@@ -66,7 +64,7 @@ pub fn run(db: &Path, command: UsersCommand) -> CliResult {
             );
         }
         UsersCommand::List => {
-            let list = users::list(&conn).map_err(user_failure)?;
+            let list = users.list().map_err(user_failure)?;
             println!(
                 "{:<24} {:<10} {:<12} 创建时间 (created)",
                 "用户 (name)", "角色 (role)", "单位 (unit)"

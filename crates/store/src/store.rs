@@ -1,5 +1,5 @@
 //! The store handle: opening (pragmas, migrations, read-model catch-up, the writer thread),
-//! the blocking append API, rebuilds, backups and auxiliary connections.
+//! the blocking append API, rebuilds, backups and the users handle.
 //!
 //! [`Store`] is cheap to clone and `Send + Sync`; every clone talks to the same writer thread.
 //! Appends block the calling thread until the group they joined is committed (call them from
@@ -206,10 +206,10 @@ impl Store {
         result
     }
 
-    /// A fresh read-write connection with the store's pragmas, for tables outside the event
-    /// log (users). Never write to `events`, `streams` or `rm_*` through it.
-    pub fn open_aux_connection(&self) -> Result<Connection, StoreError> {
-        Ok(self.inner.options.open_connection()?)
+    /// User administration (the `users` table, outside the event log) on a fresh connection of
+    /// its own, so it never waits for the writer thread.
+    pub fn users(&self) -> Result<crate::users::Users, StoreError> {
+        Ok(crate::users::Users::new(self.inner.options.open_connection()?))
     }
 
     /// A consistent copy of the database at `path` (SQLite online backup), safe while writing.

@@ -6,8 +6,8 @@
 //! - a password is stored only as an argon2id PHC string, never in clear, never logged;
 //! - staff and unit heads always have a unit; finance, auditors and admins never do (they see
 //!   every unit) — enforced here and by a CHECK constraint;
-//! - every function takes a plain [`rusqlite::Connection`] (the store's `open_aux_connection()`),
-//!   so user administration never goes through the event writer thread.
+//! - callers go through [`Users`] (`Store::users()`), a handle on its own connection, so user
+//!   administration never goes through the event writer thread and no caller sees SQL.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -16,9 +16,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
-
-/// The connection type the functions take (re-exported so callers need not name rusqlite).
-pub use rusqlite::Connection as UsersConnection;
 
 /// Longest user name, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -238,7 +235,7 @@ fn row_to_user(
 }
 
 /// Creates a user. Fails if the name is taken.
-pub fn add(
+pub(crate) fn add(
     conn: &Connection,
     name: &str,
     password: &str,
@@ -262,7 +259,7 @@ pub fn add(
 }
 
 /// Replaces a user's password.
-pub fn set_password(conn: &Connection, name: &str, password: &str) -> Result<(), UserError> {
+pub(crate) fn set_password(conn: &Connection, name: &str, password: &str) -> Result<(), UserError> {
     let hash = hash_password(password)?;
     let changed = conn.execute(
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE name = ?1",
@@ -275,7 +272,7 @@ pub fn set_password(conn: &Connection, name: &str, password: &str) -> Result<(),
 }
 
 /// Changes a user's role (and unit scope).
-pub fn set_role(
+pub(crate) fn set_role(
     conn: &Connection,
     name: &str,
     role: Role,
@@ -293,7 +290,7 @@ pub fn set_role(
 }
 
 /// One user, if it exists.
-pub fn get(conn: &Connection, name: &str) -> Result<Option<User>, UserError> {
+pub(crate) fn get(conn: &Connection, name: &str) -> Result<Option<User>, UserError> {
     let row = conn
         .query_row(
             "SELECT name, role, unit, created_at, updated_at FROM users WHERE name = ?1",
@@ -306,7 +303,7 @@ pub fn get(conn: &Connection, name: &str) -> Result<Option<User>, UserError> {
 }
 
 /// Every user, by name (at most [`MAX_USERS_LISTED`]).
-pub fn list(conn: &Connection) -> Result<Vec<User>, UserError> {
+pub(crate) fn list(conn: &Connection) -> Result<Vec<User>, UserError> {
     let mut stmt = conn.prepare(
         "SELECT name, role, unit, created_at, updated_at FROM users ORDER BY name LIMIT ?1",
     )?;
@@ -322,14 +319,14 @@ pub fn list(conn: &Connection) -> Result<Vec<User>, UserError> {
 }
 
 /// Number of users.
-pub fn count(conn: &Connection) -> Result<u64, UserError> {
+pub(crate) fn count(conn: &Connection) -> Result<u64, UserError> {
     let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Checks a name and password. `Ok(None)` when the user is unknown or the password is wrong —
 /// callers must not tell the two apart to the client.
-pub fn verify(conn: &Connection, name: &str, password: &str) -> Result<Option<User>, UserError> {
+pub(crate) fn verify(conn: &Connection, name: &str, password: &str) -> Result<Option<User>, UserError> {
     if validate_name(name).is_err() || password.len() > MAX_PASSWORD_BYTES {
         return Ok(None);
     }
@@ -349,6 +346,66 @@ pub fn verify(conn: &Connection, name: &str, password: &str) -> Result<Option<Us
             let _ = hash_password("timing-equaliser-password");
             Ok(None)
         }
+    }
+}
+
+/// User administration on the `users` table (outside the event log), on a connection of its
+/// own: obtained from `Store::users()`, used for one or a few operations, then dropped.
+pub struct Users {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for Users {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Users").finish_non_exhaustive()
+    }
+}
+
+impl Users {
+    pub(crate) fn new(conn: Connection) -> Self {
+        Users { conn }
+    }
+
+    /// Creates a user. Fails if the name is taken.
+    pub fn add(
+        &self,
+        name: &str,
+        password: &str,
+        role: Role,
+        unit: Option<&str>,
+    ) -> Result<User, UserError> {
+        add(&self.conn, name, password, role, unit)
+    }
+
+    /// Replaces a user's password.
+    pub fn set_password(&self, name: &str, password: &str) -> Result<(), UserError> {
+        set_password(&self.conn, name, password)
+    }
+
+    /// Changes a user's role (and unit scope).
+    pub fn set_role(&self, name: &str, role: Role, unit: Option<&str>) -> Result<User, UserError> {
+        set_role(&self.conn, name, role, unit)
+    }
+
+    /// One user, if it exists.
+    pub fn get(&self, name: &str) -> Result<Option<User>, UserError> {
+        get(&self.conn, name)
+    }
+
+    /// Every user, by name (at most [`MAX_USERS_LISTED`]).
+    pub fn list(&self) -> Result<Vec<User>, UserError> {
+        list(&self.conn)
+    }
+
+    /// Number of users.
+    pub fn count(&self) -> Result<u64, UserError> {
+        count(&self.conn)
+    }
+
+    /// Checks a name and password. `Ok(None)` when the user is unknown or the password is
+    /// wrong — callers must not tell the two apart to the client.
+    pub fn verify(&self, name: &str, password: &str) -> Result<Option<User>, UserError> {
+        verify(&self.conn, name, password)
     }
 }
 

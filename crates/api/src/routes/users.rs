@@ -5,7 +5,7 @@ use crate::auth::{Action, Auth, JwtKeys};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
-use jixiao_store::users::{self, Role, User, UserError};
+use jixiao_store::users::{Role, User, UserError, Users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -124,15 +124,15 @@ fn parse_role(text: &str) -> Result<Role, ApiError> {
     text.parse::<Role>().map_err(user_error)
 }
 
-/// Runs a users-table operation on a fresh auxiliary connection on the blocking pool.
+/// Runs a users-table operation on a fresh users handle on the blocking pool.
 async fn with_users<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&users::UsersConnection) -> Result<T, UserError> + Send + 'static,
+    f: impl FnOnce(&Users) -> Result<T, UserError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = state.store.clone();
     web::block(move || {
-        let conn = store.open_aux_connection().map_err(ApiError::internal)?;
-        f(&conn).map_err(user_error)
+        let users = store.users().map_err(ApiError::internal)?;
+        f(&users).map_err(user_error)
     })
     .await
     .map_err(ApiError::internal)?
@@ -150,7 +150,7 @@ pub async fn token(
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.into_inner();
-    let user = with_users(&state, move |c| users::verify(c, &username, &password)).await?;
+    let user = with_users(&state, move |c| c.verify(&username, &password)).await?;
     let Some(user) = user else {
         return Err(ApiError::unauthorized(
             "用户名或密码错误 (wrong user name or password)",
@@ -175,7 +175,7 @@ pub async fn token(
 #[get("/api/v1/users")]
 pub async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     auth.0.require(Action::ManageUsers)?;
-    let list = with_users(&state, users::list).await?;
+    let list = with_users(&state, Users::list).await?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(UserDto::from).collect::<Vec<_>>()))
 }
 
@@ -200,7 +200,7 @@ pub async fn create_user(
     } = body.into_inner();
     let role = parse_role(&role)?;
     let user = with_users(&state, move |c| {
-        users::add(c, &name, &password, role, unit.as_deref())
+        c.add(&name, &password, role, unit.as_deref())
     })
     .await?;
     tracing::info!(user = %user.name, role = %user.role, by = %auth.0.sub, "user created");
@@ -222,7 +222,7 @@ pub async fn set_password(
     auth.0.require(Action::ManageUsers)?;
     let name = path.into_inner();
     let password = body.into_inner().password;
-    with_users(&state, move |c| users::set_password(c, &name, &password)).await?;
+    with_users(&state, move |c| c.set_password(&name, &password)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -243,7 +243,7 @@ pub async fn set_role(
     let NewRole { role, unit } = body.into_inner();
     let role = parse_role(&role)?;
     let user = with_users(&state, move |c| {
-        users::set_role(c, &name, role, unit.as_deref())
+        c.set_role(&name, role, unit.as_deref())
     })
     .await?;
     Ok(HttpResponse::Ok().json(UserDto::from(user)))

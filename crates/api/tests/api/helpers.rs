@@ -2,7 +2,7 @@
 //! per role, and a small blocking HTTP client around ureq.
 
 use jixiao_api::ApiConfig;
-use jixiao_store::users::{self, Role};
+use jixiao_store::users::Role;
 use jixiao_store::{Store, StoreOptions};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -63,9 +63,9 @@ pub fn spawn_app_with(mut config: ApiConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(StoreOptions::new(dir.path().join("test.db"))).unwrap();
     {
-        let conn = store.open_aux_connection().unwrap();
+        let users = store.users().unwrap();
         for (name, role, unit) in USERS {
-            users::add(&conn, name, PASSWORD, role, unit).unwrap();
+            users.add(name, PASSWORD, role, unit).unwrap();
         }
     }
     config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
