@@ -24,8 +24,6 @@ pub const MAX_TOKEN_TTL_SECONDS: u64 = 24 * 60 * 60;
 /// Largest log position a query names: positions are SQLite integers (i64); a `known_at` beyond
 /// it means "everything recorded", the same as no `known_at`.
 pub const MAX_LOG_POSITION: u64 = i64::MAX as u64;
-/// Most streams whose aggregate state is cached in memory.
-pub const MAX_CACHED_STREAMS: usize = 1024;
 
 /// A secret string: `Debug` and `Display` print `***`, so it never reaches a log. Also read
 /// from configuration files (`serde(transparent)`) by the binary.

@@ -11,6 +11,38 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use utoipa::ToSchema;
 
+impl From<jixiao_app::FieldError> for FieldError {
+    fn from(e: jixiao_app::FieldError) -> Self {
+        FieldError {
+            field: e.field,
+            message_zh: e.message_zh,
+            message_en: e.message_en,
+        }
+    }
+}
+
+impl From<jixiao_app::AppError> for ApiError {
+    /// The application's kinds as HTTP statuses: invalid 400, rejected 422, not found 404,
+    /// conflicts 409 (with the current version), too large 413, unavailable 503, internal 500.
+    fn from(e: jixiao_app::AppError) -> Self {
+        use jixiao_app::ErrorKind;
+        let status = match e.kind {
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            ErrorKind::Rejected => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            errors: e.errors.into_iter().map(FieldError::from).collect(),
+            current_version: e.current_version,
+            ..ApiError::new(status, e.code, e.detail)
+        }
+    }
+}
+
 /// Media type of problem responses.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

@@ -9,17 +9,16 @@
 //!
 //! Invariants and boundary: handlers never block an async worker (store calls and password
 //! hashing run on the blocking pool); every error is RFC 9457 problem+json; every limit is a
-//! named constant in [`config`]; business rules live in `jixiao-domain`, storage in
-//! `jixiao-store` — this crate only translates.
+//! named constant in [`config`]; business rules live in `jixiao-domain`, loading, deciding,
+//! appending and views in `jixiao-app` — this crate only translates HTTP to and from them.
 
 pub mod auth;
-pub mod cache;
 pub mod config;
 pub mod error;
+pub mod extract;
 pub mod openapi;
 pub mod routes;
 pub mod schemas;
-pub mod service;
 pub mod startup;
 pub mod telemetry;
 pub mod web_ui;

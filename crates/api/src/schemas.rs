@@ -258,10 +258,13 @@ pub struct IndicatorStatus {
     pub weight: Decimal,
     /// The score it would get if the year ended with these values.
     pub projected_score: Option<Decimal>,
-    /// The facts the value came from.
+    /// The facts the value came from: the most recent 100 (`source_count` says how many
+    /// there are in all).
     pub sources: Vec<Source>,
-    /// Log positions of the events behind `sources` (a payment and its reversal, an activity and
-    /// its corrections, …), ascending; read them with `GET …/events`.
+    /// How many facts the value came from in all.
+    pub source_count: u64,
+    /// Log positions of the events behind the listed `sources` (a payment and its reversal, an
+    /// activity and its corrections, …), ascending; read them with `GET …/events`.
     pub source_positions: Vec<u64>,
 }
 

@@ -3,7 +3,6 @@
 //! the telemetry middleware, every route, the OpenAPI document and the Swagger UI.
 
 use crate::auth::JwtKeys;
-use crate::cache::AggregateCache;
 use crate::config::{ApiConfig, MAX_BODY_BYTES};
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::openapi::ApiDoc;
@@ -14,6 +13,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use jixiao_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -25,16 +25,14 @@ pub struct AppState {
     pub config: ApiConfig,
     /// Prometheus metrics.
     pub metrics: PrometheusHandle,
-    /// Aggregate state per stream, keyed by version.
-    pub cache: AggregateCache,
+    /// The application layer every handler calls.
+    pub app: Arc<jixiao_app::App>,
 }
 
 impl AppState {
-    /// "Today" for business purposes: the configured override or the local date.
+    /// "Today" for business purposes (the application's).
     pub fn business_today(&self) -> chrono::NaiveDate {
-        self.config
-            .business_today
-            .unwrap_or_else(|| chrono::Local::now().date_naive())
+        self.app.business_today()
     }
 }
 
@@ -139,11 +137,19 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
     let address = listener.local_addr()?;
     let keys = web::Data::new(JwtKeys::new(&config.jwt));
     let workers = config.workers;
+    let app = Arc::new(jixiao_app::App::new(
+        store.clone(),
+        jixiao_app::AppConfig {
+            default_profile: config.default_profile.clone(),
+            business_today: config.business_today,
+            ..jixiao_app::AppConfig::default()
+        },
+    ));
     let state = web::Data::new(AppState {
         store,
         config,
         metrics: telemetry::metrics_handle(),
-        cache: AggregateCache::default(),
+        app,
     });
     let openapi = ApiDoc::openapi();
     let routes_table = web::Data::new(RouteTable::from_openapi(&openapi));

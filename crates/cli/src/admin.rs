@@ -17,6 +17,15 @@ pub fn open_store(path: &Path) -> CliResult<Store> {
         .map_err(Failure::from)
 }
 
+/// The application over the store at `path`, with the default settings (the CLI has no
+/// business "today" override and uses the default scoring profile unless told otherwise).
+pub fn open_app(path: &Path) -> CliResult<jixiao_app::App> {
+    Ok(jixiao_app::App::new(
+        open_store(path)?,
+        jixiao_app::AppConfig::default(),
+    ))
+}
+
 /// What `verify` found, for printing and for `restore`.
 pub struct Verified {
     /// Events checked.

@@ -332,7 +332,7 @@ pub fn read(path: &Path) -> CliResult<BudgetImport> {
                     "工作表“{UNIT_SHEET}”第{row}行：预算年度“{value}”不是年份"
                 ))
             })?),
-            "approved_on" => match crate::ledger::parse_date(value) {
+            "approved_on" => match jixiao_app::ledger::parse_date(value) {
                 Some(d) => json!(d.to_string()),
                 None => {
                     return Err(Failure::validation(format!(

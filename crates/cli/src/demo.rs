@@ -7,31 +7,29 @@
 //! replay it; [`populate`] runs the commands through the aggregate and appends the events.
 
 use crate::exit::{CliResult, Failure};
-use crate::ledger::derived_uuid;
 use anyhow::Context as _;
 use chrono::{Datelike, NaiveDate};
+use jixiao_app::import::Approval;
+use jixiao_app::ledger::derived_uuid;
+use jixiao_app::{Actor, App, AppConfig, Item};
 use jixiao_domain::Decimal;
-use jixiao_domain::aggregate::{Command, UnitYear};
+use jixiao_domain::aggregate::Command;
 use jixiao_domain::budget::{BudgetLine, SpendingKind};
 use jixiao_domain::event::{
-    ActivityHeld, BudgetApproved, Event, IndicatorAssessed, PaymentRecorded, PaymentReversed,
+    ActivityHeld, BudgetApproved, IndicatorAssessed, PaymentRecorded, PaymentReversed,
     SurveyRecorded, TargetsApproved,
 };
 use jixiao_domain::indicator::{QualGrade, Scope};
 use jixiao_domain::measure::Measure;
 use jixiao_domain::money::{Yuan, round2};
 use jixiao_store::users::Role;
-use jixiao_store::{EventMeta, ExpectedVersion, NewEvent, Store, StreamId};
+use jixiao_store::{Store, StreamId};
 use std::path::Path;
 
 /// The year the demo replays.
 pub const DEMO_YEAR: i32 = 2024;
 /// The seed of the demo's pseudo-random choices: same seed, same year.
 pub const DEMO_SEED: u64 = 20_240_101;
-/// Scoring profile used to decide the demo's commands.
-pub const DEMO_PROFILE: &str = "mof-2020";
-/// Events per append (below the store's batch limit).
-const DEMO_BATCH_EVENTS: usize = 500;
 
 /// Demo users: (name, password, role, unit scope). The passwords are documented in
 /// `docs/cli.md`; they exist only in the throw-away demo database.
@@ -139,7 +137,9 @@ pub fn demo_commands(
                 n += 1;
                 dated.push((
                     d,
-                    Command::RecordPayment(payment(n, line, d, amount, summary_for(line, month))),
+                    Command::RecordPayment(
+                        payment(n, line, d, amount, summary_for(line, month)).into(),
+                    ),
                 ));
             }
         }
@@ -165,7 +165,9 @@ pub fn demo_commands(
                 n += 1;
                 dated.push((
                     d,
-                    Command::RecordPayment(payment(n, line, d, amount, summary_for(line, month))),
+                    Command::RecordPayment(
+                        payment(n, line, d, amount, summary_for(line, month)).into(),
+                    ),
                 ));
             }
         }
@@ -199,7 +201,7 @@ pub fn demo_commands(
                 n += 1;
                 dated.push((
                     d,
-                    Command::RecordPayment(payment(n, line, d, amount, (*what).to_string())),
+                    Command::RecordPayment(payment(n, line, d, amount, (*what).to_string()).into()),
                 ));
             }
         }
@@ -210,7 +212,7 @@ pub fn demo_commands(
                 n += 1;
                 let p = payment(n, line, paid, amount, "专家咨询费（重复入账）".to_string());
                 let payment_id = p.payment_id;
-                dated.push((paid, Command::RecordPayment(p)));
+                dated.push((paid, Command::RecordPayment(p.into())));
                 dated.push((
                     reversed,
                     Command::ReversePayment(PaymentReversed {
@@ -311,28 +313,6 @@ pub fn demo_commands(
     dated.into_iter().map(|(_, c)| c).collect()
 }
 
-/// Run commands through the aggregate, starting from `state`: the events, or the first
-/// command refused (a bug in the generator or the fixture).
-pub fn decide_all(state: &mut UnitYear, commands: Vec<Command>) -> CliResult<Vec<Event>> {
-    let profile = jixiao_domain::profile::ScoringProfile::builtin(DEMO_PROFILE)
-        .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
-    let ctx = jixiao_domain::aggregate::Context { profile: &profile };
-    let mut out = Vec::new();
-    for command in commands {
-        let label = command.label();
-        let events = state.handle(command, &ctx).map_err(|e| {
-            Failure::from(anyhow::anyhow!(
-                "演示数据命令“{label}”被拒绝 (demo command refused): {e}"
-            ))
-        })?;
-        for e in &events {
-            state.apply(e);
-        }
-        out.extend(events);
-    }
-    Ok(out)
-}
-
 /// Delete the demo database and its WAL/SHM files (the demo starts fresh every time).
 pub fn reset_database(path: &Path) -> CliResult {
     if path.exists() {
@@ -411,59 +391,48 @@ impl DemoInfo {
     }
 }
 
-/// Import the 焦作 2024 fixture, generate the year up to `today`, append it, create the demo users.
+/// Import the 焦作 2024 fixture, generate the year up to `today`, write it through the
+/// application layer (decided all or nothing, appended in batches), create the demo users.
 pub fn populate(store: &Store, today: NaiveDate) -> CliResult<DemoInfo> {
-    let (budget, targets, opening) = crate::import::jiaozuo_fixture()?;
-    let unit_code = budget.unit.code.clone();
-    let mut state = UnitYear::new();
-    let mut events = decide_all(&mut state, opening)?;
-    events.extend(decide_all(
-        &mut state,
-        demo_commands(&budget, &targets, today),
-    )?);
-
+    let app = App::new(store.clone(), AppConfig::default());
+    let approval = Approval::jiaozuo_2024().map_err(crate::import::app_failure)?;
+    let unit_code = approval.budget.unit.code.clone();
+    let commands: Vec<Command> = approval
+        .commands
+        .iter()
+        .cloned()
+        .chain(demo_commands(&approval.budget, &approval.targets, today))
+        .collect();
+    let items: Vec<Item> = commands
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| Item::new(id("command", i), c))
+        .collect();
+    let actor = Actor {
+        name: "demo".to_string(),
+        request_id: "demo".to_string(),
+    };
+    let profile = app
+        .profile(None)
+        .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
     let stream = StreamId::new(unit_code.clone(), DEMO_YEAR);
-    let mut version = 0u64;
-    for (chunk_no, chunk) in events.chunks(DEMO_BATCH_EVENTS).enumerate() {
-        let batch = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let meta = EventMeta {
-                    actor: "demo".to_string(),
-                    request_id: format!("demo-{chunk_no}"),
-                    recorded_at: None,
-                };
-                NewEvent::new(
-                    id("event", chunk_no * DEMO_BATCH_EVENTS + i),
-                    e.clone(),
-                    meta,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .context("演示事件无效 (invalid demo event)")?;
-        let appended = store
-            .append(stream.clone(), ExpectedVersion::Exact(version), batch)
-            .context("写入演示事件失败 (cannot append demo events)")?;
-        version = appended.stream_version;
-    }
+    let imported = app
+        .import(&stream, items, &actor, &profile, &mut |_, _| {})
+        .map_err(|e| {
+            Failure::from(anyhow::anyhow!(
+                "演示数据被拒绝 (demo commands refused): {e:?}"
+            ))
+        })?;
 
-    let users = store
-        .users()
-        .context("无法连接数据库 (cannot connect)")?;
+    let users = store.users().context("无法连接数据库 (cannot connect)")?;
     for (name, password, role, scoped) in DEMO_USERS {
         users
-            .add(
-            name,
-            password,
-            role,
-            scoped.then_some(unit_code.as_str()),
-        )
-        .with_context(|| format!("无法创建演示用户 {name} (cannot create demo user)"))?;
+            .add(name, password, role, scoped.then_some(unit_code.as_str()))
+            .with_context(|| format!("无法创建演示用户 {name} (cannot create demo user)"))?;
     }
     Ok(DemoInfo {
         unit_code,
-        events: events.len(),
+        events: imported.events,
         today,
     })
 }
@@ -471,6 +440,32 @@ pub fn populate(store: &Store, today: NaiveDate) -> CliResult<DemoInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jixiao_domain::aggregate::UnitYear;
+
+    /// Run commands through the aggregate, starting from `state`: the events, or the first
+    /// command refused (a bug in the generator or the fixture).
+    fn decide_all(state: &mut UnitYear, commands: Vec<Command>) -> CliResult<Vec<Event>> {
+        let profile = jixiao_domain::profile::ScoringProfile::builtin(
+            jixiao_domain::profile::ScoringProfile::DEFAULT_ID,
+        )
+        .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
+        let ctx = jixiao_domain::aggregate::Context { profile: &profile };
+        let mut out = Vec::new();
+        for command in commands {
+            let label = command.label();
+            let events = state.handle(command, &ctx).map_err(|e| {
+                Failure::from(anyhow::anyhow!(
+                    "演示数据命令“{label}”被拒绝 (demo command refused): {e}"
+                ))
+            })?;
+            for e in &events {
+                state.apply(e);
+            }
+            out.extend(events);
+        }
+        Ok(out)
+    }
+
     use jixiao_domain::event::Event;
 
     fn through(m: u32, d: u32) -> NaiveDate {
@@ -478,7 +473,8 @@ mod tests {
     }
 
     fn year_until(day: NaiveDate) -> Vec<Event> {
-        let (budget, targets, opening) = crate::import::jiaozuo_fixture().unwrap();
+        let a = Approval::jiaozuo_2024().unwrap();
+        let (budget, targets, opening) = (a.budget, a.targets, a.commands);
         let mut state = UnitYear::new();
         let mut events = decide_all(&mut state, opening).unwrap();
         events.extend(decide_all(&mut state, demo_commands(&budget, &targets, day)).unwrap());
@@ -501,7 +497,7 @@ mod tests {
     #[test]
     fn the_demo_year_has_salaries_activities_surveys_assessments_and_one_reversal() {
         let events = year_until(through(12, 31));
-        let (budget, _, _) = crate::import::jiaozuo_fixture().unwrap();
+        let budget = Approval::jiaozuo_2024().unwrap().budget;
         let personnel: Vec<_> = budget
             .lines
             .iter()

@@ -11,7 +11,6 @@ mod events;
 mod exit;
 mod export;
 mod import;
-mod ledger;
 mod progress;
 mod serve;
 mod users;

@@ -196,6 +196,18 @@ pub enum Source {
     },
 }
 
+impl Source {
+    /// Whether `event` is one of the facts this source names: a payment and its reversal, an
+    /// approved budget adjustment and its request, an activity with its corrections and
+    /// withdrawal, an assessment of the indicator in `scope` (the scope of the indicator whose
+    /// value this source explains) on its date, … The inverse of [`source_keys`], so the two
+    /// can never disagree.
+    pub fn is_source_of(&self, event: &crate::event::Event, scope: &Scope) -> bool {
+        let key = source_key(self, scope);
+        source_keys(event).contains(&key)
+    }
+}
+
 /// A measured value and the facts it came from (provenance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Measured {
@@ -576,4 +588,112 @@ pub fn payments_by_month(year: &UnitYear, scope: &Scope, as_of: Option<NaiveDate
         }
     }
     out
+}
+
+/// The facts an event is part of, as provenance keys: a payment and its reversal are both the
+/// payment's, an activity and its corrections and withdrawal the activity's, a request and its
+/// approval the adjustment's. An assessment's key carries its scope (an indicator id is unique
+/// only within its scope); every other key's scope is `None`. The inverse of the `sources` a
+/// measure reports: front ends index events by these keys to report provenance as log
+/// positions without reading the log again.
+pub fn source_keys(event: &crate::event::Event) -> Vec<(Source, Option<Scope>)> {
+    use crate::event::Event;
+    let key = |s: Source| vec![(s, None)];
+    match event {
+        Event::BudgetApproved(_) => key(Source::BudgetApproval),
+        Event::PaymentRecorded(e) => key(Source::Payment { id: e.payment_id }),
+        Event::PaymentReversed(e) => key(Source::Payment { id: e.payment_id }),
+        Event::BudgetAdjustmentRequested(e) => key(Source::BudgetAdjustment {
+            request_id: e.request_id,
+        }),
+        Event::BudgetAdjusted(e) => key(Source::BudgetAdjustment {
+            request_id: e.request_id,
+        }),
+        Event::CarryOverRecorded(e) => key(Source::CarryOver {
+            line_id: e.line_id.clone(),
+            on: e.recorded_on,
+        }),
+        Event::ActivityHeld(e) => key(Source::Activity { id: e.activity_id }),
+        Event::ActivityCorrected(e) => key(Source::Activity { id: e.activity_id }),
+        Event::ActivityWithdrawn(e) => key(Source::Activity { id: e.activity_id }),
+        Event::SurveyRecorded(e) => key(Source::Survey { id: e.survey_id }),
+        Event::ProcurementRecorded(e) => key(Source::Procurement {
+            id: e.procurement_id,
+        }),
+        Event::IndicatorAssessed(e) => vec![(
+            Source::Assessment {
+                indicator_id: e.indicator_id.clone(),
+                on: e.assessed_on,
+            },
+            Some(e.scope.clone()),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// The key under which [`source_keys`] files the events of `source` as reported for an
+/// indicator of `scope`.
+pub fn source_key(source: &Source, scope: &Scope) -> (Source, Option<Scope>) {
+    match source {
+        Source::Assessment { .. } => (source.clone(), Some(scope.clone())),
+        other => (other.clone(), None),
+    }
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+    use crate::event::{ActivityWithdrawn, Event, IndicatorAssessed, PaymentReversed};
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, m, d).expect("valid date")
+    }
+
+    fn assessed(scope: Scope, id: &str, on: NaiveDate) -> Event {
+        Event::IndicatorAssessed(IndicatorAssessed {
+            scope,
+            indicator_id: IndicatorId(id.into()),
+            assessed_on: on,
+            grade: None,
+            score: None,
+            actual_value: None,
+            actual_text: String::new(),
+            note: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_payment_source_is_its_payment_and_its_reversal_and_nothing_else() {
+        let id = Uuid::from_u128(7);
+        let source = Source::Payment { id };
+        let reversal = |payment_id| {
+            Event::PaymentReversed(PaymentReversed {
+                payment_id,
+                reversed_on: day(5, 1),
+                reason: "红冲".into(),
+            })
+        };
+        assert!(source.is_source_of(&reversal(id), &Scope::Unit));
+        assert!(!source.is_source_of(&reversal(Uuid::from_u128(8)), &Scope::Unit));
+        let withdrawal = Event::ActivityWithdrawn(ActivityWithdrawn {
+            activity_id: id,
+            withdrawn_on: day(5, 1),
+            reason: "误录".into(),
+        });
+        assert!(!source.is_source_of(&withdrawal, &Scope::Unit));
+        assert!(Source::Activity { id }.is_source_of(&withdrawal, &Scope::Unit));
+    }
+
+    #[test]
+    fn an_assessment_source_needs_the_same_indicator_date_and_scope() {
+        let project = Scope::Project(ProjectCode("P1".into()));
+        let source = Source::Assessment {
+            indicator_id: IndicatorId("BEN-1".into()),
+            on: day(12, 20),
+        };
+        assert!(source.is_source_of(&assessed(project.clone(), "BEN-1", day(12, 20)), &project));
+        assert!(!source.is_source_of(&assessed(Scope::Unit, "BEN-1", day(12, 20)), &project));
+        assert!(!source.is_source_of(&assessed(project.clone(), "BEN-1", day(12, 21)), &project));
+        assert!(!source.is_source_of(&assessed(project.clone(), "BEN-2", day(12, 20)), &project));
+    }
 }

@@ -209,7 +209,9 @@ impl Store {
     /// User administration (the `users` table, outside the event log) on a fresh connection of
     /// its own, so it never waits for the writer thread.
     pub fn users(&self) -> Result<crate::users::Users, StoreError> {
-        Ok(crate::users::Users::new(self.inner.options.open_connection()?))
+        Ok(crate::users::Users::new(
+            self.inner.options.open_connection()?,
+        ))
     }
 
     /// A consistent copy of the database at `path` (SQLite online backup), safe while writing.

@@ -10,22 +10,17 @@
 //! in OpenAPI by the mirrors in [`crate::schemas`].
 
 use crate::auth::{Action, Auth};
-use crate::cache::Loaded;
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_LOG_POSITION, MAX_PAGE_SIZE};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::service;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use jixiao_domain::aggregate::{IndicatorStatus, UnitYear};
+use jixiao_app::AppError;
+use jixiao_domain::aggregate::IndicatorStatus;
 use jixiao_domain::budget::ProjectCode;
-use jixiao_domain::event::Event;
 use jixiao_domain::indicator::Scope;
-use jixiao_domain::measure::Source;
-use jixiao_domain::money::ratio_percent;
-use jixiao_domain::monitoring::{self, Colour};
 use jixiao_domain::profile::ScoringProfile;
-use jixiao_store::{KnownAt, Page, ReadFilter, RecordedEvent, StoreError, StreamId};
+use jixiao_store::{KnownAt, Page, ReadFilter, StoreError, StreamId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -33,7 +28,7 @@ use utoipa::{IntoParams, ToSchema};
 const MAX_TYPE_FILTERS: usize = 32;
 
 fn store_error(e: StoreError) -> ApiError {
-    crate::service::store_error(e)
+    ApiError::from(AppError::from(e))
 }
 
 fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
@@ -54,8 +49,7 @@ fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
 }
 
 fn profile(state: &AppState, id: Option<&str>) -> Result<ScoringProfile, ApiError> {
-    let id = id.unwrap_or(&state.config.default_profile);
-    ScoringProfile::builtin(id).map_err(|e| {
+    state.app.profile(id).map_err(|e| {
         ApiError::bad_request(
             "invalid_query",
             e.to_string(),
@@ -68,90 +62,29 @@ fn profile(state: &AppState, id: Option<&str>) -> Result<ScoringProfile, ApiErro
     })
 }
 
-/// The as-of date of a view: the one asked for, "today" in a year in progress, else the year end.
-/// A date outside the fiscal year is refused: the figures of a year are judged within it, and
-/// a date in another year is almost always a typing slip a person should see.
-fn view_as_of(
+/// Runs an application call on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&jixiao_app::App) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let app = state.app.clone();
+    web::block(move || f(&app))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+}
+
+/// What every view of one unit's year starts with: the reader may read the unit, the profile
+/// is known, and `known_at` reads as a position or instant.
+fn view_args(
     state: &AppState,
-    year: i32,
-    as_of: Option<NaiveDate>,
-) -> Result<Option<NaiveDate>, ApiError> {
-    match as_of {
-        Some(date) => within_year(year, date).map(Some),
-        None => {
-            let today = state.business_today();
-            Ok((today.year() == year).then_some(today))
-        }
-    }
-}
-
-/// `date` if it lies in fiscal year `year` (1 January to 31 December), else a 400 naming `as_of`.
-fn within_year(year: i32, date: NaiveDate) -> Result<NaiveDate, ApiError> {
-    if date.year() == year {
-        return Ok(date);
-    }
-    Err(ApiError::bad_request(
-        "as_of_outside_year",
-        format!(
-            "as_of“{date}”不在 {year} 年度内，应在 {year}-01-01 至 {year}-12-31 之间 (as_of must lie within fiscal year {year})"
-        ),
-        vec![FieldError::new(
-            "as_of",
-            format!("应在 {year}-01-01 至 {year}-12-31 之间"),
-            format!("must lie within fiscal year {year}"),
-        )],
-    ))
-}
-
-/// Loads a stream's state now (cached) or as the log held it at `known`.
-async fn load_state(
-    state: &web::Data<AppState>,
-    stream: StreamId,
-    known: KnownAt,
-) -> Result<UnitYear, ApiError> {
-    let st = state.clone();
-    web::block(move || -> Result<UnitYear, ApiError> {
-        match known {
-            KnownAt::Now => service::load(&st, &stream).map(|l: Loaded| l.state),
-            other => {
-                let recorded = st.store.read_stream(&stream, other).map_err(store_error)?;
-                Ok(UnitYear::replay(recorded.iter().map(|e| &e.event)))
-            }
-        }
-    })
-    .await
-    .map_err(ApiError::internal)?
-}
-
-/// What every view of one unit's year starts with: the reader may read the unit, the profile is
-/// known, the state is the year as the log held it at `known_at`, and a budget was imported.
-async fn view_year(
-    state: &web::Data<AppState>,
     auth: &Auth,
     unit: &str,
-    year: i32,
     profile_id: Option<&str>,
     known_at: Option<&str>,
-) -> Result<(UnitYear, ScoringProfile), ApiError> {
+) -> Result<(ScoringProfile, KnownAt), ApiError> {
     auth.0.require_unit(Action::Read, unit)?;
-    let profile = profile(state, profile_id)?;
-    let agg = load_state(
-        state,
-        StreamId::new(unit.to_string(), year),
-        parse_known_at(known_at)?,
-    )
-    .await?;
-    require_budget(&agg, unit, year)?;
-    Ok((agg, profile))
-}
-
-fn require_budget(state: &UnitYear, unit: &str, year: i32) -> Result<(), ApiError> {
-    if state.budget().is_none() {
-        return Err(ApiError::not_found(format!(
-            "单位“{unit}”{year}年度尚未导入预算 (no budget for this unit and year)"
-        )));
-    }
-    Ok(())
+    Ok((profile(state, profile_id)?, parse_known_at(known_at)?))
 }
 
 /// Query of the views of one year.
@@ -236,14 +169,6 @@ fn limit_of(limit: Option<usize>) -> Result<usize, ApiError> {
     }
 }
 
-fn colour_names(c: Colour) -> (String, String) {
-    let en = serde_json::to_value(c)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    (en, c.name_zh().to_string())
-}
-
 async fn unit_rows(
     state: &web::Data<AppState>,
     auth: &Auth,
@@ -254,39 +179,27 @@ async fn unit_rows(
         q.as_of
             .map_or_else(|| state.business_today().year(), |d| d.year())
     });
-    let as_of = view_as_of(state, year, q.as_of)?;
+    let as_of = state.app.view_as_of(year, q.as_of)?;
     let profile = profile(state, q.profile.as_deref())?;
-    let st = state.clone();
-    let summaries = web::block(move || st.store.unit_summaries(year, as_of))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(store_error)?;
-    let date = as_of
-        .or_else(|| NaiveDate::from_ymd_opt(year, 12, 31))
-        .unwrap_or_default();
-    let progress = monitoring::schedule_progress(date, year, profile.schedule_basis);
-    let rows = summaries
+    let rows = blocking(state, move |app| app.unit_rows(year, as_of, &profile)).await?;
+    let rows = rows
         .into_iter()
-        .filter(|s| auth.0.sees_all_units() || auth.0.unit.as_deref() == Some(s.unit.as_str()))
-        .map(|s| {
-            let rate = ratio_percent(s.paid_yuan.yuan(), s.adjusted_yuan.yuan());
-            let warning = rate.map(|r| monitoring::execution_warning(r, progress, &profile));
-            let (colour, colour_zh) =
-                colour_names(warning.as_ref().map_or(Colour::Grey, |w| w.colour));
-            UnitRow {
-                fiscal_year: year,
-                unit: s.unit,
-                unit_name: s.unit_name,
-                department: s.department,
-                initial_yuan: s.initial_yuan.yuan(),
-                adjusted_yuan: s.adjusted_yuan.yuan(),
-                paid_yuan: s.paid_yuan.yuan(),
-                rate_percent: rate,
-                schedule_progress_percent: monitoring::progress_percent(progress),
-                v: warning.and_then(|w| w.v),
-                colour,
-                colour_zh,
-            }
+        .filter(|r| {
+            auth.0.sees_all_units() || auth.0.unit.as_deref() == Some(r.summary.unit.as_str())
+        })
+        .map(|r| UnitRow {
+            fiscal_year: year,
+            unit: r.summary.unit,
+            unit_name: r.summary.unit_name,
+            department: r.summary.department,
+            initial_yuan: r.summary.initial_yuan.yuan(),
+            adjusted_yuan: r.summary.adjusted_yuan.yuan(),
+            paid_yuan: r.summary.paid_yuan.yuan(),
+            rate_percent: r.warning.rate_percent,
+            schedule_progress_percent: r.warning.progress_percent,
+            v: r.warning.v,
+            colour: r.warning.colour.name_en().to_string(),
+            colour_zh: r.warning.colour.name_zh().to_string(),
         })
         .collect();
     Ok((year, as_of, rows))
@@ -386,40 +299,19 @@ pub async fn monitoring_view(
     let profile = profile(&state, q.profile.as_deref())?;
     let mut units = Vec::new();
     for row in rows.into_iter().skip(q.offset.unwrap_or(0)).take(limit) {
-        let agg = load_state(&state, StreamId::new(row.unit.clone(), year), KnownAt::Now).await?;
-        let mut lagging_projects = Vec::new();
-        if let Some(summary) = agg.execution_summary(as_of, &profile) {
-            for p in summary
-                .by_project
-                .iter()
-                .filter(|p| p.warning.colour.is_behind())
-            {
-                lagging_projects.push(Lagging {
-                    key: p.key.clone(),
-                    name: p.name.clone(),
-                    colour: colour_names(p.warning.colour).0,
-                    v: p.warning.v,
-                });
-            }
-        }
-        let lagging_indicators = agg
-            .indicator_status(as_of, &profile)
-            .into_iter()
-            .filter(|i| i.progress.colour.is_behind())
-            .map(|i| Lagging {
-                key: match &i.scope {
-                    Scope::Unit => format!("unit/{}", i.indicator_id.0),
-                    Scope::Project(ProjectCode(c)) => format!("{c}/{}", i.indicator_id.0),
-                },
-                name: i.name.clone(),
-                colour: colour_names(i.progress.colour).0,
-                v: i.progress.v,
-            })
-            .collect();
+        let stream = StreamId::new(row.unit.clone(), year);
+        let p = profile.clone();
+        let lagging = blocking(&state, move |app| app.lagging(&stream, as_of, &p)).await?;
+        let to_dto = |l: jixiao_app::Lagging| Lagging {
+            key: l.key,
+            name: l.name,
+            colour: l.colour.name_en().to_string(),
+            v: l.v,
+        };
         units.push(MonitoredUnit {
             unit: row,
-            lagging_projects,
-            lagging_indicators,
+            lagging_projects: lagging.projects.into_iter().map(to_dto).collect(),
+            lagging_indicators: lagging.indicators.into_iter().map(to_dto).collect(),
         });
     }
     Ok(HttpResponse::Ok().json(MonitoringView {
@@ -613,16 +505,19 @@ pub async fn execution(
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, year) = path.into_inner();
-    let (agg, profile) = view_year(
+    let (profile, known) = view_args(
         &state,
         &auth,
         &unit,
-        year,
         q.profile.as_deref(),
         q.known_at.as_deref(),
-    )
+    )?;
+    let as_of = state.app.view_as_of(year, q.as_of)?;
+    let stream = StreamId::new(unit, year);
+    let summary = blocking(&state, move |app| {
+        app.execution(&stream, as_of, known, &profile)
+    })
     .await?;
-    let summary = agg.execution_summary(view_as_of(&state, year, q.as_of)?, &profile);
     Ok(HttpResponse::Ok().json(summary))
 }
 
@@ -631,49 +526,10 @@ pub async fn execution(
 struct IndicatorWithPositions {
     #[serde(flatten)]
     status: IndicatorStatus,
-    /// Positions of the events behind `sources`, ascending.
+    /// How many facts the value came from in all (`sources` lists the most recent 100).
+    source_count: usize,
+    /// Positions of the events behind the listed `sources`, ascending.
     source_positions: Vec<u64>,
-}
-
-/// Whether `event` is one of the facts `source` names (a payment and its reversal, an activity
-/// and its corrections, a request and its decision, …).
-fn event_is_source(event: &Event, source: &Source, scope: &Scope) -> bool {
-    match (source, event) {
-        (Source::BudgetApproval, Event::BudgetApproved(_)) => true,
-        (Source::Payment { id }, Event::PaymentRecorded(e)) => e.payment_id == *id,
-        (Source::Payment { id }, Event::PaymentReversed(e)) => e.payment_id == *id,
-        (Source::BudgetAdjustment { request_id }, Event::BudgetAdjustmentRequested(e)) => {
-            e.request_id == *request_id
-        }
-        (Source::BudgetAdjustment { request_id }, Event::BudgetAdjusted(e)) => {
-            e.request_id == *request_id
-        }
-        (Source::CarryOver { line_id, on }, Event::CarryOverRecorded(e)) => {
-            e.line_id == *line_id && e.recorded_on == *on
-        }
-        (Source::Activity { id }, Event::ActivityHeld(e)) => e.activity_id == *id,
-        (Source::Activity { id }, Event::ActivityCorrected(e)) => e.activity_id == *id,
-        (Source::Activity { id }, Event::ActivityWithdrawn(e)) => e.activity_id == *id,
-        (Source::Survey { id }, Event::SurveyRecorded(e)) => e.survey_id == *id,
-        (Source::Procurement { id }, Event::ProcurementRecorded(e)) => e.procurement_id == *id,
-        (Source::Assessment { indicator_id, on }, Event::IndicatorAssessed(e)) => {
-            e.indicator_id == *indicator_id && e.assessed_on == *on && e.scope == *scope
-        }
-        _ => false,
-    }
-}
-
-/// The log positions of the events behind an indicator's sources, ascending.
-fn source_positions(status: &IndicatorStatus, log: &[RecordedEvent]) -> Vec<u64> {
-    log.iter()
-        .filter(|e| {
-            status
-                .sources
-                .iter()
-                .any(|s| event_is_source(&e.event, s, &status.scope))
-        })
-        .map(|e| e.position)
-        .collect()
 }
 
 /// Indicators of a unit's year: target, actual, completion %, colour, projected score and the
@@ -691,29 +547,25 @@ pub async fn indicators(
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, year) = path.into_inner();
-    auth.0.require_unit(Action::Read, &unit)?;
-    let profile = profile(&state, q.profile.as_deref())?;
-    let as_of = view_as_of(&state, year, q.as_of)?;
-    let known = parse_known_at(q.known_at.as_deref())?;
-    let stream = StreamId::new(unit.clone(), year);
-    let agg = load_state(&state, stream.clone(), known).await?;
-    require_budget(&agg, &unit, year)?;
-    // The log as far as the state reflects it: the events the values came from are among these.
-    let st = state.clone();
-    let version = agg.version();
-    let log = web::block(move || st.store.read_stream(&stream, known))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(store_error)?
+    let (profile, known) = view_args(
+        &state,
+        &auth,
+        &unit,
+        q.profile.as_deref(),
+        q.known_at.as_deref(),
+    )?;
+    let as_of = state.app.view_as_of(year, q.as_of)?;
+    let stream = StreamId::new(unit, year);
+    let views = blocking(&state, move |app| {
+        app.indicators(&stream, as_of, known, &profile)
+    })
+    .await?;
+    let out: Vec<IndicatorWithPositions> = views
         .into_iter()
-        .filter(|e| e.stream_version <= version)
-        .collect::<Vec<_>>();
-    let out: Vec<IndicatorWithPositions> = agg
-        .indicator_status(as_of, &profile)
-        .into_iter()
-        .map(|status| IndicatorWithPositions {
-            source_positions: source_positions(&status, &log),
-            status,
+        .map(|v| IndicatorWithPositions {
+            status: v.status,
+            source_count: v.source_count,
+            source_positions: v.source_positions,
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
@@ -734,9 +586,6 @@ pub struct DraftQuery {
     pub profile: Option<String>,
 }
 
-/// Month and day the 1-7月 monitoring report covers up to.
-const MONITORING_PERIOD_END: (u32, u32) = (7, 31);
-
 /// The content of the 1-7月 绩效监控情况表 for the unit or one project, as the domain drafts it:
 /// the funds block (budget, spent, 执行率, full-year forecast, warning) and one row per indicator
 /// with the value so far, the forecast and a suggested 完成目标可能性. The unit head adjusts it and
@@ -754,54 +603,23 @@ pub async fn monitoring_draft(
     q: web::Query<DraftQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, year) = path.into_inner();
-    let (agg, profile) = view_year(
+    let (profile, known) = view_args(
         &state,
         &auth,
         &unit,
-        year,
         q.profile.as_deref(),
         q.known_at.as_deref(),
-    )
-    .await?;
+    )?;
     let scope = match q.scope.as_deref().map(str::trim) {
         None | Some("") | Some("unit") => Scope::Unit,
-        Some(code) => {
-            let code = ProjectCode(code.to_string());
-            if agg.budget().and_then(|b| b.project(&code)).is_none() {
-                return Err(ApiError::bad_request(
-                    "invalid_query",
-                    format!("项目“{}”不在本单位预算中 (unknown project)", code.0),
-                    vec![FieldError::new(
-                        "scope",
-                        "应为 unit 或本单位的项目代码",
-                        "unit or a project code of this unit",
-                    )],
-                ));
-            }
-            Scope::Project(code)
-        }
+        Some(code) => Scope::Project(ProjectCode(code.to_string())),
     };
-    let as_of = match q.as_of {
-        Some(d) => within_year(year, d)?,
-        None => {
-            let (m, d) = MONITORING_PERIOD_END;
-            let period_end = NaiveDate::from_ymd_opt(year, m, d).unwrap_or_default();
-            let today = state.business_today();
-            if today.year() == year {
-                today.min(period_end)
-            } else {
-                period_end
-            }
-        }
-    };
-    let draft = agg
-        .monitoring_draft(&scope, as_of, &profile)
-        .map_err(|e| ApiError::unprocessable("monitoring_draft", e.to_string(), vec![]))?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "单位“{unit}”{year}年度尚未导入预算 (no budget for this unit and year)"
-            ))
-        })?;
+    let as_of = q.as_of;
+    let stream = StreamId::new(unit, year);
+    let draft = blocking(&state, move |app| {
+        app.monitoring_draft(&stream, &scope, as_of, known, &profile)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(draft))
 }
 
@@ -834,42 +652,33 @@ pub async fn evaluation(
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (unit, year) = path.into_inner();
-    let (agg, profile) = view_year(
+    let (profile, known) = view_args(
         &state,
         &auth,
         &unit,
-        year,
         q.profile.as_deref(),
         q.known_at.as_deref(),
-    )
-    .await?;
+    )?;
     // The self-evaluation is judged at the year end unless a date is asked for.
-    let as_of = q.as_of.map(|d| within_year(year, d)).transpose()?;
-    let mut missing_explanations = Vec::new();
-    let unit_eval = if agg.targets(&Scope::Unit).is_some() {
-        let ev = agg
-            .unit_evaluation(as_of, &profile)
-            .map_err(|e| ApiError::unprocessable("evaluation", e.to_string(), vec![]))?;
-        missing_explanations.extend(ev.needs_explanation.iter().map(to_json));
-        Some(to_json(&ev))
-    } else {
-        None
-    };
-    let mut projects = Vec::new();
-    for scope in agg.target_scopes().cloned().collect::<Vec<_>>() {
-        if let Scope::Project(code) = &scope {
-            let ev = agg
-                .project_evaluation(code, as_of, &profile)
-                .map_err(|e| ApiError::unprocessable("evaluation", e.to_string(), vec![]))?;
-            missing_explanations.extend(ev.needs_explanation.iter().map(to_json));
-            projects
-                .push(serde_json::json!({ "project_code": code.0, "evaluation": to_json(&ev) }));
-        }
-    }
+    let as_of = q
+        .as_of
+        .map(|d| jixiao_app::App::within_year(year, d, "as_of"))
+        .transpose()?;
+    let stream = StreamId::new(unit, year);
+    let ev = blocking(&state, move |app| {
+        app.evaluation(&stream, as_of, known, &profile)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(SelfEvaluationView {
-        unit: unit_eval,
-        projects,
-        missing_explanations,
+        unit: ev.unit.as_ref().map(to_json),
+        projects: ev
+            .projects
+            .iter()
+            .map(
+                |(code, e)| serde_json::json!({ "project_code": code.0, "evaluation": to_json(e) }),
+            )
+            .collect(),
+        missing_explanations: ev.missing_explanations.iter().map(to_json).collect(),
     }))
 }
 

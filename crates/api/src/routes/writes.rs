@@ -8,30 +8,28 @@
 //! version on mismatch). DTOs here are converted into domain commands; a conversion error is a
 //! 422 naming the field, a domain refusal a 422 with the rule's code.
 
-use crate::auth::{Action, Auth};
+use crate::auth::Action;
 use crate::config::{MAX_BATCH_EVENTS, MAX_BULK_BODY_BYTES};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::service::{self, Builder, Item, Write, WriteResult};
-use crate::startup::{AppState, json_config};
-use crate::telemetry::RequestId;
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use crate::extract::{WriteResult, YearWrite};
+use crate::startup::json_config;
+use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
-use jixiao_domain::aggregate::{Command, Decide, Decision, SubmitSelfEvaluation, UnitYear};
+use jixiao_app::Item;
+use jixiao_app::import::Approval;
+use jixiao_domain::aggregate::{Command, Decide, Decision, RecordPayment, SubmitSelfEvaluation};
 use jixiao_domain::budget::{LineId, ProjectCode};
 use jixiao_domain::codes::{EconomicCode, FunctionCode};
 use jixiao_domain::event::{
     ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested,
     CarryOverRecorded, DeviationExplained, IndicatorAssessed, MonitoringReportFiled, MonitoringRow,
-    PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
-    TargetAdjustmentRequested, YearLockChanged,
+    PaymentReversed, ProcurementRecorded, SurveyRecorded, TargetAdjustmentRequested,
+    YearLockChanged,
 };
 use jixiao_domain::fixture::BudgetImport;
 use jixiao_domain::indicator::{IndicatorId, QualGrade, Scope};
 use jixiao_domain::money::Yuan;
-use jixiao_domain::profile::ScoringProfile;
 use jixiao_domain::target::Target;
-use jixiao_store::StreamId;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -71,98 +69,6 @@ fn project(code: &Option<String>) -> Option<ProjectCode> {
     code.as_ref().map(|c| ProjectCode(c.trim().to_string()))
 }
 
-fn parse_if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or("").trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<u64>().map(Some).map_err(|_| {
-        ApiError::bad_request(
-            "invalid_if_match",
-            "If-Match 须为带引号的流版本号，如 \"12\" (If-Match must be a quoted stream version)",
-            vec![FieldError::new(
-                "If-Match",
-                "须为流版本号",
-                "must be a stream version",
-            )],
-        )
-    })
-}
-
-fn profile_for(state: &AppState, requested: Option<&str>) -> Result<ScoringProfile, ApiError> {
-    let id = requested.unwrap_or(&state.config.default_profile);
-    ScoringProfile::builtin(id)
-        .map_err(|e| ApiError::field("profile", e.to_string(), "unknown scoring profile"))
-}
-
-/// Authorises, runs the write on the blocking pool and shapes the answer.
-#[allow(clippy::too_many_arguments)]
-async fn run(
-    state: web::Data<AppState>,
-    auth: &Auth,
-    request_id: RequestId,
-    req: &HttpRequest,
-    (unit, year): (String, i32),
-    action: Action,
-    event_ids: Vec<Uuid>,
-    build: Builder,
-    profile: Option<&str>,
-) -> Result<HttpResponse, ApiError> {
-    auth.0.require_unit(action, &unit)?;
-    let stream = StreamId::new(unit, year);
-    stream.validate().map_err(|e| {
-        ApiError::bad_request(
-            "invalid_stream",
-            e.to_string(),
-            vec![FieldError::new(
-                "year",
-                e.to_string(),
-                "invalid unit or year",
-            )],
-        )
-    })?;
-    let write = Write {
-        stream,
-        if_match: parse_if_match(req)?,
-        event_ids,
-        build,
-        actor: auth.0.sub.clone(),
-        request_id: request_id.0,
-        profile: profile_for(&state, profile)?,
-    };
-    let st = state.clone();
-    let result = web::block(move || service::execute(&st, write))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| e.with_instance(req.path()))?;
-    Ok(written(&result))
-}
-
-fn written(result: &WriteResult) -> HttpResponse {
-    let mut res = if result.replayed {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::Created()
-    };
-    res.insert_header((header::ETAG, format!("\"{}\"", result.stream_version)));
-    res.json(result)
-}
-
-fn single(
-    event_id: Uuid,
-    command: impl Fn(&UnitYear) -> Result<Command, ApiError> + Send + 'static,
-) -> (Vec<Uuid>, Builder) {
-    let build: Builder = Box::new(move |s| {
-        Ok(vec![Item {
-            event_id,
-            command: command(s)?,
-            field: String::new(),
-        }])
-    });
-    (vec![event_id], build)
-}
-
 /// Path parameters of every write.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -195,16 +101,11 @@ pub struct ImportQuery {
         (status = 413, description = "body over 8 MiB", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn import_budget(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     query: web::Query<ImportQuery>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year) = path.into_inner();
-    auth.0.require(Action::Import)?;
+    let w = w.allow(Action::Import)?;
     let text = body.into_inner().to_string();
     let import = BudgetImport::from_json_str(&text).map_err(|e| {
         ApiError::unprocessable(
@@ -213,95 +114,9 @@ pub async fn import_budget(
             vec![FieldError::new("body", e.to_string(), "cannot read import")],
         )
     })?;
-    let mismatches = import.check();
-    if !mismatches.is_empty() {
-        let errors = mismatches
-            .iter()
-            .map(|m| {
-                FieldError::new(
-                    format!("{}/{}", m.table, m.line),
-                    format!(
-                        "公布数 {} 万元，明细合计 {} 万元（{} 行）",
-                        m.published, m.computed, m.lines_summed
-                    ),
-                    format!("published {} != computed {}", m.published, m.computed),
-                )
-            })
-            .collect();
-        return Err(ApiError::unprocessable(
-            "import_mismatch",
-            format!(
-                "导入数据与公布的合计数有 {} 处不符 (totals mismatch)",
-                mismatches.len()
-            ),
-            errors,
-        ));
-    }
-    let events = import.into_events().map_err(|e| {
-        ApiError::unprocessable(
-            "invalid_import",
-            e.to_string(),
-            vec![FieldError::new("body", e.to_string(), "invalid import")],
-        )
-    })?;
-    let unit_info = import.unit_info();
-    if unit_info.code != unit {
-        return Err(ApiError::field(
-            "unit.code",
-            format!(
-                "导入文件的单位代码“{}”与地址中的“{unit}”不一致",
-                unit_info.code
-            ),
-            "unit code differs from the path",
-        ));
-    }
-    let commands: Vec<Command> = events
-        .into_iter()
-        .filter_map(|e| match e {
-            jixiao_domain::event::Event::BudgetApproved(b) => Some(Command::ApproveBudget(b)),
-            jixiao_domain::event::Event::TargetsApproved(t) => Some(Command::ApproveTargets(t)),
-            _ => None,
-        })
-        .collect();
-    if let Some(Command::ApproveBudget(b)) = commands.first()
-        && b.fiscal_year != year
-    {
-        return Err(ApiError::field(
-            "fiscal_year",
-            format!("导入文件的预算年度{}与地址中的{year}不一致", b.fiscal_year),
-            "fiscal year differs from the path",
-        ));
-    }
-    let client = query.event_id;
-    // The whole import is one request: its commands are named by ids derived from the client id.
-    let ids: Vec<Uuid> = (0..commands.len())
-        .map(|i| service::derived_event_id(client, i * 1_000_003))
-        .collect();
-    let ids_for_build = ids.clone();
-    let build: Builder = Box::new(move |_| {
-        Ok(commands
-            .iter()
-            .zip(&ids_for_build)
-            .enumerate()
-            .map(|(i, (c, id))| Item {
-                event_id: *id,
-                command: c.clone(),
-                field: format!("commands[{i}]"),
-            })
-            .collect())
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        (unit, year),
-        Action::Import,
-        ids,
-        build,
-        None,
-    )
-    .await
+    let approval = Approval::of(&import)?;
+    approval.check_addressed(w.unit(), w.year())?;
+    w.run(approval.items(query.event_id)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +156,9 @@ pub struct PaymentBody {
 }
 
 impl PaymentBody {
-    fn to_command(&self, state: &UnitYear, prefix: &str) -> Result<Command, ApiError> {
+    /// The command, without the state: the domain fills omitted codes and project from the
+    /// budget line (and refuses an unknown line). `prefix` names the item in a batch.
+    fn to_command(&self, prefix: &str) -> Result<Command, ApiError> {
         let f = |name: &str| {
             if prefix.is_empty() {
                 name.to_string()
@@ -349,42 +166,23 @@ impl PaymentBody {
                 format!("{prefix}.{name}")
             }
         };
-        let line_id = LineId(self.line_id.trim().to_string());
-        let line = state
-            .budget()
-            .and_then(|b| b.line(&line_id))
-            .map(|l| l.line.clone());
-        let economic_code = match (&self.economic_code, &line) {
-            (Some(c), _) => economic(&f("economic_code"), c)?,
-            (None, Some(l)) => l.economic_code.clone(),
-            (None, None) => {
-                return Err(ApiError::field(
-                    &f("line_id"),
-                    format!("预算指标“{}”不存在", self.line_id),
-                    "unknown budget line",
-                ));
-            }
-        };
-        let function_code = match (&self.function_code, &line) {
-            (Some(c), _) => function(&f("function_code"), c)?,
-            (None, Some(l)) => l.function_code.clone(),
-            (None, None) => {
-                return Err(ApiError::field(
-                    &f("line_id"),
-                    format!("预算指标“{}”不存在", self.line_id),
-                    "unknown budget line",
-                ));
-            }
-        };
-        let project_code = project(&self.project_code)
-            .or_else(|| line.as_ref().and_then(|l| l.project_code.clone()));
-        Ok(Command::RecordPayment(PaymentRecorded {
+        let economic_code = self
+            .economic_code
+            .as_deref()
+            .map(|c| economic(&f("economic_code"), c))
+            .transpose()?;
+        let function_code = self
+            .function_code
+            .as_deref()
+            .map(|c| function(&f("function_code"), c))
+            .transpose()?;
+        Ok(Command::RecordPayment(RecordPayment {
             payment_id: self.payment_id.unwrap_or(self.event_id),
             paid_on: self.paid_on,
-            line_id,
+            line_id: LineId(self.line_id.trim().to_string()),
             economic_code,
             function_code,
-            project_code,
+            project_code: project(&self.project_code),
             amount_yuan: yuan(&f("amount_yuan"), self.amount_yuan)?,
             voucher_no: self.voucher_no.clone(),
             summary: self.summary.clone(),
@@ -404,27 +202,12 @@ impl PaymentBody {
     ))]
 #[post("/api/v1/units/{unit}/years/{year}/payments")]
 pub async fn record_payment(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<PaymentBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let (ids, build) = single(body.event_id, move |s| body.to_command(s, ""));
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    let w = w.allow(Action::Record)?;
+    let b = body.into_inner();
+    w.one(b.event_id, b.to_command("")?).await
 }
 
 /// A batch of payments (≤ 1000), recorded all or nothing.
@@ -444,13 +227,10 @@ pub struct PaymentBatch {
         (status = 422, description = "invalid item (field `items[i].…`) or too many items", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn record_payment_batch(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<PaymentBatch>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Record)?;
     let items = body.into_inner().items;
     if items.is_empty() || items.len() > MAX_BATCH_EVENTS {
         return Err(ApiError::field(
@@ -462,33 +242,19 @@ pub async fn record_payment_batch(
             format!("a batch holds 1 to {MAX_BATCH_EVENTS} payments"),
         ));
     }
-    let ids = items.iter().map(|p| p.event_id).collect();
-    let build: Builder = Box::new(move |s| {
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let field = format!("items[{i}]");
-                Ok(Item {
-                    event_id: p.event_id,
-                    command: p.to_command(s, &field)?,
-                    field,
-                })
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let field = format!("items[{i}]");
+            Ok(Item {
+                event_id: p.event_id,
+                command: p.to_command(&field)?,
+                field,
             })
-            .collect()
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    w.run(items).await
 }
 
 /// 红冲: reverse a payment in full.
@@ -509,34 +275,13 @@ pub struct ReversalBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "unknown or reversed payment", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/payments/{payment_id}/reversal")]
 pub async fn reverse_payment(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
+    w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
     body: web::Json<ReversalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year, payment_id) = path.into_inner();
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::ReversePayment(PaymentReversed {
-            payment_id,
-            reversed_on: b.reversed_on,
-            reason: b.reason.clone(),
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        (unit, year),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.into_command(path.2)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,36 +313,12 @@ pub struct ActivityBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/activities")]
 pub async fn hold_activity(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<ActivityBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::HoldActivity(ActivityHeld {
-            activity_id: b.activity_id.unwrap_or(b.event_id),
-            project_code: ProjectCode(b.project_code.trim().to_string()),
-            held_on: b.held_on,
-            title: b.title.clone(),
-            invited: b.invited,
-            participants: b.participants,
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// 更正: an activity's facts replaced.
@@ -624,37 +345,13 @@ pub struct ActivityCorrectionBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/activities/{activity_id}/correction")]
 pub async fn correct_activity(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
+    w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
     body: web::Json<ActivityCorrectionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year, activity_id) = path.into_inner();
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::CorrectActivity(ActivityCorrected {
-            activity_id,
-            held_on: b.held_on,
-            title: b.title.clone(),
-            invited: b.invited,
-            participants: b.participants,
-            reason: b.reason.clone(),
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        (unit, year),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.into_command(path.2)).await
 }
 
 /// Withdraw an activity.
@@ -675,34 +372,13 @@ pub struct WithdrawalBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/activities/{activity_id}/withdrawal")]
 pub async fn withdraw_activity(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
+    w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
     body: web::Json<WithdrawalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year, activity_id) = path.into_inner();
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::WithdrawActivity(ActivityWithdrawn {
-            activity_id,
-            withdrawn_on: b.withdrawn_on,
-            reason: b.reason.clone(),
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        (unit, year),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.into_command(path.2)).await
 }
 
 /// A satisfaction survey's result.
@@ -732,36 +408,12 @@ pub struct SurveyBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/surveys")]
 pub async fn record_survey(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<SurveyBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::RecordSurvey(SurveyRecorded {
-            survey_id: b.survey_id.unwrap_or(b.event_id),
-            project_code: project(&b.project_code),
-            surveyed_on: b.surveyed_on,
-            respondent_group: b.respondent_group.clone(),
-            respondents: b.respondents,
-            satisfied: b.satisfied,
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// A person's assessment of an indicator.
@@ -802,38 +454,12 @@ pub struct AssessmentBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid (e.g. score outside its band)", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/assessments")]
 pub async fn assess_indicator(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<AssessmentBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::AssessIndicator(IndicatorAssessed {
-            scope: scope(&b.project_code),
-            indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
-            assessed_on: b.assessed_on,
-            grade: b.grade,
-            score: b.score,
-            actual_value: b.actual_value,
-            actual_text: b.actual_text.clone(),
-            note: b.note.clone(),
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// A 政府采购 contract executed.
@@ -862,36 +488,12 @@ pub struct ProcurementBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/procurements")]
 pub async fn record_procurement(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<ProcurementBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let amount = yuan("amount_yuan", b.amount_yuan)?;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::RecordProcurement(ProcurementRecorded {
-            procurement_id: b.procurement_id.unwrap_or(b.event_id),
-            procured_on: b.procured_on,
-            project_code: project(&b.project_code),
-            amount_yuan: amount,
-            description: b.description.clone(),
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -923,38 +525,12 @@ pub struct BudgetAdjustmentBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/budget-adjustments")]
 pub async fn request_budget_adjustment(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<BudgetAdjustmentBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::UnitHeadAct)?;
     let b = body.into_inner();
-    let delta = yuan("delta_yuan", b.delta_yuan)?;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::RequestBudgetAdjustment(
-            BudgetAdjustmentRequested {
-                request_id: b.request_id.unwrap_or(b.event_id),
-                line_id: LineId(b.line_id.trim().to_string()),
-                delta_yuan: delta,
-                reason: b.reason.clone(),
-                requested_on: b.requested_on,
-            },
-        ))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::UnitHeadAct,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// 上年结转: money carried over from last year onto one line (raises its 全年预算数).
@@ -984,34 +560,12 @@ pub struct CarryOverBody {
     ))]
 #[post("/api/v1/units/{unit}/years/{year}/carry-overs")]
 pub async fn record_carry_over(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<CarryOverBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::CarryOver)?;
     let b = body.into_inner();
-    let amount = yuan("amount_yuan", b.amount_yuan)?;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::RecordCarryOver(CarryOverRecorded {
-            line_id: LineId(b.line_id.trim().to_string()),
-            amount_yuan: amount,
-            recorded_on: b.recorded_on,
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::CarryOver,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// The finance bureau's decision on a request.
@@ -1060,31 +614,15 @@ impl DecisionBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/budget-adjustments/{request_id}/decision")]
 pub async fn decide_budget_adjustment(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
+    w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year, request_id) = path.into_inner();
+    let w = w.allow(Action::Decide)?;
     let b = body.into_inner();
-    let decide = b.decide(request_id)?;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::DecideBudgetAdjustment(decide.clone()))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        (unit, year),
-        Action::Decide,
-        ids,
-        build,
-        None,
-    )
-    .await
+    let decide = b.decide(path.2)?;
+    w.one(b.event_id, Command::DecideBudgetAdjustment(decide))
+        .await
 }
 
 /// A request to change one indicator's target.
@@ -1114,40 +652,12 @@ pub struct TargetAdjustmentBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid (e.g. unreadable target)", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/target-adjustments")]
 pub async fn request_target_adjustment(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<TargetAdjustmentBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::UnitHeadAct)?;
     let b = body.into_inner();
-    let target = Target::parse(&b.new_target)
-        .map_err(|e| ApiError::field("new_target", e.to_string(), "unreadable target"))?;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::RequestTargetAdjustment(
-            TargetAdjustmentRequested {
-                request_id: b.request_id.unwrap_or(b.event_id),
-                scope: scope(&b.project_code),
-                indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
-                new_target: target.clone(),
-                reason: b.reason.clone(),
-                requested_on: b.requested_on,
-            },
-        ))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::UnitHeadAct,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// Decide a target adjustment (finance).
@@ -1156,31 +666,15 @@ pub async fn request_target_adjustment(
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/target-adjustments/{request_id}/decision")]
 pub async fn decide_target_adjustment(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
+    w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year, request_id) = path.into_inner();
+    let w = w.allow(Action::Decide)?;
     let b = body.into_inner();
-    let decide = b.decide(request_id)?;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::DecideTargetAdjustment(decide.clone()))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        (unit, year),
-        Action::Decide,
-        ids,
-        build,
-        None,
-    )
-    .await
+    let decide = b.decide(path.2)?;
+    w.one(b.event_id, Command::DecideTargetAdjustment(decide))
+        .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1210,35 +704,12 @@ pub struct MonitoringReportBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/monitoring-reports")]
 pub async fn file_monitoring_report(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<MonitoringReportBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::UnitHeadAct)?;
     let b = body.into_inner();
-    let expected = yuan("expected_full_year_yuan", b.expected_full_year_yuan)?;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::FileMonitoringReport(MonitoringReportFiled {
-            as_of: b.as_of,
-            filed_on: b.filed_on,
-            expected_full_year_yuan: expected,
-            rows: b.rows.clone(),
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::UnitHeadAct,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// 偏差原因分析及改进措施.
@@ -1264,37 +735,12 @@ pub struct DeviationBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/deviation-explanations")]
 pub async fn explain_deviation(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<DeviationBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Record)?;
     let b = body.into_inner();
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::ExplainDeviation(DeviationExplained {
-            scope: scope(&b.project_code),
-            indicator_id: b
-                .indicator_id
-                .as_ref()
-                .map(|i| IndicatorId(i.trim().to_string())),
-            explanation: b.explanation.clone(),
-            explained_on: b.explained_on,
-        }))
-    });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Record,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.try_into()?).await
 }
 
 /// Submit the self-evaluation.
@@ -1315,32 +761,17 @@ pub struct SubmitBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "deviation explanations missing", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/self-evaluation")]
 pub async fn submit_self_evaluation(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<SubmitBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::UnitHeadAct)?;
     let b = body.into_inner();
-    let submitted_on = b.submitted_on;
-    let (ids, build) = single(b.event_id, move |_| {
-        Ok(Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
-            submitted_on,
-        }))
+    let command = Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
+        submitted_on: b.submitted_on,
     });
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::UnitHeadAct,
-        ids,
-        build,
-        b.profile.as_deref(),
-    )
-    .await
+    w.with_profile(b.profile.as_deref())?
+        .one(b.event_id, command)
+        .await
 }
 
 /// Close or reopen a year.
@@ -1355,52 +786,14 @@ pub struct LockBody {
     pub reason: String,
 }
 
-fn lock_command(b: &LockBody, close: bool) -> Result<Command, ApiError> {
-    if b.reason.trim().is_empty() {
-        return Err(ApiError::field(
-            "reason",
-            "须说明原因",
-            "a reason is required",
-        ));
-    }
-    let lock = YearLockChanged {
-        on: b.on,
-        reason: b.reason.clone(),
-    };
-    Ok(if close {
-        Command::CloseYear(lock)
-    } else {
-        Command::ReopenYear(lock)
-    })
-}
-
 /// Close (lock) the year (finance).
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = LockBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/close")]
-pub async fn close_year(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
-    body: web::Json<LockBody>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn close_year(w: YearWrite, body: web::Json<LockBody>) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Decide)?;
     let b = body.into_inner();
-    let command = lock_command(&b, true)?;
-    let (ids, build) = single(b.event_id, move |_| Ok(command.clone()));
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Decide,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.into_command(true)).await
 }
 
 /// Reopen (unlock) the year (finance; reason required).
@@ -1408,28 +801,188 @@ pub async fn close_year(
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/reopen")]
 pub async fn reopen_year(
-    state: web::Data<AppState>,
-    auth: Auth,
-    rid: RequestId,
-    req: HttpRequest,
-    path: web::Path<(String, i32)>,
+    w: YearWrite,
     body: web::Json<LockBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::Decide)?;
     let b = body.into_inner();
-    let command = lock_command(&b, false)?;
-    let (ids, build) = single(b.event_id, move |_| Ok(command.clone()));
-    run(
-        state,
-        &auth,
-        rid,
-        &req,
-        path.into_inner(),
-        Action::Decide,
-        ids,
-        build,
-        None,
-    )
-    .await
+    w.one(b.event_id, b.into_command(false)).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies into commands
+
+impl ReversalBody {
+    fn into_command(self, payment_id: Uuid) -> Command {
+        Command::ReversePayment(PaymentReversed {
+            payment_id,
+            reversed_on: self.reversed_on,
+            reason: self.reason,
+        })
+    }
+}
+
+impl TryFrom<ActivityBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: ActivityBody) -> Result<Self, ApiError> {
+        Ok(Command::HoldActivity(ActivityHeld {
+            activity_id: b.activity_id.unwrap_or(b.event_id),
+            project_code: ProjectCode(b.project_code.trim().to_string()),
+            held_on: b.held_on,
+            title: b.title,
+            invited: b.invited,
+            participants: b.participants,
+        }))
+    }
+}
+
+impl ActivityCorrectionBody {
+    fn into_command(self, activity_id: Uuid) -> Command {
+        Command::CorrectActivity(ActivityCorrected {
+            activity_id,
+            held_on: self.held_on,
+            title: self.title,
+            invited: self.invited,
+            participants: self.participants,
+            reason: self.reason,
+        })
+    }
+}
+
+impl WithdrawalBody {
+    fn into_command(self, activity_id: Uuid) -> Command {
+        Command::WithdrawActivity(ActivityWithdrawn {
+            activity_id,
+            withdrawn_on: self.withdrawn_on,
+            reason: self.reason,
+        })
+    }
+}
+
+impl TryFrom<SurveyBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: SurveyBody) -> Result<Self, ApiError> {
+        Ok(Command::RecordSurvey(SurveyRecorded {
+            survey_id: b.survey_id.unwrap_or(b.event_id),
+            project_code: project(&b.project_code),
+            surveyed_on: b.surveyed_on,
+            respondent_group: b.respondent_group,
+            respondents: b.respondents,
+            satisfied: b.satisfied,
+        }))
+    }
+}
+
+impl TryFrom<AssessmentBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: AssessmentBody) -> Result<Self, ApiError> {
+        Ok(Command::AssessIndicator(IndicatorAssessed {
+            scope: scope(&b.project_code),
+            indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
+            assessed_on: b.assessed_on,
+            grade: b.grade,
+            score: b.score,
+            actual_value: b.actual_value,
+            actual_text: b.actual_text,
+            note: b.note,
+        }))
+    }
+}
+
+impl TryFrom<ProcurementBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: ProcurementBody) -> Result<Self, ApiError> {
+        Ok(Command::RecordProcurement(ProcurementRecorded {
+            procurement_id: b.procurement_id.unwrap_or(b.event_id),
+            procured_on: b.procured_on,
+            project_code: project(&b.project_code),
+            amount_yuan: yuan("amount_yuan", b.amount_yuan)?,
+            description: b.description,
+        }))
+    }
+}
+
+impl TryFrom<BudgetAdjustmentBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: BudgetAdjustmentBody) -> Result<Self, ApiError> {
+        Ok(Command::RequestBudgetAdjustment(
+            BudgetAdjustmentRequested {
+                request_id: b.request_id.unwrap_or(b.event_id),
+                line_id: LineId(b.line_id.trim().to_string()),
+                delta_yuan: yuan("delta_yuan", b.delta_yuan)?,
+                reason: b.reason,
+                requested_on: b.requested_on,
+            },
+        ))
+    }
+}
+
+impl TryFrom<CarryOverBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: CarryOverBody) -> Result<Self, ApiError> {
+        Ok(Command::RecordCarryOver(CarryOverRecorded {
+            line_id: LineId(b.line_id.trim().to_string()),
+            amount_yuan: yuan("amount_yuan", b.amount_yuan)?,
+            recorded_on: b.recorded_on,
+        }))
+    }
+}
+
+impl TryFrom<TargetAdjustmentBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: TargetAdjustmentBody) -> Result<Self, ApiError> {
+        let new_target = Target::parse(&b.new_target)
+            .map_err(|e| ApiError::field("new_target", e.to_string(), "unreadable target"))?;
+        Ok(Command::RequestTargetAdjustment(
+            TargetAdjustmentRequested {
+                request_id: b.request_id.unwrap_or(b.event_id),
+                scope: scope(&b.project_code),
+                indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
+                new_target,
+                reason: b.reason,
+                requested_on: b.requested_on,
+            },
+        ))
+    }
+}
+
+impl TryFrom<MonitoringReportBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: MonitoringReportBody) -> Result<Self, ApiError> {
+        Ok(Command::FileMonitoringReport(MonitoringReportFiled {
+            as_of: b.as_of,
+            filed_on: b.filed_on,
+            expected_full_year_yuan: yuan("expected_full_year_yuan", b.expected_full_year_yuan)?,
+            rows: b.rows,
+        }))
+    }
+}
+
+impl TryFrom<DeviationBody> for Command {
+    type Error = ApiError;
+    fn try_from(b: DeviationBody) -> Result<Self, ApiError> {
+        Ok(Command::ExplainDeviation(DeviationExplained {
+            scope: scope(&b.project_code),
+            indicator_id: b.indicator_id.map(|i| IndicatorId(i.trim().to_string())),
+            explanation: b.explanation,
+            explained_on: b.explained_on,
+        }))
+    }
+}
+
+impl LockBody {
+    /// Closing or reopening; a missing reason is refused by the domain.
+    fn into_command(self, close: bool) -> Command {
+        let lock = YearLockChanged {
+            on: self.on,
+            reason: self.reason,
+        };
+        if close {
+            Command::CloseYear(lock)
+        } else {
+            Command::ReopenYear(lock)
+        }
+    }
 }
 
 /// Registers the writes; the bulk ones get the 8 MiB body limit.

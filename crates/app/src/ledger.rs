@@ -1,6 +1,6 @@
 //! Ledger parsing (pure): rows of text as exported from accounting software (Excel or CSV) →
-//! validated payments, or a row-by-row error report. No I/O: the file readers in
-//! `import` turn a file into `Vec<Vec<String>>` and hand it here.
+//! validated payments, or a row-by-row error report. No I/O: the readers in
+//! [`crate::table`] turn a file's bytes into `Vec<Vec<String>>` and hand them here.
 //!
 //! Invariants:
 //! - validation is all or nothing: [`parse_ledger`] returns either every row as a payment or

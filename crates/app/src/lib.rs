@@ -1,0 +1,84 @@
+//! `jixiao-app`: the one application layer every front end calls — the HTTP API, the web pages
+//! and the command line are thin adapters over it.
+//!
+//! It loads a unit-year (the shared in-memory state caught up with the log, [`cache`]), turns
+//! commands into events through the domain and appends them with the loaded version, retrying
+//! a lost race ([`write`]); computes views as of a business date or as the log held them at a
+//! position ([`read`]); runs imports (the budget fixture, ledgers) all or nothing ([`import`],
+//! [`ledger`], [`table`]); and produces the data of exports ([`export`]).
+//!
+//! Boundaries: no HTTP, no SQL (only `jixiao-store` knows SQL), no terminal, no files on disk
+//! (callers pass bytes); blocking — async callers run it on a blocking pool.
+
+pub mod cache;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod ledger;
+pub mod read;
+pub mod table;
+pub mod write;
+
+pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
+pub use error::{AppError, ErrorKind, FieldError};
+pub use read::{IndicatorView, Lagging, SelfEvaluation, UnitLagging, UnitRow};
+pub use write::{Actor, Item, Write, Written, derived_event_id};
+
+use chrono::NaiveDate;
+use jixiao_domain::profile::ScoringProfile;
+use jixiao_store::Store;
+
+/// Settings of the application layer.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Scoring profile used when a request names none.
+    pub default_profile: String,
+    /// Business "today" for demos and tests; the date in China when None.
+    pub business_today: Option<NaiveDate>,
+    /// Unit-years kept in memory.
+    pub cached_streams: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            default_profile: ScoringProfile::DEFAULT_ID.to_string(),
+            business_today: None,
+            cached_streams: MAX_CACHED_STREAMS,
+        }
+    }
+}
+
+/// The application: the store, the shared unit-years, the settings. Cheap to share behind an
+/// `Arc`; every method is blocking.
+pub struct App {
+    store: Store,
+    cache: YearCache,
+    config: AppConfig,
+}
+
+impl App {
+    /// An application over a store.
+    pub fn new(store: Store, config: AppConfig) -> Self {
+        App {
+            store,
+            cache: YearCache::with_capacity(config.cached_streams),
+            config,
+        }
+    }
+
+    /// The store (for operations that are the store's own: verify, head, users, backup).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// Unit-years in memory now.
+    pub fn cached_streams(&self) -> usize {
+        self.cache.len()
+    }
+}

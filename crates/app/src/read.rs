@@ -1,0 +1,415 @@
+//! Reads of one unit-year and of all units: the year now (the shared state, caught up with the
+//! log) or as the log held it at a position or instant (`known_at`, replayed from the log), and
+//! the views front ends show — execution against 序时进度, indicators with provenance, the
+//! self-evaluation, the 1-7月 monitoring draft, the bureau's all-units rows.
+//!
+//! A view of the year now is computed under the stream's lock from the shared state (no copy):
+//! its cost depends on the year's shape (lines, projects, indicators), and provenance is
+//! summarised — the count of the facts behind a value and the log positions of the most recent
+//! [`MAX_SOURCES_LISTED`] — never a list as long as the year.
+
+use crate::App;
+use crate::cache::{Year, lock};
+use crate::error::{AppError, FieldError};
+use crate::write::validate_stream;
+use chrono::{Datelike, NaiveDate};
+use jixiao_domain::aggregate::{ExecutionSummary, IndicatorStatus, UnitYear};
+use jixiao_domain::budget::ProjectCode;
+use jixiao_domain::evaluation::{DeviationItem, Evaluation};
+use jixiao_domain::indicator::Scope;
+use jixiao_domain::monitoring::{self, MonitoringReportDraft, UnitWarning};
+use jixiao_domain::profile::ScoringProfile;
+use jixiao_store::{KnownAt, ReadFilter, StreamId, UnitSummary};
+
+/// Most sources an indicator lists with their log positions (the most recent ones).
+pub const MAX_SOURCES_LISTED: usize = 100;
+
+/// Events per page when scanning the log for approved budgets.
+const SCAN_PAGE_EVENTS: usize = 1_000;
+
+/// Month and day the 1-7月 monitoring report covers up to.
+pub const MONITORING_PERIOD_END: (u32, u32) = (7, 31);
+
+/// One indicator's status with the log positions of the events its value came from.
+#[derive(Debug, Clone)]
+pub struct IndicatorView {
+    /// The status; `sources` lists at most [`MAX_SOURCES_LISTED`] facts, the most recent.
+    pub status: IndicatorStatus,
+    /// How many facts the value came from in all.
+    pub source_count: usize,
+    /// Log positions of the events behind the listed sources, ascending.
+    pub source_positions: Vec<u64>,
+}
+
+/// The self-evaluation of a year: unit-wide and per project.
+#[derive(Debug, Clone)]
+pub struct SelfEvaluation {
+    /// 部门整体 (None when the unit has no unit-wide targets).
+    pub unit: Option<Evaluation>,
+    /// Per project.
+    pub projects: Vec<(ProjectCode, Evaluation)>,
+    /// Everything not fully met that still lacks 偏差原因分析 (blocks submission).
+    pub missing_explanations: Vec<DeviationItem>,
+}
+
+/// One unit in the bureau's list: its budget and execution against 序时进度.
+#[derive(Debug, Clone)]
+pub struct UnitRow {
+    /// The unit's summary from the read models.
+    pub summary: UnitSummary,
+    /// Its execution, 序时进度 and warning, as the domain judges them.
+    pub warning: UnitWarning,
+}
+
+/// Something behind schedule in the bureau's view.
+#[derive(Debug, Clone)]
+pub struct Lagging {
+    /// Project code or `scope/indicator` id.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// The colour (red or yellow).
+    pub colour: monitoring::Colour,
+    /// v, when computed.
+    pub v: Option<rust_decimal::Decimal>,
+}
+
+/// Lagging projects and indicators of one unit.
+#[derive(Debug, Clone, Default)]
+pub struct UnitLagging {
+    /// Projects whose execution is red or yellow.
+    pub projects: Vec<Lagging>,
+    /// Indicators whose progress is red or yellow.
+    pub indicators: Vec<Lagging>,
+}
+
+fn no_budget(stream: &StreamId) -> AppError {
+    AppError::not_found(format!(
+        "单位“{}”{}年度尚未导入预算 (no budget for this unit and year)",
+        stream.unit, stream.fiscal_year
+    ))
+}
+
+impl App {
+    /// "Today" for business purposes: the configured override, else the date in China.
+    pub fn business_today(&self) -> NaiveDate {
+        self.config.business_today.unwrap_or_else(|| {
+            // China has one time zone, UTC+8, without daylight saving.
+            (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+        })
+    }
+
+    /// A scoring profile by id, or the configured default.
+    pub fn profile(
+        &self,
+        id: Option<&str>,
+    ) -> Result<ScoringProfile, jixiao_domain::profile::ProfileError> {
+        ScoringProfile::builtin(id.unwrap_or(&self.config.default_profile))
+    }
+
+    /// A date within the fiscal year, or an error naming `field`: the figures of a year are
+    /// judged within it, and a date in another year is almost always a typing slip.
+    pub fn within_year(year: i32, date: NaiveDate, field: &str) -> Result<NaiveDate, AppError> {
+        if date.year() == year {
+            return Ok(date);
+        }
+        Err(AppError::invalid(
+            "as_of_outside_year",
+            format!(
+                "{field}“{date}”不在 {year} 年度内，应在 {year}-01-01 至 {year}-12-31 之间 ({field} must lie within fiscal year {year})"
+            ),
+            vec![FieldError::new(
+                field,
+                format!("应在 {year}-01-01 至 {year}-12-31 之间"),
+                format!("must lie within fiscal year {year}"),
+            )],
+        ))
+    }
+
+    /// The as-of date of a view: the one asked for, "today" in a year in progress, else None
+    /// (the year end).
+    pub fn view_as_of(
+        &self,
+        year: i32,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<NaiveDate>, AppError> {
+        match as_of {
+            Some(date) => App::within_year(year, date, "as_of").map(Some),
+            None => {
+                let today = self.business_today();
+                Ok((today.year() == year).then_some(today))
+            }
+        }
+    }
+
+    /// Runs `f` on the year as the log holds it now (shared state, under the stream's lock) or
+    /// held it at `known` (replayed).
+    pub fn with_year<T>(
+        &self,
+        stream: &StreamId,
+        known: KnownAt,
+        f: impl FnOnce(&Year) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        validate_stream(stream)?;
+        match known {
+            KnownAt::Now => {
+                let entry = self.cache.entry(stream);
+                let mut year = lock(&entry);
+                self.catch_up(stream, &mut year)?;
+                f(&year)
+            }
+            past => {
+                let recorded = self.store.read_stream(stream, past)?;
+                f(&Year::from_recorded(&recorded))
+            }
+        }
+    }
+
+    /// Like [`App::with_year`], for a year with an imported budget (404 otherwise).
+    pub fn with_budgeted_year<T>(
+        &self,
+        stream: &StreamId,
+        known: KnownAt,
+        f: impl FnOnce(&Year) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.with_year(stream, known, |year| {
+            if year.state.budget().is_none() {
+                return Err(no_budget(stream));
+            }
+            f(year)
+        })
+    }
+
+    /// 预算执行 of a unit's year.
+    pub fn execution(
+        &self,
+        stream: &StreamId,
+        as_of: Option<NaiveDate>,
+        known: KnownAt,
+        profile: &ScoringProfile,
+    ) -> Result<Option<ExecutionSummary>, AppError> {
+        self.with_budgeted_year(stream, known, |y| {
+            Ok(y.state.execution_summary(as_of, profile))
+        })
+    }
+
+    /// Indicators of a unit's year with summarised provenance.
+    pub fn indicators(
+        &self,
+        stream: &StreamId,
+        as_of: Option<NaiveDate>,
+        known: KnownAt,
+        profile: &ScoringProfile,
+    ) -> Result<Vec<IndicatorView>, AppError> {
+        self.with_budgeted_year(stream, known, |y| {
+            Ok(y.state
+                .indicator_status(as_of, profile)
+                .into_iter()
+                .map(|status| indicator_view(y, status))
+                .collect())
+        })
+    }
+
+    /// The self-evaluation per project and unit-wide, judged at the year end unless `as_of`.
+    pub fn evaluation(
+        &self,
+        stream: &StreamId,
+        as_of: Option<NaiveDate>,
+        known: KnownAt,
+        profile: &ScoringProfile,
+    ) -> Result<SelfEvaluation, AppError> {
+        self.with_budgeted_year(stream, known, |y| self_evaluation(&y.state, as_of, profile))
+    }
+
+    /// The 1-7月 monitoring draft of the unit or one project; `as_of` defaults to 31 July, or
+    /// today when that is earlier in a year in progress.
+    pub fn monitoring_draft(
+        &self,
+        stream: &StreamId,
+        scope: &Scope,
+        as_of: Option<NaiveDate>,
+        known: KnownAt,
+        profile: &ScoringProfile,
+    ) -> Result<MonitoringReportDraft, AppError> {
+        let year = stream.fiscal_year;
+        let as_of = match as_of {
+            Some(d) => App::within_year(year, d, "as_of")?,
+            None => {
+                let (m, d) = MONITORING_PERIOD_END;
+                let period_end = NaiveDate::from_ymd_opt(year, m, d).unwrap_or_default();
+                let today = self.business_today();
+                if today.year() == year {
+                    today.min(period_end)
+                } else {
+                    period_end
+                }
+            }
+        };
+        self.with_budgeted_year(stream, known, |y| {
+            if let Scope::Project(code) = scope
+                && y.state.budget().and_then(|b| b.project(code)).is_none()
+            {
+                return Err(AppError::invalid(
+                    "invalid_query",
+                    format!("项目“{}”不在本单位预算中 (unknown project)", code.0),
+                    vec![FieldError::new(
+                        "scope",
+                        "应为 unit 或本单位的项目代码",
+                        "unit or a project code of this unit",
+                    )],
+                ));
+            }
+            y.state
+                .monitoring_draft(scope, as_of, profile)
+                .map_err(|e| AppError::rejected("monitoring_draft", e.to_string(), vec![]))?
+                .ok_or_else(|| no_budget(stream))
+        })
+    }
+
+    /// Every unit of a year with its execution against 序时进度 (from the read models).
+    pub fn unit_rows(
+        &self,
+        year: i32,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Result<Vec<UnitRow>, AppError> {
+        let summaries = self.store.unit_summaries(year, as_of)?;
+        let date = as_of
+            .or_else(|| NaiveDate::from_ymd_opt(year, 12, 31))
+            .unwrap_or_default();
+        Ok(summaries
+            .into_iter()
+            .map(|summary| UnitRow {
+                warning: monitoring::unit_execution_warning(
+                    summary.paid_yuan,
+                    summary.adjusted_yuan,
+                    date,
+                    year,
+                    profile,
+                ),
+                summary,
+            })
+            .collect())
+    }
+
+    /// Every unit-year with an approved budget, in log order.
+    pub fn budget_streams(&self) -> Result<Vec<StreamId>, AppError> {
+        let filter = ReadFilter {
+            types: vec!["budget_approved".to_string()],
+            ..ReadFilter::default()
+        };
+        let mut found = Vec::new();
+        let mut from = 1;
+        loop {
+            let page = self.store.read_all(from, SCAN_PAGE_EVENTS, &filter)?;
+            for e in &page.events {
+                if !found.contains(&e.stream) {
+                    found.push(e.stream.clone());
+                }
+            }
+            match page.next_position {
+                Some(next) => from = next,
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// A unit's lagging projects and indicators now, for the bureau's view.
+    pub fn lagging(
+        &self,
+        stream: &StreamId,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Result<UnitLagging, AppError> {
+        self.with_year(stream, KnownAt::Now, |y| {
+            Ok(lagging(&y.state, as_of, profile))
+        })
+    }
+}
+
+fn lagging(state: &UnitYear, as_of: Option<NaiveDate>, profile: &ScoringProfile) -> UnitLagging {
+    let mut out = UnitLagging::default();
+    if let Some(summary) = state.execution_summary(as_of, profile) {
+        out.projects = summary
+            .by_project
+            .iter()
+            .filter(|p| p.warning.colour.is_behind())
+            .map(|p| Lagging {
+                key: p.key.clone(),
+                name: p.name.clone(),
+                colour: p.warning.colour,
+                v: p.warning.v,
+            })
+            .collect();
+    }
+    out.indicators = state
+        .indicator_status(as_of, profile)
+        .into_iter()
+        .filter(|i| i.progress.colour.is_behind())
+        .map(|i| Lagging {
+            key: match &i.scope {
+                Scope::Unit => format!("unit/{}", i.indicator_id.0),
+                Scope::Project(ProjectCode(c)) => format!("{c}/{}", i.indicator_id.0),
+            },
+            name: i.name.clone(),
+            colour: i.progress.colour,
+            v: i.progress.v,
+        })
+        .collect();
+    out
+}
+
+fn self_evaluation(
+    state: &UnitYear,
+    as_of: Option<NaiveDate>,
+    profile: &ScoringProfile,
+) -> Result<SelfEvaluation, AppError> {
+    let refused = |e: jixiao_domain::evaluation::EvaluationError| {
+        AppError::rejected("evaluation", e.to_string(), vec![])
+    };
+    let mut missing_explanations = Vec::new();
+    let unit = if state.targets(&Scope::Unit).is_some() {
+        let ev = state.unit_evaluation(as_of, profile).map_err(refused)?;
+        missing_explanations.extend(ev.needs_explanation.iter().cloned());
+        Some(ev)
+    } else {
+        None
+    };
+    let mut projects = Vec::new();
+    for scope in state.target_scopes() {
+        if let Scope::Project(code) = scope {
+            let ev = state
+                .project_evaluation(code, as_of, profile)
+                .map_err(refused)?;
+            missing_explanations.extend(ev.needs_explanation.iter().cloned());
+            projects.push((code.clone(), ev));
+        }
+    }
+    Ok(SelfEvaluation {
+        unit,
+        projects,
+        missing_explanations,
+    })
+}
+
+/// The status with its sources cut to the most recent [`MAX_SOURCES_LISTED`] and their log
+/// positions looked up in the year's provenance index.
+fn indicator_view(year: &Year, mut status: IndicatorStatus) -> IndicatorView {
+    let source_count = status.sources.len();
+    if source_count > MAX_SOURCES_LISTED {
+        status.sources.drain(..source_count - MAX_SOURCES_LISTED);
+    }
+    let mut source_positions: Vec<u64> = status
+        .sources
+        .iter()
+        .flat_map(|s| year.source_versions(s, &status.scope).iter().copied())
+        .filter_map(|v| year.position_of(v))
+        .collect();
+    source_positions.sort_unstable();
+    source_positions.dedup();
+    IndicatorView {
+        status,
+        source_count,
+        source_positions,
+    }
+}
