@@ -1,7 +1,9 @@
 //! `spawn_app()`: the real server on 127.0.0.1:0 over a fresh temporary database, with one user
-//! per role, and a small blocking HTTP client around ureq.
+//! per role (and a token minted for each with the server's signing key), and a small blocking
+//! HTTP client around ureq.
 
 use jixiao_api::ApiConfig;
+use jixiao_api::auth::JwtKeys;
 use jixiao_store::users::{self, Role};
 use jixiao_store::{Store, StoreOptions};
 use serde_json::Value;
@@ -92,15 +94,12 @@ pub fn spawn_app_with(mut config: ApiConfig) -> TestApp {
         tokens: HashMap::new(),
         _dir: dir,
     };
-    for (name, _, _) in USERS {
-        let answer = app.post(
-            "/api/v1/auth/token",
-            None,
-            &serde_json::json!({"username": name, "password": PASSWORD}),
-        );
-        assert_eq!(answer.status, 200, "{}", answer.text);
-        let token = answer.json()["access_token"].as_str().unwrap().to_string();
-        app.tokens.insert(name, token);
+    // The harness knows the signing key, so it mints each user's token the way the login route
+    // does instead of logging in six times; `auth::every_seeded_user_logs_in_…` keeps the real
+    // login of these users covered.
+    let keys = JwtKeys::new(&app.config.jwt);
+    for (name, role, unit) in USERS {
+        app.tokens.insert(name, keys.mint(name, role, unit).unwrap());
     }
     app
 }
