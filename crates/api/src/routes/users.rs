@@ -150,7 +150,11 @@ pub async fn token(
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.into_inner();
-    let user = with_users(&state, move |c| users::verify(c, &username, &password)).await?;
+    let cost = state.config.password_cost;
+    let user = with_users(&state, move |c| {
+        users::verify_with_cost(c, cost, &username, &password)
+    })
+    .await?;
     let Some(user) = user else {
         return Err(ApiError::unauthorized(
             "用户名或密码错误 (wrong user name or password)",
@@ -199,8 +203,9 @@ pub async fn create_user(
         unit,
     } = body.into_inner();
     let role = parse_role(&role)?;
+    let cost = state.config.password_cost;
     let user = with_users(&state, move |c| {
-        users::add(c, &name, &password, role, unit.as_deref())
+        users::add_with_cost(c, cost, &name, &password, role, unit.as_deref())
     })
     .await?;
     tracing::info!(user = %user.name, role = %user.role, by = %auth.0.sub, "user created");
@@ -222,7 +227,11 @@ pub async fn set_password(
     auth.0.require(Action::ManageUsers)?;
     let name = path.into_inner();
     let password = body.into_inner().password;
-    with_users(&state, move |c| users::set_password(c, &name, &password)).await?;
+    let cost = state.config.password_cost;
+    with_users(&state, move |c| {
+        users::set_password_with_cost(c, cost, &name, &password)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,7 +4,7 @@
 
 use jixiao_api::ApiConfig;
 use jixiao_api::auth::JwtKeys;
-use jixiao_store::users::{self, Role};
+use jixiao_store::users::{self, PasswordCost, Role};
 use jixiao_store::{Store, StoreOptions};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -57,8 +57,14 @@ pub const USERS: [(&str, Role, Option<&str>); 6] = [
     ("staff2", Role::Staff, Some(OTHER_UNIT)),
 ];
 
+/// The server with [`ApiConfig::for_tests`] and cheap password hashing.
 pub fn spawn_app() -> TestApp {
-    spawn_app_with(ApiConfig::for_tests())
+    let mut config = ApiConfig::for_tests();
+    // Throwaway users need no protection against a stolen hash: hash at the test cost (about a
+    // microsecond instead of the strong cost's fraction of a second), for the seeded users and
+    // for those the tests create through the API.
+    config.password_cost = PasswordCost::Test;
+    spawn_app_with(config)
 }
 
 pub fn spawn_app_with(mut config: ApiConfig) -> TestApp {
@@ -67,7 +73,7 @@ pub fn spawn_app_with(mut config: ApiConfig) -> TestApp {
     {
         let conn = store.open_aux_connection().unwrap();
         for (name, role, unit) in USERS {
-            users::add(&conn, name, PASSWORD, role, unit).unwrap();
+            users::add_with_cost(&conn, config.password_cost, name, PASSWORD, role, unit).unwrap();
         }
     }
     config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -99,7 +105,8 @@ pub fn spawn_app_with(mut config: ApiConfig) -> TestApp {
     // login of these users covered.
     let keys = JwtKeys::new(&app.config.jwt);
     for (name, role, unit) in USERS {
-        app.tokens.insert(name, keys.mint(name, role, unit).unwrap());
+        app.tokens
+            .insert(name, keys.mint(name, role, unit).unwrap());
     }
     app
 }
