@@ -187,13 +187,21 @@ impl JwtKeys {
         self.ttl_seconds
     }
 
-    /// Signs a token for `user`, valid for the configured lifetime.
+    /// Signs a token for `user`, valid for the configured lifetime (the login route's call).
     pub fn issue(&self, user: &User) -> Result<String, ApiError> {
+        self.mint(&user.name, user.role, user.unit.as_deref())
+    }
+
+    /// Signs a token for `subject` with `role` and `unit`, issued now and valid for the
+    /// configured lifetime: the one place a token's claims are made. The login route reaches it
+    /// through [`JwtKeys::issue`] after checking the password; test harnesses that know the
+    /// signing key call it directly instead of logging in.
+    pub fn mint(&self, subject: &str, role: Role, unit: Option<&str>) -> Result<String, ApiError> {
         let iat = now_seconds();
         let claims = Claims {
-            sub: user.name.clone(),
-            role: user.role,
-            unit: user.unit.clone(),
+            sub: subject.to_string(),
+            role,
+            unit: unit.map(str::to_string),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat,
@@ -281,6 +289,25 @@ mod tests {
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.role, Role::Staff);
         assert_eq!(claims.unit.as_deref(), Some("261301"));
+    }
+
+    #[test]
+    fn a_minted_token_carries_subject_role_unit_and_the_configured_lifetime() {
+        let keys = JwtKeys::new(&ApiConfig::for_tests().jwt);
+        let claims = keys
+            .verify(&keys.mint("li", Role::UnitHead, Some("261301")).unwrap())
+            .unwrap();
+        assert_eq!(claims.sub, "li");
+        assert_eq!(claims.role, Role::UnitHead);
+        assert_eq!(claims.unit.as_deref(), Some("261301"));
+        assert_eq!(claims.exp - claims.iat, keys.ttl_seconds());
+        let issued = keys
+            .verify(&keys.issue(&user(Role::Auditor, None)).unwrap())
+            .unwrap();
+        assert_eq!(
+            (issued.sub.as_str(), issued.role, issued.unit),
+            ("u", Role::Auditor, None)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! [`ApiConfig::for_tests`].
 
 use chrono::NaiveDate;
+use jixiao_store::users::PasswordCost;
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -81,6 +82,10 @@ pub struct ApiConfig {
     pub business_today: Option<NaiveDate>,
     /// Worker threads (`None`: one per core).
     pub workers: Option<usize>,
+    /// The argon2id cost of passwords the user routes hash: always [`PasswordCost::Strong`]
+    /// unless code sets it (the API test harness picks [`PasswordCost::Test`]; no configuration
+    /// file or environment variable reaches it).
+    pub password_cost: PasswordCost,
 }
 
 /// Why a configuration is refused.
@@ -112,6 +117,7 @@ impl ApiConfig {
             default_profile: "mof-2020".to_string(),
             business_today: None,
             workers: None,
+            password_cost: PasswordCost::Strong,
         }
     }
 
@@ -150,6 +156,14 @@ mod tests {
         let printed = format!("{config:?}");
         assert!(!printed.contains(config.jwt.secret.expose()));
         assert!(printed.contains("***"));
+    }
+
+    #[test]
+    fn passwords_are_hashed_at_the_strong_cost_unless_code_says_otherwise() {
+        let bind = SocketAddr::from(([127, 0, 0, 1], 8080));
+        let config = ApiConfig::new(bind, Secret::new("x".repeat(MIN_JWT_SECRET_BYTES)));
+        assert_eq!(config.password_cost, PasswordCost::Strong);
+        assert_eq!(ApiConfig::for_tests().password_cost, PasswordCost::Strong);
     }
 
     #[test]

@@ -7,10 +7,14 @@
 //! - staff and unit heads always have a unit; finance, auditors and admins never do (they see
 //!   every unit) — enforced here and by a CHECK constraint;
 //! - callers go through [`Users`] (`Store::users()`), a handle on its own connection, so user
-//!   administration never goes through the event writer thread and no caller sees SQL.
+//!   administration never goes through the event writer thread and no caller sees SQL;
+//! - new hashes use the strong argon2id parameters ([`PasswordCost::Strong`]) unless a caller
+//!   names [`PasswordCost::Test`] explicitly (`Users::with_cost`; only test harnesses do: no
+//!   configuration file, environment variable or CLI option maps to it). Verifying reads the
+//!   parameters from the stored hash, so a hash stays checkable whatever the cost it was made with.
 
-use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -27,6 +31,49 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 pub const MAX_UNIT_BYTES: usize = 256;
 /// Most users `list` returns.
 pub const MAX_USERS_LISTED: usize = 10_000;
+
+/// Memory of one strong hash, in KiB (argon2id, OWASP's first recommended setting; argon2 0.5's
+/// default, pinned here so that a dependency upgrade cannot change it silently).
+pub const STRONG_MEMORY_KIB: u32 = 19 * 1024;
+/// Passes of one strong hash.
+pub const STRONG_ITERATIONS: u32 = 2;
+/// Lanes of one strong hash.
+pub const STRONG_PARALLELISM: u32 = 1;
+/// Memory of one test-cost hash, in KiB: argon2's minimum for one lane.
+pub const TEST_MEMORY_KIB: u32 = 8;
+/// Passes of one test-cost hash: argon2's minimum.
+pub const TEST_ITERATIONS: u32 = 1;
+/// Lanes of one test-cost hash.
+pub const TEST_PARALLELISM: u32 = 1;
+
+/// How much work hashing one password costs: the argon2id parameters of new hashes.
+///
+/// The default is [`PasswordCost::Strong`], which every production path uses (the functions
+/// without `_with_cost` take it, and so does the API unless its configuration is changed in
+/// code). [`PasswordCost::Test`] makes a hash cost microseconds instead of a sizeable fraction
+/// of a second, for test harnesses that create throwaway users; it offers no protection to a
+/// stolen hash and must never be chosen for real users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PasswordCost {
+    /// [`STRONG_MEMORY_KIB`], [`STRONG_ITERATIONS`], [`STRONG_PARALLELISM`].
+    #[default]
+    Strong,
+    /// [`TEST_MEMORY_KIB`], [`TEST_ITERATIONS`], [`TEST_PARALLELISM`]: tests only.
+    Test,
+}
+
+impl PasswordCost {
+    /// The hasher for new hashes at this cost (argon2id, version 0x13).
+    fn hasher(self) -> Result<Argon2<'static>, UserError> {
+        let (memory_kib, iterations, parallelism) = match self {
+            PasswordCost::Strong => (STRONG_MEMORY_KIB, STRONG_ITERATIONS, STRONG_PARALLELISM),
+            PasswordCost::Test => (TEST_MEMORY_KIB, TEST_ITERATIONS, TEST_PARALLELISM),
+        };
+        let params = Params::new(memory_kib, iterations, parallelism, None)
+            .map_err(|e| UserError::Hash(e.to_string()))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+}
 
 /// What a user may do. See the API docs for the matrix of roles and endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,14 +235,19 @@ fn validate_scope(role: Role, unit: Option<&str>) -> Result<(), UserError> {
     }
 }
 
-/// Hashes a password with argon2id (default parameters) and a fresh random salt.
+/// Hashes a password with argon2id at the strong cost and a fresh random salt.
 pub fn hash_password(password: &str) -> Result<String, UserError> {
+    hash_password_with_cost(PasswordCost::default(), password)
+}
+
+/// Hashes a password with argon2id at `cost` and a fresh random salt.
+pub fn hash_password_with_cost(cost: PasswordCost, password: &str) -> Result<String, UserError> {
     validate_password(password)?;
     // The salt's 16 bytes come from a v4 UUID, which draws them from the OS CSPRNG
     // (getrandom): this avoids enabling a second rand_core backend just for `OsRng`.
     let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes())
         .map_err(|e| UserError::Hash(e.to_string()))?;
-    Argon2::default()
+    cost.hasher()?
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| UserError::Hash(e.to_string()))
@@ -203,6 +255,7 @@ pub fn hash_password(password: &str) -> Result<String, UserError> {
 
 fn password_matches(hash: &str, password: &str) -> bool {
     match PasswordHash::new(hash) {
+        // The parameters (and algorithm) come from the stored hash, not from the hasher.
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
@@ -234,7 +287,8 @@ fn row_to_user(
     })
 }
 
-/// Creates a user. Fails if the name is taken.
+/// Creates a user, hashing the password at the strong cost. Fails if the name is taken.
+#[cfg(test)]
 pub(crate) fn add(
     conn: &Connection,
     name: &str,
@@ -242,9 +296,21 @@ pub(crate) fn add(
     role: Role,
     unit: Option<&str>,
 ) -> Result<User, UserError> {
+    add_with_cost(conn, PasswordCost::default(), name, password, role, unit)
+}
+
+/// Creates a user, hashing the password at `cost`. Fails if the name is taken.
+pub(crate) fn add_with_cost(
+    conn: &Connection,
+    cost: PasswordCost,
+    name: &str,
+    password: &str,
+    role: Role,
+    unit: Option<&str>,
+) -> Result<User, UserError> {
     validate_name(name)?;
     validate_scope(role, unit)?;
-    let hash = hash_password(password)?;
+    let hash = hash_password_with_cost(cost, password)?;
     let now = Utc::now();
     let stamp = now.to_rfc3339();
     let inserted = conn.execute(
@@ -258,9 +324,30 @@ pub(crate) fn add(
     get(conn, name)?.ok_or_else(|| UserError::NotFound(name.to_string()))
 }
 
-/// Replaces a user's password.
+/// Replaces a user's password, hashing it at the strong cost.
+#[cfg(test)]
 pub(crate) fn set_password(conn: &Connection, name: &str, password: &str) -> Result<(), UserError> {
-    let hash = hash_password(password)?;
+    set_password_with_cost(conn, PasswordCost::default(), name, password)
+}
+
+/// Checks a name and password at the strong cost (see [`verify_with_cost`]).
+#[cfg(test)]
+pub(crate) fn verify(
+    conn: &Connection,
+    name: &str,
+    password: &str,
+) -> Result<Option<User>, UserError> {
+    verify_with_cost(conn, PasswordCost::default(), name, password)
+}
+
+/// Replaces a user's password, hashing it at `cost`.
+pub(crate) fn set_password_with_cost(
+    conn: &Connection,
+    cost: PasswordCost,
+    name: &str,
+    password: &str,
+) -> Result<(), UserError> {
+    let hash = hash_password_with_cost(cost, password)?;
     let changed = conn.execute(
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE name = ?1",
         params![name, hash, Utc::now().to_rfc3339()],
@@ -325,9 +412,11 @@ pub(crate) fn count(conn: &Connection) -> Result<u64, UserError> {
 }
 
 /// Checks a name and password. `Ok(None)` when the user is unknown or the password is wrong —
-/// callers must not tell the two apart to the client.
-pub(crate) fn verify(
+/// callers must not tell the two apart to the client. An unknown name costs one hash at
+/// `cost` (the cost the users were made with), so timing does not tell them apart either.
+pub(crate) fn verify_with_cost(
     conn: &Connection,
+    cost: PasswordCost,
     name: &str,
     password: &str,
 ) -> Result<Option<User>, UserError> {
@@ -347,7 +436,7 @@ pub(crate) fn verify(
         None => {
             // Spend the same hashing time for an unknown name, so response timing does not
             // reveal which names exist.
-            let _ = hash_password("timing-equaliser-password");
+            let _ = hash_password_with_cost(cost, "timing-equaliser-password");
             Ok(None)
         }
     }
@@ -357,6 +446,7 @@ pub(crate) fn verify(
 /// own: obtained from `Store::users()`, used for one or a few operations, then dropped.
 pub struct Users {
     conn: Connection,
+    cost: PasswordCost,
 }
 
 impl std::fmt::Debug for Users {
@@ -367,7 +457,17 @@ impl std::fmt::Debug for Users {
 
 impl Users {
     pub(crate) fn new(conn: Connection) -> Self {
-        Users { conn }
+        Users {
+            conn,
+            cost: PasswordCost::default(),
+        }
+    }
+
+    /// Hash new passwords (and equalise the timing of unknown names) at `cost` instead of the
+    /// strong default: test harnesses only.
+    pub fn with_cost(mut self, cost: PasswordCost) -> Self {
+        self.cost = cost;
+        self
     }
 
     /// Creates a user. Fails if the name is taken.
@@ -378,12 +478,12 @@ impl Users {
         role: Role,
         unit: Option<&str>,
     ) -> Result<User, UserError> {
-        add(&self.conn, name, password, role, unit)
+        add_with_cost(&self.conn, self.cost, name, password, role, unit)
     }
 
     /// Replaces a user's password.
     pub fn set_password(&self, name: &str, password: &str) -> Result<(), UserError> {
-        set_password(&self.conn, name, password)
+        set_password_with_cost(&self.conn, self.cost, name, password)
     }
 
     /// Changes a user's role (and unit scope).
@@ -409,7 +509,7 @@ impl Users {
     /// Checks a name and password. `Ok(None)` when the user is unknown or the password is
     /// wrong — callers must not tell the two apart to the client.
     pub fn verify(&self, name: &str, password: &str) -> Result<Option<User>, UserError> {
-        verify(&self.conn, name, password)
+        verify_with_cost(&self.conn, self.cost, name, password)
     }
 }
 
@@ -449,6 +549,81 @@ mod tests {
             .unwrap();
         assert!(stored.starts_with("$argon2id$"), "{stored}");
         assert!(!stored.contains("secret-password"));
+    }
+
+    /// The `m=…,t=…,p=…` parameters of the hash stored for `name`.
+    fn stored_params(conn: &Connection, name: &str) -> (u32, u32, u32) {
+        let stored: String = conn
+            .query_row(
+                "SELECT password_hash FROM users WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let params = Params::try_from(&PasswordHash::new(&stored).unwrap()).unwrap();
+        (params.m_cost(), params.t_cost(), params.p_cost())
+    }
+
+    #[test]
+    fn the_default_cost_is_the_strong_one_and_every_plain_function_uses_it() {
+        assert_eq!(PasswordCost::default(), PasswordCost::Strong);
+        let strong = (STRONG_MEMORY_KIB, STRONG_ITERATIONS, STRONG_PARALLELISM);
+        assert_eq!(strong, (19_456, 2, 1));
+        // Today's strong cost is argon2's own default, as before the cost became a setting.
+        assert_eq!(
+            strong,
+            (
+                Params::DEFAULT_M_COST,
+                Params::DEFAULT_T_COST,
+                Params::DEFAULT_P_COST
+            )
+        );
+        let conn = db();
+        add(&conn, "zhao", "first-password", Role::Auditor, None).unwrap();
+        assert_eq!(stored_params(&conn, "zhao"), strong);
+        add_with_cost(
+            &conn,
+            PasswordCost::Test,
+            "qian",
+            "first-password",
+            Role::Auditor,
+            None,
+        )
+        .unwrap();
+        set_password(&conn, "qian", "second-password").unwrap();
+        assert_eq!(stored_params(&conn, "qian"), strong);
+    }
+
+    #[test]
+    fn a_test_cost_hash_is_cheap_argon2id_and_checks_like_any_other() {
+        let conn = db();
+        add_with_cost(
+            &conn,
+            PasswordCost::Test,
+            "sun",
+            "first-password",
+            Role::Finance,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            stored_params(&conn, "sun"),
+            (TEST_MEMORY_KIB, TEST_ITERATIONS, TEST_PARALLELISM)
+        );
+        // Verifying reads the cost from the stored hash, whatever cost the caller names.
+        assert!(verify(&conn, "sun", "first-password").unwrap().is_some());
+        assert!(
+            verify_with_cost(&conn, PasswordCost::Test, "sun", "wrong-password")
+                .unwrap()
+                .is_none()
+        );
+        set_password_with_cost(&conn, PasswordCost::Test, "sun", "second-password").unwrap();
+        assert_eq!(stored_params(&conn, "sun").0, TEST_MEMORY_KIB);
+        assert!(
+            verify_with_cost(&conn, PasswordCost::Test, "sun", "second-password")
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]

@@ -130,8 +130,9 @@ async fn with_users<T: Send + 'static>(
     f: impl FnOnce(&Users) -> Result<T, UserError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = state.store.clone();
+    let cost = state.config.password_cost;
     web::block(move || {
-        let users = store.users().map_err(ApiError::internal)?;
+        let users = store.users().map_err(ApiError::internal)?.with_cost(cost);
         f(&users).map_err(user_error)
     })
     .await

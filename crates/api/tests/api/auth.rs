@@ -1,7 +1,7 @@
 //! Login and tokens: wrong passwords, missing, forged, expired, `alg: none` and wrong-key
 //! tokens; user administration by admins only.
 
-use crate::helpers::{PASSWORD, assert_problem, spawn_app};
+use crate::helpers::{PASSWORD, USERS, assert_problem, spawn_app};
 use jixiao_api::auth::{Claims, JwtKeys};
 use jixiao_api::config::Secret;
 use jixiao_store::users::Role;
@@ -50,6 +50,41 @@ fn assert_invalid_token(answer: &crate::helpers::Answer) {
         answer.header("www-authenticate"),
         Some("Bearer error=\"invalid_token\"")
     );
+}
+
+#[test]
+fn every_seeded_user_logs_in_and_gets_the_claims_the_harness_mints() {
+    let app = spawn_app();
+    let keys = JwtKeys::new(&app.config.jwt);
+    for (name, role, unit) in USERS {
+        let answer = app.post(
+            "/api/v1/auth/token",
+            None,
+            &json!({"username": name, "password": PASSWORD}),
+        );
+        assert_eq!(answer.status, 200, "{name}: {}", answer.text);
+        let body = answer.json();
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["role"], role.as_str());
+        assert_eq!(body["unit"].as_str(), unit, "{name}");
+        assert_eq!(body["expires_in"], app.config.jwt.ttl_seconds);
+        let logged_in = keys.verify(body["access_token"].as_str().unwrap()).unwrap();
+        let minted = keys.verify(app.token(name)).unwrap();
+        assert_eq!(
+            (logged_in.sub, logged_in.role, logged_in.unit),
+            (minted.sub, minted.role, minted.unit),
+            "{name}"
+        );
+        assert_eq!(logged_in.exp - logged_in.iat, app.config.jwt.ttl_seconds);
+    }
+    // The token the login route hands out opens what the role may see.
+    let login = app.post(
+        "/api/v1/auth/token",
+        None,
+        &json!({"username": "admin", "password": PASSWORD}),
+    );
+    let token = login.json()["access_token"].as_str().unwrap().to_string();
+    assert_eq!(app.get_with_token("/api/v1/users", &token).status, 200);
 }
 
 #[test]

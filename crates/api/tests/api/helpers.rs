@@ -1,8 +1,10 @@
 //! `spawn_app()`: the real server on 127.0.0.1:0 over a fresh temporary database, with one user
-//! per role, and a small blocking HTTP client around ureq.
+//! per role (and a token minted for each with the server's signing key), and a small blocking
+//! HTTP client around ureq.
 
 use jixiao_api::ApiConfig;
-use jixiao_store::users::Role;
+use jixiao_api::auth::JwtKeys;
+use jixiao_store::users::{PasswordCost, Role};
 use jixiao_store::{Store, StoreOptions};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -55,15 +57,21 @@ pub const USERS: [(&str, Role, Option<&str>); 6] = [
     ("staff2", Role::Staff, Some(OTHER_UNIT)),
 ];
 
+/// The server with [`ApiConfig::for_tests`] and cheap password hashing.
 pub fn spawn_app() -> TestApp {
-    spawn_app_with(ApiConfig::for_tests())
+    let mut config = ApiConfig::for_tests();
+    // Throwaway users need no protection against a stolen hash: hash at the test cost (about a
+    // microsecond instead of the strong cost's fraction of a second), for the seeded users and
+    // for those the tests create through the API.
+    config.password_cost = PasswordCost::Test;
+    spawn_app_with(config)
 }
 
 pub fn spawn_app_with(mut config: ApiConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(StoreOptions::new(dir.path().join("test.db"))).unwrap();
     {
-        let users = store.users().unwrap();
+        let users = store.users().unwrap().with_cost(config.password_cost);
         for (name, role, unit) in USERS {
             users.add(name, PASSWORD, role, unit).unwrap();
         }
@@ -92,15 +100,13 @@ pub fn spawn_app_with(mut config: ApiConfig) -> TestApp {
         tokens: HashMap::new(),
         _dir: dir,
     };
-    for (name, _, _) in USERS {
-        let answer = app.post(
-            "/api/v1/auth/token",
-            None,
-            &serde_json::json!({"username": name, "password": PASSWORD}),
-        );
-        assert_eq!(answer.status, 200, "{}", answer.text);
-        let token = answer.json()["access_token"].as_str().unwrap().to_string();
-        app.tokens.insert(name, token);
+    // The harness knows the signing key, so it mints each user's token the way the login route
+    // does instead of logging in six times; `auth::every_seeded_user_logs_in_…` keeps the real
+    // login of these users covered.
+    let keys = JwtKeys::new(&app.config.jwt);
+    for (name, role, unit) in USERS {
+        app.tokens
+            .insert(name, keys.mint(name, role, unit).unwrap());
     }
     app
 }
