@@ -134,12 +134,7 @@ impl Server {
             let users = store.users()?;
             users.add("admin", PASSWORD, Role::Admin, None)?;
             for code in &codes {
-                users.add(
-                    &format!("staff{code}"),
-                    PASSWORD,
-                    Role::Staff,
-                    Some(code),
-                )?;
+                users.add(&format!("staff{code}"), PASSWORD, Role::Staff, Some(code))?;
             }
         }
         let mut config = ApiConfig::for_tests();

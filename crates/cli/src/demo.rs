@@ -448,18 +448,11 @@ pub fn populate(store: &Store, today: NaiveDate) -> CliResult<DemoInfo> {
         version = appended.stream_version;
     }
 
-    let users = store
-        .users()
-        .context("无法连接数据库 (cannot connect)")?;
+    let users = store.users().context("无法连接数据库 (cannot connect)")?;
     for (name, password, role, scoped) in DEMO_USERS {
         users
-            .add(
-            name,
-            password,
-            role,
-            scoped.then_some(unit_code.as_str()),
-        )
-        .with_context(|| format!("无法创建演示用户 {name} (cannot create demo user)"))?;
+            .add(name, password, role, scoped.then_some(unit_code.as_str()))
+            .with_context(|| format!("无法创建演示用户 {name} (cannot create demo user)"))?;
     }
     Ok(DemoInfo {
         unit_code,

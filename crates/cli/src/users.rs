@@ -39,7 +39,8 @@ pub fn run(db: &Path, command: UsersCommand) -> CliResult {
     match command {
         UsersCommand::Add { name, role, unit } => {
             let password = read_password()?;
-            let user = users.add(&name, &password, role.into(), unit.as_deref())
+            let user = users
+                .add(&name, &password, role.into(), unit.as_deref())
                 .map_err(user_failure)?;
             println!(
                 "已新增用户 (user added): {} [{}]{}",
@@ -54,7 +55,8 @@ pub fn run(db: &Path, command: UsersCommand) -> CliResult {
             println!("已修改密码 (password changed): {name}");
         }
         UsersCommand::Role { name, role, unit } => {
-            let user = users.set_role(&name, role.into(), unit.as_deref())
+            let user = users
+                .set_role(&name, role.into(), unit.as_deref())
                 .map_err(user_failure)?;
             println!(
                 "已修改角色 (role changed): {} [{}]{}",

@@ -137,9 +137,6 @@ mod tests {
             .unwrap()
             .execute_batch("CREATE TABLE notes (text TEXT)")
             .unwrap();
-        assert!(matches!(
-            inspect(&other),
-            Err(InspectError::NoEventLog(_))
-        ));
+        assert!(matches!(inspect(&other), Err(InspectError::NoEventLog(_))));
     }
 }

@@ -24,7 +24,10 @@ pub const MAX_SCAN_ROWS: usize = 100_000;
 /// unit-year (`MAX_EVENTS_PER_YEAR`), so a stream the aggregate accepted always reads whole.
 pub const MAX_STREAM_READ: usize = {
     let max = jixiao_domain::aggregate::MAX_EVENTS_PER_YEAR;
-    assert!(max <= usize::MAX as u64, "the per-year maximum must fit in a usize");
+    assert!(
+        max <= usize::MAX as u64,
+        "the per-year maximum must fit in a usize"
+    );
     max as usize
 };
 

@@ -4,8 +4,8 @@
 use crate::canonical::{CanonicalEvent, chain_hash};
 use crate::error::StoreError;
 use crate::model::{
-    Head, KnownAt, MAX_READ_LIMIT, MAX_SCAN_ROWS, Page, ReadFilter, RecordedEvent,
-    StreamId, VerifyReport, format_recorded_at, parse_recorded_at,
+    Head, KnownAt, MAX_READ_LIMIT, MAX_SCAN_ROWS, Page, ReadFilter, RecordedEvent, StreamId,
+    VerifyReport, format_recorded_at, parse_recorded_at,
 };
 use crate::store::Store;
 use crate::upcast;

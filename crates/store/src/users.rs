@@ -326,7 +326,11 @@ pub(crate) fn count(conn: &Connection) -> Result<u64, UserError> {
 
 /// Checks a name and password. `Ok(None)` when the user is unknown or the password is wrong —
 /// callers must not tell the two apart to the client.
-pub(crate) fn verify(conn: &Connection, name: &str, password: &str) -> Result<Option<User>, UserError> {
+pub(crate) fn verify(
+    conn: &Connection,
+    name: &str,
+    password: &str,
+) -> Result<Option<User>, UserError> {
     if validate_name(name).is_err() || password.len() > MAX_PASSWORD_BYTES {
         return Ok(None);
     }

@@ -318,9 +318,21 @@ fn a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused(
     options.max_stream_read = LIMIT;
     let store = jixiao_store::Store::open(options).unwrap();
     let s = stream("261301");
-    let pay = || new_event(payment(Uuid::new_v4(), "B-30201", "30201", date(3, 1), "1.00"));
+    let pay = || {
+        new_event(payment(
+            Uuid::new_v4(),
+            "B-30201",
+            "30201",
+            date(3, 1),
+            "1.00",
+        ))
+    };
     store
-        .append(s.clone(), ExpectedVersion::NoStream, (0..LIMIT).map(|_| pay()).collect())
+        .append(
+            s.clone(),
+            ExpectedVersion::NoStream,
+            (0..LIMIT).map(|_| pay()).collect(),
+        )
         .unwrap();
     let whole = store.read_stream(&s, KnownAt::Now).unwrap();
     assert_eq!(
@@ -344,7 +356,9 @@ fn a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused(
             .unwrap(),
         whole
     );
-    let rest = store.read_stream_page(&s, LIMIT as u64, LIMIT, KnownAt::Now).unwrap();
+    let rest = store
+        .read_stream_page(&s, LIMIT as u64, LIMIT, KnownAt::Now)
+        .unwrap();
     assert_eq!(rest.len(), 1);
 }
 

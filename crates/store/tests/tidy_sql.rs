@@ -49,7 +49,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
             out.push(path);
         }
-        assert!(out.len() <= MAX_FILES_PER_CRATE, "too many files under {dir:?}");
+        assert!(
+            out.len() <= MAX_FILES_PER_CRATE,
+            "too many files under {dir:?}"
+        );
     }
 }
 
@@ -83,7 +86,9 @@ fn manifest_findings(text: &str) -> Vec<String> {
     for (n, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
-            in_dev_section = trimmed.trim_matches(['[', ']']).ends_with("dev-dependencies");
+            in_dev_section = trimmed
+                .trim_matches(['[', ']'])
+                .ends_with("dev-dependencies");
             continue;
         }
         if in_dev_section || trimmed.starts_with('#') {
@@ -150,7 +155,10 @@ fn the_checks_catch_sql_statements_and_sqlite_dependencies() {
     let found = source_findings(source);
     assert_eq!(found.len(), 3, "{found:?}");
     assert!(found[0].starts_with("line 1: SQL `SELECT`"), "{found:?}");
-    assert!(found[1].starts_with("line 2: names `rusqlite`"), "{found:?}");
+    assert!(
+        found[1].starts_with("line 2: names `rusqlite`"),
+        "{found:?}"
+    );
     assert!(found[2].starts_with("line 3: SQL `PRAGMA`"), "{found:?}");
 
     let manifest = "[dependencies]\nrusqlite.workspace = true\n\

@@ -242,9 +242,6 @@ pub async fn set_role(
     let name = path.into_inner();
     let NewRole { role, unit } = body.into_inner();
     let role = parse_role(&role)?;
-    let user = with_users(&state, move |c| {
-        c.set_role(&name, role, unit.as_deref())
-    })
-    .await?;
+    let user = with_users(&state, move |c| c.set_role(&name, role, unit.as_deref())).await?;
     Ok(HttpResponse::Ok().json(UserDto::from(user)))
 }
