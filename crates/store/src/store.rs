@@ -71,12 +71,15 @@ impl Store {
         let head = crate::writer::load_head(&conn)?.position;
         let projected = projection::checkpoint(&conn)?;
         if projected > head {
-            // Read from disk, so a refusal rather than an assertion: the file was altered.
-            return Err(StoreError::Corrupt(format!(
-                "读模型检查点 {projected} 超过日志头 {head} (read-model checkpoint past the log head)"
-            )));
+            // Read from disk, so not an assertion: the file was altered (events deleted from
+            // the end of the log). The store still opens, so that `verify` can say where.
+            tracing::error!(
+                projected,
+                head,
+                "读模型检查点超过日志头：日志被改动过，请运行 verify，再重建读模型 (read-model checkpoint past the log head)"
+            );
         }
-        let positions = Arc::new(Positions::new(head, projected));
+        let positions = Arc::new(Positions::new(head, projected.min(head)));
         let stats = Arc::new(WriterStats::default());
         let writer = Writer::new(conn, stats.clone(), positions.clone())?;
         let (sender, receiver) = sync_channel(options.queue_capacity.max(1));

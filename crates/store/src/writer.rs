@@ -503,12 +503,14 @@ impl Writer {
             .committed
             .store(self.head.position, Ordering::Release);
         let mut replies: Replies = Vec::with_capacity(group.len());
+        // Events written by this group wait for the read models; a replayed retry answers with
+        // older positions, written before the group or by an earlier request of it.
+        let mut written_up_to = head_before.position;
         for (req, result) in group.into_iter().zip(results) {
-            // Events written by this group (a replayed retry answers with older positions)
-            // wait for the read models.
             if let Ok(appended) = &result
-                && appended.first_position > head_before.position
+                && appended.first_position > written_up_to
             {
+                written_up_to = appended.last_position;
                 if self.backlog.is_empty() {
                     self.backlog_since = Some(Instant::now());
                 }
@@ -522,15 +524,21 @@ impl Writer {
     }
 }
 
-/// Invariant of the log, checked after every committed group: the batches it wrote (those
-/// whose positions lie past the head before it; a replayed retry answers with older ones) are
+/// Invariant of the log, checked after every committed group: the batches it wrote are
 /// contiguous runs that start at the old head + 1 and end exactly at the new head, in request
-/// order — no gap, no overlap. A broken invariant stops the writer before anyone is answered
+/// order — no gap, no overlap. A replayed retry answers with the positions of its original,
+/// written before the group or earlier in it: entirely below the next position. A broken invariant stops the writer before anyone is answered
 /// (the transaction is committed; the next open recovers from the log and `verify` sees it).
 fn assert_gapless(head_before: u64, head_after: u64, results: &[Result<Appended, AppendError>]) {
     let mut next = head_before + 1;
     for appended in results.iter().flatten() {
-        if appended.first_position <= head_before {
+        if appended.first_position < next {
+            assert!(
+                appended.last_position < next,
+                "a replayed batch ends at {}, past the positions written ({})",
+                appended.last_position,
+                next - 1
+            );
             continue;
         }
         assert_eq!(
@@ -927,8 +935,10 @@ mod tests {
     fn a_group_of_contiguous_batches_from_the_head_passes_the_gapless_check() {
         let results = vec![
             Ok(batch(11..=12, 2)),
-            // A replayed retry answers with its original, older positions.
+            // A replayed retry answers with its original, older positions…
             Ok(batch(3..=4, 4)),
+            // …also when the original was written earlier in the same group.
+            Ok(batch(11..=12, 2)),
             Err(AppendError::EmptyBatch),
             Ok(batch(13..=15, 3)),
         ];
