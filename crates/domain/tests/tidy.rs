@@ -109,3 +109,93 @@ fn every_rust_file_opens_with_a_module_doc() {
         "files without a leading //! doc: {missing:#?}"
     );
 }
+
+/// Features that would let the domain read the clock or make random ids, by dependency.
+const CLOCK_AND_RANDOM_FEATURES: &[(&str, &str)] = &[("chrono", "clock"), ("uuid", "v4")];
+
+/// The features a manifest requests for a dependency (its own and, when it inherits, the
+/// workspace entry's), and whether it asks for the dependency's default features (chrono's
+/// defaults include `clock`).
+fn requested_features(
+    manifest: &toml::Table,
+    workspace: &toml::Table,
+    dep: &str,
+) -> (BTreeSet<String>, bool) {
+    let features_of = |entry: &toml::Value| -> BTreeSet<String> {
+        entry
+            .get("features")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(str::to_string))
+            .collect()
+    };
+    let defaults_of = |entry: &toml::Value| {
+        entry
+            .get("default-features")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true)
+    };
+    let mut features = BTreeSet::new();
+    let mut defaults = false;
+    for table in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(entry) = manifest.get(table).and_then(|t| t.get(dep)) else {
+            continue;
+        };
+        features.extend(features_of(entry));
+        let inherits = entry.get("workspace").and_then(|w| w.as_bool()) == Some(true);
+        if inherits {
+            let ws_entry = &workspace["workspace"]["dependencies"][dep];
+            features.extend(features_of(ws_entry));
+            defaults |= defaults_of(ws_entry);
+        } else {
+            defaults |= entry.is_str() || defaults_of(entry);
+        }
+    }
+    (features, defaults)
+}
+
+/// The clock or random-id features a domain manifest requests, as "dep/feature".
+fn clock_and_random_features(manifest: &str, workspace: &str) -> Vec<String> {
+    let manifest: toml::Table = manifest.parse().expect("manifest is TOML");
+    let workspace: toml::Table = workspace.parse().expect("workspace manifest is TOML");
+    let mut found = Vec::new();
+    for (dep, feature) in CLOCK_AND_RANDOM_FEATURES {
+        let (features, defaults) = requested_features(&manifest, &workspace, dep);
+        if features.contains(*feature) {
+            found.push(format!("{dep}/{feature}"));
+        }
+        if *dep == "chrono" && defaults {
+            found.push(format!("{dep}/default (includes {feature})"));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_domain_manifest_requests_no_clock_and_no_random_ids() {
+    let read = |p: &str| std::fs::read_to_string(workspace_root().join(p)).expect("manifest");
+    let found = clock_and_random_features(&read("crates/domain/Cargo.toml"), &read("Cargo.toml"));
+    assert!(
+        found.is_empty(),
+        "jixiao-domain must not enable {found:?}: put them in the crates that need them"
+    );
+}
+
+#[test]
+fn the_feature_check_would_catch_a_domain_asking_for_the_clock() {
+    let workspace = r#"
+        [workspace.dependencies]
+        chrono = { version = "0.4", default-features = false, features = ["serde"] }
+        uuid = { version = "1", features = ["serde", "v4"] }
+    "#;
+    let manifest = r#"
+        [dependencies]
+        chrono = { workspace = true, features = ["clock"] }
+        uuid.workspace = true
+    "#;
+    let found = clock_and_random_features(manifest, workspace);
+    assert_eq!(found, vec!["chrono/clock", "uuid/v4"]);
+    let defaults = clock_and_random_features("[dependencies]\nchrono = \"0.4\"\n", workspace);
+    assert_eq!(defaults, vec!["chrono/default (includes clock)"]);
+}
