@@ -29,7 +29,7 @@ pub const DEMO_YEAR: i32 = 2024;
 /// The seed of the demo's pseudo-random choices: same seed, same year.
 pub const DEMO_SEED: u64 = 20_240_101;
 /// Scoring profile used to decide the demo's commands.
-pub const DEMO_PROFILE: &str = "mof-2020";
+pub const DEMO_PROFILE: &str = jixiao_domain::profile::ScoringProfile::DEFAULT_ID;
 /// Events per append (below the store's batch limit).
 const DEMO_BATCH_EVENTS: usize = 500;
 

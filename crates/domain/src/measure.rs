@@ -196,6 +196,40 @@ pub enum Source {
     },
 }
 
+impl Source {
+    /// Whether `event` is one of the facts this source names: a payment and its reversal, an
+    /// approved budget adjustment and its request, an activity with its corrections and
+    /// withdrawal, an assessment of the indicator in `scope` (the scope of the indicator whose
+    /// value this source explains) on its date, … This is how provenance is traced back to log
+    /// positions.
+    pub fn is_source_of(&self, event: &crate::event::Event, scope: &Scope) -> bool {
+        use crate::event::Event;
+        match (self, event) {
+            (Source::BudgetApproval, Event::BudgetApproved(_)) => true,
+            (Source::Payment { id }, Event::PaymentRecorded(e)) => e.payment_id == *id,
+            (Source::Payment { id }, Event::PaymentReversed(e)) => e.payment_id == *id,
+            (Source::BudgetAdjustment { request_id }, Event::BudgetAdjustmentRequested(e)) => {
+                e.request_id == *request_id
+            }
+            (Source::BudgetAdjustment { request_id }, Event::BudgetAdjusted(e)) => {
+                e.request_id == *request_id
+            }
+            (Source::CarryOver { line_id, on }, Event::CarryOverRecorded(e)) => {
+                e.line_id == *line_id && e.recorded_on == *on
+            }
+            (Source::Activity { id }, Event::ActivityHeld(e)) => e.activity_id == *id,
+            (Source::Activity { id }, Event::ActivityCorrected(e)) => e.activity_id == *id,
+            (Source::Activity { id }, Event::ActivityWithdrawn(e)) => e.activity_id == *id,
+            (Source::Survey { id }, Event::SurveyRecorded(e)) => e.survey_id == *id,
+            (Source::Procurement { id }, Event::ProcurementRecorded(e)) => e.procurement_id == *id,
+            (Source::Assessment { indicator_id, on }, Event::IndicatorAssessed(e)) => {
+                e.indicator_id == *indicator_id && e.assessed_on == *on && e.scope == *scope
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A measured value and the facts it came from (provenance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Measured {
@@ -576,4 +610,62 @@ pub fn payments_by_month(year: &UnitYear, scope: &Scope, as_of: Option<NaiveDate
         }
     }
     out
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+    use crate::event::{ActivityWithdrawn, Event, IndicatorAssessed, PaymentReversed};
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, m, d).expect("valid date")
+    }
+
+    fn assessed(scope: Scope, id: &str, on: NaiveDate) -> Event {
+        Event::IndicatorAssessed(IndicatorAssessed {
+            scope,
+            indicator_id: IndicatorId(id.into()),
+            assessed_on: on,
+            grade: None,
+            score: None,
+            actual_value: None,
+            actual_text: String::new(),
+            note: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_payment_source_is_its_payment_and_its_reversal_and_nothing_else() {
+        let id = Uuid::from_u128(7);
+        let source = Source::Payment { id };
+        let reversal = |payment_id| {
+            Event::PaymentReversed(PaymentReversed {
+                payment_id,
+                reversed_on: day(5, 1),
+                reason: "红冲".into(),
+            })
+        };
+        assert!(source.is_source_of(&reversal(id), &Scope::Unit));
+        assert!(!source.is_source_of(&reversal(Uuid::from_u128(8)), &Scope::Unit));
+        let withdrawal = Event::ActivityWithdrawn(ActivityWithdrawn {
+            activity_id: id,
+            withdrawn_on: day(5, 1),
+            reason: "误录".into(),
+        });
+        assert!(!source.is_source_of(&withdrawal, &Scope::Unit));
+        assert!(Source::Activity { id }.is_source_of(&withdrawal, &Scope::Unit));
+    }
+
+    #[test]
+    fn an_assessment_source_needs_the_same_indicator_date_and_scope() {
+        let project = Scope::Project(ProjectCode("P1".into()));
+        let source = Source::Assessment {
+            indicator_id: IndicatorId("BEN-1".into()),
+            on: day(12, 20),
+        };
+        assert!(source.is_source_of(&assessed(project.clone(), "BEN-1", day(12, 20)), &project));
+        assert!(!source.is_source_of(&assessed(Scope::Unit, "BEN-1", day(12, 20)), &project));
+        assert!(!source.is_source_of(&assessed(project.clone(), "BEN-1", day(12, 21)), &project));
+        assert!(!source.is_source_of(&assessed(project.clone(), "BEN-2", day(12, 20)), &project));
+    }
 }

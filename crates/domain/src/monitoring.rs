@@ -9,7 +9,8 @@
 //! - [`monitoring_draft`]: the 1-7月 绩效监控情况表 content (funds block, indicator rows with
 //!   colour, suggested 完成可能性 and whether a 偏差原因 is required);
 //! - [`adjustment_needs_reason`] and [`adjustment_rate_percent`]: budget adjustment rules;
-//! - [`called_to_explain`]: the finance bureau's third-quarter practice.
+//! - [`called_to_explain`]: the finance bureau's third-quarter practice;
+//! - [`unit_execution_warning`]: a whole unit's 执行率, 序时进度 and colour for the list of units.
 //!
 //! Conventions: 序时进度 is a fraction (7/12, unrounded); rates and v values are percentages
 //! rounded half-up to 2 decimals, and colours are decided on the rounded v. Nothing here
@@ -23,7 +24,10 @@ pub mod forecast;
 mod schedule;
 
 pub use adjustment::{adjustment_needs_reason, adjustment_rate_percent};
-pub use colour::{Colour, Warning, called_to_explain, execution_warning, indicator_progress};
+pub use colour::{
+    Colour, UnitWarning, Warning, called_to_explain, execution_warning, indicator_progress,
+    unit_execution_warning,
+};
 pub use draft::{
     FundsBlock, FundsInput, IndicatorMonitoringInput, IndicatorRowDraft, MAX_INDICATORS_PER_REPORT,
     MonitoringReportDraft, deviation_cause_name_zh, format_value, likelihood_name_zh,

@@ -207,6 +207,9 @@ fn join_problems(problems: &[FieldProblem]) -> String {
 }
 
 impl ScoringProfile {
+    /// The default profile's id (财预〔2020〕10号): used by every front end when none is chosen.
+    pub const DEFAULT_ID: &'static str = DEFAULT_PROFILE_ID;
+
     /// A built-in profile by id ("mof-2020", "henan-2024").
     pub fn builtin(id: &str) -> Result<ScoringProfile, ProfileError> {
         match BUILTIN_TOML.iter().find(|(bid, _)| *bid == id) {

@@ -19,10 +19,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jixiao_domain::aggregate::{IndicatorStatus, UnitYear};
 use jixiao_domain::budget::ProjectCode;
-use jixiao_domain::event::Event;
 use jixiao_domain::indicator::Scope;
-use jixiao_domain::measure::Source;
-use jixiao_domain::money::ratio_percent;
 use jixiao_domain::monitoring::{self, Colour};
 use jixiao_domain::profile::ScoringProfile;
 use jixiao_store::{KnownAt, Page, ReadFilter, RecordedEvent, StoreError, StreamId};
@@ -237,11 +234,7 @@ fn limit_of(limit: Option<usize>) -> Result<usize, ApiError> {
 }
 
 fn colour_names(c: Colour) -> (String, String) {
-    let en = serde_json::to_value(c)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    (en, c.name_zh().to_string())
+    (c.name_en().to_string(), c.name_zh().to_string())
 }
 
 async fn unit_rows(
@@ -264,15 +257,18 @@ async fn unit_rows(
     let date = as_of
         .or_else(|| NaiveDate::from_ymd_opt(year, 12, 31))
         .unwrap_or_default();
-    let progress = monitoring::schedule_progress(date, year, profile.schedule_basis);
     let rows = summaries
         .into_iter()
         .filter(|s| auth.0.sees_all_units() || auth.0.unit.as_deref() == Some(s.unit.as_str()))
         .map(|s| {
-            let rate = ratio_percent(s.paid_yuan.yuan(), s.adjusted_yuan.yuan());
-            let warning = rate.map(|r| monitoring::execution_warning(r, progress, &profile));
-            let (colour, colour_zh) =
-                colour_names(warning.as_ref().map_or(Colour::Grey, |w| w.colour));
+            let warning = monitoring::unit_execution_warning(
+                s.paid_yuan,
+                s.adjusted_yuan,
+                date,
+                year,
+                &profile,
+            );
+            let (colour, colour_zh) = colour_names(warning.colour);
             UnitRow {
                 fiscal_year: year,
                 unit: s.unit,
@@ -281,9 +277,9 @@ async fn unit_rows(
                 initial_yuan: s.initial_yuan.yuan(),
                 adjusted_yuan: s.adjusted_yuan.yuan(),
                 paid_yuan: s.paid_yuan.yuan(),
-                rate_percent: rate,
-                schedule_progress_percent: monitoring::progress_percent(progress),
-                v: warning.and_then(|w| w.v),
+                rate_percent: warning.rate_percent,
+                schedule_progress_percent: warning.progress_percent,
+                v: warning.v,
                 colour,
                 colour_zh,
             }
@@ -635,34 +631,6 @@ struct IndicatorWithPositions {
     source_positions: Vec<u64>,
 }
 
-/// Whether `event` is one of the facts `source` names (a payment and its reversal, an activity
-/// and its corrections, a request and its decision, …).
-fn event_is_source(event: &Event, source: &Source, scope: &Scope) -> bool {
-    match (source, event) {
-        (Source::BudgetApproval, Event::BudgetApproved(_)) => true,
-        (Source::Payment { id }, Event::PaymentRecorded(e)) => e.payment_id == *id,
-        (Source::Payment { id }, Event::PaymentReversed(e)) => e.payment_id == *id,
-        (Source::BudgetAdjustment { request_id }, Event::BudgetAdjustmentRequested(e)) => {
-            e.request_id == *request_id
-        }
-        (Source::BudgetAdjustment { request_id }, Event::BudgetAdjusted(e)) => {
-            e.request_id == *request_id
-        }
-        (Source::CarryOver { line_id, on }, Event::CarryOverRecorded(e)) => {
-            e.line_id == *line_id && e.recorded_on == *on
-        }
-        (Source::Activity { id }, Event::ActivityHeld(e)) => e.activity_id == *id,
-        (Source::Activity { id }, Event::ActivityCorrected(e)) => e.activity_id == *id,
-        (Source::Activity { id }, Event::ActivityWithdrawn(e)) => e.activity_id == *id,
-        (Source::Survey { id }, Event::SurveyRecorded(e)) => e.survey_id == *id,
-        (Source::Procurement { id }, Event::ProcurementRecorded(e)) => e.procurement_id == *id,
-        (Source::Assessment { indicator_id, on }, Event::IndicatorAssessed(e)) => {
-            e.indicator_id == *indicator_id && e.assessed_on == *on && e.scope == *scope
-        }
-        _ => false,
-    }
-}
-
 /// The log positions of the events behind an indicator's sources, ascending.
 fn source_positions(status: &IndicatorStatus, log: &[RecordedEvent]) -> Vec<u64> {
     log.iter()
@@ -670,7 +638,7 @@ fn source_positions(status: &IndicatorStatus, log: &[RecordedEvent]) -> Vec<u64>
             status
                 .sources
                 .iter()
-                .any(|s| event_is_source(&e.event, s, &status.scope))
+                .any(|s| s.is_source_of(&e.event, &status.scope))
         })
         .map(|e| e.position)
         .collect()

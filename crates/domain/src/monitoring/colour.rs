@@ -6,7 +6,7 @@
 //! (a v shown as 60.00 is yellow, never red).
 
 use crate::measure::Measure;
-use crate::money::round2;
+use crate::money::{Yuan, ratio_percent, round2};
 use crate::profile::ScoringProfile;
 use crate::target::{Comparator, TargetValue};
 use chrono::{Datelike, NaiveDate};
@@ -39,6 +39,17 @@ impl Colour {
             Colour::Green => "绿",
             Colour::Blue => "蓝",
             Colour::Grey => "灰",
+        }
+    }
+
+    /// The English name, as serialised: red, yellow, green, blue, grey.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Colour::Red => "red",
+            Colour::Yellow => "yellow",
+            Colour::Green => "green",
+            Colour::Blue => "blue",
+            Colour::Grey => "grey",
         }
     }
 
@@ -106,6 +117,41 @@ pub fn execution_warning(
         Colour::Green
     };
     Warning { v: Some(v), colour }
+}
+
+/// A unit's execution against 序时进度 on a day, as the finance bureau's list of units shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitWarning {
+    /// 执行率 in % (paid / adjusted budget, rounded half-up to 2 decimals); None when the
+    /// adjusted budget is zero.
+    pub rate_percent: Option<Decimal>,
+    /// 序时进度 in %, rounded half-up to 2 decimals.
+    pub progress_percent: Decimal,
+    /// The colour: grey when there is no rate or nothing is due yet.
+    pub colour: Colour,
+    /// v = 执行率 / 序时进度 × 100, when defined.
+    pub v: Option<Decimal>,
+}
+
+/// The execution warning of a whole unit as of `date`: its 执行率 from what it paid and its
+/// adjusted budget, the 序时进度 of `fiscal_year` on the profile's basis, and the colour of
+/// [`execution_warning`] (grey without a rate).
+pub fn unit_execution_warning(
+    paid: Yuan,
+    adjusted: Yuan,
+    date: NaiveDate,
+    fiscal_year: i32,
+    profile: &ScoringProfile,
+) -> UnitWarning {
+    let progress = super::schedule_progress(date, fiscal_year, profile.schedule_basis);
+    let rate_percent = ratio_percent(paid.yuan(), adjusted.yuan());
+    let warning = rate_percent.map_or(Warning::GREY, |r| execution_warning(r, progress, profile));
+    UnitWarning {
+        rate_percent,
+        progress_percent: super::progress_percent(progress),
+        colour: warning.colour,
+        v: warning.v,
+    }
 }
 
 /// Whether `actual` meets a quantitative target by its comparator, exactly as the scoring
