@@ -51,8 +51,8 @@ pub struct Write {
     pub if_match: Option<u64>,
     /// Client event ids of the commands, in order (known before the state is loaded).
     pub event_ids: Vec<Uuid>,
-    /// Builds the commands from the loaded state (which fills defaults such as a payment's
-    /// codes from its budget line); decided in order and appended in one batch.
+    /// Builds the commands (given the loaded state); decided in order and appended in one
+    /// batch.
     pub build: Builder,
     /// Who (the token's subject).
     pub actor: String,
@@ -132,39 +132,9 @@ pub fn load(state: &AppState, stream: &StreamId) -> Result<Loaded, ApiError> {
     Ok(loaded)
 }
 
-/// The field a domain rule is about, for the problem's `errors`.
-fn domain_field(e: &DomainError) -> String {
-    match e {
-        DomainError::Required { field } | DomainError::TextTooLong { field, .. } => {
-            (*field).to_string()
-        }
-        DomainError::AmountNotPositive { field, .. }
-        | DomainError::ValueTooLarge { field, .. }
-        | DomainError::DateOutsideYear { field, .. } => (*field).to_string(),
-        other => match other.code() {
-            "payment_outside_year" => "paid_on",
-            "unknown_line" => "line_id",
-            "unknown_project" | "project_mismatch" => "project_code",
-            "unknown_payment" | "payment_already_reversed" => "payment_id",
-            "unknown_activity" | "activity_withdrawn" => "activity_id",
-            "participants_exceed_invited" => "participants",
-            "satisfied_exceed_respondents" | "no_respondents" => "satisfied",
-            "unknown_indicator" | "duplicate_indicator" => "indicator_id",
-            "score_required" | "score_outside_band" => "score",
-            "grade_required" => "grade",
-            "unknown_request" | "request_already_decided" => "request_id",
-            "adjustment_zero" | "adjustment_below_zero" => "delta_yuan",
-            "adjustment_reason_required" => "reason",
-            "deviation_unexplained" => "explanations",
-            _ => "body",
-        }
-        .to_string(),
-    }
-}
-
 /// A domain refusal as a 422 naming the field.
 pub fn domain_error(e: &DomainError, prefix: &str) -> ApiError {
-    let field = domain_field(e);
+    let field = e.field().to_string();
     let field = if prefix.is_empty() {
         field
     } else {

@@ -139,7 +139,9 @@ pub fn demo_commands(
                 n += 1;
                 dated.push((
                     d,
-                    Command::RecordPayment(payment(n, line, d, amount, summary_for(line, month))),
+                    Command::RecordPayment(
+                        payment(n, line, d, amount, summary_for(line, month)).into(),
+                    ),
                 ));
             }
         }
@@ -165,7 +167,9 @@ pub fn demo_commands(
                 n += 1;
                 dated.push((
                     d,
-                    Command::RecordPayment(payment(n, line, d, amount, summary_for(line, month))),
+                    Command::RecordPayment(
+                        payment(n, line, d, amount, summary_for(line, month)).into(),
+                    ),
                 ));
             }
         }
@@ -199,7 +203,7 @@ pub fn demo_commands(
                 n += 1;
                 dated.push((
                     d,
-                    Command::RecordPayment(payment(n, line, d, amount, (*what).to_string())),
+                    Command::RecordPayment(payment(n, line, d, amount, (*what).to_string()).into()),
                 ));
             }
         }
@@ -210,7 +214,7 @@ pub fn demo_commands(
                 n += 1;
                 let p = payment(n, line, paid, amount, "专家咨询费（重复入账）".to_string());
                 let payment_id = p.payment_id;
-                dated.push((paid, Command::RecordPayment(p)));
+                dated.push((paid, Command::RecordPayment(p.into())));
                 dated.push((
                     reversed,
                     Command::ReversePayment(PaymentReversed {

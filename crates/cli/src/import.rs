@@ -429,12 +429,14 @@ pub fn ledger(db: &Path, args: &LedgerArgs) -> CliResult {
 
     // The aggregate's own rules, decided on a copy of the state: all rows or none.
     let mut trial = state.clone();
-    let profile = jixiao_domain::profile::ScoringProfile::builtin(crate::demo::DEMO_PROFILE)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let profile = jixiao_domain::profile::ScoringProfile::builtin(
+        jixiao_domain::profile::ScoringProfile::DEFAULT_ID,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ctx = jixiao_domain::aggregate::Context { profile: &profile };
     let mut events = Vec::new();
     for entry in &new_entries {
-        match trial.handle(Command::RecordPayment(entry.payment.clone()), &ctx) {
+        match trial.handle(Command::RecordPayment(entry.payment.clone().into()), &ctx) {
             Ok(decided) => {
                 for e in &decided {
                     trial.apply(e);

@@ -8,12 +8,17 @@
 //! same log one event at a time; nothing here reads a clock or makes an id.
 
 mod command;
+mod dates;
 mod error;
 mod handle;
 mod state;
 mod views;
 
-pub use command::{Command, Decide, Decision, SubmitSelfEvaluation};
+pub use command::{Command, Decide, Decision, RecordPayment, SubmitSelfEvaluation};
+pub use dates::{
+    APPROVAL_FROM_DAY, APPROVAL_FROM_MONTH, BusinessDate, DateWindow, YEAR_END_WORK_UNTIL_DAY,
+    YEAR_END_WORK_UNTIL_MONTH,
+};
 pub use error::{DomainError, grade_label, scope_label};
 pub use handle::{
     Context, MAX_AMOUNT_YUAN, MAX_EVENTS_PER_YEAR, MAX_INDICATORS_PER_SCOPE, MAX_LABEL_CHARS,

@@ -45,7 +45,9 @@ fn a_second_budget_approval_is_refused() {
 #[test]
 fn nothing_but_the_budget_approval_is_accepted_before_it() {
     let err = given([])
-        .when(Command::RecordPayment(payment(1, d(2024, 3, 1), dec!(100))))
+        .when(Command::RecordPayment(
+            payment(1, d(2024, 3, 1), dec!(100)).into(),
+        ))
         .then_reject("budget_not_approved");
     assert!(err.to_string().contains("记录支出"), "{err}");
     given([])
@@ -85,14 +87,16 @@ fn a_budget_line_of_an_undeclared_project_is_refused() {
 fn a_payment_within_the_year_is_recorded() {
     let p = payment(1, d(2024, 3, 1), dec!(1234.50));
     given(approved_year())
-        .when(Command::RecordPayment(p.clone()))
+        .when(Command::RecordPayment(p.clone().into()))
         .then_expect(vec![Event::PaymentRecorded(p)]);
 }
 
 #[test]
 fn a_payment_dated_outside_the_fiscal_year_is_refused_naming_the_date() {
     let err = given(approved_year())
-        .when(Command::RecordPayment(payment(1, d(2025, 1, 2), dec!(100))))
+        .when(Command::RecordPayment(
+            payment(1, d(2025, 1, 2), dec!(100)).into(),
+        ))
         .then_reject("payment_outside_year");
     let msg = err.to_string();
     assert!(
@@ -100,21 +104,23 @@ fn a_payment_dated_outside_the_fiscal_year_is_refused_naming_the_date() {
         "{msg}"
     );
     given(approved_year())
-        .when(Command::RecordPayment(payment(
-            1,
-            d(2023, 12, 31),
-            dec!(100),
-        )))
+        .when(Command::RecordPayment(
+            payment(1, d(2023, 12, 31), dec!(100)).into(),
+        ))
         .then_reject("payment_outside_year");
 }
 
 #[test]
 fn a_zero_or_negative_payment_is_refused() {
     given(approved_year())
-        .when(Command::RecordPayment(payment(1, d(2024, 3, 1), dec!(0))))
+        .when(Command::RecordPayment(
+            payment(1, d(2024, 3, 1), dec!(0)).into(),
+        ))
         .then_reject("amount_not_positive");
     let err = given(approved_year())
-        .when(Command::RecordPayment(payment(1, d(2024, 3, 1), dec!(-5))))
+        .when(Command::RecordPayment(
+            payment(1, d(2024, 3, 1), dec!(-5)).into(),
+        ))
         .then_reject("amount_not_positive");
     assert!(err.to_string().contains("amount_yuan=-5.00"), "{err}");
 }
@@ -124,30 +130,36 @@ fn a_payment_on_an_unknown_line_or_project_is_refused() {
     let mut p = payment(1, d(2024, 3, 1), dec!(100));
     p.line_id = LineId("NOPE".into());
     let err = given(approved_year())
-        .when(Command::RecordPayment(p))
+        .when(Command::RecordPayment(p.into()))
         .then_reject("unknown_line");
     assert!(err.to_string().contains("NOPE"), "{err}");
     let mut p = payment(1, d(2024, 3, 1), dec!(100));
     p.project_code = Some(ProjectCode("P9".into()));
     given(approved_year())
-        .when(Command::RecordPayment(p))
+        .when(Command::RecordPayment(p.into()))
         .then_reject("unknown_project");
 }
 
 #[test]
-fn a_payment_charging_a_project_line_without_its_project_is_refused() {
+fn a_payment_charging_a_basic_line_with_a_project_is_refused() {
     let mut p = payment(1, d(2024, 3, 1), dec!(100));
-    p.project_code = None;
-    given(approved_year())
-        .when(Command::RecordPayment(p))
+    p.line_id = LineId(OFFICE_LINE.into());
+    let err = given(approved_year())
+        .when(Command::RecordPayment(p.into()))
         .then_reject("project_mismatch");
+    assert!(
+        err.to_string().contains("P1") && err.to_string().contains("无"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_payment_id_used_twice_is_refused() {
     let p = payment(1, d(2024, 3, 1), dec!(100));
     given([budget_approved(), Event::PaymentRecorded(p.clone())])
-        .when(Command::RecordPayment(payment(1, d(2024, 4, 1), dec!(200))))
+        .when(Command::RecordPayment(
+            payment(1, d(2024, 4, 1), dec!(200)).into(),
+        ))
         .then_reject("duplicate_id");
 }
 
@@ -191,9 +203,15 @@ fn a_reversal_dated_before_its_payment_is_refused() {
         reversed_on: d(2024, 2, 1),
         reason: "错误".into(),
     };
-    given([budget_approved(), Event::PaymentRecorded(p)])
+    let err = given([budget_approved(), Event::PaymentRecorded(p)])
         .when(Command::ReversePayment(r))
-        .then_reject("date_too_early");
+        .then_reject("reversal_before_payment");
+    assert_eq!(err.field(), "reversed_on");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("reversed_on=2024-02-01") && msg.contains("paid_on=2024-03-01"),
+        "{msg}"
+    );
 }
 
 // ----- activities and surveys ---------------------------------------------------------------
@@ -794,11 +812,9 @@ fn after_the_year_is_closed_only_reopening_is_accepted() {
     let mut log = approved_year();
     log.push(Event::YearClosed(lock(d(2025, 2, 1), "自评完成")));
     let err = given(log.clone())
-        .when(Command::RecordPayment(payment(
-            1,
-            d(2024, 12, 1),
-            dec!(100),
-        )))
+        .when(Command::RecordPayment(
+            payment(1, d(2024, 12, 1), dec!(100)).into(),
+        ))
         .then_reject("year_closed");
     assert!(
         err.to_string().contains("2024") && err.to_string().contains("记录支出"),

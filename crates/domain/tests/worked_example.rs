@@ -74,17 +74,20 @@ impl Year {
 }
 
 fn pay(n: u128, paid_on: NaiveDate, amount: Decimal) -> Command {
-    Command::RecordPayment(PaymentRecorded {
-        payment_id: id(n),
-        paid_on,
-        line_id: LineId(LINE.into()),
-        economic_code: EconomicCode::parse("30201").expect("code"),
-        function_code: FunctionCode::parse("2060401").expect("code"),
-        project_code: Some(ProjectCode(PROJECT.into())),
-        amount_yuan: Yuan::new(amount).expect("amount"),
-        voucher_no: Some(format!("记-{n:04}")),
-        summary: "科技合作及基础运转".into(),
-    })
+    Command::RecordPayment(
+        PaymentRecorded {
+            payment_id: id(n),
+            paid_on,
+            line_id: LineId(LINE.into()),
+            economic_code: EconomicCode::parse("30201").expect("code"),
+            function_code: FunctionCode::parse("2060401").expect("code"),
+            project_code: Some(ProjectCode(PROJECT.into())),
+            amount_yuan: Yuan::new(amount).expect("amount"),
+            voucher_no: Some(format!("记-{n:04}")),
+            summary: "科技合作及基础运转".into(),
+        }
+        .into(),
+    )
 }
 
 fn hold(n: u128, held_on: NaiveDate, title: &str, invited: u32, participants: u32) -> Command {

@@ -17,14 +17,16 @@ use crate::telemetry::RequestId;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::NaiveDate;
-use jixiao_domain::aggregate::{Command, Decide, Decision, SubmitSelfEvaluation, UnitYear};
+use jixiao_domain::aggregate::{
+    Command, Decide, Decision, RecordPayment, SubmitSelfEvaluation, UnitYear,
+};
 use jixiao_domain::budget::{LineId, ProjectCode};
 use jixiao_domain::codes::{EconomicCode, FunctionCode};
 use jixiao_domain::event::{
     ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested,
     CarryOverRecorded, DeviationExplained, IndicatorAssessed, MonitoringReportFiled, MonitoringRow,
-    PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
-    TargetAdjustmentRequested, YearLockChanged,
+    PaymentReversed, ProcurementRecorded, SurveyRecorded, TargetAdjustmentRequested,
+    YearLockChanged,
 };
 use jixiao_domain::fixture::BudgetImport;
 use jixiao_domain::indicator::{IndicatorId, QualGrade, Scope};
@@ -341,7 +343,9 @@ pub struct PaymentBody {
 }
 
 impl PaymentBody {
-    fn to_command(&self, state: &UnitYear, prefix: &str) -> Result<Command, ApiError> {
+    /// The command, without the state: the domain fills omitted codes and project from the
+    /// budget line (and refuses an unknown line).
+    fn to_command(&self, prefix: &str) -> Result<Command, ApiError> {
         let f = |name: &str| {
             if prefix.is_empty() {
                 name.to_string()
@@ -349,42 +353,23 @@ impl PaymentBody {
                 format!("{prefix}.{name}")
             }
         };
-        let line_id = LineId(self.line_id.trim().to_string());
-        let line = state
-            .budget()
-            .and_then(|b| b.line(&line_id))
-            .map(|l| l.line.clone());
-        let economic_code = match (&self.economic_code, &line) {
-            (Some(c), _) => economic(&f("economic_code"), c)?,
-            (None, Some(l)) => l.economic_code.clone(),
-            (None, None) => {
-                return Err(ApiError::field(
-                    &f("line_id"),
-                    format!("预算指标“{}”不存在", self.line_id),
-                    "unknown budget line",
-                ));
-            }
-        };
-        let function_code = match (&self.function_code, &line) {
-            (Some(c), _) => function(&f("function_code"), c)?,
-            (None, Some(l)) => l.function_code.clone(),
-            (None, None) => {
-                return Err(ApiError::field(
-                    &f("line_id"),
-                    format!("预算指标“{}”不存在", self.line_id),
-                    "unknown budget line",
-                ));
-            }
-        };
-        let project_code = project(&self.project_code)
-            .or_else(|| line.as_ref().and_then(|l| l.project_code.clone()));
-        Ok(Command::RecordPayment(PaymentRecorded {
+        let economic_code = self
+            .economic_code
+            .as_deref()
+            .map(|c| economic(&f("economic_code"), c))
+            .transpose()?;
+        let function_code = self
+            .function_code
+            .as_deref()
+            .map(|c| function(&f("function_code"), c))
+            .transpose()?;
+        Ok(Command::RecordPayment(RecordPayment {
             payment_id: self.payment_id.unwrap_or(self.event_id),
             paid_on: self.paid_on,
-            line_id,
+            line_id: LineId(self.line_id.trim().to_string()),
             economic_code,
             function_code,
-            project_code,
+            project_code: project(&self.project_code),
             amount_yuan: yuan(&f("amount_yuan"), self.amount_yuan)?,
             voucher_no: self.voucher_no.clone(),
             summary: self.summary.clone(),
@@ -412,7 +397,7 @@ pub async fn record_payment(
     body: web::Json<PaymentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let (ids, build) = single(body.event_id, move |s| body.to_command(s, ""));
+    let (ids, build) = single(body.event_id, move |_| body.to_command(""));
     run(
         state,
         &auth,
@@ -463,7 +448,7 @@ pub async fn record_payment_batch(
         ));
     }
     let ids = items.iter().map(|p| p.event_id).collect();
-    let build: Builder = Box::new(move |s| {
+    let build: Builder = Box::new(move |_| {
         items
             .iter()
             .enumerate()
@@ -471,7 +456,7 @@ pub async fn record_payment_batch(
                 let field = format!("items[{i}]");
                 Ok(Item {
                     event_id: p.event_id,
-                    command: p.to_command(s, &field)?,
+                    command: p.to_command(&field)?,
                     field,
                 })
             })
@@ -1356,13 +1341,7 @@ pub struct LockBody {
 }
 
 fn lock_command(b: &LockBody, close: bool) -> Result<Command, ApiError> {
-    if b.reason.trim().is_empty() {
-        return Err(ApiError::field(
-            "reason",
-            "须说明原因",
-            "a reason is required",
-        ));
-    }
+    // A missing reason is refused by the domain (`required`, field "reason").
     let lock = YearLockChanged {
         on: b.on,
         reason: b.reason.clone(),

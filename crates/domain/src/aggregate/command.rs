@@ -3,12 +3,15 @@
 //! the payload of the event they would record; the aggregate checks it against the state and
 //! either records it or refuses with a [`super::DomainError`].
 
+use crate::budget::{LineId, ProjectCode};
+use crate::codes::{EconomicCode, FunctionCode};
 use crate::event::{
     ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested, BudgetApproved,
     CarryOverRecorded, DeviationExplained, IndicatorAssessed, MonitoringReportFiled,
     PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
     TargetAdjustmentRequested, TargetsApproved, YearLockChanged,
 };
+use crate::money::Yuan;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -48,6 +51,48 @@ pub struct SubmitSelfEvaluation {
     pub submitted_on: NaiveDate,
 }
 
+/// Record a payment (支出). The 经济分类, 功能分类 and project default to the budget line's when
+/// not given: the aggregate fills them in from its state, so a caller can build the command
+/// without loading the year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPayment {
+    /// Client-chosen id of the payment.
+    pub payment_id: Uuid,
+    /// Business date of the payment.
+    pub paid_on: NaiveDate,
+    /// The budget line charged.
+    pub line_id: LineId,
+    /// 部门经济分类 of the spending; the line's when None.
+    pub economic_code: Option<EconomicCode>,
+    /// 功能分类; the line's when None.
+    pub function_code: Option<FunctionCode>,
+    /// The project, for 项目支出; the line's when None (a project given must be the line's).
+    pub project_code: Option<ProjectCode>,
+    /// Positive amount in 元.
+    pub amount_yuan: Yuan,
+    /// 凭证号 from the ledger, if any.
+    pub voucher_no: Option<String>,
+    /// 摘要.
+    pub summary: String,
+}
+
+impl From<PaymentRecorded> for RecordPayment {
+    /// Every field given (the ledger import and the demo resolve the codes themselves).
+    fn from(p: PaymentRecorded) -> Self {
+        RecordPayment {
+            payment_id: p.payment_id,
+            paid_on: p.paid_on,
+            line_id: p.line_id,
+            economic_code: Some(p.economic_code),
+            function_code: Some(p.function_code),
+            project_code: p.project_code,
+            amount_yuan: p.amount_yuan,
+            voucher_no: p.voucher_no,
+            summary: p.summary,
+        }
+    }
+}
+
 /// Everything a user can ask of a unit's fiscal year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", content = "data", rename_all = "snake_case")]
@@ -67,7 +112,7 @@ pub enum Command {
     /// 绩效目标调整审批 (approval applies the new target).
     DecideTargetAdjustment(Decide),
     /// 支出.
-    RecordPayment(PaymentRecorded),
+    RecordPayment(RecordPayment),
     /// 红冲.
     ReversePayment(PaymentReversed),
     /// 活动.

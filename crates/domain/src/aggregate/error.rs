@@ -100,8 +100,11 @@ pub enum DomainError {
         /// The year.
         fiscal_year: i32,
     },
-    /// Another date that must lie within the fiscal year.
-    #[error("日期 {field}={date} 不在{fiscal_year}年度内 (date outside the fiscal year)")]
+    /// A business date outside the window its command allows around the fiscal year (see
+    /// [`super::DateWindow`]).
+    #[error(
+        "日期 {field}={date} 不在{fiscal_year}年度允许的日期范围内（{earliest}至{latest}） (date outside the fiscal year)"
+    )]
     DateOutsideYear {
         /// The field.
         field: &'static str,
@@ -109,6 +112,46 @@ pub enum DomainError {
         date: NaiveDate,
         /// The year.
         fiscal_year: i32,
+        /// First date allowed.
+        earliest: NaiveDate,
+        /// Last date allowed.
+        latest: NaiveDate,
+    },
+    /// An activity withdrawn before the date it was held.
+    #[error(
+        "撤回日期 withdrawn_on={withdrawn_on} 早于活动 activity_id=“{activity_id}”的举办日期 held_on={held_on} (withdrawal before the activity)"
+    )]
+    WithdrawalBeforeActivity {
+        /// The activity.
+        activity_id: Uuid,
+        /// The withdrawal date given.
+        withdrawn_on: NaiveDate,
+        /// The activity's date.
+        held_on: NaiveDate,
+    },
+    /// A payment reversed before it was paid.
+    #[error(
+        "红冲日期 reversed_on={reversed_on} 早于支出 payment_id=“{payment_id}”的支付日期 paid_on={paid_on} (reversal before the payment)"
+    )]
+    ReversalBeforePayment {
+        /// The payment.
+        payment_id: Uuid,
+        /// The reversal date given.
+        reversed_on: NaiveDate,
+        /// The payment's date.
+        paid_on: NaiveDate,
+    },
+    /// A request decided before it was made.
+    #[error(
+        "审批日期 decided_on={decided_on} 早于调整申请 request_id=“{request_id}”的申请日期 requested_on={requested_on} (decision before the request)"
+    )]
+    DecisionBeforeRequest {
+        /// The request.
+        request_id: Uuid,
+        /// The decision date given.
+        decided_on: NaiveDate,
+        /// The request's date.
+        requested_on: NaiveDate,
     },
     /// A date that must not precede another.
     #[error("日期 {field}={date} 早于{earlier_label} {earlier} (date before its reference)")]
@@ -355,6 +398,9 @@ impl DomainError {
             DomainError::PaymentOutsideYear { .. } => "payment_outside_year",
             DomainError::DateOutsideYear { .. } => "date_outside_year",
             DomainError::DateTooEarly { .. } => "date_too_early",
+            DomainError::WithdrawalBeforeActivity { .. } => "withdrawal_before_activity",
+            DomainError::ReversalBeforePayment { .. } => "reversal_before_payment",
+            DomainError::DecisionBeforeRequest { .. } => "decision_before_request",
             DomainError::AmountNotPositive { .. } => "amount_not_positive",
             DomainError::AdjustmentZero => "adjustment_zero",
             DomainError::AdjustmentBelowZero { .. } => "adjustment_below_zero",
@@ -381,6 +427,57 @@ impl DomainError {
             DomainError::DeviationUnexplained { .. } => "deviation_unexplained",
             DomainError::NotYetAssessed { .. } => "not_yet_assessed",
             DomainError::EvaluationFailed { .. } => "evaluation_failed",
+        }
+    }
+
+    /// The field of the command the refusal is about (as named in the API's bodies), or
+    /// "body" when the rule is about the command as a whole.
+    pub fn field(&self) -> &'static str {
+        match self {
+            DomainError::Required { field }
+            | DomainError::TextTooLong { field, .. }
+            | DomainError::AmountNotPositive { field, .. }
+            | DomainError::ValueTooLarge { field, .. }
+            | DomainError::DateOutsideYear { field, .. }
+            | DomainError::DateTooEarly { field, .. } => field,
+            DomainError::PaymentOutsideYear { .. } => "paid_on",
+            DomainError::WithdrawalBeforeActivity { .. } => "withdrawn_on",
+            DomainError::ReversalBeforePayment { .. } => "reversed_on",
+            DomainError::DecisionBeforeRequest { .. } => "decided_on",
+            DomainError::UnknownLine { .. } => "line_id",
+            DomainError::UnknownProject { .. } | DomainError::ProjectMismatch { .. } => {
+                "project_code"
+            }
+            DomainError::UnknownPayment { .. } | DomainError::PaymentAlreadyReversed { .. } => {
+                "payment_id"
+            }
+            DomainError::UnknownActivity { .. } | DomainError::ActivityAlreadyWithdrawn { .. } => {
+                "activity_id"
+            }
+            DomainError::ParticipantsExceedInvited { .. } => "participants",
+            DomainError::SatisfiedExceedRespondents { .. } | DomainError::NoRespondents => {
+                "satisfied"
+            }
+            DomainError::UnknownIndicator { .. } | DomainError::DuplicateIndicator { .. } => {
+                "indicator_id"
+            }
+            DomainError::ScoreRequired { .. } | DomainError::ScoreOutsideBand { .. } => "score",
+            DomainError::GradeRequired { .. } => "grade",
+            DomainError::UnknownRequest { .. } | DomainError::RequestAlreadyDecided { .. } => {
+                "request_id"
+            }
+            DomainError::AdjustmentZero | DomainError::AdjustmentBelowZero { .. } => "delta_yuan",
+            DomainError::AdjustmentReasonRequired { .. } => "reason",
+            DomainError::DeviationUnexplained { .. } => "explanations",
+            DomainError::BudgetNotApproved { .. }
+            | DomainError::BudgetAlreadyApproved { .. }
+            | DomainError::YearClosed { .. }
+            | DomainError::YearNotClosed { .. }
+            | DomainError::TooMany { .. }
+            | DomainError::DuplicateId { .. }
+            | DomainError::TargetsAlreadyApproved { .. }
+            | DomainError::EvaluationFailed { .. }
+            | DomainError::NotYetAssessed { .. } => "body",
         }
     }
 

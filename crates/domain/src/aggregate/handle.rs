@@ -7,13 +7,13 @@ use super::error::{DomainError, grade_label, scope_label};
 use super::state::{RequestStatus, UnitYear};
 use super::views::deviation_label;
 use crate::event::{
-    BudgetAdjusted, Event, IndicatorAssessed, RequestRejected, SelfEvaluationSubmitted,
-    TargetAdjustmentApproved,
+    BudgetAdjusted, Event, IndicatorAssessed, PaymentRecorded, RequestRejected,
+    SelfEvaluationSubmitted, TargetAdjustmentApproved,
 };
 use crate::indicator::{IndicatorId, QualGrade, Scope};
 use crate::money::Yuan;
 use crate::profile::ScoringProfile;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// Longest free text (reasons, notes, explanations, summaries), in characters.
@@ -104,6 +104,11 @@ fn participants_within(participants: u32, invited: u32) -> Result<(), DomainErro
 
 impl UnitYear {
     /// Decide a command: the events to record, or the rule it breaks. Never mutates.
+    ///
+    /// The rules common to every command come first, in this order: the year's event limit,
+    /// the budget approved (once), the year not closed (but for a reopening), and every
+    /// business date in its window of the fiscal year ([`Command::business_dates`]); then the
+    /// command's own rules.
     pub fn handle(&self, command: Command, ctx: &Context<'_>) -> Result<Vec<Event>, DomainError> {
         let label = command.label();
         if self.version >= MAX_EVENTS_PER_YEAR {
@@ -112,29 +117,31 @@ impl UnitYear {
                 max: MAX_EVENTS_PER_YEAR as usize,
             });
         }
-        if let Command::ApproveBudget(e) = command {
-            return self.approve_budget(e);
+        if let (Command::ApproveBudget(_), Some(b)) = (&command, &self.budget) {
+            return Err(DomainError::BudgetAlreadyApproved {
+                fiscal_year: b.fiscal_year,
+                approved_on: b.approved_on,
+            });
         }
-        let Some(budget) = self.budget.as_ref() else {
-            return Err(DomainError::BudgetNotApproved { command: label });
+        let fiscal_year = match (&command, &self.budget) {
+            (Command::ApproveBudget(e), _) => e.fiscal_year,
+            (_, Some(b)) => b.fiscal_year,
+            (_, None) => return Err(DomainError::BudgetNotApproved { command: label }),
         };
-        let fiscal_year = budget.fiscal_year;
         if self.closed && !matches!(command, Command::ReopenYear(_)) {
             return Err(DomainError::YearClosed {
                 fiscal_year,
                 command: label,
             });
         }
-        let in_year = |field: &'static str, date: NaiveDate| {
-            if date.year() == fiscal_year {
-                Ok(())
-            } else {
-                Err(DomainError::DateOutsideYear {
-                    field,
-                    date,
-                    fiscal_year,
-                })
-            }
+        // The one date rule: every business date in its window of the fiscal year.
+        super::dates::check_dates(&command, fiscal_year)?;
+        let budget = match command {
+            Command::ApproveBudget(e) => return self.approve_budget(e),
+            _ => match self.budget.as_ref() {
+                Some(b) => b,
+                None => return Err(DomainError::BudgetNotApproved { command: label }),
+            },
         };
         let known_project = |code: &crate::budget::ProjectCode| {
             if budget.project(code).is_some() {
@@ -154,7 +161,6 @@ impl UnitYear {
                     });
                 }
                 positive("amount_yuan", e.amount_yuan)?;
-                in_year("recorded_on", e.recorded_on)?;
                 Event::CarryOverRecorded(e)
             }
             Command::ApproveTargets(e) => {
@@ -202,7 +208,6 @@ impl UnitYear {
                     return Err(DomainError::AdjustmentZero);
                 }
                 not_too_large("delta_yuan", e.delta_yuan)?;
-                in_year("requested_on", e.requested_on)?;
                 text("reason", &e.reason, MAX_TEXT_CHARS)?;
                 let before = line.adjusted_yuan(None);
                 if (before + e.delta_yuan).yuan().is_sign_negative() {
@@ -233,7 +238,6 @@ impl UnitYear {
                     });
                 };
                 check_decidable(&d, r.status, r.request.requested_on)?;
-                in_year("decided_on", d.decided_on)?;
                 match d.decision {
                     Decision::Approve { note } => {
                         text("note", &note, MAX_TEXT_CHARS)?;
@@ -276,7 +280,6 @@ impl UnitYear {
                     });
                 }
                 required("reason", &e.reason, MAX_TEXT_CHARS)?;
-                in_year("requested_on", e.requested_on)?;
                 Event::TargetAdjustmentRequested(e)
             }
             Command::DecideTargetAdjustment(d) => {
@@ -305,43 +308,53 @@ impl UnitYear {
                     }
                 }
             }
-            Command::RecordPayment(e) => {
-                if self.payment_index.contains_key(&e.payment_id) {
+            Command::RecordPayment(p) => {
+                if self.payment_index.contains_key(&p.payment_id) {
                     return Err(DomainError::DuplicateId {
                         field: "payment_id",
-                        id: e.payment_id.to_string(),
+                        id: p.payment_id.to_string(),
                     });
                 }
-                if e.paid_on.year() != fiscal_year {
-                    return Err(DomainError::PaymentOutsideYear {
-                        date: e.paid_on,
-                        fiscal_year,
-                    });
-                }
-                positive("amount_yuan", e.amount_yuan)?;
-                let Some(line) = budget.line(&e.line_id) else {
+                positive("amount_yuan", p.amount_yuan)?;
+                let Some(line) = budget.line(&p.line_id) else {
                     return Err(DomainError::UnknownLine {
-                        line_id: e.line_id.0.clone(),
+                        line_id: p.line_id.0.clone(),
                     });
                 };
-                if let Some(code) = &e.project_code {
+                let line = &line.line;
+                if let Some(code) = &p.project_code {
                     known_project(code)?;
+                    if line.project_code.as_ref() != Some(code) {
+                        return Err(DomainError::ProjectMismatch {
+                            line_id: p.line_id.0.clone(),
+                            expected: line
+                                .project_code
+                                .as_ref()
+                                .map_or("无".to_string(), |c| c.0.clone()),
+                            given: code.0.clone(),
+                        });
+                    }
                 }
-                if line.line.project_code != e.project_code {
-                    let name = |c: &Option<crate::budget::ProjectCode>| {
-                        c.as_ref().map_or("无".to_string(), |c| c.0.clone())
-                    };
-                    return Err(DomainError::ProjectMismatch {
-                        line_id: e.line_id.0.clone(),
-                        expected: name(&line.line.project_code),
-                        given: name(&e.project_code),
-                    });
-                }
-                text("summary", &e.summary, MAX_TEXT_CHARS)?;
-                if let Some(v) = &e.voucher_no {
+                text("summary", &p.summary, MAX_TEXT_CHARS)?;
+                if let Some(v) = &p.voucher_no {
                     text("voucher_no", v, MAX_LABEL_CHARS)?;
                 }
-                Event::PaymentRecorded(e)
+                // Defaults from the line: the line's codes and project where none were given.
+                Event::PaymentRecorded(PaymentRecorded {
+                    economic_code: p
+                        .economic_code
+                        .unwrap_or_else(|| line.economic_code.clone()),
+                    function_code: p
+                        .function_code
+                        .unwrap_or_else(|| line.function_code.clone()),
+                    project_code: p.project_code.or_else(|| line.project_code.clone()),
+                    payment_id: p.payment_id,
+                    paid_on: p.paid_on,
+                    line_id: p.line_id,
+                    amount_yuan: p.amount_yuan,
+                    voucher_no: p.voucher_no,
+                    summary: p.summary,
+                })
             }
             Command::ReversePayment(e) => {
                 let Some(p) = self.payment(&e.payment_id) else {
@@ -356,14 +369,12 @@ impl UnitYear {
                     });
                 }
                 if e.reversed_on < p.payment.paid_on {
-                    return Err(DomainError::DateTooEarly {
-                        field: "reversed_on",
-                        date: e.reversed_on,
-                        earlier_label: "支出日期",
-                        earlier: p.payment.paid_on,
+                    return Err(DomainError::ReversalBeforePayment {
+                        payment_id: e.payment_id,
+                        reversed_on: e.reversed_on,
+                        paid_on: p.payment.paid_on,
                     });
                 }
-                in_year("reversed_on", e.reversed_on)?;
                 required("reason", &e.reason, MAX_TEXT_CHARS)?;
                 Event::PaymentReversed(e)
             }
@@ -380,15 +391,23 @@ impl UnitYear {
                 Event::ActivityHeld(e)
             }
             Command::CorrectActivity(e) => {
-                let a = self.activity_exists(&e.activity_id)?;
-                let _ = a;
+                // A correction carries no date of its own: its `held_on` replaces the
+                // activity's (checked in the year above), so there is no order to keep.
+                self.activity_exists(&e.activity_id)?;
                 required("title", &e.title, MAX_NAME_CHARS)?;
                 required("reason", &e.reason, MAX_TEXT_CHARS)?;
                 participants_within(e.participants, e.invited)?;
                 Event::ActivityCorrected(e)
             }
             Command::WithdrawActivity(e) => {
-                self.activity_exists(&e.activity_id)?;
+                let held_on = self.activity_exists(&e.activity_id)?.activity.held_on;
+                if e.withdrawn_on < held_on {
+                    return Err(DomainError::WithdrawalBeforeActivity {
+                        activity_id: e.activity_id,
+                        withdrawn_on: e.withdrawn_on,
+                        held_on,
+                    });
+                }
                 required("reason", &e.reason, MAX_TEXT_CHARS)?;
                 Event::ActivityWithdrawn(e)
             }
@@ -441,7 +460,6 @@ impl UnitYear {
                     });
                 }
                 positive("amount_yuan", e.amount_yuan)?;
-                in_year("procured_on", e.procured_on)?;
                 if let Some(code) = &e.project_code {
                     known_project(code)?;
                 }
@@ -455,7 +473,6 @@ impl UnitYear {
                         max: MAX_MONITORING_ROWS,
                     });
                 }
-                in_year("as_of", e.as_of)?;
                 if e.filed_on < e.as_of {
                     return Err(DomainError::DateTooEarly {
                         field: "filed_on",
@@ -545,7 +562,7 @@ impl UnitYear {
                 })
             }
             Command::CloseYear(e) => {
-                text("reason", &e.reason, MAX_TEXT_CHARS)?;
+                required("reason", &e.reason, MAX_TEXT_CHARS)?;
                 Event::YearClosed(e)
             }
             Command::ReopenYear(e) => {
@@ -560,21 +577,7 @@ impl UnitYear {
     }
 
     fn approve_budget(&self, e: crate::event::BudgetApproved) -> Result<Vec<Event>, DomainError> {
-        if let Some(b) = &self.budget {
-            return Err(DomainError::BudgetAlreadyApproved {
-                fiscal_year: b.fiscal_year,
-                approved_on: b.approved_on,
-            });
-        }
-        // Budgets are approved by the 人大 early in the year, sometimes published the December before.
-        let year = e.approved_on.year();
-        if year != e.fiscal_year && year != e.fiscal_year - 1 {
-            return Err(DomainError::DateOutsideYear {
-                field: "approved_on",
-                date: e.approved_on,
-                fiscal_year: e.fiscal_year,
-            });
-        }
+        // Already approved and the date window are checked by `handle` before.
         required("unit.name", &e.unit.name, MAX_NAME_CHARS)?;
         required("unit.code", &e.unit.code, MAX_LABEL_CHARS)?;
         if e.lines.len() > MAX_LINES {
@@ -719,11 +722,10 @@ fn check_decidable(
         });
     }
     if d.decided_on < requested_on {
-        return Err(DomainError::DateTooEarly {
-            field: "decided_on",
-            date: d.decided_on,
-            earlier_label: "申请日期",
-            earlier: requested_on,
+        return Err(DomainError::DecisionBeforeRequest {
+            request_id: d.request_id,
+            decided_on: d.decided_on,
+            requested_on,
         });
     }
     Ok(())

@@ -4,7 +4,9 @@
 #![allow(dead_code)] // each test binary uses a different part of the support
 
 use chrono::NaiveDate;
-use jixiao_domain::aggregate::{Command, Context, DomainError, UnitYear};
+use jixiao_domain::aggregate::{
+    Command, Context, Decide, Decision, DomainError, SubmitSelfEvaluation, UnitYear,
+};
 use jixiao_domain::budget::{BudgetLine, LineId, ProjectCode, ProjectInfo, SpendingKind, UnitInfo};
 use jixiao_domain::codes::{EconomicCode, FunctionCode, UnitKind};
 use jixiao_domain::event::*;
@@ -298,4 +300,174 @@ impl When {
             }
         }
     }
+}
+
+/// The approved year with one payment (1, 2024-03-01), one activity (10, held 2024-05-05), a
+/// pending budget adjustment request (3, 2024-07-01) and a pending target adjustment request
+/// (5, 2024-06-01): every command has something to act on.
+pub fn busy_year() -> Vec<Event> {
+    let mut log = approved_year();
+    log.push(Event::PaymentRecorded(payment(1, d(2024, 3, 1), dec!(100))));
+    log.push(Event::ActivityHeld(activity(10, d(2024, 5, 5), 20, 15)));
+    log.push(Event::BudgetAdjustmentRequested(
+        BudgetAdjustmentRequested {
+            request_id: id(3),
+            line_id: LineId(OFFICE_LINE.into()),
+            delta_yuan: yuan(dec!(100)),
+            reason: "办公设备".into(),
+            requested_on: d(2024, 7, 1),
+        },
+    ));
+    log.push(Event::TargetAdjustmentRequested(
+        TargetAdjustmentRequested {
+            request_id: id(5),
+            scope: project_scope(),
+            indicator_id: IndicatorId("OUT-1".into()),
+            new_target: Target::parse("≥2次").expect("target"),
+            reason: "场地受限".into(),
+            requested_on: d(2024, 6, 1),
+        },
+    ));
+    log
+}
+
+/// One command of every `Command` variant, dated in the fiscal year. All but `ApproveBudget`
+/// (which wants an empty year), `SubmitSelfEvaluation` (nothing assessed yet) and
+/// `ReopenYear` (the year is open) are accepted by [`busy_year`].
+pub fn every_command() -> Vec<Command> {
+    let Event::BudgetApproved(budget) = budget_approved() else {
+        unreachable!("budget_approved is a budget approval")
+    };
+    let lock = |on, reason: &str| YearLockChanged {
+        on,
+        reason: reason.into(),
+    };
+    vec![
+        Command::ApproveBudget(budget),
+        Command::RecordCarryOver(CarryOverRecorded {
+            line_id: LineId(OFFICE_LINE.into()),
+            amount_yuan: yuan(dec!(500)),
+            recorded_on: d(2024, 2, 1),
+        }),
+        Command::ApproveTargets(TargetsApproved {
+            scope: Scope::Unit,
+            overall_goal: String::new(),
+            indicators: vec![],
+            approved_on: d(2024, 1, 20),
+        }),
+        Command::RequestBudgetAdjustment(BudgetAdjustmentRequested {
+            request_id: id(4),
+            line_id: LineId(SALARY_LINE.into()),
+            delta_yuan: yuan(dec!(-100)),
+            reason: "人员调出".into(),
+            requested_on: d(2024, 8, 1),
+        }),
+        Command::DecideBudgetAdjustment(Decide {
+            request_id: id(3),
+            decided_on: d(2024, 7, 15),
+            decision: Decision::Approve {
+                note: "同意".into(),
+            },
+        }),
+        Command::RequestTargetAdjustment(TargetAdjustmentRequested {
+            request_id: id(6),
+            scope: project_scope(),
+            indicator_id: IndicatorId("SAT-1".into()),
+            new_target: Target::parse("≥75%").expect("target"),
+            reason: "调查对象变化".into(),
+            requested_on: d(2024, 9, 1),
+        }),
+        Command::DecideTargetAdjustment(Decide {
+            request_id: id(5),
+            decided_on: d(2024, 6, 20),
+            decision: Decision::Reject {
+                reason: "理由不足".into(),
+            },
+        }),
+        Command::RecordPayment(payment(2, d(2024, 4, 1), dec!(50)).into()),
+        Command::ReversePayment(PaymentReversed {
+            payment_id: id(1),
+            reversed_on: d(2024, 3, 5),
+            reason: "重复入账".into(),
+        }),
+        Command::HoldActivity(activity(11, d(2024, 6, 6), 10, 8)),
+        Command::CorrectActivity(ActivityCorrected {
+            activity_id: id(10),
+            held_on: d(2024, 5, 6),
+            title: "活动10（更正）".into(),
+            invited: 20,
+            participants: 16,
+            reason: "签到表复核".into(),
+        }),
+        Command::WithdrawActivity(ActivityWithdrawn {
+            activity_id: id(10),
+            withdrawn_on: d(2024, 6, 1),
+            reason: "未实际举办".into(),
+        }),
+        Command::RecordSurvey(survey(20, "专家", 10, 9)),
+        Command::AssessIndicator(IndicatorAssessed {
+            scope: project_scope(),
+            indicator_id: IndicatorId("BEN-1".into()),
+            assessed_on: d(2024, 12, 20),
+            grade: Some(jixiao_domain::indicator::QualGrade::Achieved),
+            score: None,
+            actual_value: None,
+            actual_text: "明显".into(),
+            note: String::new(),
+        }),
+        Command::RecordProcurement(ProcurementRecorded {
+            procurement_id: id(30),
+            procured_on: d(2024, 5, 1),
+            project_code: Some(project()),
+            amount_yuan: yuan(dec!(1000)),
+            description: "会议服务".into(),
+        }),
+        Command::FileMonitoringReport(MonitoringReportFiled {
+            as_of: d(2024, 7, 31),
+            filed_on: d(2024, 8, 10),
+            expected_full_year_yuan: yuan(dec!(300000)),
+            rows: vec![],
+        }),
+        Command::ExplainDeviation(DeviationExplained {
+            scope: project_scope(),
+            indicator_id: None,
+            explanation: "项目执行延后".into(),
+            explained_on: d(2024, 12, 28),
+        }),
+        Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
+            submitted_on: d(2024, 12, 30),
+        }),
+        Command::CloseYear(lock(d(2024, 12, 31), "年度结束")),
+        Command::ReopenYear(lock(d(2024, 12, 31), "财政抽查")),
+    ]
+}
+
+/// The same command with the business date in `field` replaced (the fields of
+/// `Command::business_dates`).
+pub fn redated(command: &Command, field: &str, date: NaiveDate) -> Command {
+    let mut c = command.clone();
+    match &mut c {
+        Command::ApproveBudget(e) => e.approved_on = date,
+        Command::RecordCarryOver(e) => e.recorded_on = date,
+        Command::ApproveTargets(e) => e.approved_on = date,
+        Command::RequestBudgetAdjustment(e) => e.requested_on = date,
+        Command::RequestTargetAdjustment(e) => e.requested_on = date,
+        Command::DecideBudgetAdjustment(e) | Command::DecideTargetAdjustment(e) => {
+            e.decided_on = date
+        }
+        Command::RecordPayment(e) => e.paid_on = date,
+        Command::ReversePayment(e) => e.reversed_on = date,
+        Command::HoldActivity(e) => e.held_on = date,
+        Command::CorrectActivity(e) => e.held_on = date,
+        Command::WithdrawActivity(e) => e.withdrawn_on = date,
+        Command::RecordSurvey(e) => e.surveyed_on = date,
+        Command::AssessIndicator(e) => e.assessed_on = date,
+        Command::RecordProcurement(e) => e.procured_on = date,
+        Command::FileMonitoringReport(e) if field == "filed_on" => e.filed_on = date,
+        Command::FileMonitoringReport(e) => e.as_of = date,
+        Command::ExplainDeviation(e) => e.explained_on = date,
+        Command::SubmitSelfEvaluation(e) => e.submitted_on = date,
+        Command::CloseYear(e) | Command::ReopenYear(e) => e.on = date,
+    }
+    c
 }
