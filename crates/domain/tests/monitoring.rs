@@ -199,22 +199,20 @@ fn a_units_row_shows_its_rate_the_schedule_and_the_colour_of_v() {
 #[test]
 fn a_unit_without_a_budget_or_with_nothing_due_is_grey() {
     let p = profile();
-    let no_budget =
-        unit_execution_warning(yuan(dec!(10)), Yuan::ZERO, day(2024, 6, 30), 2024, &p);
+    let no_budget = unit_execution_warning(yuan(dec!(10)), Yuan::ZERO, day(2024, 6, 30), 2024, &p);
     assert_eq!(
         (no_budget.rate_percent, no_budget.colour, no_budget.v),
         (None, Colour::Grey, None)
     );
     assert_eq!(no_budget.progress_percent, dec!(50.00));
-    let january = unit_execution_warning(
-        yuan(dec!(10)),
-        yuan(dec!(100)),
-        day(2024, 1, 15),
-        2024,
-        &p,
-    );
+    let january =
+        unit_execution_warning(yuan(dec!(10)), yuan(dec!(100)), day(2024, 1, 15), 2024, &p);
     assert_eq!(
-        (january.rate_percent, january.colour, january.progress_percent),
+        (
+            january.rate_percent,
+            january.colour,
+            january.progress_percent
+        ),
         (Some(dec!(10.00)), Colour::Grey, dec!(0.00))
     );
 }
