@@ -114,7 +114,7 @@ impl ApiConfig {
                 audience: "jixiao".to_string(),
                 ttl_seconds: 3600,
             },
-            default_profile: "mof-2020".to_string(),
+            default_profile: jixiao_domain::profile::ScoringProfile::DEFAULT_ID.to_string(),
             business_today: None,
             workers: None,
             password_cost: PasswordCost::Strong,

@@ -88,7 +88,7 @@ fn build(w: Draw) -> Command {
             }
         } else {
             Decision::Reject {
-                reason: reason(w.k % 5 == 0),
+                reason: reason(w.k.is_multiple_of(5)),
             }
         },
     };
@@ -134,7 +134,7 @@ fn build(w: Draw) -> Command {
             line_id: LineId(pick(&LINES, w.k).into()),
             economic_code: w.flag.then(|| EconomicCode::parse("30211").expect("code")),
             function_code: None,
-            project_code: (w.m % 3 == 0).then(project),
+            project_code: w.m.is_multiple_of(3).then(project),
             amount_yuan: amount(w.cents),
             voucher_no: None,
             summary: "支出".into(),
@@ -142,7 +142,7 @@ fn build(w: Draw) -> Command {
         8 => Command::ReversePayment(PaymentReversed {
             payment_id: id(w.n),
             reversed_on: w.date,
-            reason: reason(w.k % 7 == 0),
+            reason: reason(w.k.is_multiple_of(7)),
         }),
         9 => Command::HoldActivity(activity(10 + w.n, w.date, w.k, w.m)),
         10 => Command::CorrectActivity(ActivityCorrected {
@@ -151,12 +151,12 @@ fn build(w: Draw) -> Command {
             title: "更正".into(),
             invited: w.k,
             participants: w.m,
-            reason: reason(w.flag && w.k % 3 == 0),
+            reason: reason(w.flag && w.k.is_multiple_of(3)),
         }),
         11 => Command::WithdrawActivity(ActivityWithdrawn {
             activity_id: id(10 + w.n),
             withdrawn_on: w.date,
-            reason: reason(w.k % 9 == 0),
+            reason: reason(w.k.is_multiple_of(9)),
         }),
         12 => Command::RecordSurvey(SurveyRecorded {
             survey_id: id(30 + w.n),
@@ -172,7 +172,7 @@ fn build(w: Draw) -> Command {
             assessed_on: w.date,
             grade: w.flag.then_some(QualGrade::Achieved),
             score: None,
-            actual_value: (w.m % 2 == 0).then(|| Decimal::from(w.m)),
+            actual_value: w.m.is_multiple_of(2).then(|| Decimal::from(w.m)),
             actual_text: "明显".into(),
             note: String::new(),
         }),
@@ -192,26 +192,36 @@ fn build(w: Draw) -> Command {
         16 => Command::ExplainDeviation(DeviationExplained {
             scope: project_scope(),
             indicator_id: (!w.flag).then(|| IndicatorId(pick(&INDICATORS, w.k).into())),
-            explanation: reason(w.k % 11 == 0),
+            explanation: reason(w.k.is_multiple_of(11)),
             explained_on: w.date,
         }),
         17 => Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
             submitted_on: w.date,
         }),
+        // Mostly refused for want of a reason: a closed year refuses everything after it.
         18 => Command::CloseYear(YearLockChanged {
             on: w.date,
-            reason: reason(w.k % 6 == 0),
+            reason: reason(!w.k.is_multiple_of(4)),
         }),
         _ => Command::ReopenYear(YearLockChanged {
             on: w.date,
-            reason: reason(w.k % 6 == 0),
+            reason: reason(w.k.is_multiple_of(6)),
         }),
     }
 }
 
+/// Every kind, and more often the payments and activities with their reversals, corrections
+/// and withdrawals (which need an earlier command with the same id to be accepted).
+fn kind() -> impl Strategy<Value = u8> {
+    prop_oneof![
+        3 => 0..COMMAND_KINDS,
+        2 => prop::sample::select(vec![7u8, 8, 9, 10, 11]),
+    ]
+}
+
 fn draw() -> impl Strategy<Value = Draw> {
     (
-        (0..COMMAND_KINDS, 0u128..4, 0u32..25, 0u32..25),
+        (kind(), 0u128..3, 0u32..25, 0u32..25),
         (
             -DAYS_BEFORE_YEAR..DAYS_AFTER_START,
             -DAYS_BEFORE_YEAR..DAYS_AFTER_START,

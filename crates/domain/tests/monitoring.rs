@@ -166,6 +166,72 @@ fn execution_warning_turns_yellow_at_exactly_60_and_green_at_exactly_80() {
 }
 
 #[test]
+fn a_units_row_shows_its_rate_the_schedule_and_the_colour_of_v() {
+    let p = profile();
+    // 29,999 of 100,000 paid by 30 June (序时 50%): 29.999% → 30.00%, v = 60.00, yellow.
+    let w = unit_execution_warning(
+        yuan(dec!(29999)),
+        yuan(dec!(100000)),
+        day(2024, 6, 30),
+        2024,
+        &p,
+    );
+    assert_eq!(
+        w,
+        UnitWarning {
+            rate_percent: Some(dec!(30.00)),
+            progress_percent: dec!(50.00),
+            colour: Colour::Yellow,
+            v: Some(dec!(60.00)),
+        }
+    );
+    // 29,000: 29% → v = 58, red.
+    let w = unit_execution_warning(
+        yuan(dec!(29000)),
+        yuan(dec!(100000)),
+        day(2024, 6, 30),
+        2024,
+        &p,
+    );
+    assert_eq!((w.colour, w.v), (Colour::Red, Some(dec!(58.00))));
+}
+
+#[test]
+fn a_unit_without_a_budget_or_with_nothing_due_is_grey() {
+    let p = profile();
+    let no_budget = unit_execution_warning(yuan(dec!(10)), Yuan::ZERO, day(2024, 6, 30), 2024, &p);
+    assert_eq!(
+        (no_budget.rate_percent, no_budget.colour, no_budget.v),
+        (None, Colour::Grey, None)
+    );
+    assert_eq!(no_budget.progress_percent, dec!(50.00));
+    let january =
+        unit_execution_warning(yuan(dec!(10)), yuan(dec!(100)), day(2024, 1, 15), 2024, &p);
+    assert_eq!(
+        (
+            january.rate_percent,
+            january.colour,
+            january.progress_percent
+        ),
+        (Some(dec!(10.00)), Colour::Grey, dec!(0.00))
+    );
+}
+
+#[test]
+fn colour_names_in_english_are_the_serialised_names() {
+    for c in [
+        Colour::Red,
+        Colour::Yellow,
+        Colour::Green,
+        Colour::Blue,
+        Colour::Grey,
+    ] {
+        let json = serde_json::to_value(c).expect("serialises");
+        assert_eq!(json.as_str(), Some(c.name_en()));
+    }
+}
+
+#[test]
 fn execution_warning_is_grey_while_nothing_is_due() {
     let p = profile();
     let january = schedule_progress(day(2024, 1, 15), 2024, ScheduleBasis::MonthEnd);

@@ -13,7 +13,7 @@ use crate::event::{
 use crate::indicator::{IndicatorId, QualGrade, Scope};
 use crate::money::Yuan;
 use crate::profile::ScoringProfile;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// Longest free text (reasons, notes, explanations, summaries), in characters.
@@ -104,6 +104,11 @@ fn participants_within(participants: u32, invited: u32) -> Result<(), DomainErro
 
 impl UnitYear {
     /// Decide a command: the events to record, or the rule it breaks. Never mutates.
+    ///
+    /// The rules common to every command come first, in this order: the year's event limit,
+    /// the budget approved (once), the year not closed (but for a reopening), and every
+    /// business date in its window of the fiscal year ([`Command::business_dates`]); then the
+    /// command's own rules.
     pub fn handle(&self, command: Command, ctx: &Context<'_>) -> Result<Vec<Event>, DomainError> {
         let label = command.label();
         if self.version >= MAX_EVENTS_PER_YEAR {
