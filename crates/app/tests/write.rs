@@ -1,0 +1,238 @@
+//! The one write path, through `App`: concurrent writers to one unit-year without `If-Match`
+//! all succeed, retries are recognised, a refused batch changes nothing, and the shared state
+//! always equals a replay of the log.
+
+use chrono::NaiveDate;
+use jixiao_app::import::{Approval, BudgetImported};
+use jixiao_app::{Actor, App, AppConfig, ErrorKind, Item, Write};
+use jixiao_domain::aggregate::{Command, RecordPayment};
+use jixiao_domain::budget::LineId;
+use jixiao_domain::money::Yuan;
+use jixiao_domain::profile::ScoringProfile;
+use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
+use rust_decimal_macros::dec;
+use std::sync::Arc;
+use uuid::Uuid;
+
+struct Fixture {
+    app: Arc<App>,
+    stream: StreamId,
+    line: LineId,
+    _dir: tempfile::TempDir,
+}
+
+fn year_with_budget() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreOptions::new(dir.path().join("app.db"))).unwrap();
+    let app = Arc::new(App::new(
+        store,
+        AppConfig {
+            business_today: NaiveDate::from_ymd_opt(2024, 6, 30),
+            ..AppConfig::default()
+        },
+    ));
+    let approval = Approval::jiaozuo_2024().unwrap();
+    let imported = app.import_budget(&approval, &actor()).unwrap();
+    assert!(matches!(imported, BudgetImported::Written(_)));
+    let line = approval.budget.lines[0].line_id.clone();
+    Fixture {
+        app,
+        stream: approval.stream(),
+        line,
+        _dir: dir,
+    }
+}
+
+fn actor() -> Actor {
+    Actor {
+        name: "tester".to_string(),
+        request_id: "test".to_string(),
+    }
+}
+
+fn payment(line: &LineId, id: Uuid, amount: rust_decimal::Decimal) -> Command {
+    Command::RecordPayment(RecordPayment {
+        payment_id: id,
+        paid_on: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+        line_id: line.clone(),
+        economic_code: None,
+        function_code: None,
+        project_code: None,
+        amount_yuan: Yuan::new(amount).unwrap(),
+        voucher_no: None,
+        summary: "测试".to_string(),
+    })
+}
+
+fn write(f: &Fixture, items: Vec<Item>, if_match: Option<u64>) -> Write {
+    Write {
+        stream: f.stream.clone(),
+        if_match,
+        items,
+        actor: actor(),
+        profile: ScoringProfile::builtin(ScoringProfile::DEFAULT_ID).unwrap(),
+    }
+}
+
+fn version(f: &Fixture) -> u64 {
+    f.app
+        .with_year(&f.stream, KnownAt::Now, |y| Ok(y.state.version()))
+        .unwrap()
+}
+
+#[test]
+fn sixty_four_concurrent_writers_to_one_year_without_if_match_all_succeed() {
+    let f = Arc::new(year_with_budget());
+    let before = version(&f);
+    let threads: Vec<_> = (0..64u128)
+        .map(|i| {
+            let f = Arc::clone(&f);
+            std::thread::spawn(move || {
+                let id = Uuid::from_u128(0x1000 + i);
+                let item = Item::new(id, payment(&f.line, id, dec!(1.00)));
+                f.app.write(write(&f, vec![item], None))
+            })
+        })
+        .collect();
+    let mut versions: Vec<u64> = threads
+        .into_iter()
+        .map(|t| {
+            t.join()
+                .unwrap()
+                .expect("no conflict reaches the client")
+                .stream_version
+        })
+        .collect();
+    versions.sort_unstable();
+    let expected: Vec<u64> = (before + 1..=before + 64).collect();
+    assert_eq!(versions, expected, "each write got its own next version");
+    assert_eq!(version(&f), before + 64);
+}
+
+#[test]
+fn a_retry_answers_the_original_and_a_reused_id_with_other_content_is_a_conflict() {
+    let f = year_with_budget();
+    let id = Uuid::from_u128(42);
+    let first = f
+        .app
+        .write(write(
+            &f,
+            vec![Item::new(id, payment(&f.line, id, dec!(10)))],
+            None,
+        ))
+        .unwrap();
+    let again = f
+        .app
+        .write(write(
+            &f,
+            vec![Item::new(id, payment(&f.line, id, dec!(10)))],
+            None,
+        ))
+        .unwrap();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(first.positions, again.positions);
+    let other = f
+        .app
+        .write(write(
+            &f,
+            vec![Item::new(id, payment(&f.line, id, dec!(11)))],
+            None,
+        ))
+        .unwrap_err();
+    assert_eq!(other.kind, ErrorKind::Conflict);
+    assert_eq!(other.code, "idempotency_conflict");
+}
+
+#[test]
+fn a_stale_if_match_is_a_conflict_naming_the_current_version() {
+    let f = year_with_budget();
+    let current = version(&f);
+    let id = Uuid::from_u128(7);
+    let e = f
+        .app
+        .write(write(
+            &f,
+            vec![Item::new(id, payment(&f.line, id, dec!(1)))],
+            Some(current - 1),
+        ))
+        .unwrap_err();
+    assert_eq!(e.code, "version_conflict");
+    assert_eq!(e.current_version, Some(current));
+    assert_eq!(version(&f), current, "nothing was written");
+}
+
+#[test]
+fn a_batch_with_one_refused_command_writes_nothing_and_names_the_item() {
+    let f = year_with_budget();
+    let before = version(&f);
+    let ok = Uuid::from_u128(1);
+    let bad = Uuid::from_u128(2);
+    let mut refused = Item::new(bad, payment(&LineId("no-such-line".into()), bad, dec!(5)));
+    refused.field = "items[1]".to_string();
+    let e = f
+        .app
+        .write(write(
+            &f,
+            vec![Item::new(ok, payment(&f.line, ok, dec!(5))), refused],
+            None,
+        ))
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Rejected);
+    assert!(e.errors[0].field.starts_with("items[1]."), "{:?}", e.errors);
+    assert_eq!(version(&f), before);
+    // The shared state was not touched: the next write appends at the same version.
+    let next = f
+        .app
+        .write(write(
+            &f,
+            vec![Item::new(ok, payment(&f.line, ok, dec!(5)))],
+            Some(before),
+        ))
+        .unwrap();
+    assert_eq!(next.stream_version, before + 1);
+}
+
+#[test]
+fn the_shared_year_equals_a_replay_of_the_log_and_reports_provenance_as_positions() {
+    let f = year_with_budget();
+    let mut positions = Vec::new();
+    for i in 0..5u128 {
+        let id = Uuid::from_u128(100 + i);
+        let w = f
+            .app
+            .write(write(
+                &f,
+                vec![Item::new(id, payment(&f.line, id, dec!(3.5)))],
+                None,
+            ))
+            .unwrap();
+        positions.extend(w.positions);
+    }
+    let head = f.app.store().head().unwrap().position;
+    let profile = ScoringProfile::builtin(ScoringProfile::DEFAULT_ID).unwrap();
+    let now = f
+        .app
+        .indicators(&f.stream, None, KnownAt::Now, &profile)
+        .unwrap();
+    let replayed = f
+        .app
+        .indicators(&f.stream, None, KnownAt::Position(head), &profile)
+        .unwrap();
+    assert_eq!(now.len(), replayed.len());
+    for (a, b) in now.iter().zip(&replayed) {
+        assert_eq!(a.status, b.status);
+        assert_eq!(a.source_positions, b.source_positions);
+        assert_eq!(a.source_count, b.source_count);
+    }
+    let execution = now
+        .iter()
+        .find(|v| v.status.name == "预算执行率")
+        .expect("the unit-wide execution rate");
+    for p in &positions {
+        assert!(
+            execution.source_positions.contains(p),
+            "payment at {p} is a source of 预算执行率"
+        );
+    }
+    assert!(execution.source_count >= positions.len());
+}
