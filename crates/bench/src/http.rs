@@ -1,19 +1,35 @@
 //! W1 and W2 over HTTP: the real API (`jixiao_api::build`) on 127.0.0.1:0 over a temporary
-//! database, the 焦作 budget imported once per unit (unit code rewritten), one staff user and
-//! token per unit, then single-payment `POST …/payments` requests from one client (W1) or from
-//! one thread per unit (W2). Bounded in count; loopback only; the server stops at the end.
+//! database, then single-payment `POST …/payments` requests from one client (W1) or from many
+//! client threads over many units (W2), with reader threads fetching the indicators and
+//! evaluation views of random units under the same load. Bounded in count; loopback only; the
+//! server stops at the end.
+//!
+//! Setup is not what is measured, so it takes the short way: each unit's budget and targets
+//! (the 焦作 fixture, unit code rewritten) are appended in-process to the store before the
+//! server starts — the same two events `POST …/import` records — and the bearer tokens are
+//! minted with the server's signing key instead of logging in (argon2 would cost seconds per
+//! thousand units). Every timed request goes through HTTP.
+//!
+//! The client is `ureq` with keep-alive (one pooled connection per client thread).
+//! [`client_cost`] measures what it costs per request against a canned local responder, so a
+//! reader can tell the client's share from the server's.
 
-use crate::stats::{Latencies, ms};
-use crate::workloads::{
-    Bench, Measured, Report, Verdict, W2_TARGET_EVENTS_PER_S, W2_TARGET_P99_US, print_header,
-};
+use crate::generate::Rng;
+use crate::stats::{Latencies, Summary, ms};
+use crate::workloads::{self, Bench, Measured, Report, Verdict, W2_TARGET_P99_US, print_header};
 use anyhow::{Context, Result, anyhow, ensure};
 use jixiao_api::ApiConfig;
+use jixiao_api::auth::JwtKeys;
+use jixiao_domain::event::Event;
 use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
-use jixiao_store::users::Role;
-use jixiao_store::{Store, StoreOptions, Synchronous};
+use jixiao_store::users::{Role, User};
+use jixiao_store::{
+    EventMeta, ExpectedVersion, NewEvent, Store, StoreOptions, StreamId, Synchronous,
+};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -24,16 +40,30 @@ pub const YEAR: i32 = 2024;
 pub const PAYMENT_LINE: &str = "P-41080024000000053204-30201";
 /// Most requests per client (keeps a run bounded in time and budget).
 pub const REQUESTS_PER_CLIENT_MAX: u64 = 100_000;
-/// Most concurrent clients (one unit each).
+/// Most concurrent clients.
 pub const HTTP_CLIENTS_MAX: usize = 256;
+/// Most units a server is set up with (W2's target scale is 10,000).
+pub const UNITS_MAX: usize = 20_000;
+/// Most reader threads beside the writers.
+pub const READERS_MAX: usize = 64;
+/// Most reads one reader makes (the readers stop when the writers finish, or here).
+pub const READS_PER_READER_MAX: u64 = 1_000_000;
 /// Most server worker threads.
 pub const WORKERS_MAX: usize = 64;
 /// W1 target over HTTP: p99 per request.
 pub const W1_TARGET_P99_US: u64 = 5_000;
-/// Every bench user's password (a temporary database, removed afterwards).
-const PASSWORD: &str = "bench-password-123";
+/// W2 target over HTTP: at least this share of the in-process store's rate in the same run.
+pub const W2_HTTP_TARGET_SHARE: f64 = 0.5;
+/// Reads under W2's load: p99 of `GET …/indicators` and `GET …/evaluation`.
+pub const READ_TARGET_P99_US: u64 = 10_000;
+/// Requests of the client-cost probe.
+pub const CLIENT_COST_REQUESTS: u64 = 2_000;
 /// Per-request timeout: a stuck server fails the run instead of hanging it.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Threads appending the units' budgets at setup (the store's group commit shares the fsyncs).
+const SEED_THREADS: usize = 16;
+/// Longest request head the client-cost responder accepts.
+const PROBE_HEAD_BYTES_MAX: usize = 64 * 1024;
 
 /// The code of the `i`-th bench unit: six digits starting with 8 (the fixture's own is 261301).
 pub fn unit_code(i: usize) -> String {
@@ -54,6 +84,22 @@ pub fn import_body_for(unit: &str) -> Result<Value> {
         .ok_or_else(|| anyhow!("样例缺少 unit.code (fixture has no unit.code)"))?;
     *code = Value::String(unit.to_string());
     Ok(body)
+}
+
+/// The events `POST …/import` records for the fixture (`BudgetApproved`, then the
+/// `TargetsApproved` of the unit and of each project), with the unit code replaced.
+pub fn import_events_for(unit: &str) -> Result<Vec<Event>> {
+    let import = BudgetImport::from_toml_str(JIAOZUO_2024_TOML)
+        .map_err(|e| anyhow!("读取焦作样例失败 (fixture): {e:?}"))?;
+    let mut events = import
+        .into_events()
+        .map_err(|e| anyhow!("样例转事件失败 (fixture to events): {e:?}"))?;
+    for e in &mut events {
+        if let Event::BudgetApproved(b) = e {
+            b.unit.code = unit.to_string();
+        }
+    }
+    Ok(events)
 }
 
 /// A UUIDv7 (time-ordered) event id, as docs/api.md asks clients to send: the current Unix
@@ -81,16 +127,26 @@ pub fn payment_body(n: u64) -> Value {
     })
 }
 
-/// A running server and the tokens of its unit users.
-struct Server {
-    address: SocketAddr,
-    tokens: Vec<(String, String)>,
+/// The path of a unit-year resource (`payments`, `indicators`, …).
+pub fn unit_path(unit: &str, tail: &str) -> String {
+    format!("/api/v1/units/{unit}/years/{YEAR}/{tail}")
+}
+
+/// A running server and the bearer tokens of its units.
+pub(crate) struct Server {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// (unit code, staff token of that unit), one per unit.
+    pub tokens: Vec<(String, String)>,
+    /// A finance-bureau token: reads every unit.
+    pub reader_token: String,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
-fn agent() -> ureq::Agent {
+/// A client with keep-alive that reports every status instead of failing on 4xx/5xx.
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(REQUEST_TIMEOUT))
@@ -98,7 +154,8 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn post(
+/// POSTs `body` as JSON; the status and the answer's text.
+pub(crate) fn post(
     agent: &ureq::Agent,
     url: &str,
     token: Option<&str>,
@@ -114,13 +171,98 @@ fn post(
     Ok((status, text))
 }
 
+/// GETs `url`; the status and the body's length in bytes (the body is read whole).
+pub(crate) fn get(agent: &ureq::Agent, url: &str, token: &str) -> Result<(u16, usize)> {
+    let mut res = agent
+        .get(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .context("HTTP 请求失败 (request)")?;
+    let status = res.status().as_u16();
+    let mut body = Vec::new();
+    res.body_mut()
+        .as_reader()
+        .read_to_end(&mut body)
+        .context("读取应答失败 (response body)")?;
+    Ok((status, body.len()))
+}
+
+/// Appends each unit's budget and targets to `store`, `SEED_THREADS` units at a time.
+fn seed_budgets(store: &Store, codes: &[String], seed: u64) -> Result<()> {
+    let template = import_events_for("000000")?;
+    let chunk = codes.len().div_ceil(SEED_THREADS).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = codes
+            .chunks(chunk)
+            .enumerate()
+            .map(|(t, part)| {
+                let template = &template;
+                s.spawn(move || -> Result<()> {
+                    let mut rng = Rng::new(seed ^ ((t as u64 + 1) << 40));
+                    for code in part {
+                        let events = template
+                            .iter()
+                            .map(|e| {
+                                let mut e = e.clone();
+                                if let Event::BudgetApproved(b) = &mut e {
+                                    b.unit.code = code.clone();
+                                }
+                                let id = Uuid::from_u64_pair(rng.next_u64(), rng.next_u64());
+                                NewEvent::new(
+                                    id,
+                                    e,
+                                    EventMeta {
+                                        actor: "bench-import".into(),
+                                        request_id: "bench-setup".into(),
+                                        recorded_at: None,
+                                    },
+                                )
+                                .context("构造事件失败 (build event)")
+                            })
+                            .collect::<Result<Vec<_>>>()?;
+                        store
+                            .append(
+                                StreamId::new(code.clone(), YEAR),
+                                ExpectedVersion::NoStream,
+                                events,
+                            )
+                            .with_context(|| format!("导入预算失败 (seed {code})"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow!("导入线程崩溃 (seed thread panicked)")))
+        })
+    })
+}
+
+/// A token for `role` (and `unit`), signed with the server's key as a login would issue it.
+fn mint(keys: &JwtKeys, name: String, role: Role, unit: Option<String>) -> Result<String> {
+    let now = chrono::Utc::now();
+    keys.issue(&User {
+        name,
+        role,
+        unit,
+        created_at: now,
+        updated_at: now,
+    })
+    .map_err(|e| anyhow!("签发令牌失败 (mint token): {e}"))
+}
+
 impl Server {
-    /// Starts the API with `workers` workers over a fresh database in `b.dir`, imports the
-    /// budget of `units` units through the API and logs in one staff user per unit.
-    fn start(b: &Bench, units: usize, workers: usize) -> Result<Server> {
+    /// Starts the API with `workers` workers over a fresh database in `b.dir` holding the
+    /// budget of `units` units, with one staff token per unit and a finance token.
+    pub(crate) fn start(b: &Bench, units: usize, workers: usize) -> Result<Server> {
         ensure!(
             (1..=WORKERS_MAX).contains(&workers),
             "工作线程数应在 1 到 {WORKERS_MAX} 之间 (workers out of range)"
+        );
+        ensure!(
+            (1..=UNITS_MAX).contains(&units),
+            "单位数应在 1 到 {UNITS_MAX} 之间 (units out of range)"
         );
         let dir = tempfile::tempdir_in(&b.dir)?;
         let mut options = StoreOptions::new(dir.path().join("http.db"));
@@ -130,16 +272,24 @@ impl Server {
         };
         let store = Store::open(options).context("打开事件库失败 (open store)")?;
         let codes: Vec<String> = (0..units).map(unit_code).collect();
-        {
-            let users = store.users()?;
-            users.add("admin", PASSWORD, Role::Admin, None)?;
-            for code in &codes {
-                users.add(&format!("staff{code}"), PASSWORD, Role::Staff, Some(code))?;
-            }
-        }
+        let t = Instant::now();
+        seed_budgets(&store, &codes, b.seed)?;
+        println!(
+            "  setup: budgets of {units} units appended in-process in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
         let mut config = ApiConfig::for_tests();
         config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
         config.workers = Some(workers);
+        let keys = JwtKeys::new(&config.jwt);
+        let tokens = codes
+            .iter()
+            .map(|c| {
+                let token = mint(&keys, format!("staff{c}"), Role::Staff, Some(c.clone()))?;
+                Ok((c.clone(), token))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let reader_token = mint(&keys, "finance".into(), Role::Finance, None)?;
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -158,49 +308,23 @@ impl Server {
             .recv()
             .context("服务未启动 (server thread ended)")?
             .context("服务启动失败 (build)")?;
-        let mut server = Server {
+        Ok(Server {
             address,
-            tokens: Vec::new(),
+            tokens,
+            reader_token,
             handle,
             thread: Some(thread),
             _dir: dir,
-        };
-        let a = agent();
-        let admin = server.login(&a, "admin")?;
-        for code in &codes {
-            let url = server.url(&format!(
-                "/api/v1/units/{code}/years/{YEAR}/import?event_id={}",
-                Uuid::new_v4()
-            ));
-            let (status, text) = post(&a, &url, Some(&admin), &import_body_for(code)?)?;
-            ensure!(status == 201, "导入预算失败 (import) {status}: {text}");
-            let token = server.login(&a, &format!("staff{code}"))?;
-            server.tokens.push((code.clone(), token));
-        }
-        Ok(server)
+        })
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The URL of `path` on this server.
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }
 
-    fn login(&self, a: &ureq::Agent, name: &str) -> Result<String> {
-        let (status, text) = post(
-            a,
-            &self.url("/api/v1/auth/token"),
-            None,
-            &json!({"username": name, "password": PASSWORD}),
-        )?;
-        ensure!(status == 200, "登录失败 (login) {status}: {text}");
-        let v: Value = serde_json::from_str(&text)?;
-        v["access_token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| anyhow!("登录应答缺少令牌 (no access_token)"))
-    }
-
     /// Stops the server and waits for its thread.
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         // Graceful stop: in-flight requests finish; the thread then leaves block_on.
         futures_stop(&self.handle);
         if let Some(t) = self.thread.take() {
@@ -214,19 +338,64 @@ fn futures_stop(handle: &actix_web::dev::ServerHandle) {
     actix_web::rt::System::new().block_on(handle.stop(true));
 }
 
-/// One client's run: `requests` single-payment requests for `unit`, each timed.
-fn client_run(address: SocketAddr, unit: &str, token: &str, requests: u64) -> Result<Latencies> {
+/// One writer's run: `requests` single-payment requests, cycling through `units`
+/// (unit code, token), each timed.
+fn writer_run(address: SocketAddr, units: &[(&str, &str)], requests: u64) -> Result<Latencies> {
+    ensure!(!units.is_empty(), "客户端没有单位 (client without units)");
     let a = agent();
-    let url = format!("http://{address}/api/v1/units/{unit}/years/{YEAR}/payments");
+    let urls: Vec<String> = units
+        .iter()
+        .map(|(unit, _)| format!("http://{address}{}", unit_path(unit, "payments")))
+        .collect();
     let mut lat = Latencies::new();
     for n in 0..requests {
+        let i = (n % units.len() as u64) as usize;
         let body = payment_body(n);
         let t = Instant::now();
-        let (status, text) = post(&a, &url, Some(token), &body)?;
+        let (status, text) = post(&a, &urls[i], Some(units[i].1), &body)?;
         lat.record(t.elapsed());
         ensure!(status == 201, "记录支付失败 (payment) {status}: {text}");
     }
     Ok(lat)
+}
+
+/// Latencies of the two views a reader fetches.
+#[derive(Debug, Default)]
+struct ReadLatencies {
+    indicators: Latencies,
+    evaluation: Latencies,
+}
+
+/// One reader's run until `stop`: the indicators then the evaluation of a random unit, timed.
+fn reader_run(
+    address: SocketAddr,
+    token: &str,
+    codes: &[String],
+    seed: u64,
+    stop: &AtomicBool,
+) -> Result<ReadLatencies> {
+    let a = agent();
+    let mut rng = Rng::new(seed);
+    let mut out = ReadLatencies::default();
+    let mut reads = 0;
+    // At least one round, however fast the writers are.
+    loop {
+        let unit = &codes[rng.below(codes.len() as u64) as usize];
+        for (view, lat) in [
+            ("indicators", &mut out.indicators),
+            ("evaluation", &mut out.evaluation),
+        ] {
+            let url = format!("http://{address}{}", unit_path(unit, view));
+            let t = Instant::now();
+            let (status, _) = get(&a, &url, token)?;
+            lat.record(t.elapsed());
+            ensure!(status == 200, "读取{view}失败 (GET {view}) {status}");
+            reads += 1;
+        }
+        if stop.load(Ordering::Relaxed) || reads >= READS_PER_READER_MAX {
+            return Ok(out);
+        }
+    }
 }
 
 fn check_requests(requests: u64) -> Result<()> {
@@ -240,13 +409,13 @@ fn check_requests(requests: u64) -> Result<()> {
 /// W1 over HTTP: one client, one payment per request, `requests` requests.
 pub fn http_w1(b: &Bench, requests: u64, workers: usize) -> Result<Report> {
     check_requests(requests)?;
-    let server = Server::start(b, 1, workers)?;
     print_header(&format!(
         "W1 over HTTP: one client, one payment per POST, {workers} actix workers — {requests} requests"
     ));
+    let server = Server::start(b, 1, workers)?;
     let (unit, token) = server.tokens[0].clone();
     let start = Instant::now();
-    let result = client_run(server.address, &unit, &token, requests);
+    let result = writer_run(server.address, &[(&unit, &token)], requests);
     let elapsed = start.elapsed();
     server.stop();
     let lat = result?;
@@ -271,40 +440,106 @@ pub fn http_w1(b: &Bench, requests: u64, workers: usize) -> Result<Report> {
     Ok(report)
 }
 
-/// W2 over HTTP: `clients` threads, each its own unit, `per_client` payments one per request.
-pub fn http_w2(b: &Bench, clients: usize, per_client: u64, workers: usize) -> Result<Report> {
+/// W1 over HTTP, then the in-process store's W1 with as many events, in the same run.
+pub fn http_w1_beside_store(b: &Bench, requests: u64, workers: usize) -> Result<Vec<Report>> {
+    let http = http_w1(b, requests, workers)?;
+    let store = workloads::w1(b, requests, 100)?;
+    Ok(vec![http, store])
+}
+
+/// The shape of W2 over HTTP.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpW2 {
+    /// Concurrent writer clients.
+    pub clients: usize,
+    /// Payments each writer posts.
+    pub per_client: u64,
+    /// Units (each with its budget); writer `c` posts to units `c`, `c + clients`, ….
+    pub units: usize,
+    /// Reader threads fetching views of random units while the writers run (0: none).
+    pub readers: usize,
+    /// actix worker threads of the server.
+    pub workers: usize,
+}
+
+/// W2 over HTTP: `clients` writer threads over `units` units, one payment per request, and
+/// `readers` threads reading the indicators and evaluation of random units meanwhile.
+pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
+    let HttpW2 {
+        clients,
+        per_client,
+        units,
+        readers,
+        workers,
+    } = w;
     ensure!(
         (1..=HTTP_CLIENTS_MAX).contains(&clients),
         "客户端数应在 1 到 {HTTP_CLIENTS_MAX} 之间 (clients out of range)"
     );
+    ensure!(
+        readers <= READERS_MAX,
+        "读取线程数应不超过 {READERS_MAX} (readers out of range)"
+    );
     check_requests(per_client)?;
-    let server = Server::start(b, clients, workers)?;
+    let units = units.max(clients);
     print_header(&format!(
-        "W2 over HTTP: {clients} clients (one unit each), one payment per POST, {workers} actix workers — {per_client} requests each"
+        "W2 over HTTP: {clients} clients over {units} units, one payment per POST, {readers} readers of random units, {workers} actix workers — {per_client} requests each"
     ));
+    let server = Server::start(b, units, workers)?;
+    let codes: Vec<String> = server.tokens.iter().map(|(c, _)| c.clone()).collect();
+    let stop = AtomicBool::new(false);
     let start = Instant::now();
-    let results: Vec<Result<Latencies>> = std::thread::scope(|s| {
-        let handles: Vec<_> = server
-            .tokens
-            .iter()
-            .map(|(unit, token)| {
-                let address = server.address;
-                s.spawn(move || client_run(address, unit, token, per_client))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow!("客户端线程崩溃 (client panicked)")))
-            })
-            .collect()
-    });
+    let (writes, reads): (Vec<Result<Latencies>>, Vec<Result<ReadLatencies>>) =
+        std::thread::scope(|s| {
+            let readers: Vec<_> = (0..readers)
+                .map(|r| {
+                    let (address, token, codes, stop) =
+                        (server.address, &server.reader_token, &codes, &stop);
+                    let seed = b.seed ^ ((r as u64 + 1) << 48);
+                    s.spawn(move || reader_run(address, token, codes, seed, stop))
+                })
+                .collect();
+            let writers: Vec<_> = (0..clients)
+                .map(|c| {
+                    let own: Vec<(&str, &str)> = server
+                        .tokens
+                        .iter()
+                        .skip(c)
+                        .step_by(clients)
+                        .map(|(u, t)| (u.as_str(), t.as_str()))
+                        .collect();
+                    let address = server.address;
+                    s.spawn(move || writer_run(address, &own, per_client))
+                })
+                .collect();
+            let writes: Vec<_> = writers
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow!("客户端线程崩溃 (client panicked)")))
+                })
+                .collect();
+            stop.store(true, Ordering::Relaxed);
+            let reads = readers
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow!("读取线程崩溃 (reader panicked)")))
+                })
+                .collect();
+            (writes, reads)
+        });
     let elapsed = start.elapsed();
     server.stop();
     let mut lat = Latencies::new();
-    for r in results {
+    for r in writes {
         lat.merge(r?);
+    }
+    let mut read_lat = ReadLatencies::default();
+    for r in reads {
+        let r = r?;
+        read_lat.indicators.merge(r.indicators);
+        read_lat.evaluation.merge(r.evaluation);
     }
     let events = per_client * clients as u64;
     let mut report = Report::default();
@@ -316,13 +551,6 @@ pub fn http_w2(b: &Bench, clients: usize, per_client: u64, workers: usize) -> Re
             latency: lat.summary(),
         })
         .clone();
-    report.verdict(Verdict {
-        workload: "W2 HTTP",
-        metric: "events/s".into(),
-        value: format!("{:.0}", line.rate()),
-        target: format!("≥ {W2_TARGET_EVENTS_PER_S:.0}"),
-        met: line.rate() >= W2_TARGET_EVENTS_PER_S,
-    });
     if let Some(s) = line.latency {
         report.verdict(Verdict {
             workload: "W2 HTTP",
@@ -332,7 +560,162 @@ pub fn http_w2(b: &Bench, clients: usize, per_client: u64, workers: usize) -> Re
             met: s.p99_us <= W2_TARGET_P99_US,
         });
     }
+    for (view, l) in [
+        ("indicators", &read_lat.indicators),
+        ("evaluation", &read_lat.evaluation),
+    ] {
+        let Some(s) = l.summary() else { continue };
+        report.line(Measured {
+            label: format!("HTTP GET …/{view} under load ({readers} readers)"),
+            events: s.count as u64,
+            elapsed,
+            latency: Some(s),
+        });
+        report.verdict(Verdict {
+            workload: "W2 HTTP",
+            metric: format!("GET {view} p99 under load"),
+            value: format!("{} ms", ms(s.p99_us)),
+            target: format!("≤ {} ms", ms(READ_TARGET_P99_US)),
+            met: s.p99_us <= READ_TARGET_P99_US,
+        });
+    }
     Ok(report)
+}
+
+/// W2 over HTTP, then the in-process store's W2 with the same clients, events per client and
+/// units in the same run; the HTTP report gains the verdict on the share of the store's rate.
+pub fn http_w2_beside_store(b: &Bench, w: HttpW2) -> Result<Vec<Report>> {
+    let mut http = http_w2(b, w)?;
+    let store = workloads::w2(b, w.clients, w.per_client, w.units as u64)?;
+    if let (Some(h), Some(s)) = (http.lines.first(), store.lines.first()) {
+        let share = if s.rate() > 0.0 {
+            h.rate() / s.rate()
+        } else {
+            0.0
+        };
+        println!(
+            "  HTTP / in-process: {:.0} / {:.0} events/s = {:.1}%",
+            h.rate(),
+            s.rate(),
+            share * 100.0
+        );
+        http.verdict(Verdict {
+            workload: "W2 HTTP",
+            metric: "events/s, share of in-process".into(),
+            value: format!("{:.1}% ({:.0} of {:.0})", share * 100.0, h.rate(), s.rate()),
+            target: format!("≥ {:.0}%", W2_HTTP_TARGET_SHARE * 100.0),
+            met: share >= W2_HTTP_TARGET_SHARE,
+        });
+    }
+    Ok(vec![http, store])
+}
+
+/// Reads and drops a chunked body (`Transfer-Encoding: chunked`).
+fn skip_chunked(reader: &mut BufReader<TcpStream>) -> std::io::Result<()> {
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let size_hex = line.trim_end().split(';').next().unwrap_or("");
+        let size = usize::from_str_radix(size_hex, 16).map_err(std::io::Error::other)?;
+        // The chunk and its CRLF; the last chunk (0) is followed by an empty trailer line.
+        let mut chunk = vec![0u8; size + 2];
+        reader.read_exact(&mut chunk)?;
+        if size == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 request (head and body); false at end of stream.
+fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<bool> {
+    let mut length = 0usize;
+    let mut chunked = false;
+    let mut head = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(false);
+        }
+        head += line.len();
+        if head > PROBE_HEAD_BYTES_MAX {
+            return Err(std::io::Error::other("request head too long"));
+        }
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().map_err(std::io::Error::other)?;
+        }
+        if let Some((name, value)) = trimmed.split_once(':')
+            && name.eq_ignore_ascii_case("transfer-encoding")
+            && value.trim().eq_ignore_ascii_case("chunked")
+        {
+            chunked = true;
+        }
+    }
+    if chunked {
+        skip_chunked(reader)?;
+        return Ok(true);
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    Ok(true)
+}
+
+/// Answers every request on every connection with a canned `201 {}` until `stop`.
+fn canned_responder(listener: TcpListener, stop: &AtomicBool) {
+    const REPLY: &[u8] =
+        b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+    std::thread::scope(|s| {
+        for conn in listener.incoming() {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let Ok(conn) = conn else { continue };
+            s.spawn(move || {
+                let Ok(mut writer) = conn.try_clone() else {
+                    return;
+                };
+                let mut reader = BufReader::new(conn);
+                while let Ok(true) = read_request(&mut reader) {
+                    if writer.write_all(REPLY).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// The client's own cost per request: the W1 client (same agent, bodies and token size)
+/// against a local responder that answers a canned `201` without any work.
+pub fn client_cost(requests: u64) -> Result<Summary> {
+    check_requests(requests)?;
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let address = listener.local_addr()?;
+    let stop = AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        let stop = &stop;
+        s.spawn(move || canned_responder(listener, stop));
+        let token = "x".repeat(300);
+        let result = writer_run(address, &[("800000", &token)], requests);
+        stop.store(true, Ordering::Relaxed);
+        // Wake the accept loop so that it sees `stop`.
+        let _ = TcpStream::connect(address);
+        result
+    })?;
+    let s = result
+        .summary()
+        .ok_or_else(|| anyhow!("没有样本 (no samples)"))?;
+    println!(
+        "  client cost (ureq, keep-alive, JSON body, canned 201 from a local responder): p50 {} ms, p99 {} ms per request over {requests} requests",
+        ms(s.p50_us),
+        ms(s.p99_us)
+    );
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -361,6 +744,52 @@ mod tests {
                 .iter()
                 .any(|l| l.to_string().contains("41080024000000053204"))
         );
+    }
+
+    #[test]
+    fn the_seeded_budget_names_the_bench_unit() {
+        let events = import_events_for("800003").unwrap();
+        let Some(Event::BudgetApproved(b)) = events.first() else {
+            panic!("the import starts with the budget: {events:?}");
+        };
+        assert_eq!(b.unit.code, "800003");
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::TargetsApproved(_)))
+        );
+    }
+
+    #[test]
+    fn the_client_cost_probe_times_every_request_against_the_canned_responder() {
+        let s = client_cost(50).unwrap();
+        assert_eq!(s.count, 50);
+        assert!(s.p50_us <= s.p99_us && s.p99_us <= s.max_us);
+    }
+
+    #[test]
+    fn http_w2_posts_every_payment_and_reads_both_views_under_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bench {
+            dir: dir.path().to_path_buf(),
+            seed: 1,
+            sync: crate::raw::Sync::Normal,
+            ids: None,
+        };
+        let w = HttpW2 {
+            clients: 2,
+            per_client: 5,
+            units: 6,
+            readers: 1,
+            workers: 1,
+        };
+        let r = http_w2(&b, w).unwrap();
+        assert_eq!(r.lines.len(), 3, "writes, indicators, evaluation");
+        assert_eq!(r.lines[0].events, 10);
+        assert_eq!(r.lines[0].latency.unwrap().count, 10);
+        assert!(r.lines[1].events >= 1 && r.lines[2].events >= 1);
+        // p99 of the writes and of each view.
+        assert_eq!(r.verdicts.len(), 3);
     }
 
     #[test]

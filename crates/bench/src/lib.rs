@@ -6,10 +6,12 @@
 //! integer microseconds; all databases live in a temporary directory removed afterwards.
 //!
 //! Modules: [`generate`] realistic domain events, [`raw`] the raw SQLite baselines, [`stats`]
-//! percentiles, [`workloads`] W1–W4 through the store, [`http`] W1/W2 through the real HTTP API.
+//! percentiles, [`workloads`] W1–W4 through the store, [`http`] W1/W2 through the real HTTP API,
+//! [`w6`] one unit-year growing to 50,000 events through the HTTP API.
 
 pub mod generate;
 pub mod http;
 pub mod raw;
 pub mod stats;
+pub mod w6;
 pub mod workloads;

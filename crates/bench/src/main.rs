@@ -1,20 +1,22 @@
 //! `jixiao-bench`: command line of the benchmark harness (the workloads live in the library).
 //!
 //! `cargo run --release -p jixiao-bench -- w3 --events 1000000` runs one workload; `all` runs
-//! W1–W4 and the profile with moderate sizes and prints a Markdown summary of the targets.
+//! W1–W4 and the profile with moderate sizes, `http-all` runs W1, W2 (each through HTTP beside
+//! the in-process store) and W6 through HTTP; both print a Markdown summary of the targets.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use jixiao_bench::generate::IdKind;
-use jixiao_bench::http;
+use jixiao_bench::http::{self, HttpW2};
 use jixiao_bench::raw::Sync;
+use jixiao_bench::w6::{self, W6};
 use jixiao_bench::workloads::{self, Bench, Report};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "jixiao-bench",
-    about = "jixiao 事件库基准测试 (event store benchmarks W1–W4, beside raw SQLite)"
+    about = "jixiao 事件库基准测试 (W1–W4 beside raw SQLite; W1, W2, W6 through HTTP beside the in-process store)"
 )]
 struct Cli {
     /// Directory for the temporary databases (removed afterwards).
@@ -100,12 +102,19 @@ enum Cmd {
         #[arg(long)]
         no_store: bool,
     },
-    /// W2 over HTTP: N client threads (one unit each), one payment per POST.
+    /// W2 over HTTP: N writer threads over many units, one payment per POST, with readers of
+    /// random units' indicators and evaluation under the same load.
     HttpW2 {
         #[arg(long, default_value_t = 64)]
         clients: usize,
         #[arg(long, default_value_t = 500)]
         requests_per_client: u64,
+        /// Units with a budget; writer c posts to units c, c + clients, ….
+        #[arg(long, default_value_t = 10_000)]
+        units: usize,
+        /// Reader threads (indicators and evaluation of random units) while the writers run.
+        #[arg(long, default_value_t = 4)]
+        readers: usize,
         /// actix worker threads of the server.
         #[arg(long, default_value_t = 2)]
         workers: usize,
@@ -113,13 +122,64 @@ enum Cmd {
         #[arg(long)]
         no_store: bool,
     },
+    /// W6 over HTTP: one unit-year growing (payments/batch), payment and views timed at each
+    /// size, then concurrent writers without If-Match.
+    W6 {
+        /// Payments in the year at each measurement, comma-separated, ascending.
+        #[arg(long, default_value = "0,10000,20000,50000")]
+        sizes: String,
+        /// Single-payment POSTs timed at each size.
+        #[arg(long, default_value_t = 200)]
+        payment_samples: u64,
+        /// GETs of each view timed at each size (each phase also stops after 60 s).
+        #[arg(long, default_value_t = 20)]
+        view_samples: u64,
+        /// Concurrent writers without If-Match after the last size (0: skip).
+        #[arg(long, default_value_t = 64)]
+        writers: usize,
+        /// Payments each concurrent writer posts.
+        #[arg(long, default_value_t = 10)]
+        per_writer: u64,
+        /// actix worker threads of the server.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
     /// Environment, profile and W1–W4 with moderate sizes, then a summary of the targets.
     All {
         /// Events of W3 and W4.
         #[arg(long, default_value_t = 1_000_000)]
         events: u64,
     },
+    /// What users meet: W1 and W2 through HTTP each beside the in-process store, and W6 at
+    /// moderate sizes, then a summary of the targets.
+    HttpAll {
+        /// Requests of W1 (HTTP and in-process).
+        #[arg(long, default_value_t = 2_000)]
+        w1_requests: u64,
+        /// W2's payments per client (64 clients, HTTP and in-process).
+        #[arg(long, default_value_t = 200)]
+        requests_per_client: u64,
+        /// W2's units.
+        #[arg(long, default_value_t = 10_000)]
+        units: usize,
+        /// W2's reader threads.
+        #[arg(long, default_value_t = 4)]
+        readers: usize,
+        /// W6's sizes (payments in the year), comma-separated, ascending.
+        #[arg(long, default_value = "0,5000,10000")]
+        sizes: String,
+        /// actix worker threads of the servers.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
 }
+
+/// W2's clients in `http-all` (the target's shape).
+const HTTP_ALL_CLIENTS: usize = 64;
+/// W6's timed samples per size in `http-all`: payments, then each view.
+const HTTP_ALL_W6_SAMPLES: (u64, u64) = (100, 10);
+/// W6's concurrent writers in `http-all` and the payments each posts.
+const HTTP_ALL_W6_WRITERS: (usize, u64) = (64, 5);
 
 fn environment(b: &Bench) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -217,23 +277,83 @@ fn main() -> Result<()> {
             workers,
             no_store,
         } => {
-            let mut reports = vec![http::http_w1(&b, requests, workers)?];
-            if !no_store {
-                // Same event count through the store in-process, for the HTTP overhead.
-                reports.push(workloads::w1(&b, requests, 100)?);
+            http::client_cost(http::CLIENT_COST_REQUESTS)?;
+            if no_store {
+                vec![http::http_w1(&b, requests, workers)?]
+            } else {
+                http::http_w1_beside_store(&b, requests, workers)?
             }
-            reports
         }
         Cmd::HttpW2 {
             clients,
             requests_per_client,
+            units,
+            readers,
             workers,
             no_store,
         } => {
-            let mut reports = vec![http::http_w2(&b, clients, requests_per_client, workers)?];
-            if !no_store {
-                reports.push(workloads::w2(&b, clients, requests_per_client, 10_000)?);
+            http::client_cost(http::CLIENT_COST_REQUESTS)?;
+            let w = HttpW2 {
+                clients,
+                per_client: requests_per_client,
+                units,
+                readers,
+                workers,
+            };
+            if no_store {
+                vec![http::http_w2(&b, w)?]
+            } else {
+                http::http_w2_beside_store(&b, w)?
             }
+        }
+        Cmd::W6 {
+            sizes,
+            payment_samples,
+            view_samples,
+            writers,
+            per_writer,
+            workers,
+        } => {
+            http::client_cost(http::CLIENT_COST_REQUESTS)?;
+            let w = W6 {
+                sizes: w6::parse_sizes(&sizes)?,
+                payment_samples,
+                view_samples,
+                writers,
+                per_writer,
+                workers,
+            };
+            vec![w6::w6(&b, &w)?]
+        }
+        Cmd::HttpAll {
+            w1_requests,
+            requests_per_client,
+            units,
+            readers,
+            sizes,
+            workers,
+        } => {
+            http::client_cost(http::CLIENT_COST_REQUESTS)?;
+            let mut reports = http::http_w1_beside_store(&b, w1_requests, workers)?;
+            reports.extend(http::http_w2_beside_store(
+                &b,
+                HttpW2 {
+                    clients: HTTP_ALL_CLIENTS,
+                    per_client: requests_per_client,
+                    units,
+                    readers,
+                    workers,
+                },
+            )?);
+            let w = W6 {
+                sizes: w6::parse_sizes(&sizes)?,
+                payment_samples: HTTP_ALL_W6_SAMPLES.0,
+                view_samples: HTTP_ALL_W6_SAMPLES.1,
+                writers: HTTP_ALL_W6_WRITERS.0,
+                per_writer: HTTP_ALL_W6_WRITERS.1,
+                workers,
+            };
+            reports.push(w6::w6(&b, &w)?);
             reports
         }
         Cmd::Profile { events } => {
