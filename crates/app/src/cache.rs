@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use uuid::Uuid;
 
 /// Most unit-years kept in memory at once.
-pub const MAX_CACHED_STREAMS: usize = 1_024;
+pub const MAX_CACHED_STREAMS: usize = 16_384;
 
 /// A stream's state as far as it was read.
 #[derive(Debug, Clone, Default)]

@@ -211,9 +211,20 @@ impl ScoringProfile {
     pub const DEFAULT_ID: &'static str = DEFAULT_PROFILE_ID;
 
     /// A built-in profile by id ("mof-2020", "henan-2024").
+    ///
+    /// Each embedded file is parsed and validated once per process and then cloned: a request
+    /// names its profile, and parsing TOML on every request showed in the HTTP profile.
     pub fn builtin(id: &str) -> Result<ScoringProfile, ProfileError> {
-        match BUILTIN_TOML.iter().find(|(bid, _)| *bid == id) {
-            Some((_, text)) => ScoringProfile::from_toml_str(text),
+        static PARSED: std::sync::OnceLock<Vec<Result<ScoringProfile, ProfileError>>> =
+            std::sync::OnceLock::new();
+        let parsed = PARSED.get_or_init(|| {
+            BUILTIN_TOML
+                .iter()
+                .map(|(_, text)| ScoringProfile::from_toml_str(text))
+                .collect()
+        });
+        match BUILTIN_TOML.iter().position(|(bid, _)| *bid == id) {
+            Some(i) => parsed[i].clone(),
             None => Err(ProfileError::UnknownBuiltin {
                 id: id.to_string(),
                 known: BUILTIN_TOML

@@ -59,12 +59,13 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
 /// Default bound of the writer queue.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 4096;
-/// Default number of pooled readers.
-pub const DEFAULT_READER_POOL_SIZE: usize = 8;
+/// Default number of pooled readers: as many as concurrent requests commonly read at once, so
+/// a burst does not open (and parse the schema on) a fresh connection per request.
+pub const DEFAULT_READER_POOL_SIZE: usize = 64;
 /// Default page cache of the writer (64 MiB).
 pub const DEFAULT_WRITER_CACHE_KIB: u32 = 64 * 1024;
-/// Default page cache of a reader (16 MiB).
-pub const DEFAULT_READER_CACHE_KIB: u32 = 16 * 1024;
+/// Default page cache of a reader (4 MiB; up to 64 readers).
+pub const DEFAULT_READER_CACHE_KIB: u32 = 4 * 1024;
 
 impl StoreOptions {
     /// Durable defaults for a database at `path`.
