@@ -169,7 +169,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub year: Option<i32>,
     /// Scoring profile (mof-2020, henan-2024).
-    #[arg(long, default_value = "mof-2020")]
+    #[arg(long, default_value = jixiao_domain::profile::ScoringProfile::DEFAULT_ID)]
     pub profile: String,
     /// Output file (default: standard output).
     #[arg(long, short, value_name = "FILE")]
