@@ -642,8 +642,9 @@ pub struct MonitoringReportDraft {
 }
 
 // ---------------------------------------------------------------------------------------------
-// From the domain views. Field for field; enums variant for variant (a variant added in the
-// domain fails to compile here until the API decides how to show it).
+// From the domain views. Structs are destructured without `..` and enums matched variant for
+// variant, so a field or variant added in the domain fails to compile here until the API
+// decides how to show it (the guarantee the schema mirrors' round-trip test used to give).
 
 impl From<monitoring::Colour> for Colour {
     fn from(c: monitoring::Colour) -> Self {
@@ -659,9 +660,10 @@ impl From<monitoring::Colour> for Colour {
 
 impl From<&monitoring::Warning> for Warning {
     fn from(w: &monitoring::Warning) -> Self {
+        let monitoring::Warning { v, colour } = w;
         Warning {
-            v: w.v,
-            colour: w.colour.into(),
+            v: *v,
+            colour: (*colour).into(),
         }
     }
 }
@@ -699,25 +701,40 @@ impl From<indicator::QualGrade> for QualGrade {
 
 impl From<&aggregate::ExecutionRow> for ExecutionRow {
     fn from(r: &aggregate::ExecutionRow) -> Self {
+        let aggregate::ExecutionRow {
+            key,
+            name,
+            initial_yuan,
+            adjusted_yuan,
+            paid_yuan,
+            rate_percent,
+            warning,
+        } = r;
         ExecutionRow {
-            key: r.key.clone(),
-            name: r.name.clone(),
-            initial_yuan: r.initial_yuan.yuan(),
-            adjusted_yuan: r.adjusted_yuan.yuan(),
-            paid_yuan: r.paid_yuan.yuan(),
-            rate_percent: r.rate_percent,
-            warning: (&r.warning).into(),
+            key: key.clone(),
+            name: name.clone(),
+            initial_yuan: initial_yuan.yuan(),
+            adjusted_yuan: adjusted_yuan.yuan(),
+            paid_yuan: paid_yuan.yuan(),
+            rate_percent: *rate_percent,
+            warning: warning.into(),
         }
     }
 }
 
 impl From<&aggregate::MonthRow> for MonthRow {
     fn from(m: &aggregate::MonthRow) -> Self {
+        let aggregate::MonthRow {
+            month,
+            paid_yuan,
+            cumulative_yuan,
+            cumulative_rate_percent,
+        } = m;
         MonthRow {
-            month: m.month,
-            paid_yuan: m.paid_yuan.yuan(),
-            cumulative_yuan: m.cumulative_yuan.yuan(),
-            cumulative_rate_percent: m.cumulative_rate_percent,
+            month: *month,
+            paid_yuan: paid_yuan.yuan(),
+            cumulative_yuan: cumulative_yuan.yuan(),
+            cumulative_rate_percent: *cumulative_rate_percent,
         }
     }
 }
@@ -728,16 +745,27 @@ fn rows(rows: &[aggregate::ExecutionRow]) -> Vec<ExecutionRow> {
 
 impl From<&aggregate::ExecutionSummary> for ExecutionSummary {
     fn from(s: &aggregate::ExecutionSummary) -> Self {
+        let aggregate::ExecutionSummary {
+            fiscal_year,
+            as_of,
+            schedule_progress_percent,
+            total,
+            by_line,
+            by_project,
+            by_kind,
+            by_economic_class,
+            by_month,
+        } = s;
         ExecutionSummary {
-            fiscal_year: s.fiscal_year,
-            as_of: s.as_of,
-            schedule_progress_percent: s.schedule_progress_percent,
-            total: (&s.total).into(),
-            by_line: rows(&s.by_line),
-            by_project: rows(&s.by_project),
-            by_kind: rows(&s.by_kind),
-            by_economic_class: rows(&s.by_economic_class),
-            by_month: s.by_month.iter().map(MonthRow::from).collect(),
+            fiscal_year: *fiscal_year,
+            as_of: *as_of,
+            schedule_progress_percent: *schedule_progress_percent,
+            total: total.into(),
+            by_line: rows(by_line),
+            by_project: rows(by_project),
+            by_kind: rows(by_kind),
+            by_economic_class: rows(by_economic_class),
+            by_month: by_month.iter().map(MonthRow::from).collect(),
         }
     }
 }
@@ -791,23 +819,43 @@ impl From<&measure::Source> for Source {
 /// An indicator's status with its summarised provenance, as the application computes it.
 impl From<&jixiao_app::IndicatorView> for IndicatorStatus {
     fn from(view: &jixiao_app::IndicatorView) -> Self {
-        let s: &aggregate::IndicatorStatus = &view.status;
+        let jixiao_app::IndicatorView {
+            status,
+            source_count,
+            source_positions,
+        } = view;
+        let aggregate::IndicatorStatus {
+            scope,
+            indicator_id,
+            level1,
+            level2,
+            name,
+            target_text,
+            actual,
+            actual_text,
+            completion_percent,
+            progress,
+            weight,
+            projected_score,
+            sources,
+        } = status;
         IndicatorStatus {
-            scope: (&s.scope).into(),
-            indicator_id: s.indicator_id.0.clone(),
-            level1: s.level1.into(),
-            level2: s.level2.clone(),
-            name: s.name.clone(),
-            target_text: s.target_text.clone(),
-            actual: (&s.actual).into(),
-            actual_text: s.actual_text.clone(),
-            completion_percent: s.completion_percent,
-            progress: (&s.progress).into(),
-            weight: s.weight,
-            projected_score: s.projected_score,
-            sources: s.sources.iter().map(Source::from).collect(),
-            source_count: view.source_count as u64,
-            source_positions: view.source_positions.clone(),
+            scope: scope.into(),
+            indicator_id: indicator_id.0.clone(),
+            level1: (*level1).into(),
+            level2: level2.clone(),
+            name: name.clone(),
+            target_text: target_text.clone(),
+            actual: actual.into(),
+            actual_text: actual_text.clone(),
+            completion_percent: *completion_percent,
+            progress: progress.into(),
+            weight: *weight,
+            projected_score: *projected_score,
+            sources: sources.iter().map(Source::from).collect(),
+            // A count of facts in one unit-year; usize is at most 64 bits on every target.
+            source_count: u64::try_from(*source_count).unwrap_or(u64::MAX),
+            source_positions: source_positions.clone(),
         }
     }
 }
@@ -823,27 +871,44 @@ impl From<evaluation::EvaluationKind> for EvaluationKind {
 
 impl From<&evaluation::ExecutionResult> for ExecutionResult {
     fn from(e: &evaluation::ExecutionResult) -> Self {
+        let evaluation::ExecutionResult {
+            initial_yuan,
+            adjusted_yuan,
+            executed_yuan,
+            rate_percent,
+            weight,
+            score,
+            not_applicable,
+            needs_explanation,
+        } = e;
         ExecutionResult {
-            initial_yuan: e.initial_yuan.yuan(),
-            adjusted_yuan: e.adjusted_yuan.yuan(),
-            executed_yuan: e.executed_yuan.yuan(),
-            rate_percent: e.rate_percent,
-            weight: e.weight,
-            score: e.score,
-            not_applicable: e.not_applicable,
-            needs_explanation: e.needs_explanation,
+            initial_yuan: initial_yuan.yuan(),
+            adjusted_yuan: adjusted_yuan.yuan(),
+            executed_yuan: executed_yuan.yuan(),
+            rate_percent: *rate_percent,
+            weight: *weight,
+            score: *score,
+            not_applicable: *not_applicable,
+            needs_explanation: *needs_explanation,
         }
     }
 }
 
 impl From<&evaluation::LevelResult> for LevelResult {
     fn from(l: &evaluation::LevelResult) -> Self {
+        let evaluation::LevelResult {
+            level1,
+            profile_weight,
+            weight,
+            score,
+            indicator_count,
+        } = l;
         LevelResult {
-            level1: l.level1.into(),
-            profile_weight: l.profile_weight,
-            weight: l.weight,
-            score: l.score,
-            indicator_count: l.indicator_count,
+            level1: (*level1).into(),
+            profile_weight: *profile_weight,
+            weight: *weight,
+            score: *score,
+            indicator_count: *indicator_count,
         }
     }
 }
@@ -874,23 +939,41 @@ impl From<evaluation::Flag> for Flag {
 
 impl From<&evaluation::IndicatorResult> for IndicatorResult {
     fn from(i: &evaluation::IndicatorResult) -> Self {
+        let evaluation::IndicatorResult {
+            id,
+            level1,
+            scored_under,
+            level2,
+            name,
+            target_text,
+            actual_text,
+            direction,
+            grade,
+            weight,
+            score,
+            completion_percent,
+            met,
+            flags,
+            explanation,
+            needs_explanation,
+        } = i;
         IndicatorResult {
-            id: i.id.0.clone(),
-            level1: i.level1.into(),
-            scored_under: i.scored_under.into(),
-            level2: i.level2.clone(),
-            name: i.name.clone(),
-            target_text: i.target_text.clone(),
-            actual_text: i.actual_text.clone(),
-            direction: i.direction.into(),
-            grade: i.grade.map(QualGrade::from),
-            weight: i.weight,
-            score: i.score,
-            completion_percent: i.completion_percent,
-            met: i.met,
-            flags: i.flags.iter().copied().map(Flag::from).collect(),
-            explanation: i.explanation.clone(),
-            needs_explanation: i.needs_explanation,
+            id: id.0.clone(),
+            level1: (*level1).into(),
+            scored_under: (*scored_under).into(),
+            level2: level2.clone(),
+            name: name.clone(),
+            target_text: target_text.clone(),
+            actual_text: actual_text.clone(),
+            direction: (*direction).into(),
+            grade: grade.map(QualGrade::from),
+            weight: *weight,
+            score: *score,
+            completion_percent: *completion_percent,
+            met: *met,
+            flags: flags.iter().copied().map(Flag::from).collect(),
+            explanation: explanation.clone(),
+            needs_explanation: *needs_explanation,
         }
     }
 }
@@ -906,11 +989,17 @@ impl From<&evaluation::DeviationItem> for DeviationItem {
 
 impl From<&evaluation::ConsistencyCheck> for ConsistencyCheck {
     fn from(c: &evaluation::ConsistencyCheck) -> Self {
+        let evaluation::ConsistencyCheck {
+            indicator_percent,
+            execution_percent,
+            gap_percent,
+            warning,
+        } = c;
         ConsistencyCheck {
-            indicator_percent: c.indicator_percent,
-            execution_percent: c.execution_percent,
-            gap_percent: c.gap_percent,
-            warning: c.warning,
+            indicator_percent: *indicator_percent,
+            execution_percent: *execution_percent,
+            gap_percent: *gap_percent,
+            warning: *warning,
         }
     }
 }
@@ -932,23 +1021,33 @@ fn ids(ids: &[indicator::IndicatorId]) -> Vec<String> {
 
 impl From<&evaluation::Evaluation> for Evaluation {
     fn from(e: &evaluation::Evaluation) -> Self {
+        let evaluation::Evaluation {
+            kind,
+            profile_id,
+            profile_version,
+            execution,
+            levels,
+            indicators,
+            total,
+            grade,
+            consistency,
+            needs_explanation,
+            not_yet_assessed,
+            over_achieved,
+        } = e;
         Evaluation {
-            kind: e.kind.into(),
-            profile_id: e.profile_id.clone(),
-            profile_version: e.profile_version,
-            execution: (&e.execution).into(),
-            levels: e.levels.iter().map(LevelResult::from).collect(),
-            indicators: e.indicators.iter().map(IndicatorResult::from).collect(),
-            total: e.total,
-            grade: e.grade.into(),
-            consistency: e.consistency.as_ref().map(ConsistencyCheck::from),
-            needs_explanation: e
-                .needs_explanation
-                .iter()
-                .map(DeviationItem::from)
-                .collect(),
-            not_yet_assessed: ids(&e.not_yet_assessed),
-            over_achieved: ids(&e.over_achieved),
+            kind: (*kind).into(),
+            profile_id: profile_id.clone(),
+            profile_version: *profile_version,
+            execution: execution.into(),
+            levels: levels.iter().map(LevelResult::from).collect(),
+            indicators: indicators.iter().map(IndicatorResult::from).collect(),
+            total: *total,
+            grade: (*grade).into(),
+            consistency: consistency.as_ref().map(ConsistencyCheck::from),
+            needs_explanation: needs_explanation.iter().map(DeviationItem::from).collect(),
+            not_yet_assessed: ids(not_yet_assessed),
+            over_achieved: ids(over_achieved),
         }
     }
 }
@@ -984,58 +1083,91 @@ impl From<monitoring::ForecastMethod> for ForecastMethod {
 
 impl From<&monitoring::ExecutionEarlyWarning> for ExecutionEarlyWarning {
     fn from(w: &monitoring::ExecutionEarlyWarning) -> Self {
+        let monitoring::ExecutionEarlyWarning {
+            target_rate_percent,
+            forecast_rate_percent,
+            gap_percent,
+            gap_yuan,
+        } = w;
         ExecutionEarlyWarning {
-            target_rate_percent: w.target_rate_percent,
-            forecast_rate_percent: w.forecast_rate_percent,
-            gap_percent: w.gap_percent,
-            gap_yuan: w.gap_yuan.yuan(),
+            target_rate_percent: *target_rate_percent,
+            forecast_rate_percent: *forecast_rate_percent,
+            gap_percent: *gap_percent,
+            gap_yuan: gap_yuan.yuan(),
         }
     }
 }
 
 impl From<&monitoring::ExecutionForecast> for ExecutionForecast {
     fn from(f: &monitoring::ExecutionForecast) -> Self {
+        let monitoring::ExecutionForecast {
+            spent_yuan,
+            forecast_yuan,
+            forecast_rate_percent,
+            method,
+            early_warning,
+        } = f;
         ExecutionForecast {
-            spent_yuan: f.spent_yuan.yuan(),
-            forecast_yuan: f.forecast_yuan.yuan(),
-            forecast_rate_percent: f.forecast_rate_percent,
-            method: f.method.into(),
-            early_warning: f.early_warning.as_ref().map(ExecutionEarlyWarning::from),
+            spent_yuan: spent_yuan.yuan(),
+            forecast_yuan: forecast_yuan.yuan(),
+            forecast_rate_percent: *forecast_rate_percent,
+            method: (*method).into(),
+            early_warning: early_warning.as_ref().map(ExecutionEarlyWarning::from),
         }
     }
 }
 
 impl From<&monitoring::FundsBlock> for FundsBlock {
     fn from(f: &monitoring::FundsBlock) -> Self {
+        let monitoring::FundsBlock {
+            initial_yuan,
+            adjusted_yuan,
+            spent_yuan,
+            execution_rate_percent,
+            forecast,
+            warning,
+            needs_explanation,
+        } = f;
         FundsBlock {
-            initial_yuan: f.initial_yuan.yuan(),
-            adjusted_yuan: f.adjusted_yuan.yuan(),
-            spent_yuan: f.spent_yuan.yuan(),
-            execution_rate_percent: f.execution_rate_percent,
-            forecast: (&f.forecast).into(),
-            warning: (&f.warning).into(),
-            needs_explanation: f.needs_explanation,
+            initial_yuan: initial_yuan.yuan(),
+            adjusted_yuan: adjusted_yuan.yuan(),
+            spent_yuan: spent_yuan.yuan(),
+            execution_rate_percent: *execution_rate_percent,
+            forecast: forecast.into(),
+            warning: warning.into(),
+            needs_explanation: *needs_explanation,
         }
     }
 }
 
 impl From<&monitoring::IndicatorEarlyWarning> for IndicatorEarlyWarning {
     fn from(w: &monitoring::IndicatorEarlyWarning) -> Self {
+        let monitoring::IndicatorEarlyWarning {
+            target,
+            forecast,
+            gap,
+        } = w;
         IndicatorEarlyWarning {
-            target: w.target,
-            forecast: w.forecast,
-            gap: w.gap,
+            target: *target,
+            forecast: *forecast,
+            gap: *gap,
         }
     }
 }
 
 impl From<&monitoring::IndicatorForecast> for IndicatorForecast {
     fn from(f: &monitoring::IndicatorForecast) -> Self {
+        let monitoring::IndicatorForecast {
+            value_so_far,
+            forecast,
+            method,
+            early_warning,
+        } = f;
         IndicatorForecast {
-            value_so_far: f.value_so_far,
-            forecast: f.forecast,
-            method: f.method.into(),
-            early_warning: f.early_warning.as_ref().map(IndicatorEarlyWarning::from),
+            value_so_far: *value_so_far,
+            forecast: *forecast,
+            method: (*method).into(),
+            early_warning: early_warning.as_ref().map(IndicatorEarlyWarning::from),
         }
     }
 }
@@ -1052,35 +1184,60 @@ impl From<event::Likelihood> for Likelihood {
 
 impl From<&monitoring::IndicatorRowDraft> for IndicatorRowDraft {
     fn from(r: &monitoring::IndicatorRowDraft) -> Self {
+        let monitoring::IndicatorRowDraft {
+            scope,
+            indicator_id,
+            level1,
+            level2,
+            name,
+            target_text,
+            value_so_far,
+            value_so_far_text,
+            forecast,
+            expected_full_year_text,
+            progress,
+            likelihood,
+            deviation_cause_required,
+        } = r;
         IndicatorRowDraft {
-            scope: (&r.scope).into(),
-            indicator_id: r.indicator_id.0.clone(),
-            level1: r.level1.into(),
-            level2: r.level2.clone(),
-            name: r.name.clone(),
-            target_text: r.target_text.clone(),
-            value_so_far: r.value_so_far,
-            value_so_far_text: r.value_so_far_text.clone(),
-            forecast: (&r.forecast).into(),
-            expected_full_year_text: r.expected_full_year_text.clone(),
-            progress: (&r.progress).into(),
-            likelihood: r.likelihood.into(),
-            deviation_cause_required: r.deviation_cause_required,
+            scope: scope.into(),
+            indicator_id: indicator_id.0.clone(),
+            level1: (*level1).into(),
+            level2: level2.clone(),
+            name: name.clone(),
+            target_text: target_text.clone(),
+            value_so_far: *value_so_far,
+            value_so_far_text: value_so_far_text.clone(),
+            forecast: forecast.into(),
+            expected_full_year_text: expected_full_year_text.clone(),
+            progress: progress.into(),
+            likelihood: (*likelihood).into(),
+            deviation_cause_required: *deviation_cause_required,
         }
     }
 }
 
 impl From<&monitoring::MonitoringReportDraft> for MonitoringReportDraft {
     fn from(d: &monitoring::MonitoringReportDraft) -> Self {
+        let monitoring::MonitoringReportDraft {
+            fiscal_year,
+            as_of,
+            period_label,
+            schedule_basis,
+            schedule_progress_percent,
+            funds,
+            rows,
+            called_to_explain,
+        } = d;
         MonitoringReportDraft {
-            fiscal_year: d.fiscal_year,
-            as_of: d.as_of,
-            period_label: d.period_label.clone(),
-            schedule_basis: d.schedule_basis.into(),
-            schedule_progress_percent: d.schedule_progress_percent,
-            funds: (&d.funds).into(),
-            rows: d.rows.iter().map(IndicatorRowDraft::from).collect(),
-            called_to_explain: d.called_to_explain,
+            fiscal_year: *fiscal_year,
+            as_of: *as_of,
+            period_label: period_label.clone(),
+            schedule_basis: (*schedule_basis).into(),
+            schedule_progress_percent: *schedule_progress_percent,
+            funds: funds.into(),
+            rows: rows.iter().map(IndicatorRowDraft::from).collect(),
+            called_to_explain: *called_to_explain,
         }
     }
 }
