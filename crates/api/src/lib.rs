@@ -14,11 +14,11 @@
 
 pub mod auth;
 pub mod config;
+pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod routes;
-pub mod schemas;
 pub mod startup;
 pub mod telemetry;
 pub mod web_ui;

@@ -82,7 +82,7 @@ pub struct IndicatorInput {
 }
 
 /// Which self-evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvaluationKind {
     /// 项目支出绩效自评 (预算15 targets).
@@ -106,7 +106,7 @@ pub struct ExecutionInput {
 }
 
 /// A flag on an indicator result, shown beside it in the forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// A/T above the profile threshold: "目标值可能设置偏低" (for review; no deduction).
@@ -135,7 +135,7 @@ impl Flag {
 }
 
 /// The 预算执行率 row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExecutionResult {
     /// 年初预算数.
     pub initial_yuan: Yuan,
@@ -156,7 +156,7 @@ pub struct ExecutionResult {
 }
 
 /// One 一级 of the evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LevelResult {
     /// The 一级.
     pub level1: Level1,
@@ -171,7 +171,7 @@ pub struct LevelResult {
 }
 
 /// One indicator's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorResult {
     /// Which indicator.
     pub id: IndicatorId,
@@ -208,7 +208,7 @@ pub struct IndicatorResult {
 }
 
 /// What still needs 偏差原因分析及改进措施.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "indicator_id")]
 pub enum DeviationItem {
     /// 预算执行率 below the threshold.
@@ -218,7 +218,7 @@ pub enum DeviationItem {
 }
 
 /// The consistency check between targets met and money spent ([P]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsistencyCheck {
     /// S / Sw in %, rounded.
     pub indicator_percent: Decimal,
@@ -237,7 +237,7 @@ impl ConsistencyCheck {
 }
 
 /// The grade of the total (优/良/中/差).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// 优.
@@ -282,8 +282,9 @@ impl std::fmt::Display for Grade {
     }
 }
 
-/// A computed self-evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A computed self-evaluation. `Serialize` (with its parts) only for the JSON export of
+/// `jixiao-app`, a file format; the API serves its own DTOs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation {
     /// Project or unit.
     pub kind: EvaluationKind,

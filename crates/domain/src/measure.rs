@@ -81,8 +81,7 @@ use uuid::Uuid;
 pub const MONTHS: u32 = 12;
 
 /// The value a measure yields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MeasureValue {
     /// A count, a sum, or a percentage (80 for 80%), rounded half-up to 2 decimals.
     Number {
@@ -150,8 +149,7 @@ impl MeasureValue {
 }
 
 /// A fact a value came from. The store maps these ids to log positions.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
     /// The budget approval (the denominator of budget ratios).
     BudgetApproval,
@@ -209,7 +207,7 @@ impl Source {
 }
 
 /// A measured value and the facts it came from (provenance).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Measured {
     /// The value.
     pub value: MeasureValue,

@@ -6,17 +6,17 @@
 //! Two time axes: `as_of` (a business date: what had happened by then) and `known_at` (a log
 //! position or an RFC 3339 instant: what the log held then). Without `as_of`, a year in
 //! progress is viewed as of "today" (the configured business date) and a past year at its end.
-//! View bodies are the domain's serialisable views (`jixiao_domain::aggregate` views), described
-//! in OpenAPI by the mirrors in [`crate::schemas`].
+//! View bodies are the API's DTOs ([`crate::dto`]), built from the application's views; no
+//! domain type is serialised here.
 
 use crate::auth::{Action, Auth};
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_LOG_POSITION, MAX_PAGE_SIZE};
+use crate::dto;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jixiao_app::AppError;
-use jixiao_domain::aggregate::IndicatorStatus;
 use jixiao_domain::budget::ProjectCode;
 use jixiao_domain::indicator::Scope;
 use jixiao_domain::profile::ScoringProfile;
@@ -493,7 +493,7 @@ pub async fn events(
 /// 预算执行 of a unit's year: by line, project, kind, economic class and month, with 序时进度 and
 /// colours.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
-    (status = 200, description = "execution summary", body = crate::schemas::ExecutionSummary),
+    (status = 200, description = "execution summary", body = dto::ExecutionSummary),
     (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -518,24 +518,13 @@ pub async fn execution(
         app.execution(&stream, as_of, known, &profile)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(summary))
-}
-
-/// One indicator's status with the log positions of the events its value came from.
-#[derive(Debug, Serialize)]
-struct IndicatorWithPositions {
-    #[serde(flatten)]
-    status: IndicatorStatus,
-    /// How many facts the value came from in all (`sources` lists the most recent 100).
-    source_count: usize,
-    /// Positions of the events behind the listed `sources`, ascending.
-    source_positions: Vec<u64>,
+    Ok(HttpResponse::Ok().json(summary.as_ref().map(dto::ExecutionSummary::from)))
 }
 
 /// Indicators of a unit's year: target, actual, completion %, colour, projected score and the
 /// events the value came from (`sources` by id, `source_positions` in the log).
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
-    (status = 200, description = "indicator status list", body = [crate::schemas::IndicatorStatus]),
+    (status = 200, description = "indicator status list", body = [dto::IndicatorStatus]),
     (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -560,14 +549,7 @@ pub async fn indicators(
         app.indicators(&stream, as_of, known, &profile)
     })
     .await?;
-    let out: Vec<IndicatorWithPositions> = views
-        .into_iter()
-        .map(|v| IndicatorWithPositions {
-            status: v.status,
-            source_count: v.source_count,
-            source_positions: v.source_positions,
-        })
-        .collect();
+    let out: Vec<dto::IndicatorStatus> = views.iter().map(dto::IndicatorStatus::from).collect();
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -591,7 +573,7 @@ pub struct DraftQuery {
 /// with the value so far, the forecast and a suggested 完成目标可能性. The unit head adjusts it and
 /// files it with `POST …/monitoring-reports`.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), DraftQuery), responses(
-    (status = 200, description = "monitoring report draft", body = crate::schemas::MonitoringReportDraft),
+    (status = 200, description = "monitoring report draft", body = dto::MonitoringReportDraft),
     (status = 400, description = "bad query (e.g. unknown project in `scope`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -620,21 +602,36 @@ pub async fn monitoring_draft(
         app.monitoring_draft(&stream, &scope, as_of, known, &profile)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(draft))
+    Ok(HttpResponse::Ok().json(dto::MonitoringReportDraft::from(&draft)))
 }
 
 /// The self-evaluation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SelfEvaluationView {
     /// 部门整体 (null when the unit has no unit-wide targets).
-    #[schema(value_type = Option<crate::schemas::Evaluation>)]
-    pub unit: Option<serde_json::Value>,
+    pub unit: Option<dto::Evaluation>,
     /// Per project: {project_code, evaluation}.
-    #[schema(value_type = Vec<crate::schemas::ProjectEvaluation>)]
-    pub projects: Vec<serde_json::Value>,
+    pub projects: Vec<dto::ProjectEvaluation>,
     /// Everything not fully met that still lacks 偏差原因分析 (blocks submission).
-    #[schema(value_type = Vec<crate::schemas::DeviationItem>)]
-    pub missing_explanations: Vec<serde_json::Value>,
+    pub missing_explanations: Vec<dto::DeviationItem>,
+}
+
+impl From<&jixiao_app::SelfEvaluation> for SelfEvaluationView {
+    fn from(ev: &jixiao_app::SelfEvaluation) -> Self {
+        SelfEvaluationView {
+            unit: ev.unit.as_ref().map(dto::Evaluation::from),
+            projects: ev
+                .projects
+                .iter()
+                .map(|(code, e)| dto::ProjectEvaluation::from((code, e)))
+                .collect(),
+            missing_explanations: ev
+                .missing_explanations
+                .iter()
+                .map(dto::DeviationItem::from)
+                .collect(),
+        }
+    }
 }
 
 /// The self-evaluation per project and unit-wide: scores, grade, flags, missing explanations.
@@ -669,22 +666,7 @@ pub async fn evaluation(
         app.evaluation(&stream, as_of, known, &profile)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(SelfEvaluationView {
-        unit: ev.unit.as_ref().map(to_json),
-        projects: ev
-            .projects
-            .iter()
-            .map(
-                |(code, e)| serde_json::json!({ "project_code": code.0, "evaluation": to_json(e) }),
-            )
-            .collect(),
-        missing_explanations: ev.missing_explanations.iter().map(to_json).collect(),
-    }))
-}
-
-/// A view as JSON (views are plain data; a failure would be a bug, shown as null).
-fn to_json<T: Serialize>(view: &T) -> serde_json::Value {
-    serde_json::to_value(view).unwrap_or(serde_json::Value::Null)
+    Ok(HttpResponse::Ok().json(SelfEvaluationView::from(&ev)))
 }
 
 /// Result of a chain verification.

@@ -1,7 +1,9 @@
 //! Views on the state of a year: scores (via [`crate::evaluation`]), the execution summary,
 //! indicator status and the 1-7月 monitoring draft (via [`crate::monitoring`]). Pure functions
 //! of the state, a profile and an as-of business date (None = everything recorded, judged at
-//! the year end); their results are what the API serves and are serde-serializable.
+//! the year end). They are plain data without serde: each front end turns them into its own
+//! representation (the API into its DTOs); only the self-evaluation and the monitoring draft
+//! derive `Serialize`, for the JSON export of `jixiao-app`.
 
 use super::state::UnitYear;
 use crate::budget::{ProjectCode, SpendingKind};
@@ -20,11 +22,10 @@ use crate::profile::ScoringProfile;
 use crate::target::{Comparator, TargetValue};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One row of the execution summary: budget against payments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutionRow {
     /// Line id, project code, kind, economic class or "total".
     pub key: String,
@@ -43,7 +44,7 @@ pub struct ExecutionRow {
 }
 
 /// Payments of one month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthRow {
     /// Month 1-12.
     pub month: u32,
@@ -56,7 +57,7 @@ pub struct MonthRow {
 }
 
 /// 预算执行 of the unit as of a date: by line, project, kind, economic class and month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutionSummary {
     /// Fiscal year.
     pub fiscal_year: i32,
@@ -79,7 +80,7 @@ pub struct ExecutionSummary {
 }
 
 /// Where one indicator stands as of a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndicatorStatus {
     /// Whose indicator.
     pub scope: Scope,

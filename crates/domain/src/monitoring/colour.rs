@@ -78,7 +78,7 @@ impl fmt::Display for Colour {
 
 /// A colour with the v it was derived from (None when there is no v: grey, or a target met
 /// in a way that has no ratio, e.g. A = 0 against a ≤ target).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Warning {
     /// v, rounded half-up to 2 decimals.
     pub v: Option<Decimal>,
@@ -120,7 +120,7 @@ pub fn execution_warning(
 }
 
 /// A unit's execution against 序时进度 on a day, as the finance bureau's list of units shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnitWarning {
     /// 执行率 in % (paid / adjusted budget, rounded half-up to 2 decimals); None when the
     /// adjusted budget is zero.

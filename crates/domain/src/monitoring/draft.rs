@@ -49,7 +49,7 @@ pub struct IndicatorMonitoringInput {
 }
 
 /// The funds block: 年初预算数, 全年预算数, 1-7月执行数, 执行率, 全年预计执行数.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FundsBlock {
     /// 年初预算数.
     pub initial_yuan: Yuan,
@@ -69,7 +69,7 @@ pub struct FundsBlock {
 }
 
 /// One indicator row of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorRowDraft {
     /// Whose indicator.
     pub scope: Scope,
@@ -120,7 +120,9 @@ impl IndicatorRowDraft {
 }
 
 /// The content of the 1-7月 monitoring report (any `as_of` works; the form is filed on 31 July).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `Serialize` (with its parts) only for the JSON export of `jixiao-app`, a file format; the API
+/// serves its own DTOs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MonitoringReportDraft {
     /// Fiscal year.
     pub fiscal_year: i32,

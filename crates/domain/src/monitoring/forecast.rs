@@ -46,7 +46,7 @@ pub const MAX_AMOUNT_YUAN: Decimal = dec!(100_000_000_000_000);
 pub const MAX_INDICATOR_VALUE: Decimal = dec!(1_000_000_000);
 
 /// How a forecast was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastMethod {
     /// Run-rate: value over the elapsed period / 序时进度 (capped and floored).
@@ -61,7 +61,7 @@ pub enum ForecastMethod {
 }
 
 /// The forecast of a unit's (or project's) spending.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExecutionForecast {
     /// 执行数 so far (sum of the months begun by `as_of`).
     pub spent_yuan: Yuan,
@@ -76,7 +76,7 @@ pub struct ExecutionForecast {
 }
 
 /// The forecast execution misses the target rate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExecutionEarlyWarning {
     /// The rate the year should reach (the profile's `execution_explanation_below_percent`).
     pub target_rate_percent: Decimal,
@@ -103,7 +103,7 @@ impl ExecutionEarlyWarning {
 }
 
 /// The forecast of one indicator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorForecast {
     /// Value so far; None when nothing is recorded or assessed.
     pub value_so_far: Option<Decimal>,
@@ -117,7 +117,7 @@ pub struct IndicatorForecast {
 }
 
 /// The forecast misses an indicator's target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorEarlyWarning {
     /// T.
     pub target: Decimal,
