@@ -74,17 +74,52 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-/// What every view of one unit's year starts with: the reader may read the unit, the profile
-/// is known, and `known_at` reads as a position or instant.
-fn view_args(
-    state: &AppState,
-    auth: &Auth,
-    unit: &str,
-    profile_id: Option<&str>,
-    known_at: Option<&str>,
-) -> Result<(ScoringProfile, KnownAt), ApiError> {
-    auth.0.require_unit(Action::Read, unit)?;
-    Ok((profile(state, profile_id)?, parse_known_at(known_at)?))
+/// What every view of one unit's year starts with: the reader may read the unit, the profile is
+/// known, `known_at` reads as a position or instant; [`YearView::run`] then makes the one
+/// application call on the blocking pool.
+struct YearView {
+    state: web::Data<AppState>,
+    stream: StreamId,
+    profile: ScoringProfile,
+    known: KnownAt,
+}
+
+impl YearView {
+    fn new(
+        state: &web::Data<AppState>,
+        auth: &Auth,
+        path: web::Path<(String, i32)>,
+        profile_id: Option<&str>,
+        known_at: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let (unit, year) = path.into_inner();
+        auth.0.require_unit(Action::Read, &unit)?;
+        Ok(YearView {
+            state: state.clone(),
+            profile: profile(state, profile_id)?,
+            known: parse_known_at(known_at)?,
+            stream: StreamId::new(unit, year),
+        })
+    }
+
+    fn year(&self) -> i32 {
+        self.stream.fiscal_year
+    }
+
+    async fn run<T: Send + 'static>(
+        self,
+        f: impl FnOnce(&jixiao_app::App, &StreamId, KnownAt, &ScoringProfile) -> Result<T, AppError>
+        + Send
+        + 'static,
+    ) -> Result<T, ApiError> {
+        let YearView {
+            state,
+            stream,
+            profile,
+            known,
+        } = self;
+        blocking(&state, move |app| f(app, &stream, known, &profile)).await
+    }
 }
 
 /// Query of the views of one year.
@@ -504,20 +539,17 @@ pub async fn execution(
     path: web::Path<(String, i32)>,
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year) = path.into_inner();
-    let (profile, known) = view_args(
+    let view = YearView::new(
         &state,
         &auth,
-        &unit,
+        path,
         q.profile.as_deref(),
         q.known_at.as_deref(),
     )?;
-    let as_of = state.app.view_as_of(year, q.as_of)?;
-    let stream = StreamId::new(unit, year);
-    let summary = blocking(&state, move |app| {
-        app.execution(&stream, as_of, known, &profile)
-    })
-    .await?;
+    let as_of = state.app.view_as_of(view.year(), q.as_of)?;
+    let summary = view
+        .run(move |app, stream, known, p| app.execution(stream, as_of, known, p))
+        .await?;
     Ok(HttpResponse::Ok().json(summary.as_ref().map(dto::ExecutionSummary::from)))
 }
 
@@ -535,20 +567,17 @@ pub async fn indicators(
     path: web::Path<(String, i32)>,
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year) = path.into_inner();
-    let (profile, known) = view_args(
+    let view = YearView::new(
         &state,
         &auth,
-        &unit,
+        path,
         q.profile.as_deref(),
         q.known_at.as_deref(),
     )?;
-    let as_of = state.app.view_as_of(year, q.as_of)?;
-    let stream = StreamId::new(unit, year);
-    let views = blocking(&state, move |app| {
-        app.indicators(&stream, as_of, known, &profile)
-    })
-    .await?;
+    let as_of = state.app.view_as_of(view.year(), q.as_of)?;
+    let views = view
+        .run(move |app, stream, known, p| app.indicators(stream, as_of, known, p))
+        .await?;
     let out: Vec<dto::IndicatorStatus> = views.iter().map(dto::IndicatorStatus::from).collect();
     Ok(HttpResponse::Ok().json(out))
 }
@@ -584,11 +613,10 @@ pub async fn monitoring_draft(
     path: web::Path<(String, i32)>,
     q: web::Query<DraftQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year) = path.into_inner();
-    let (profile, known) = view_args(
+    let view = YearView::new(
         &state,
         &auth,
-        &unit,
+        path,
         q.profile.as_deref(),
         q.known_at.as_deref(),
     )?;
@@ -597,11 +625,9 @@ pub async fn monitoring_draft(
         Some(code) => Scope::Project(ProjectCode(code.to_string())),
     };
     let as_of = q.as_of;
-    let stream = StreamId::new(unit, year);
-    let draft = blocking(&state, move |app| {
-        app.monitoring_draft(&stream, &scope, as_of, known, &profile)
-    })
-    .await?;
+    let draft = view
+        .run(move |app, stream, known, p| app.monitoring_draft(stream, &scope, as_of, known, p))
+        .await?;
     Ok(HttpResponse::Ok().json(dto::MonitoringReportDraft::from(&draft)))
 }
 
@@ -648,24 +674,22 @@ pub async fn evaluation(
     path: web::Path<(String, i32)>,
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (unit, year) = path.into_inner();
-    let (profile, known) = view_args(
+    let view = YearView::new(
         &state,
         &auth,
-        &unit,
+        path,
         q.profile.as_deref(),
         q.known_at.as_deref(),
     )?;
     // The self-evaluation is judged at the year end unless a date is asked for.
+    let year = view.year();
     let as_of = q
         .as_of
         .map(|d| jixiao_app::App::within_year(year, d, "as_of"))
         .transpose()?;
-    let stream = StreamId::new(unit, year);
-    let ev = blocking(&state, move |app| {
-        app.evaluation(&stream, as_of, known, &profile)
-    })
-    .await?;
+    let ev = view
+        .run(move |app, stream, known, p| app.evaluation(stream, as_of, known, p))
+        .await?;
     Ok(HttpResponse::Ok().json(SelfEvaluationView::from(&ev)))
 }
 
