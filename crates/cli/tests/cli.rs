@@ -842,13 +842,7 @@ fn restoring_a_backup_from_a_newer_schema_is_refused_and_leaves_nothing_behind()
     let before = head_of(dir.path(), &db);
     let newer = dir.path().join("newer.db");
     assert_ok(&run(dir.path(), &db, &["backup", newer.to_str().unwrap()]));
-    let conn = rusqlite::Connection::open(&newer).unwrap();
-    conn.execute(
-        "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 'x', '2099-01-01T00:00:00Z')",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+    jixiao_store::test_support::record_unknown_migration(&newer, 9999, "9999_future.sql").unwrap();
     let o = run(
         dir.path(),
         &db,

@@ -26,6 +26,8 @@ pub mod projection;
 pub mod queries;
 pub mod read;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod upcast;
 pub mod users;
 pub mod writer;
