@@ -215,24 +215,7 @@ impl App {
         let entry = self.cache.entry(stream);
         let mut year = lock(&entry);
         self.catch_up(stream, &mut year)?;
-        let ctx = Context { profile };
-        let mut trial = year.state.clone();
-        let mut refused = Vec::new();
-        let mut events = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            match trial.handle(item.command.clone(), &ctx) {
-                Ok(decided) => {
-                    for (k, e) in decided.into_iter().enumerate() {
-                        trial.apply(&e);
-                        events.push((derived_event_id(item.event_id, k), e));
-                    }
-                }
-                Err(e) => refused.push((i, e)),
-            }
-        }
-        if !refused.is_empty() {
-            return Err(ImportError::Refused(refused));
-        }
+        let events = decide_all(&year.state, &items, profile)?;
         let total = events.len();
         let mut written = 0;
         for chunk in events.chunks(IMPORT_BATCH_EVENTS) {
@@ -372,45 +355,8 @@ impl App {
             .collect();
         let new_payments = items.len();
         let profile = self.profile(None).map_err(AppError::internal)?;
-        if dry_run || items.is_empty() {
-            // Decide on a copy all the same, so a dry run reports what a real run would refuse.
-            let ctx = Context { profile: &profile };
-            let mut trial = state;
-            let problems: Vec<RowProblem> = new_entries
-                .iter()
-                .zip(&items)
-                .filter_map(
-                    |(entry, item)| match trial.handle(item.command.clone(), &ctx) {
-                        Ok(events) => {
-                            for e in &events {
-                                trial.apply(e);
-                            }
-                            None
-                        }
-                        Err(e) => Some(RowProblem {
-                            row: entry.row,
-                            column: None,
-                            problem: e.to_string(),
-                        }),
-                    },
-                )
-                .collect();
-            if !problems.is_empty() {
-                return Err(rejected(problems));
-            }
-            return Ok(LedgerImported {
-                new_payments,
-                skipped,
-                written: 0,
-            });
-        }
-        match self.import(stream, items, actor, &profile, progress) {
-            Ok(imported) => Ok(LedgerImported {
-                new_payments,
-                skipped,
-                written: imported.events,
-            }),
-            Err(ImportError::Refused(refused)) => Err(rejected(
+        let row_problems = |refused: Vec<(usize, DomainError)>| {
+            rejected(
                 refused
                     .into_iter()
                     .map(|(i, e)| RowProblem {
@@ -419,8 +365,57 @@ impl App {
                         problem: e.to_string(),
                     })
                     .collect(),
-            )),
+            )
+        };
+        if dry_run || items.is_empty() {
+            // Decide on a copy all the same, so a dry run reports what a real run would refuse.
+            return match decide_all(&state, &items, &profile) {
+                Ok(_) => Ok(LedgerImported {
+                    new_payments,
+                    skipped,
+                    written: 0,
+                }),
+                Err(ImportError::Refused(refused)) => Err(row_problems(refused)),
+                Err(ImportError::App(e)) => Err(e.into()),
+            };
+        }
+        match self.import(stream, items, actor, &profile, progress) {
+            Ok(imported) => Ok(LedgerImported {
+                new_payments,
+                skipped,
+                written: imported.events,
+            }),
+            Err(ImportError::Refused(refused)) => Err(row_problems(refused)),
             Err(ImportError::App(e)) => Err(e.into()),
         }
+    }
+}
+
+/// Decides `items` in order on a copy of `state`, each on the state the ones before it left:
+/// their events with ids, or every refusal (index of the command, the rule broken).
+fn decide_all(
+    state: &jixiao_domain::aggregate::UnitYear,
+    items: &[Item],
+    profile: &ScoringProfile,
+) -> Result<Vec<(Uuid, Event)>, ImportError> {
+    let ctx = Context { profile };
+    let mut trial = state.clone();
+    let mut refused = Vec::new();
+    let mut events = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match trial.handle(item.command.clone(), &ctx) {
+            Ok(decided) => {
+                for (k, e) in decided.into_iter().enumerate() {
+                    trial.apply(&e);
+                    events.push((derived_event_id(item.event_id, k), e));
+                }
+            }
+            Err(e) => refused.push((i, e)),
+        }
+    }
+    if refused.is_empty() {
+        Ok(events)
+    } else {
+        Err(ImportError::Refused(refused))
     }
 }
