@@ -218,6 +218,35 @@ impl Store {
         self.with_reader(crate::writer::load_head)
     }
 
+    /// The head as the log held it at `known`: the last position at or before it and that
+    /// event's hash (the empty head when none). An export computed as known at a past moment
+    /// prints this head, so it equals the export made then. A position beyond the log is the
+    /// current head.
+    pub fn head_at(&self, known: KnownAt) -> Result<Head, StoreError> {
+        let mut p: Vec<Value> = Vec::new();
+        let clause = known_at_clause(known, &mut p)?;
+        self.with_reader(|conn| {
+            let sql = format!(
+                "SELECT position, hash FROM events WHERE 1 = 1{clause} ORDER BY position DESC LIMIT 1"
+            );
+            let row: Option<(i64, Vec<u8>)> = conn
+                .query_row(&sql, params_from_iter(p), |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match row {
+                None => Ok(Head::EMPTY),
+                Some((position, h)) => {
+                    let hash: [u8; 32] = h.try_into().map_err(|_| {
+                        StoreError::Corrupt(format!("位置 {position} 的哈希长度不是 32 字节"))
+                    })?;
+                    Ok(Head {
+                        position: to_u64(position)?,
+                        hash,
+                    })
+                }
+            }
+        })
+    }
+
     /// Last position folded into the read models (equals `head().position` once committed).
     pub fn read_model_checkpoint(&self) -> Result<u64, StoreError> {
         self.with_read_models(crate::projection::checkpoint)
