@@ -41,6 +41,7 @@ impl Modify for BearerScheme {
         routes::reads::evaluation,
         routes::reads::monitoring_draft,
         routes::reads::verify,
+        routes::forms::form,
         routes::writes::import_budget,
         routes::writes::record_payment,
         routes::writes::record_payment_batch,

@@ -135,10 +135,14 @@ pub enum TemplateKind {
 /// Reports `export` can produce.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ReportKind {
-    /// 项目支出/部门整体 绩效自评表.
+    /// 项目支出/部门整体 绩效自评表 (部门整体 and every project).
     Selfeval,
     /// 绩效监控情况表.
     Monitoring,
+    /// 项目支出绩效自评表 (every project, or `--project`).
+    ProjectSelfeval,
+    /// 部门（单位）整体支出绩效自评表.
+    UnitSelfeval,
 }
 
 /// Output formats.
@@ -146,8 +150,12 @@ pub enum ReportKind {
 pub enum Format {
     /// JSON (one document).
     Json,
-    /// CSV (UTF-8 with BOM, opens in Excel).
+    /// CSV (UTF-8 with BOM, opens in Excel): the form's rows.
     Csv,
+    /// XLSX workbook: the official form, one sheet per form page.
+    Xlsx,
+    /// Printable HTML: the official form, one page per form page.
+    Html,
 }
 
 /// Options of `export`.
@@ -171,6 +179,13 @@ pub struct ExportArgs {
     /// Scoring profile (mof-2020, henan-2024).
     #[arg(long, default_value = jixiao_domain::profile::ScoringProfile::DEFAULT_ID)]
     pub profile: String,
+    /// What the log held: a log position or an RFC 3339 time (default: now); the form prints
+    /// the head it resolved to, so the same value gives the same file.
+    #[arg(long, value_name = "POSITION|TIME")]
+    pub known_at: Option<String>,
+    /// Only this project (project forms and monitoring).
+    #[arg(long, value_name = "CODE")]
+    pub project: Option<String>,
     /// Output file (default: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -558,10 +558,8 @@ fn exported_reports_name_the_log_head_they_were_computed_from() {
     );
     assert_ok(&o);
     let csv = stdout(&o);
-    assert!(
-        csv.contains(&format!("日志哈希 (head hash),{hash}")),
-        "{csv}"
-    );
+    assert!(csv.contains(&format!("哈希 {hash}")), "{csv}");
+    assert!(csv.contains(&format!("位置 {position}")), "{csv}");
     assert!(csv.contains("1-7月"), "{csv}");
 }
 
@@ -880,7 +878,7 @@ fn the_monitoring_csv_names_the_period_of_its_execution_column() {
     let csv = stdout(&o);
     let header = csv
         .lines()
-        .find(|l| l.starts_with("范围,"))
+        .find(|l| l.starts_with("一级指标,"))
         .unwrap_or_else(|| panic!("no header row in {csv}"));
     assert!(header.contains("1-7月执行情况"), "{header}");
     assert!(header.contains("全年预计完成情况"), "{header}");

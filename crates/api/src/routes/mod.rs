@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod forms;
 pub mod ops;
 pub mod reads;
 pub mod users;
@@ -25,5 +26,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reads::evaluation)
         .service(reads::monitoring_draft)
         .service(reads::verify)
+        .service(forms::form)
         .configure(writes::configure);
 }

@@ -31,7 +31,7 @@ fn store_error(e: StoreError) -> ApiError {
     ApiError::from(AppError::from(e))
 }
 
-fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
+pub(crate) fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
     let Some(text) = text else {
         return Ok(KnownAt::Now);
     };
@@ -63,7 +63,7 @@ fn profile(state: &AppState, id: Option<&str>) -> Result<ScoringProfile, ApiErro
 }
 
 /// Runs an application call on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &web::Data<AppState>,
     f: impl FnOnce(&jixiao_app::App) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, ApiError> {

@@ -155,6 +155,34 @@ impl TestApp {
         to_answer(req.call())
     }
 
+    /// A GET whose body is bytes (a downloaded file): status, headers and the body.
+    pub fn get_bytes(&self, path: &str, user: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
+        let mut res = self
+            .agent
+            .get(&self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.token(user)))
+            .call()
+            .unwrap();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    v.to_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let status = res.status().as_u16();
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        (status, headers, body)
+    }
+
     pub fn get_with_token(&self, path: &str, token: &str) -> Answer {
         to_answer(
             self.agent

@@ -5,6 +5,7 @@ mod auth;
 mod budget;
 mod draft;
 mod edges;
+mod forms;
 mod helpers;
 mod limits;
 mod openapi;
