@@ -143,7 +143,8 @@ pub enum Sheet {
 /// One row of a funds block (amounts in 元; the forms print 万元).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FundsRow {
-    /// Row label ("年度资金总额", "其中：当年财政拨款", "基本支出", …).
+    /// Row label ("年度资金总额", "其中：当年财政拨款", "基本支出", …; a later 其中 row is indented
+    /// with full-width spaces, as the printed forms do).
     pub label: String,
     /// 年初预算数.
     pub initial_yuan: Option<Yuan>,
@@ -602,12 +603,12 @@ fn project_funds(
             split_known.then_some(x.executed_yuan),
         ),
         sub(
-            "上年结转资金",
+            "　　　上年结转资金",
             Yuan::ZERO,
             carried,
             split_known.then_some(Yuan::ZERO),
         ),
-        sub("其他资金", Yuan::ZERO, Yuan::ZERO, Some(Yuan::ZERO)),
+        sub("　　　其他资金", Yuan::ZERO, Yuan::ZERO, Some(Yuan::ZERO)),
     ]
 }
 
@@ -654,7 +655,7 @@ fn unit_funds(
     let (ji, ja, jp) = kind("project");
     out.push(row("基本支出", pi + ci, pa + ca, pp + cp));
     out.push(row("其中：人员经费", pi, pa, pp));
-    out.push(row("公用经费", ci, ca, cp));
+    out.push(row("　　　公用经费", ci, ca, cp));
     out.push(row("项目支出", ji, ja, jp));
     out
 }

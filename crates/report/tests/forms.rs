@@ -263,7 +263,7 @@ fn the_project_form_in_xlsx_holds_every_value_of_the_evaluation_in_its_own_cell(
         double(x.rate_percent.unwrap() / dec!(100))
     );
     assert_eq!(num(&rows[total][8]), double(x.score));
-    for (offset, label) in ["其中：当年财政拨款", "上年结转资金", "其他资金"]
+    for (offset, label) in ["其中：当年财政拨款", "　　　上年结转资金", "　　　其他资金"]
         .iter()
         .enumerate()
     {
