@@ -240,6 +240,7 @@ pub fn demo_commands(
             dated.push((
                 d,
                 Command::HoldActivity(ActivityHeld {
+                    evidence: Vec::new(),
                     activity_id: id(&format!("activity-{}", project.code.0), i),
                     project_code: project.code.clone(),
                     held_on: d,
@@ -268,6 +269,7 @@ pub fn demo_commands(
             dated.push((
                 d,
                 Command::RecordSurvey(SurveyRecorded {
+                    evidence: Vec::new(),
                     survey_id: id(&format!("survey-{}", project.code.0), i),
                     project_code: Some(project.code.clone()),
                     surveyed_on: d,
@@ -294,6 +296,7 @@ pub fn demo_commands(
             dated.push((
                 d,
                 Command::AssessIndicator(IndicatorAssessed {
+                    evidence: Vec::new(),
                     scope: set.scope.clone(),
                     indicator_id: ind.id.clone(),
                     assessed_on: d,

@@ -826,6 +826,7 @@ impl TryFrom<ActivityBody> for Command {
     type Error = ApiError;
     fn try_from(b: ActivityBody) -> Result<Self, ApiError> {
         Ok(Command::HoldActivity(ActivityHeld {
+            evidence: Vec::new(),
             activity_id: b.activity_id.unwrap_or(b.event_id),
             project_code: ProjectCode(b.project_code.trim().to_string()),
             held_on: b.held_on,
@@ -863,6 +864,7 @@ impl TryFrom<SurveyBody> for Command {
     type Error = ApiError;
     fn try_from(b: SurveyBody) -> Result<Self, ApiError> {
         Ok(Command::RecordSurvey(SurveyRecorded {
+            evidence: Vec::new(),
             survey_id: b.survey_id.unwrap_or(b.event_id),
             project_code: project(&b.project_code),
             surveyed_on: b.surveyed_on,
@@ -877,6 +879,7 @@ impl TryFrom<AssessmentBody> for Command {
     type Error = ApiError;
     fn try_from(b: AssessmentBody) -> Result<Self, ApiError> {
         Ok(Command::AssessIndicator(IndicatorAssessed {
+            evidence: Vec::new(),
             scope: scope(&b.project_code),
             indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
             assessed_on: b.assessed_on,
