@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod evidence;
 pub mod ops;
 pub mod reads;
 pub mod users;
@@ -25,5 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reads::evaluation)
         .service(reads::monitoring_draft)
         .service(reads::verify)
+        .service(evidence::upload_evidence)
+        .service(evidence::download_evidence)
+        .service(evidence::attach_evidence)
         .configure(writes::configure);
 }
