@@ -490,7 +490,7 @@ fn synthetic_unit(
         }
     }
     // Units on track also hold activities.
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         for project in &budget.projects {
             for (k, (month, day, title)) in [(4, 20, "业务培训会"), (9, 10, "工作交流会")]
                 .into_iter()
