@@ -74,6 +74,15 @@ impl EvidenceRefBody {
     }
 }
 
+/// The references of a body (`evidence[i]` names a bad one).
+pub fn evidence_refs(bodies: Vec<EvidenceRefBody>) -> Result<Vec<EvidenceRef>, ApiError> {
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.into_ref(&format!("evidence[{i}]")))
+        .collect()
+}
+
 /// Query of an upload.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UploadQuery {
@@ -276,15 +285,9 @@ impl TryFrom<AttachmentBody> for Command {
                 indicator_id: IndicatorId(indicator_id.trim().to_string()),
             },
         };
-        let evidence = b
-            .evidence
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| r.into_ref(&format!("evidence[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Command::AttachEvidence(EvidenceAttached {
             target,
-            evidence,
+            evidence: evidence_refs(b.evidence)?,
             attached_on: b.attached_on,
         }))
     }

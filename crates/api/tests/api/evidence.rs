@@ -200,3 +200,31 @@ fn a_bad_or_unknown_hash_is_a_problem_and_an_attachment_of_a_file_never_uploaded
     assert_eq!(problem["code"], "evidence_target_not_found");
     assert_eq!(version(&app), before);
 }
+
+#[test]
+fn an_activity_recorded_with_its_evidence_makes_the_file_readable_and_a_bad_reference_names_its_field()
+ {
+    let app = spawn_app();
+    import_seed(&app);
+    let reference = upload(&app, "staff", "sheet.pdf", "application/pdf", PDF).json();
+    let activity = json!({"event_id": Uuid::new_v4(), "project_code": PROJECT, "held_on": "2024-05-08",
+        "title": "专家座谈会", "invited": 12, "participants": 10, "evidence": [reference]});
+    let answer = app.post(&format!("{}/activities", base()), Some("staff"), &activity);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let sha256 = reference["sha256"].as_str().unwrap();
+    let file = app.get(&format!("{}/evidence/{sha256}", base()), Some("head"));
+    assert_eq!(file.status, 200, "{}", file.text);
+    assert_eq!(file.text.as_bytes(), PDF);
+
+    let before = version(&app);
+    let mut bad = reference.clone();
+    bad["media_type"] = json!("text/html");
+    let survey = json!({"event_id": Uuid::new_v4(), "project_code": PROJECT, "surveyed_on": "2024-05-09",
+        "respondent_group": "专家", "respondents": 10, "satisfied": 9, "evidence": [reference, bad]});
+    let problem = assert_problem(
+        &app.post(&format!("{}/surveys", base()), Some("staff"), &survey),
+        422,
+    );
+    assert_eq!(problem["errors"][0]["field"], "evidence[1].media_type");
+    assert_eq!(version(&app), before);
+}
