@@ -62,6 +62,9 @@ impl Modify for BearerScheme {
         routes::writes::submit_self_evaluation,
         routes::writes::close_year,
         routes::writes::reopen_year,
+        routes::evidence::upload_evidence,
+        routes::evidence::download_evidence,
+        routes::evidence::attach_evidence,
     ),
     components(schemas(Problem, FieldError)),
     tags(
@@ -70,6 +73,7 @@ impl Modify for BearerScheme {
         (name = "users", description = "用户管理 (admin)"),
         (name = "reads", description = "查询：事件日志、执行、指标、自评、监控 (as_of = business date, known_at = log position or time)"),
         (name = "writes", description = "记录业务事件 (record events; event_id makes retries safe; If-Match pins the stream version)"),
+        (name = "evidence", description = "佐证材料：上传、补充、下载 (evidence files: upload, attach, download)"),
     )
 )]
 pub struct ApiDoc;

@@ -212,6 +212,7 @@ impl App {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Imported, ImportError> {
         crate::write::validate_stream(stream)?;
+        self.check_evidence_stored(&items)?;
         let entry = self.cache.entry(stream);
         let mut year = lock(&entry);
         self.catch_up(stream, &mut year)?;

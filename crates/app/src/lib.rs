@@ -13,6 +13,7 @@
 
 pub mod cache;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod forms;
 pub mod import;
@@ -23,6 +24,7 @@ pub mod write;
 
 pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
 pub use error::{AppError, ErrorKind, FieldError};
+pub use evidence::EvidenceFile;
 pub use read::{IndicatorView, Lagging, SelfEvaluation, UnitLagging, UnitRow};
 pub use write::{Actor, Item, Write, Written, derived_event_id};
 

@@ -123,6 +123,7 @@ impl App {
     /// Decides and appends a write. Blocking: async callers run it on a blocking pool.
     pub fn write(&self, write: Write) -> Result<Written, AppError> {
         validate_stream(&write.stream)?;
+        self.check_evidence_stored(&write.items)?;
         let entry = self.cache.entry(&write.stream);
         let mut year = lock(&entry);
         let mut attempts = 0;

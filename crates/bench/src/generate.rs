@@ -201,6 +201,7 @@ impl EventGen {
             let invited = 20 + self.rng.below(40) as u32;
             let participants = invited - self.rng.below(u64::from(invited) / 2) as u32;
             Event::ActivityHeld(ActivityHeld {
+                evidence: Vec::new(),
                 activity_id: Uuid::from_u64_pair(self.rng.next_u64(), self.counter),
                 project_code: project,
                 held_on: date,
@@ -212,6 +213,7 @@ impl EventGen {
             let respondents = 10 + self.rng.below(50) as u32;
             let satisfied = respondents - self.rng.below(u64::from(respondents) / 3) as u32;
             Event::SurveyRecorded(SurveyRecorded {
+                evidence: Vec::new(),
                 survey_id: Uuid::from_u64_pair(self.rng.next_u64(), self.counter),
                 project_code: Some(project),
                 surveyed_on: date,

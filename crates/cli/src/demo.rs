@@ -1,10 +1,15 @@
-//! The demo year: a deterministic, realistic year of the 焦作 2024 budget up to a given day —
-//! monthly salaries on the personnel lines, 公用 spending spread over the months, the project
-//! spent in lumps with one 红冲, activities (participants ≤ invited), surveys of 专家/企业/工作人员
-//! and two assessments — plus one demo user per role.
+//! The demo: a bureau, not one unit. The 焦作 2024 year up to a given day — monthly salaries on
+//! the personnel lines, 公用 spending spread over the months, the project spent in lumps with
+//! one 红冲, activities (participants ≤ invited), surveys of 专家/企业/工作人员, two assessments,
+//! a pending budget adjustment and a pending target adjustment — beside [`SYNTHETIC_UNITS`]
+//! synthetic units named as examples ("示例单位01（演示）") under a few example 主管部门, each
+//! with its own budget and a pace of spending chosen so that red, yellow and green all appear
+//! in the bureau's monitoring; some with pending adjustment requests, one with a submitted
+//! self-evaluation; plus one demo user per role.
 //!
-//! [`demo_commands`] is pure (seeded by [`DEMO_SEED`], no clock, no randomness) so tests can
-//! replay it; [`populate`] runs the commands through the aggregate and appends the events.
+//! [`demo_commands`] and [`synthetic_units`] are pure (seeded by [`DEMO_SEED`], no clock, no
+//! randomness) so tests can replay them; [`populate`] writes every unit-year through
+//! `App::import` (decided all or nothing, appended in batches).
 
 use crate::exit::{CliResult, Failure};
 use anyhow::Context as _;
@@ -15,9 +20,11 @@ use jixiao_app::{Actor, App, AppConfig, Item};
 use jixiao_domain::Decimal;
 use jixiao_domain::aggregate::Command;
 use jixiao_domain::budget::{BudgetLine, SpendingKind};
+use jixiao_domain::evaluation::DeviationItem;
 use jixiao_domain::event::{
-    ActivityHeld, BudgetApproved, IndicatorAssessed, PaymentRecorded, PaymentReversed,
-    SurveyRecorded, TargetsApproved,
+    ActivityHeld, BudgetAdjustmentRequested, BudgetApproved, DeviationExplained, EvidenceAttached,
+    EvidenceTarget, IndicatorAssessed, PaymentRecorded, PaymentReversed, SurveyRecorded,
+    TargetAdjustmentRequested, TargetsApproved,
 };
 use jixiao_domain::indicator::{QualGrade, Scope};
 use jixiao_domain::measure::Measure;
@@ -240,6 +247,7 @@ pub fn demo_commands(
             dated.push((
                 d,
                 Command::HoldActivity(ActivityHeld {
+                    evidence: Vec::new(),
                     activity_id: id(&format!("activity-{}", project.code.0), i),
                     project_code: project.code.clone(),
                     held_on: d,
@@ -268,6 +276,7 @@ pub fn demo_commands(
             dated.push((
                 d,
                 Command::RecordSurvey(SurveyRecorded {
+                    evidence: Vec::new(),
                     survey_id: id(&format!("survey-{}", project.code.0), i),
                     project_code: Some(project.code.clone()),
                     surveyed_on: d,
@@ -294,6 +303,7 @@ pub fn demo_commands(
             dated.push((
                 d,
                 Command::AssessIndicator(IndicatorAssessed {
+                    evidence: Vec::new(),
                     scope: set.scope.clone(),
                     indicator_id: ind.id.clone(),
                     assessed_on: d,
@@ -311,6 +321,288 @@ pub fn demo_commands(
     // Stable: same-day commands keep their generation order (a reversal follows its payment).
     dated.sort_by_key(|(d, _)| *d);
     dated.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Synthetic units beside 焦作 in the demo bureau.
+pub const SYNTHETIC_UNITS: usize = 36;
+/// The example 主管部门 the synthetic units are filed under, in turn.
+pub const DEMO_DEPARTMENTS: [&str; 4] = [
+    "示例教育局（演示）",
+    "示例卫生健康委员会（演示）",
+    "示例农业农村局（演示）",
+    "示例科学技术局（演示）",
+];
+/// Unit codes of the synthetic units follow this one (990001, 990002, …).
+const SYNTHETIC_CODE_BASE: usize = 990_000;
+/// The synthetic unit (0-based) whose self-evaluation the demo submits.
+pub const SUBMITTED_UNIT: usize = 2;
+/// Every this many synthetic units, one has a pending budget adjustment request.
+const BUDGET_REQUEST_EVERY: usize = 5;
+/// Every this many synthetic units, one has a pending target adjustment request.
+const TARGET_REQUEST_EVERY: usize = 7;
+/// Days before "today" the pending requests are dated.
+const REQUEST_DAYS_BEFORE: u64 = 10;
+
+/// One synthetic unit of the demo bureau: its budget and every command of its year.
+#[derive(Debug, Clone)]
+pub struct SyntheticUnit {
+    /// The unit's budget approval (its code, name and 主管部门 are the example's).
+    pub budget: BudgetApproved,
+    /// The approval, the targets and the year up to the demo's day, in order.
+    pub commands: Vec<Command>,
+}
+
+/// The last day of a month of the demo year.
+fn month_end(month: u32) -> Option<NaiveDate> {
+    match month {
+        12 => date(12, 31),
+        m => date(m + 1, 1).and_then(|d| d.pred_opt()),
+    }
+}
+
+/// The day the demo's pending requests are made: ten days before `through`, not before the
+/// middle of January (after the approval), never after `through`.
+fn request_day(through: NaiveDate) -> NaiveDate {
+    let day = through
+        .checked_sub_days(chrono::Days::new(REQUEST_DAYS_BEFORE))
+        .unwrap_or(through);
+    date(1, 15).map_or(day, |start| day.max(start)).min(through)
+}
+
+/// A pending 追加 of 15 % on the unit's first 公用 line.
+fn budget_request(budget: &BudgetApproved, tag: &str, through: NaiveDate) -> Option<Command> {
+    let line = budget
+        .lines
+        .iter()
+        .find(|l| l.kind == SpendingKind::Public && l.initial_yuan.is_positive())?;
+    let delta = yuan(line.initial_yuan.yuan() * Decimal::from(15) / Decimal::ONE_HUNDRED);
+    delta.is_positive().then(|| {
+        Command::RequestBudgetAdjustment(BudgetAdjustmentRequested {
+            request_id: id(&format!("{tag}-budget-request"), 0),
+            line_id: line.line_id.clone(),
+            delta_yuan: delta,
+            reason: "办公设备老化，申请追加购置经费（演示数据）".to_string(),
+            requested_on: request_day(through),
+        })
+    })
+}
+
+/// A pending change of a project's 举办活动场次 target to ≥2次.
+fn target_request(targets: &[TargetsApproved], tag: &str, through: NaiveDate) -> Option<Command> {
+    let (scope, indicator) = targets.iter().find_map(|set| {
+        let ind = set
+            .indicators
+            .iter()
+            .find(|i| i.measure == Measure::ActivityCount)?;
+        matches!(set.scope, Scope::Project(_)).then(|| (set.scope.clone(), ind.id.clone()))
+    })?;
+    let new_target = jixiao_domain::target::Target::parse("≥2次").ok()?;
+    Some(Command::RequestTargetAdjustment(
+        TargetAdjustmentRequested {
+            request_id: id(&format!("{tag}-target-request"), 0),
+            scope,
+            indicator_id: indicator,
+            new_target,
+            reason: "受场地改造影响，下半年活动减少（演示数据）".to_string(),
+            requested_on: request_day(through),
+        },
+    ))
+}
+
+/// The pending requests of the 焦作 unit: one budget and one target adjustment, both waiting
+/// for the finance bureau.
+pub fn pending_requests(
+    budget: &BudgetApproved,
+    targets: &[TargetsApproved],
+    through: NaiveDate,
+) -> Vec<Command> {
+    let tag = budget.unit.code.as_str();
+    budget_request(budget, tag, through)
+        .into_iter()
+        .chain(target_request(targets, tag, through))
+        .collect()
+}
+
+/// The synthetic units of the demo bureau, their years up to `through`. Each copies the 焦作
+/// budget's structure at its own scale (50–300 %) and targets, and spends month by month (on the
+/// last day of the month) at a pace of its own: units 1, 4, 7, … slowly (30–50 % of 序时进度:
+/// red), 2, 5, 8, … a little behind (65–75 %: yellow), 3, 6, 9, … on track (88–98 %: green).
+/// Pure and deterministic; `profile` scores the submitted self-evaluation.
+pub fn synthetic_units(
+    base: &BudgetApproved,
+    targets: &[TargetsApproved],
+    through: NaiveDate,
+    profile: &jixiao_domain::profile::ScoringProfile,
+) -> Result<Vec<SyntheticUnit>, jixiao_domain::aggregate::DomainError> {
+    (0..SYNTHETIC_UNITS)
+        .map(|i| synthetic_unit(i, base, targets, through, profile))
+        .collect()
+}
+
+fn synthetic_unit(
+    i: usize,
+    base: &BudgetApproved,
+    targets: &[TargetsApproved],
+    through: NaiveDate,
+    profile: &jixiao_domain::profile::ScoringProfile,
+) -> Result<SyntheticUnit, jixiao_domain::aggregate::DomainError> {
+    let mut rng = SplitMix(DEMO_SEED ^ (0xD1B5_4A32_D192_ED03_u64.wrapping_mul(i as u64 + 1)));
+    let scale = Decimal::from(rng.range(50, 300)) / Decimal::ONE_HUNDRED;
+    let scaled = |y: Yuan| yuan(y.yuan() * scale);
+    let mut budget = base.clone();
+    budget.unit.code = (SYNTHETIC_CODE_BASE + i + 1).to_string();
+    budget.unit.name = format!("示例单位{:02}（演示）", i + 1);
+    budget.unit.department = DEMO_DEPARTMENTS[i % DEMO_DEPARTMENTS.len()].to_string();
+    for line in &mut budget.lines {
+        line.initial_yuan = scaled(line.initial_yuan);
+    }
+    budget.sangong_budget_yuan = scaled(budget.sangong_budget_yuan);
+    budget.procurement_budget_yuan = scaled(budget.procurement_budget_yuan);
+    let tag = budget.unit.code.clone();
+
+    let mut commands = vec![Command::ApproveBudget(budget.clone())];
+    commands.extend(targets.iter().cloned().map(Command::ApproveTargets));
+
+    let pace = Decimal::from(match i % 3 {
+        0 => rng.range(30, 50),
+        1 => rng.range(65, 75),
+        _ => rng.range(88, 98),
+    }) / Decimal::ONE_HUNDRED;
+    let twelve = Decimal::from(12);
+    let mut dated: Vec<(NaiveDate, Command)> = Vec::new();
+    let mut n = 0usize;
+    for line in budget.lines.iter().filter(|l| l.initial_yuan.is_positive()) {
+        let mut spent = Yuan::ZERO;
+        for month in 1..=12 {
+            let Some(d) = month_end(month).filter(|d| *d <= through) else {
+                continue;
+            };
+            let jitter = Decimal::from(rng.range(90, 110)) / Decimal::ONE_HUNDRED;
+            let amount = yuan(line.initial_yuan.yuan() / twelve * pace * jitter)
+                .min(line.initial_yuan - spent);
+            if amount.is_positive() {
+                spent += amount;
+                n += 1;
+                let mut p = payment(n, line, d, amount, summary_for(line, month));
+                p.payment_id = id(&format!("{tag}-payment"), n);
+                dated.push((d, Command::RecordPayment(p.into())));
+            }
+        }
+    }
+    // Units on track also hold activities.
+    if !i.is_multiple_of(3) {
+        for project in &budget.projects {
+            for (k, (month, day, title)) in [(4, 20, "业务培训会"), (9, 10, "工作交流会")]
+                .into_iter()
+                .enumerate()
+            {
+                let Some(d) = date(month, day).filter(|d| *d <= through) else {
+                    continue;
+                };
+                let invited = rng.range(15, 40);
+                dated.push((
+                    d,
+                    Command::HoldActivity(ActivityHeld {
+                        evidence: Vec::new(),
+                        activity_id: id(&format!("{tag}-activity-{}", project.code.0), k),
+                        project_code: project.code.clone(),
+                        held_on: d,
+                        title: format!("{title}（演示）"),
+                        invited,
+                        participants: invited * rng.range(60, 95) / 100,
+                    }),
+                ));
+            }
+        }
+    }
+    if i % BUDGET_REQUEST_EVERY == 1 {
+        dated.extend(budget_request(&budget, &tag, through).map(|c| (request_day(through), c)));
+    }
+    if i % TARGET_REQUEST_EVERY == 3 {
+        dated.extend(target_request(targets, &tag, through).map(|c| (request_day(through), c)));
+    }
+    dated.sort_by_key(|(d, _)| *d);
+    commands.extend(dated.into_iter().map(|(_, c)| c));
+    if i == SUBMITTED_UNIT {
+        let close = self_evaluation(&commands, through, profile)?;
+        commands.extend(close);
+    }
+    Ok(SyntheticUnit { budget, commands })
+}
+
+/// What a unit does to submit its self-evaluation on `on`: assess every indicator still waiting
+/// for a person's grade (达成), explain every deviation the evaluation lists, submit. Decided
+/// against the year the `opening` commands build, through the aggregate (pure).
+fn self_evaluation(
+    opening: &[Command],
+    on: NaiveDate,
+    profile: &jixiao_domain::profile::ScoringProfile,
+) -> Result<Vec<Command>, jixiao_domain::aggregate::DomainError> {
+    use jixiao_domain::aggregate::{Context, SubmitSelfEvaluation, UnitYear};
+    let ctx = Context { profile };
+    let mut state = UnitYear::new();
+    let decide = |state: &mut UnitYear, command: Command| {
+        for e in state.handle(command, &ctx)? {
+            state.apply(&e);
+        }
+        Ok::<(), jixiao_domain::aggregate::DomainError>(())
+    };
+    for c in opening {
+        decide(&mut state, c.clone())?;
+    }
+    let scopes: Vec<Scope> = state.target_scopes().cloned().collect();
+    let evaluate = |state: &UnitYear, scope: &Scope| {
+        state.evaluation(scope, Some(on), profile).map_err(|e| {
+            jixiao_domain::aggregate::DomainError::EvaluationFailed {
+                scope: jixiao_domain::aggregate::scope_label(scope),
+                message: e.to_string(),
+            }
+        })
+    };
+    let mut out = Vec::new();
+    for scope in &scopes {
+        for indicator_id in evaluate(&state, scope)?.not_yet_assessed {
+            let actual_text = state
+                .targets(scope)
+                .and_then(|t| t.indicator(&indicator_id))
+                .map(|i| i.indicator.target.text().to_string())
+                .unwrap_or_default();
+            let c = Command::AssessIndicator(IndicatorAssessed {
+                evidence: Vec::new(),
+                scope: scope.clone(),
+                indicator_id,
+                assessed_on: on,
+                grade: Some(QualGrade::Achieved),
+                score: None,
+                actual_value: None,
+                actual_text,
+                note: "演示数据：年度自评评定 (demo assessment)".to_string(),
+            });
+            decide(&mut state, c.clone())?;
+            out.push(c);
+        }
+    }
+    for scope in &scopes {
+        for item in evaluate(&state, scope)?.needs_explanation {
+            let indicator_id = match item {
+                DeviationItem::ExecutionRate => None,
+                DeviationItem::Indicator(id) => Some(id),
+            };
+            let c = Command::ExplainDeviation(DeviationExplained {
+                scope: scope.clone(),
+                indicator_id,
+                explanation: "部分工作受项目进度影响延后，已制定下一阶段推进计划（演示数据）"
+                    .to_string(),
+                explained_on: on,
+            });
+            decide(&mut state, c.clone())?;
+            out.push(c);
+        }
+    }
+    let submit = Command::SubmitSelfEvaluation(SubmitSelfEvaluation { submitted_on: on });
+    decide(&mut state, submit.clone())?;
+    out.push(submit);
+    Ok(out)
 }
 
 /// Delete the demo database and its WAL/SHM files (the demo starts fresh every time).
@@ -365,8 +657,10 @@ fn ensure_demo_database(path: &Path) -> CliResult {
 
 /// What the demo set up, for the start-up banner.
 pub struct DemoInfo {
-    /// The unit.
+    /// The 焦作 unit (the demo users' unit).
     pub unit_code: String,
+    /// Unit-years written: 焦作 and the synthetic units.
+    pub units: usize,
     /// Events appended.
     pub events: usize,
     /// The demo's "today".
@@ -377,8 +671,13 @@ impl DemoInfo {
     /// The lines printed after the URLs.
     pub fn banner(&self) -> String {
         let mut s = format!(
-            "演示数据 (demo): 单位 {} 的 {} 年度，{} 个事件，业务日期 (business today) {}\n演示账号 (demo users, 用户名 / 密码 / 角色):\n",
-            self.unit_code, DEMO_YEAR, self.events, self.today
+            "演示数据 (demo): {} 年度 {} 个单位（单位 {} 及 {} 个示例单位），{} 个事件，业务日期 (business today) {}\n演示账号 (demo users, 用户名 / 密码 / 角色):\n",
+            DEMO_YEAR,
+            self.units,
+            self.unit_code,
+            self.units.saturating_sub(1),
+            self.events,
+            self.today
         );
         for (name, password, role, _) in DEMO_USERS {
             s.push_str(&format!(
@@ -391,38 +690,85 @@ impl DemoInfo {
     }
 }
 
-/// Import the 焦作 2024 fixture, generate the year up to `today`, write it through the
-/// application layer (decided all or nothing, appended in batches), create the demo users.
+/// A one-page PDF standing in for a scanned sign-in sheet (the demo's evidence file).
+pub const DEMO_SIGN_IN_SHEET_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Import the 焦作 2024 fixture and generate its year up to `today` (with two pending requests
+/// and a sign-in sheet attached to its first activity), then the synthetic units; every
+/// unit-year is written through the application layer (decided all or nothing, appended in
+/// batches). Creates the demo users.
 pub fn populate(store: &Store, today: NaiveDate) -> CliResult<DemoInfo> {
     let app = App::new(store.clone(), AppConfig::default());
     let approval = Approval::jiaozuo_2024().map_err(crate::import::app_failure)?;
     let unit_code = approval.budget.unit.code.clone();
-    let commands: Vec<Command> = approval
-        .commands
-        .iter()
-        .cloned()
-        .chain(demo_commands(&approval.budget, &approval.targets, today))
-        .collect();
-    let items: Vec<Item> = commands
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| Item::new(id("command", i), c))
-        .collect();
+    let profile = app
+        .profile(None)
+        .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
     let actor = Actor {
         name: "demo".to_string(),
         request_id: "demo".to_string(),
     };
-    let profile = app
-        .profile(None)
-        .map_err(|e| Failure::from(anyhow::anyhow!("{e}")))?;
-    let stream = StreamId::new(unit_code.clone(), DEMO_YEAR);
-    let imported = app
-        .import(&stream, items, &actor, &profile, &mut |_, _| {})
-        .map_err(|e| {
+    let write = |code: &str, kind: &str, commands: Vec<Command>| -> CliResult<usize> {
+        let items: Vec<Item> = commands
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| Item::new(id(kind, i), c))
+            .collect();
+        let stream = StreamId::new(code.to_string(), DEMO_YEAR);
+        app.import(&stream, items, &actor, &profile, &mut |_, _| {})
+            .map(|imported| imported.events)
+            .map_err(|e| {
+                Failure::from(anyhow::anyhow!(
+                    "演示数据被拒绝 (demo commands refused) {code}: {e:?}"
+                ))
+            })
+    };
+
+    let mut year = demo_commands(&approval.budget, &approval.targets, today);
+    year.extend(pending_requests(&approval.budget, &approval.targets, today));
+    let commands: Vec<Command> = approval.commands.iter().cloned().chain(year).collect();
+    let first_activity = commands.iter().find_map(|c| match c {
+        Command::HoldActivity(a) => Some(a.clone()),
+        _ => None,
+    });
+    let mut events = write(&unit_code, "command", commands)?;
+
+    // 佐证材料: the first activity's sign-in sheet, uploaded and attached the day after.
+    if let Some(activity) = first_activity {
+        let sheet = app
+            .store_evidence(
+                DEMO_SIGN_IN_SHEET_PDF,
+                &format!("{}签到表.pdf", activity.title),
+            )
+            .map_err(crate::import::app_failure)?;
+        let attached_on = activity
+            .held_on
+            .succ_opt()
+            .unwrap_or(activity.held_on)
+            .min(today);
+        events += write(
+            &unit_code,
+            "evidence",
+            vec![Command::AttachEvidence(EvidenceAttached {
+                target: EvidenceTarget::Activity {
+                    activity_id: activity.activity_id,
+                },
+                evidence: vec![sheet],
+                attached_on,
+            })],
+        )?;
+    }
+
+    let units =
+        synthetic_units(&approval.budget, &approval.targets, today, &profile).map_err(|e| {
             Failure::from(anyhow::anyhow!(
-                "演示数据被拒绝 (demo commands refused): {e:?}"
+                "演示数据被拒绝 (demo commands refused): {e}"
             ))
         })?;
+    for unit in &units {
+        let code = unit.budget.unit.code.as_str();
+        events += write(code, &format!("command-{code}"), unit.commands.clone())?;
+    }
 
     let users = store.users().context("无法连接数据库 (cannot connect)")?;
     for (name, password, role, scoped) in DEMO_USERS {
@@ -432,7 +778,8 @@ pub fn populate(store: &Store, today: NaiveDate) -> CliResult<DemoInfo> {
     }
     Ok(DemoInfo {
         unit_code,
-        events: imported.events,
+        units: units.len() + 1,
+        events,
         today,
     })
 }
@@ -536,5 +883,128 @@ mod tests {
             );
         }
         assert!(count(|e| matches!(e, Event::IndicatorAssessed(_))) >= 1);
+    }
+    fn default_profile() -> jixiao_domain::profile::ScoringProfile {
+        jixiao_domain::profile::ScoringProfile::builtin(
+            jixiao_domain::profile::ScoringProfile::DEFAULT_ID,
+        )
+        .unwrap()
+    }
+
+    fn bureau_until(day: NaiveDate) -> Vec<SyntheticUnit> {
+        let a = Approval::jiaozuo_2024().unwrap();
+        synthetic_units(&a.budget, &a.targets, day, &default_profile()).unwrap()
+    }
+
+    #[test]
+    fn the_synthetic_units_are_deterministic_named_as_examples_and_accepted_by_the_aggregate() {
+        for day in [through(3, 10), through(10, 20), through(12, 31)] {
+            let units = bureau_until(day);
+            assert_eq!(units.len(), SYNTHETIC_UNITS);
+            let again = bureau_until(day);
+            for (u, v) in units.iter().zip(&again) {
+                assert_eq!(u.commands, v.commands, "same seed, same year");
+            }
+            for u in &units {
+                assert!(
+                    u.budget.unit.name.starts_with("示例单位"),
+                    "{}",
+                    u.budget.unit.name
+                );
+                assert!(u.budget.unit.name.ends_with("（演示）"));
+                assert!(DEMO_DEPARTMENTS.contains(&u.budget.unit.department.as_str()));
+                let events = decide_all(&mut UnitYear::new(), u.commands.clone()).unwrap();
+                assert!(events.iter().all(|e| e.business_date() <= day));
+            }
+        }
+        let codes: std::collections::BTreeSet<String> = bureau_until(through(6, 1))
+            .into_iter()
+            .map(|u| u.budget.unit.code)
+            .collect();
+        assert_eq!(codes.len(), SYNTHETIC_UNITS, "every unit has its own code");
+    }
+
+    #[test]
+    fn the_demo_bureau_shows_every_colour_pending_approvals_a_submission_and_evidence() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open(jixiao_store::StoreOptions::new(dir.path().join("demo.db"))).unwrap();
+        let day = through(10, 20);
+        let info = populate(&store, day).unwrap();
+        assert_eq!(info.units, SYNTHETIC_UNITS + 1);
+        let app = App::new(store, AppConfig::default());
+        let profile = default_profile();
+
+        let rows = app.unit_rows(DEMO_YEAR, Some(day), &profile).unwrap();
+        assert_eq!(rows.len(), SYNTHETIC_UNITS + 1);
+        let colours: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r.warning.colour.name_zh()).collect();
+        for colour in ["红", "黄", "绿"] {
+            assert!(
+                colours.contains(colour),
+                "{colour} missing from {colours:?}"
+            );
+        }
+        let departments: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r.summary.department.as_str()).collect();
+        assert!(
+            departments.len() > DEMO_DEPARTMENTS.len(),
+            "{departments:?}"
+        );
+
+        let pending = |unit: &str| {
+            app.with_year(
+                &StreamId::new(unit, DEMO_YEAR),
+                jixiao_store::KnownAt::Now,
+                |y| {
+                    let budget = y
+                        .state
+                        .budget_requests()
+                        .values()
+                        .filter(|r| r.status == jixiao_domain::aggregate::RequestStatus::Pending)
+                        .count();
+                    let target = y
+                        .state
+                        .target_requests()
+                        .values()
+                        .filter(|r| r.status == jixiao_domain::aggregate::RequestStatus::Pending)
+                        .count();
+                    Ok((budget, target, y.state.submissions().len()))
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            pending(&info.unit_code),
+            (1, 1, 0),
+            "焦作 waits for two approvals"
+        );
+        let units = bureau_until(day);
+        let (budget, target, submitted) = units
+            .iter()
+            .map(|u| pending(&u.budget.unit.code))
+            .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+        assert!(
+            budget >= 5 && target >= 3,
+            "{budget} budget, {target} target requests"
+        );
+        assert_eq!(submitted, 1);
+        assert_eq!(pending(&units[SUBMITTED_UNIT].budget.unit.code).2, 1);
+
+        // The sign-in sheet reads back through the 焦作 unit-year.
+        let stream = StreamId::new(info.unit_code.clone(), DEMO_YEAR);
+        let sha = app
+            .with_year(&stream, jixiao_store::KnownAt::Now, |y| {
+                Ok(y.state
+                    .evidence_files()
+                    .next()
+                    .map(|r| r.sha256.to_string()))
+            })
+            .unwrap()
+            .expect("the demo attaches a sign-in sheet");
+        assert_eq!(
+            app.evidence(&stream, &sha).unwrap().bytes,
+            DEMO_SIGN_IN_SHEET_PDF
+        );
     }
 }

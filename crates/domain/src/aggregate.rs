@@ -10,6 +10,7 @@
 mod command;
 mod dates;
 mod error;
+mod evidence;
 mod handle;
 mod state;
 mod views;

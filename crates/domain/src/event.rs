@@ -8,6 +8,7 @@
 
 use crate::budget::{BudgetLine, LineId, ProjectCode, ProjectInfo, UnitInfo};
 use crate::codes::{EconomicCode, FunctionCode};
+use crate::evidence::EvidenceRef;
 use crate::indicator::{Indicator, IndicatorId, QualGrade, Scope};
 use crate::money::Yuan;
 use chrono::NaiveDate;
@@ -189,6 +190,9 @@ pub struct ActivityHeld {
     pub invited: u32,
     /// People who took part (≤ invited).
     pub participants: u32,
+    /// 佐证材料 (sign-in sheet, photo, PDF); absent in events recorded before evidence existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceRef>,
 }
 
 /// 更正: an activity's facts replaced.
@@ -234,6 +238,9 @@ pub struct SurveyRecorded {
     pub respondents: u32,
     /// Satisfied responses (≤ respondents).
     pub satisfied: u32,
+    /// 佐证材料 (sign-in sheet, photo, PDF); absent in events recorded before evidence existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceRef>,
 }
 
 /// A person's assessment of an indicator.
@@ -255,6 +262,9 @@ pub struct IndicatorAssessed {
     pub actual_text: String,
     /// Assessor's note.
     pub note: String,
+    /// 佐证材料 (sign-in sheet, photo, PDF); absent in events recorded before evidence existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceRef>,
 }
 
 /// A 政府采购 contract executed.
@@ -368,6 +378,40 @@ pub struct YearLockChanged {
     pub reason: String,
 }
 
+/// What a piece of evidence attached after the fact belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EvidenceTarget {
+    /// An activity (活动) of the year.
+    Activity {
+        /// The activity.
+        activity_id: Uuid,
+    },
+    /// A satisfaction survey of the year.
+    Survey {
+        /// The survey.
+        survey_id: Uuid,
+    },
+    /// The assessments of one indicator.
+    Assessment {
+        /// Whose indicator.
+        scope: Scope,
+        /// Which indicator.
+        indicator_id: IndicatorId,
+    },
+}
+
+/// 佐证材料 added to an activity, survey or assessment already recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceAttached {
+    /// What the evidence belongs to.
+    pub target: EvidenceTarget,
+    /// The files.
+    pub evidence: Vec<EvidenceRef>,
+    /// Date attached.
+    pub attached_on: NaiveDate,
+}
+
 /// Every event of a unit's fiscal year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
@@ -416,6 +460,8 @@ pub enum Event {
     YearClosed(YearLockChanged),
     /// 年度解锁.
     YearReopened(YearLockChanged),
+    /// 佐证材料补充.
+    EvidenceAttached(EvidenceAttached),
 }
 
 impl Event {
@@ -444,6 +490,7 @@ impl Event {
             Event::SelfEvaluationSubmitted(_) => "self_evaluation_submitted",
             Event::YearClosed(_) => "year_closed",
             Event::YearReopened(_) => "year_reopened",
+            Event::EvidenceAttached(_) => "evidence_attached",
         }
     }
 
@@ -478,6 +525,7 @@ impl Event {
             Event::SelfEvaluationSubmitted(e) => e.submitted_on,
             Event::YearClosed(e) => e.on,
             Event::YearReopened(e) => e.on,
+            Event::EvidenceAttached(e) => e.attached_on,
         }
     }
 
@@ -529,6 +577,10 @@ impl Event {
             }
             Event::ActivityHeld(e) => {
                 field(&mut out, "activity_id", &e.activity_id)?;
+                if !e.evidence.is_empty() {
+                    // Through a `Value`, so the nested keys come out sorted as on the slow path.
+                    field(&mut out, "evidence", &serde_json::to_value(&e.evidence)?)?;
+                }
                 field(&mut out, "held_on", &e.held_on)?;
                 field(&mut out, "invited", &e.invited)?;
                 field(&mut out, "participants", &e.participants)?;
@@ -536,6 +588,10 @@ impl Event {
                 field(&mut out, "title", &e.title)?;
             }
             Event::SurveyRecorded(e) => {
+                if !e.evidence.is_empty() {
+                    // Through a `Value`, so the nested keys come out sorted as on the slow path.
+                    field(&mut out, "evidence", &serde_json::to_value(&e.evidence)?)?;
+                }
                 field(&mut out, "project_code", &e.project_code)?;
                 field(&mut out, "respondent_group", &e.respondent_group)?;
                 field(&mut out, "respondents", &e.respondents)?;

@@ -18,6 +18,7 @@ pub mod budget;
 pub mod codes;
 pub mod evaluation;
 pub mod event;
+pub mod evidence;
 pub mod fixture;
 pub mod indicator;
 pub mod measure;

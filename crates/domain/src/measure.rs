@@ -649,6 +649,7 @@ mod source_tests {
 
     fn assessed(scope: Scope, id: &str, on: NaiveDate) -> Event {
         Event::IndicatorAssessed(IndicatorAssessed {
+            evidence: Vec::new(),
             scope,
             indicator_id: IndicatorId(id.into()),
             assessed_on: on,

@@ -348,6 +348,7 @@ fn a_survey_id_used_twice_is_refused() {
 
 fn assess(grade: Option<QualGrade>, score: Option<rust_decimal::Decimal>) -> Command {
     Command::AssessIndicator(IndicatorAssessed {
+        evidence: Vec::new(),
         scope: project_scope(),
         indicator_id: IndicatorId("BEN-1".into()),
         assessed_on: d(2024, 12, 20),
@@ -953,6 +954,7 @@ fn explaining_a_deviation_of_an_unknown_indicator_is_refused() {
 
 fn assess_value(indicator: &str, value: rust_decimal::Decimal) -> IndicatorAssessed {
     IndicatorAssessed {
+        evidence: Vec::new(),
         scope: project_scope(),
         indicator_id: IndicatorId(indicator.into()),
         assessed_on: d(2024, 12, 20),

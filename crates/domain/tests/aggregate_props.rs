@@ -24,7 +24,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 /// Number of `Command` variants; the generator draws each of them.
-const COMMAND_KINDS: u8 = 20;
+const COMMAND_KINDS: u8 = 21;
 /// Most commands in one generated sequence.
 const COMMANDS_MAX: usize = 60;
 /// Generated sequences per run (each decides up to `COMMANDS_MAX` commands).
@@ -159,6 +159,7 @@ fn build(w: Draw) -> Command {
             reason: reason(w.k.is_multiple_of(9)),
         }),
         12 => Command::RecordSurvey(SurveyRecorded {
+            evidence: Vec::new(),
             survey_id: id(30 + w.n),
             project_code: w.flag.then(project),
             surveyed_on: w.date,
@@ -167,6 +168,7 @@ fn build(w: Draw) -> Command {
             satisfied: w.m,
         }),
         13 => Command::AssessIndicator(IndicatorAssessed {
+            evidence: Vec::new(),
             scope: project_scope(),
             indicator_id: IndicatorId(pick(&INDICATORS, w.k).into()),
             assessed_on: w.date,
@@ -203,9 +205,26 @@ fn build(w: Draw) -> Command {
             on: w.date,
             reason: reason(!w.k.is_multiple_of(4)),
         }),
-        _ => Command::ReopenYear(YearLockChanged {
+        19 => Command::ReopenYear(YearLockChanged {
             on: w.date,
             reason: reason(w.k.is_multiple_of(6)),
+        }),
+        // Evidence for an activity or a survey that may or may not exist.
+        _ => Command::AttachEvidence(EvidenceAttached {
+            target: if w.flag {
+                EvidenceTarget::Activity {
+                    activity_id: id(10 + w.n),
+                }
+            } else {
+                EvidenceTarget::Survey {
+                    survey_id: id(30 + w.n),
+                }
+            },
+            evidence: vec![evidence_ref(
+                u8::try_from(w.k % 200).unwrap_or(0),
+                "签到表.pdf",
+            )],
+            attached_on: w.date,
         }),
     }
 }

@@ -247,6 +247,7 @@ fn samples() -> Vec<(Event, Value)> {
         ),
         (
             Event::ActivityHeld(ActivityHeld {
+                evidence: Vec::new(),
                 activity_id: id1,
                 project_code: ProjectCode("410800240000000532".into()),
                 held_on: d(4, 1),
@@ -293,6 +294,7 @@ fn samples() -> Vec<(Event, Value)> {
         ),
         (
             Event::SurveyRecorded(SurveyRecorded {
+                evidence: Vec::new(),
                 survey_id: id1,
                 project_code: None,
                 surveyed_on: d(11, 20),
@@ -311,6 +313,7 @@ fn samples() -> Vec<(Event, Value)> {
         ),
         (
             Event::IndicatorAssessed(IndicatorAssessed {
+                evidence: Vec::new(),
                 scope: project_scope(),
                 indicator_id: IndicatorId("OUT-3".into()),
                 assessed_on: d(12, 20),
@@ -419,7 +422,66 @@ fn samples() -> Vec<(Event, Value)> {
             }),
             json!({"type": "year_reopened", "data": {"on": "2024-12-31", "reason": "更正"}}),
         ),
+        (
+            Event::EvidenceAttached(EvidenceAttached {
+                target: EvidenceTarget::Assessment {
+                    scope: project_scope(),
+                    indicator_id: IndicatorId("运转质量".into()),
+                },
+                evidence: vec![sign_in_sheet()],
+                attached_on: d(12, 31),
+            }),
+            json!({"type": "evidence_attached", "data": {
+                "target": {"kind": "assessment", "scope": {"scope": "project", "project_code": "410800240000000532"}, "indicator_id": "运转质量"},
+                "evidence": [sign_in_sheet_json()],
+                "attached_on": "2024-12-31"
+            }}),
+        ),
     ]
+}
+
+fn sign_in_sheet() -> jixiao_domain::evidence::EvidenceRef {
+    jixiao_domain::evidence::EvidenceRef {
+        sha256: jixiao_domain::evidence::Sha256Hex::parse(&"0a".repeat(32)).expect("hash"),
+        file_name: "签到表.pdf".into(),
+        media_type: jixiao_domain::evidence::MediaType::Pdf,
+        size: 2048,
+    }
+}
+
+fn sign_in_sheet_json() -> Value {
+    json!({"sha256": "0a".repeat(32), "file_name": "签到表.pdf", "media_type": "application/pdf", "size": 2048})
+}
+
+#[test]
+fn an_activity_with_evidence_stores_its_references_and_one_without_stores_no_evidence_key() {
+    let mut activity = ActivityHeld {
+        evidence: vec![sign_in_sheet()],
+        activity_id: Uuid::from_u128(9),
+        project_code: ProjectCode("P".into()),
+        held_on: d(4, 16),
+        title: "对接会".into(),
+        invited: 20,
+        participants: 18,
+    };
+    let with = Event::ActivityHeld(activity.clone()).payload();
+    assert_eq!(with["evidence"], json!([sign_in_sheet_json()]));
+    assert_eq!(
+        Event::ActivityHeld(activity.clone())
+            .payload_json()
+            .expect("json"),
+        serde_json::to_string(&with).expect("json"),
+        "the fast path writes the nested keys sorted, as the slow path does"
+    );
+    activity.evidence.clear();
+    let without = Event::ActivityHeld(activity.clone()).payload();
+    assert!(
+        without.get("evidence").is_none(),
+        "old events keep their bytes (and hashes)"
+    );
+    let read =
+        Event::from_payload("activity_held", without).expect("an event without evidence reads");
+    assert_eq!(read, Event::ActivityHeld(activity));
 }
 
 /// Fails to compile when a variant is added without a sample here.
@@ -446,7 +508,8 @@ fn covered(e: &Event) -> &'static str {
         | Event::DeviationExplained(_)
         | Event::SelfEvaluationSubmitted(_)
         | Event::YearClosed(_)
-        | Event::YearReopened(_) => e.event_type(),
+        | Event::YearReopened(_)
+        | Event::EvidenceAttached(_) => e.event_type(),
     }
 }
 
@@ -454,8 +517,8 @@ fn covered(e: &Event) -> &'static str {
 fn every_event_type_has_one_pinned_sample() {
     let types: std::collections::BTreeSet<&str> =
         samples().iter().map(|(e, _)| covered(e)).collect();
-    assert_eq!(types.len(), 22, "one sample per event type: {types:?}");
-    assert_eq!(samples().len(), 22);
+    assert_eq!(types.len(), 23, "one sample per event type: {types:?}");
+    assert_eq!(samples().len(), 23);
 }
 
 #[test]

@@ -92,6 +92,7 @@ fn pay(n: u128, paid_on: NaiveDate, amount: Decimal) -> Command {
 
 fn hold(n: u128, held_on: NaiveDate, title: &str, invited: u32, participants: u32) -> Command {
     Command::HoldActivity(ActivityHeld {
+        evidence: Vec::new(),
         activity_id: id(n),
         project_code: ProjectCode(PROJECT.into()),
         held_on,
@@ -103,6 +104,7 @@ fn hold(n: u128, held_on: NaiveDate, title: &str, invited: u32, participants: u3
 
 fn survey(n: u128, group: &str, respondents: u32, satisfied: u32) -> Command {
     Command::RecordSurvey(SurveyRecorded {
+        evidence: Vec::new(),
         survey_id: id(n),
         project_code: Some(ProjectCode(PROJECT.into())),
         surveyed_on: d(12, 10),
@@ -114,6 +116,7 @@ fn survey(n: u128, group: &str, respondents: u32, satisfied: u32) -> Command {
 
 fn assess(indicator: &str, grade: QualGrade, score: Option<Decimal>, text: &str) -> Command {
     Command::AssessIndicator(IndicatorAssessed {
+        evidence: Vec::new(),
         scope: scope(),
         indicator_id: ind(indicator),
         assessed_on: d(12, 20),

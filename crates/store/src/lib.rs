@@ -18,6 +18,7 @@
 
 pub mod canonical;
 pub mod error;
+pub mod evidence;
 pub mod inspect;
 pub mod migrate;
 pub mod model;

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_drop_unread_read_models.sql",
         sql: include_str!("../../../migrations/0005_drop_unread_read_models.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_evidence.sql",
+        sql: include_str!("../../../migrations/0006_evidence.sql"),
+    },
 ];
 
 /// Applies the missing migrations of `list` in one transaction, after checking that every

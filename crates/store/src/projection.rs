@@ -267,7 +267,8 @@ pub(crate) fn fold<'a>(
         | Event::DeviationExplained(_)
         | Event::SelfEvaluationSubmitted(_)
         | Event::YearClosed(_)
-        | Event::YearReopened(_) => {}
+        | Event::YearReopened(_)
+        | Event::EvidenceAttached(_) => {}
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// Every event type of the domain's vocabulary (`jixiao_domain::event::Event`).
-const ALL_TYPES: [&str; 22] = [
+const ALL_TYPES: [&str; 23] = [
     "budget_approved",
     "budget_adjustment_requested",
     "budget_adjusted",
@@ -36,6 +36,7 @@ const ALL_TYPES: [&str; 22] = [
     "self_evaluation_submitted",
     "year_closed",
     "year_reopened",
+    "evidence_attached",
 ];
 
 struct Line {

@@ -107,6 +107,7 @@ fn make_event(rng: &mut Rng, seq: u64) -> Event {
     } else {
         let invited = 20 + (rng.next() % 30) as u32;
         Event::ActivityHeld(ActivityHeld {
+            evidence: Vec::new(),
             activity_id: Uuid::from_u64_pair(rng.next(), seq),
             project_code: ProjectCode("410800240000000532".to_string()),
             held_on: day,

@@ -226,6 +226,7 @@ fn events_of(ops: &[Op]) -> Vec<(usize, Event)> {
             } => out.push((
                 unit,
                 Event::IndicatorAssessed(IndicatorAssessed {
+                    evidence: Vec::new(),
                     scope: Scope::Project(ProjectCode(PROJECT.into())),
                     indicator_id: IndicatorId(format!("P1-{indicator}")),
                     assessed_on: date(month, 9),

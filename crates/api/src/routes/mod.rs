@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod evidence;
 pub mod forms;
 pub mod ops;
 pub mod reads;
@@ -26,6 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reads::evaluation)
         .service(reads::monitoring_draft)
         .service(reads::verify)
+        .service(evidence::upload_evidence)
+        .service(evidence::download_evidence)
+        .service(evidence::attach_evidence)
         .service(forms::form)
         .configure(writes::configure);
 }

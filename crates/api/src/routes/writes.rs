@@ -12,6 +12,7 @@ use crate::auth::Action;
 use crate::config::{MAX_BATCH_EVENTS, MAX_BULK_BODY_BYTES};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::{WriteResult, YearWrite};
+use crate::routes::evidence::{EvidenceRefBody, evidence_refs};
 use crate::startup::json_config;
 use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
@@ -306,6 +307,9 @@ pub struct ActivityBody {
     pub invited: u32,
     /// People who took part (≤ invited).
     pub participants: u32,
+    /// 佐证材料 uploaded before (`…/evidence`), as the upload answered them.
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRefBody>,
 }
 
 /// Record an activity.
@@ -401,6 +405,9 @@ pub struct SurveyBody {
     pub respondents: u32,
     /// Satisfied responses (≤ respondents).
     pub satisfied: u32,
+    /// 佐证材料 uploaded before (`…/evidence`), as the upload answered them.
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRefBody>,
 }
 
 /// Record a satisfaction survey.
@@ -447,6 +454,9 @@ pub struct AssessmentBody {
     /// Note.
     #[serde(default)]
     pub note: String,
+    /// 佐证材料 uploaded before (`…/evidence`), as the upload answered them.
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRefBody>,
 }
 
 /// Assess an indicator.
@@ -826,6 +836,7 @@ impl TryFrom<ActivityBody> for Command {
     type Error = ApiError;
     fn try_from(b: ActivityBody) -> Result<Self, ApiError> {
         Ok(Command::HoldActivity(ActivityHeld {
+            evidence: evidence_refs(b.evidence)?,
             activity_id: b.activity_id.unwrap_or(b.event_id),
             project_code: ProjectCode(b.project_code.trim().to_string()),
             held_on: b.held_on,
@@ -863,6 +874,7 @@ impl TryFrom<SurveyBody> for Command {
     type Error = ApiError;
     fn try_from(b: SurveyBody) -> Result<Self, ApiError> {
         Ok(Command::RecordSurvey(SurveyRecorded {
+            evidence: evidence_refs(b.evidence)?,
             survey_id: b.survey_id.unwrap_or(b.event_id),
             project_code: project(&b.project_code),
             surveyed_on: b.surveyed_on,
@@ -877,6 +889,7 @@ impl TryFrom<AssessmentBody> for Command {
     type Error = ApiError;
     fn try_from(b: AssessmentBody) -> Result<Self, ApiError> {
         Ok(Command::AssessIndicator(IndicatorAssessed {
+            evidence: evidence_refs(b.evidence)?,
             scope: scope(&b.project_code),
             indicator_id: IndicatorId(b.indicator_id.trim().to_string()),
             assessed_on: b.assessed_on,

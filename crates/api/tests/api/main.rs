@@ -5,6 +5,7 @@ mod auth;
 mod budget;
 mod draft;
 mod edges;
+mod evidence;
 mod forms;
 mod helpers;
 mod limits;

@@ -7,8 +7,8 @@ use crate::budget::{LineId, ProjectCode};
 use crate::codes::{EconomicCode, FunctionCode};
 use crate::event::{
     ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested, BudgetApproved,
-    CarryOverRecorded, DeviationExplained, IndicatorAssessed, MonitoringReportFiled,
-    PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
+    CarryOverRecorded, DeviationExplained, EvidenceAttached, IndicatorAssessed,
+    MonitoringReportFiled, PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
     TargetAdjustmentRequested, TargetsApproved, YearLockChanged,
 };
 use crate::money::Yuan;
@@ -137,6 +137,8 @@ pub enum Command {
     CloseYear(YearLockChanged),
     /// 年度解锁 (reason required).
     ReopenYear(YearLockChanged),
+    /// 补充佐证材料 to an activity, survey or assessment already recorded.
+    AttachEvidence(EvidenceAttached),
 }
 
 impl Command {
@@ -163,6 +165,7 @@ impl Command {
             Command::SubmitSelfEvaluation(_) => "提交绩效自评",
             Command::CloseYear(_) => "年度锁定",
             Command::ReopenYear(_) => "年度解锁",
+            Command::AttachEvidence(_) => "补充佐证材料",
         }
     }
 }

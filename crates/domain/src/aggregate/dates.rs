@@ -142,6 +142,7 @@ impl Command {
             Command::ExplainDeviation(e) => one("explained_on", e.explained_on, YearEndWork),
             Command::SubmitSelfEvaluation(s) => one("submitted_on", s.submitted_on, YearEndWork),
             Command::CloseYear(e) | Command::ReopenYear(e) => one("on", e.on, YearEndWork),
+            Command::AttachEvidence(e) => one("attached_on", e.attached_on, YearEndWork),
         }
     }
 }

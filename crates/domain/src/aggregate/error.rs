@@ -381,6 +381,15 @@ pub enum DomainError {
         /// "项目 X：指标名; …".
         items: String,
     },
+    /// A 佐证材料 rule (type, size, name, count) broken.
+    #[error("{0}")]
+    Evidence(#[from] crate::evidence::EvidenceError),
+    /// Evidence attached to an activity, survey or assessment the year does not hold.
+    #[error("{target}不存在，不能补充佐证材料 (evidence target not found)")]
+    EvidenceTargetNotFound {
+        /// "活动 …", "满意度调查 …" or "指标评定 …".
+        target: String,
+    },
 }
 
 impl DomainError {
@@ -427,6 +436,8 @@ impl DomainError {
             DomainError::DeviationUnexplained { .. } => "deviation_unexplained",
             DomainError::NotYetAssessed { .. } => "not_yet_assessed",
             DomainError::EvaluationFailed { .. } => "evaluation_failed",
+            DomainError::Evidence(e) => e.code(),
+            DomainError::EvidenceTargetNotFound { .. } => "evidence_target_not_found",
         }
     }
 
@@ -469,6 +480,8 @@ impl DomainError {
             DomainError::AdjustmentZero | DomainError::AdjustmentBelowZero { .. } => "delta_yuan",
             DomainError::AdjustmentReasonRequired { .. } => "reason",
             DomainError::DeviationUnexplained { .. } => "explanations",
+            DomainError::Evidence(e) => e.field(),
+            DomainError::EvidenceTargetNotFound { .. } => "target",
             DomainError::BudgetNotApproved { .. }
             | DomainError::BudgetAlreadyApproved { .. }
             | DomainError::YearClosed { .. }

@@ -388,6 +388,7 @@ impl UnitYear {
                 known_project(&e.project_code)?;
                 required("title", &e.title, MAX_NAME_CHARS)?;
                 participants_within(e.participants, e.invited)?;
+                crate::evidence::check_refs(&e.evidence)?;
                 Event::ActivityHeld(e)
             }
             Command::CorrectActivity(e) => {
@@ -432,6 +433,7 @@ impl UnitYear {
                         respondents: e.respondents,
                     });
                 }
+                crate::evidence::check_refs(&e.evidence)?;
                 Event::SurveyRecorded(e)
             }
             Command::AssessIndicator(e) => {
@@ -450,6 +452,7 @@ impl UnitYear {
                     });
                 }
                 self.check_assessment_score(&e, ctx.profile)?;
+                crate::evidence::check_refs(&e.evidence)?;
                 Event::IndicatorAssessed(e)
             }
             Command::RecordProcurement(e) => {
@@ -572,6 +575,7 @@ impl UnitYear {
                 required("reason", &e.reason, MAX_TEXT_CHARS)?;
                 Event::YearReopened(e)
             }
+            Command::AttachEvidence(e) => self.attach_evidence(e)?,
         };
         Ok(vec![event])
     }

@@ -265,6 +265,7 @@ pub struct UnitYear {
     pub(crate) deviations: BTreeMap<(Scope, Option<IndicatorId>), DeviationExplained>,
     pub(crate) submissions: Vec<SelfEvaluationSubmitted>,
     pub(crate) closed: bool,
+    pub(crate) evidence: super::evidence::EvidenceIndex,
 }
 
 impl UnitYear {
@@ -390,6 +391,7 @@ impl UnitYear {
     /// Apply one recorded event. Never fails, never decides.
     pub fn apply(&mut self, event: &Event) {
         self.version += 1;
+        self.evidence.note(event);
         match event {
             Event::BudgetApproved(e) => {
                 // A second approval is refused by `handle`; in a hand-made log the first wins.
@@ -565,6 +567,8 @@ impl UnitYear {
             Event::SelfEvaluationSubmitted(e) => self.submissions.push(e.clone()),
             Event::YearClosed(_) => self.closed = true,
             Event::YearReopened(_) => self.closed = false,
+            // Noted above, with the evidence every other event carries.
+            Event::EvidenceAttached(_) => {}
         }
     }
 }

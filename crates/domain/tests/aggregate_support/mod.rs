@@ -211,6 +211,7 @@ pub fn payment(n: u128, paid_on: NaiveDate, amount: Decimal) -> PaymentRecorded 
 
 pub fn activity(n: u128, held_on: NaiveDate, invited: u32, participants: u32) -> ActivityHeld {
     ActivityHeld {
+        evidence: Vec::new(),
         activity_id: id(n),
         project_code: project(),
         held_on,
@@ -222,6 +223,7 @@ pub fn activity(n: u128, held_on: NaiveDate, invited: u32, participants: u32) ->
 
 pub fn survey(n: u128, group: &str, respondents: u32, satisfied: u32) -> SurveyRecorded {
     SurveyRecorded {
+        evidence: Vec::new(),
         survey_id: id(n),
         project_code: Some(project()),
         surveyed_on: d(2024, 11, 20),
@@ -406,6 +408,7 @@ pub fn every_command() -> Vec<Command> {
         }),
         Command::RecordSurvey(survey(20, "专家", 10, 9)),
         Command::AssessIndicator(IndicatorAssessed {
+            evidence: Vec::new(),
             scope: project_scope(),
             indicator_id: IndicatorId("BEN-1".into()),
             assessed_on: d(2024, 12, 20),
@@ -439,7 +442,25 @@ pub fn every_command() -> Vec<Command> {
         }),
         Command::CloseYear(lock(d(2024, 12, 31), "年度结束")),
         Command::ReopenYear(lock(d(2024, 12, 31), "财政抽查")),
+        Command::AttachEvidence(EvidenceAttached {
+            target: EvidenceTarget::Activity {
+                activity_id: id(10),
+            },
+            evidence: vec![evidence_ref(1, "签到表.pdf")],
+            attached_on: d(2024, 5, 10),
+        }),
     ]
+}
+
+/// A reference to a stored PDF whose hash is `n` repeated.
+pub fn evidence_ref(n: u8, file_name: &str) -> jixiao_domain::evidence::EvidenceRef {
+    jixiao_domain::evidence::EvidenceRef {
+        sha256: jixiao_domain::evidence::Sha256Hex::parse(&format!("{n:02x}").repeat(32))
+            .expect("hash"),
+        file_name: file_name.into(),
+        media_type: jixiao_domain::evidence::MediaType::Pdf,
+        size: 1024,
+    }
 }
 
 /// The same command with the business date in `field` replaced (the fields of
@@ -468,6 +489,7 @@ pub fn redated(command: &Command, field: &str, date: NaiveDate) -> Command {
         Command::ExplainDeviation(e) => e.explained_on = date,
         Command::SubmitSelfEvaluation(e) => e.submitted_on = date,
         Command::CloseYear(e) | Command::ReopenYear(e) => e.on = date,
+        Command::AttachEvidence(e) => e.attached_on = date,
     }
     c
 }

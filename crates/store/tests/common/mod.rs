@@ -127,6 +127,7 @@ pub fn adjusted(line: &str, delta: &str, on: NaiveDate) -> Event {
 
 pub fn activity(id: Uuid, on: NaiveDate, invited: u32, participants: u32) -> Event {
     Event::ActivityHeld(ActivityHeld {
+        evidence: Vec::new(),
         activity_id: id,
         project_code: ProjectCode(PROJECT.into()),
         held_on: on,
@@ -138,6 +139,7 @@ pub fn activity(id: Uuid, on: NaiveDate, invited: u32, participants: u32) -> Eve
 
 pub fn survey(group: &str, on: NaiveDate, respondents: u32, satisfied: u32) -> Event {
     Event::SurveyRecorded(SurveyRecorded {
+        evidence: Vec::new(),
         survey_id: Uuid::new_v4(),
         project_code: Some(ProjectCode(PROJECT.into())),
         surveyed_on: on,
