@@ -13,7 +13,7 @@ use crate::cache::{Year, lock};
 use crate::error::{AppError, FieldError};
 use crate::write::validate_stream;
 use chrono::{Datelike, NaiveDate};
-use jixiao_domain::aggregate::{ExecutionSummary, IndicatorStatus, UnitYear};
+use jixiao_domain::aggregate::{ExecutionSummary, IndicatorStatus, UnitYear, Workflow};
 use jixiao_domain::budget::ProjectCode;
 use jixiao_domain::evaluation::{DeviationItem, Evaluation};
 use jixiao_domain::indicator::Scope;
@@ -50,6 +50,22 @@ pub struct SelfEvaluation {
     pub projects: Vec<(ProjectCode, Evaluation)>,
     /// Everything not fully met that still lacks 偏差原因分析 (blocks submission).
     pub missing_explanations: Vec<DeviationItem>,
+    /// The same items with their scope and a label that tells the execution row from the
+    /// unit-wide 预算执行率 indicator.
+    pub missing_explanations_scoped: Vec<MissingExplanation>,
+    /// Where the year-end workflow stands.
+    pub workflow: Workflow,
+}
+
+/// One item still needing 偏差原因分析, with its scope.
+#[derive(Debug, Clone)]
+pub struct MissingExplanation {
+    /// Whose evaluation.
+    pub scope: Scope,
+    /// The execution row or an indicator.
+    pub item: DeviationItem,
+    /// How people see it ("项目 4108…：专家满意度", "部门整体：预算执行率（资金执行）").
+    pub label: String,
 }
 
 /// One unit in the bureau's list: its budget and execution against 序时进度.
@@ -368,9 +384,20 @@ fn self_evaluation(
         AppError::rejected("evaluation", e.to_string(), vec![])
     };
     let mut missing_explanations = Vec::new();
+    let mut missing_explanations_scoped = Vec::new();
+    let mut scoped = |scope: &Scope, items: &[DeviationItem]| {
+        for item in items {
+            missing_explanations_scoped.push(MissingExplanation {
+                scope: scope.clone(),
+                item: item.clone(),
+                label: state.deviation_item_label(scope, item),
+            });
+        }
+    };
     let unit = if state.targets(&Scope::Unit).is_some() {
         let ev = state.unit_evaluation(as_of, profile).map_err(refused)?;
         missing_explanations.extend(ev.needs_explanation.iter().cloned());
+        scoped(&Scope::Unit, &ev.needs_explanation);
         Some(ev)
     } else {
         None
@@ -382,6 +409,7 @@ fn self_evaluation(
                 .project_evaluation(code, as_of, profile)
                 .map_err(refused)?;
             missing_explanations.extend(ev.needs_explanation.iter().cloned());
+            scoped(scope, &ev.needs_explanation);
             projects.push((code.clone(), ev));
         }
     }
@@ -389,6 +417,8 @@ fn self_evaluation(
         unit,
         projects,
         missing_explanations,
+        missing_explanations_scoped,
+        workflow: state.workflow(),
     })
 }
 

@@ -302,6 +302,7 @@ pub fn demo_commands(
                     actual_value: None,
                     actual_text: ind.target.text().to_string(),
                     note: "演示数据：依据活动记录和专家意见评定 (demo assessment)".to_string(),
+                    band_position: None,
                 }),
             ));
         }

@@ -24,7 +24,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 /// Number of `Command` variants; the generator draws each of them.
-const COMMAND_KINDS: u8 = 20;
+const COMMAND_KINDS: u8 = 22;
 /// Most commands in one generated sequence.
 const COMMANDS_MAX: usize = 60;
 /// Generated sequences per run (each decides up to `COMMANDS_MAX` commands).
@@ -175,6 +175,7 @@ fn build(w: Draw) -> Command {
             actual_value: w.m.is_multiple_of(2).then(|| Decimal::from(w.m)),
             actual_text: "明显".into(),
             note: String::new(),
+            band_position: None,
         }),
         14 => Command::RecordProcurement(ProcurementRecorded {
             procurement_id: id(40 + w.n),
@@ -197,15 +198,28 @@ fn build(w: Draw) -> Command {
         }),
         17 => Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
             submitted_on: w.date,
+            submitted_by: String::new(),
         }),
         // Mostly refused for want of a reason: a closed year refuses everything after it.
         18 => Command::CloseYear(YearLockChanged {
             on: w.date,
             reason: reason(!w.k.is_multiple_of(4)),
+            by: String::new(),
         }),
-        _ => Command::ReopenYear(YearLockChanged {
+        19 => Command::ReopenYear(YearLockChanged {
             on: w.date,
             reason: reason(w.k.is_multiple_of(6)),
+            by: String::new(),
+        }),
+        20 => Command::ReturnSelfEvaluation(SelfEvaluationReviewed {
+            on: w.date,
+            by: "finance".into(),
+            reason: reason(!w.k.is_multiple_of(5)),
+        }),
+        _ => Command::ApproveSelfEvaluation(SelfEvaluationReviewed {
+            on: w.date,
+            by: "finance".into(),
+            reason: String::new(),
         }),
     }
 }

@@ -68,6 +68,7 @@ fn assessed(grade: QualGrade, score: Option<Decimal>) -> Actual {
         grade,
         score,
         text: "良好".to_string(),
+        position: None,
     }
 }
 

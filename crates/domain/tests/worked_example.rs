@@ -122,6 +122,7 @@ fn assess(indicator: &str, grade: QualGrade, score: Option<Decimal>, text: &str)
         actual_value: None,
         actual_text: text.into(),
         note: String::new(),
+        band_position: None,
     })
 }
 
@@ -401,6 +402,7 @@ fn submission_waits_for_the_deviation_explanations_then_records_the_score() {
     let submit = || {
         Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
             submitted_on: d(12, 30),
+            submitted_by: String::new(),
         })
     };
     // The unit-wide (预算14) indicators are not assessed in this example; score the project

@@ -4,6 +4,7 @@ use actix_web::web;
 
 pub mod ops;
 pub mod reads;
+pub mod review;
 pub mod users;
 pub mod writes;
 
@@ -25,5 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reads::evaluation)
         .service(reads::monitoring_draft)
         .service(reads::verify)
+        .service(review::submitted)
+        .service(review::recheck)
         .configure(writes::configure);
 }

@@ -341,6 +341,7 @@ pub fn every_command() -> Vec<Command> {
     let lock = |on, reason: &str| YearLockChanged {
         on,
         reason: reason.into(),
+        by: String::new(),
     };
     vec![
         Command::ApproveBudget(budget),
@@ -414,6 +415,7 @@ pub fn every_command() -> Vec<Command> {
             actual_value: None,
             actual_text: "明显".into(),
             note: String::new(),
+            band_position: None,
         }),
         Command::RecordProcurement(ProcurementRecorded {
             procurement_id: id(30),
@@ -436,6 +438,17 @@ pub fn every_command() -> Vec<Command> {
         }),
         Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
             submitted_on: d(2024, 12, 30),
+            submitted_by: String::new(),
+        }),
+        Command::ReturnSelfEvaluation(SelfEvaluationReviewed {
+            on: d(2024, 12, 31),
+            by: "finance".into(),
+            reason: "佐证材料不全".into(),
+        }),
+        Command::ApproveSelfEvaluation(SelfEvaluationReviewed {
+            on: d(2024, 12, 31),
+            by: "finance".into(),
+            reason: String::new(),
         }),
         Command::CloseYear(lock(d(2024, 12, 31), "年度结束")),
         Command::ReopenYear(lock(d(2024, 12, 31), "财政抽查")),
@@ -467,6 +480,7 @@ pub fn redated(command: &Command, field: &str, date: NaiveDate) -> Command {
         Command::FileMonitoringReport(e) => e.as_of = date,
         Command::ExplainDeviation(e) => e.explained_on = date,
         Command::SubmitSelfEvaluation(e) => e.submitted_on = date,
+        Command::ReturnSelfEvaluation(e) | Command::ApproveSelfEvaluation(e) => e.on = date,
         Command::CloseYear(e) | Command::ReopenYear(e) => e.on = date,
     }
     c
