@@ -99,6 +99,18 @@ pub struct UnitLagging {
     pub indicators: Vec<Lagging>,
 }
 
+/// Asia/Shanghai's offset from UTC in seconds: China has one time zone, UTC+8, without daylight
+/// saving (so a fixed offset is exact and needs no time-zone database).
+pub const SHANGHAI_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// The calendar date in Asia/Shanghai at an instant.
+pub fn shanghai_date(instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    match chrono::FixedOffset::east_opt(SHANGHAI_UTC_OFFSET_SECONDS) {
+        Some(offset) => instant.with_timezone(&offset).date_naive(),
+        None => instant.date_naive(),
+    }
+}
+
 fn no_budget(stream: &StreamId) -> AppError {
     AppError::not_found(format!(
         "单位“{}”{}年度尚未导入预算 (no budget for this unit and year)",
@@ -107,12 +119,12 @@ fn no_budget(stream: &StreamId) -> AppError {
 }
 
 impl App {
-    /// "Today" for business purposes: the configured override, else the date in China.
+    /// "Today" for business purposes: the configured override (demos and tests), else the
+    /// real date in Asia/Shanghai.
     pub fn business_today(&self) -> NaiveDate {
-        self.config.business_today.unwrap_or_else(|| {
-            // China has one time zone, UTC+8, without daylight saving.
-            (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-        })
+        self.config
+            .business_today
+            .unwrap_or_else(|| shanghai_date(chrono::Utc::now()))
     }
 
     /// A scoring profile by id, or the configured default.
@@ -441,5 +453,27 @@ fn indicator_view(year: &Year, mut status: IndicatorStatus) -> IndicatorView {
         status,
         source_count,
         source_positions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_business_date_turns_at_midnight_in_shanghai_not_in_utc() {
+        let before = chrono::Utc
+            .with_ymd_and_hms(2024, 7, 31, 15, 59, 59)
+            .unwrap();
+        let after = chrono::Utc.with_ymd_and_hms(2024, 7, 31, 16, 0, 0).unwrap();
+        assert_eq!(
+            shanghai_date(before),
+            NaiveDate::from_ymd_opt(2024, 7, 31).unwrap()
+        );
+        assert_eq!(
+            shanghai_date(after),
+            NaiveDate::from_ymd_opt(2024, 8, 1).unwrap()
+        );
     }
 }
