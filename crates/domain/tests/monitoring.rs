@@ -737,7 +737,7 @@ fn indicator(
 
 fn seed_project_inputs() -> Vec<IndicatorMonitoringInput> {
     let scope = Scope::Project(jixiao_domain::budget::ProjectCode(
-        "41080024000000053204".into(),
+        "410800240000000053204".into(),
     ));
     let row = |indicator, so_far| IndicatorMonitoringInput {
         scope: scope.clone(),

@@ -19,8 +19,8 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use uuid::Uuid;
 
-const PROJECT: &str = "41080024000000053204";
-const LINE: &str = "P-41080024000000053204-30201";
+const PROJECT: &str = "410800240000000053204";
+const LINE: &str = "P-410800240000000053204-30201";
 
 fn d(m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, m, day).expect("date")
