@@ -1177,3 +1177,21 @@ fn a_whole_rate_keeps_its_two_decimals() {
         Some("21.00".to_string())
     );
 }
+
+#[test]
+fn the_budget_execution_indicator_shows_the_progress_of_the_funds_row_for_the_same_money() {
+    let p = profile();
+    let progress = dec!(7) / dec!(12);
+    // 400,000 of 823,400 by 31 July: 48.58%.
+    let rate = dec!(48.58);
+    let funds = jixiao_domain::monitoring::execution_warning(rate, progress, &p);
+    let indicator = jixiao_domain::monitoring::indicator_progress(
+        &quantitative(Comparator::Ge, dec!(90), "%"),
+        &Measure::ExecutionRate,
+        Some(rate),
+        progress,
+        &p,
+    );
+    assert_eq!(indicator, funds);
+    assert_eq!(funds.v, Some(dec!(83.28)));
+}
