@@ -605,6 +605,28 @@ pub fn evaluate(
         }
     }
 
+    // 部门整体: the profile may give the 预算执行率 indicator its own weight within 投入管理.
+    let patched: Vec<IndicatorInput>;
+    let indicators = match (kind, profile.unit_weights.execution_indicator) {
+        (EvaluationKind::Unit, Some(w)) => {
+            patched = indicators
+                .iter()
+                .cloned()
+                .map(|mut i| {
+                    if i.indicator.measure == crate::measure::Measure::ExecutionRate
+                        && i.indicator.level1 == Level1::Input
+                        && i.indicator.weight.is_none()
+                    {
+                        i.indicator.weight = Some(w);
+                    }
+                    i
+                })
+                .collect();
+            &patched[..]
+        }
+        _ => indicators,
+    };
+
     // The 一级 rows of this kind, with their profile weights, and where each indicator goes.
     let levels = level_weights(kind, profile);
     let scored_under = indicators
