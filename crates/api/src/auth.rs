@@ -51,8 +51,15 @@ pub enum Action {
     Record,
     /// Unit-head acts: file the monitoring report, request adjustments, submit the self-evaluation.
     UnitHeadAct,
-    /// Finance-bureau acts: decide adjustments, close and reopen years.
+    /// Finance-bureau acts: decide adjustments.
     Decide,
+    /// The year-end workflow's submission (上报): the unit head signs the self-evaluation.
+    SubmitSelfEvaluation,
+    /// The year-end workflow's review: return (退回) or approve (审核通过) a submitted
+    /// self-evaluation, and read the recheck (复核) of a submission.
+    ReviewSelfEvaluation,
+    /// The year-end workflow's lock: close (关闭) a year, and reopen it with a reason.
+    CloseYear,
     /// Record a carry-over from last year (上年结转): it changes the budget the unit is judged
     /// against, so it is the finance bureau's, like deciding an adjustment.
     CarryOver,
@@ -78,6 +85,9 @@ impl Action {
             Action::Record => matches!(role, Staff | UnitHead),
             Action::UnitHeadAct => matches!(role, UnitHead),
             Action::Decide => matches!(role, Finance),
+            Action::SubmitSelfEvaluation => matches!(role, UnitHead),
+            Action::ReviewSelfEvaluation => matches!(role, Finance),
+            Action::CloseYear => matches!(role, Finance),
             Action::CarryOver => matches!(role, Finance),
             Action::Import => matches!(role, Admin | Finance),
             Action::MonitorAll => matches!(role, Finance | Auditor),
@@ -94,6 +104,9 @@ impl Action {
             Action::Record => "记录业务",
             Action::UnitHeadAct => "单位负责人报送/申请",
             Action::Decide => "财政审批",
+            Action::SubmitSelfEvaluation => "上报绩效自评",
+            Action::ReviewSelfEvaluation => "退回或审核绩效自评",
+            Action::CloseYear => "关闭或重新打开年度",
             Action::CarryOver => "记录上年结转",
             Action::Import => "导入预算",
             Action::MonitorAll => "全部单位监控",
@@ -350,12 +363,21 @@ mod tests {
     }
 
     /// The role rules, action by action: (action, [staff, unit_head, finance, auditor, admin]).
-    const RULES: [(Action, [bool; 5]); 10] = [
+    const RULES: [(Action, [bool; 5]); 13] = [
         (Action::ListUnits, [true, true, true, true, true]),
         (Action::Read, [true, true, true, true, false]),
         (Action::Record, [true, true, false, false, false]),
         (Action::UnitHeadAct, [false, true, false, false, false]),
         (Action::Decide, [false, false, true, false, false]),
+        (
+            Action::SubmitSelfEvaluation,
+            [false, true, false, false, false],
+        ),
+        (
+            Action::ReviewSelfEvaluation,
+            [false, false, true, false, false],
+        ),
+        (Action::CloseYear, [false, false, true, false, false]),
         (Action::CarryOver, [false, false, true, false, false]),
         (Action::Import, [false, false, true, false, true]),
         (Action::MonitorAll, [false, false, true, true, false]),
@@ -385,6 +407,9 @@ mod tests {
             Action::Record,
             Action::UnitHeadAct,
             Action::Decide,
+            Action::SubmitSelfEvaluation,
+            Action::ReviewSelfEvaluation,
+            Action::CloseYear,
             Action::Import,
             Action::ManageUsers,
         ] {

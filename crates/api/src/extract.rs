@@ -152,6 +152,11 @@ impl AllowedWrite {
         self.write.year
     }
 
+    /// The bearer's user name: who a workflow step records as its actor.
+    pub fn actor(&self) -> &str {
+        &self.write.auth.0.sub
+    }
+
     /// Decide with the named scoring profile instead of the server's default.
     pub fn with_profile(mut self, profile: Option<&str>) -> Result<Self, ApiError> {
         if let Some(id) = profile {

@@ -334,7 +334,7 @@ pub fn parse_amount(text: &str) -> Result<Yuan, String> {
     Ok(amount)
 }
 
-/// Normalise a project code: spaces removed ("410800240000000532 04" → "41080024000000053204").
+/// Normalise a project code: spaces removed ("4108002400000000532 04" → "410800240000000053204").
 fn project_code(text: &str) -> Option<ProjectCode> {
     let code: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     (!code.is_empty()).then_some(ProjectCode(code))

@@ -19,13 +19,15 @@ pub mod forms;
 pub mod import;
 pub mod ledger;
 pub mod read;
+pub mod review;
 pub mod table;
 pub mod write;
 
 pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
 pub use error::{AppError, ErrorKind, FieldError};
 pub use evidence::EvidenceFile;
-pub use read::{IndicatorView, Lagging, SelfEvaluation, UnitLagging, UnitRow};
+pub use read::{IndicatorView, Lagging, MissingExplanation, SelfEvaluation, UnitLagging, UnitRow};
+pub use review::{Recheck, WorkflowView};
 pub use write::{Actor, Item, Write, Written, derived_event_id};
 
 use chrono::NaiveDate;

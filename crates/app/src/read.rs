@@ -13,7 +13,7 @@ use crate::cache::{Year, lock};
 use crate::error::{AppError, FieldError};
 use crate::write::validate_stream;
 use chrono::{Datelike, NaiveDate};
-use jixiao_domain::aggregate::{ExecutionSummary, IndicatorStatus, UnitYear};
+use jixiao_domain::aggregate::{ExecutionSummary, IndicatorStatus, UnitYear, Workflow};
 use jixiao_domain::budget::ProjectCode;
 use jixiao_domain::evaluation::{DeviationItem, Evaluation};
 use jixiao_domain::indicator::Scope;
@@ -50,6 +50,22 @@ pub struct SelfEvaluation {
     pub projects: Vec<(ProjectCode, Evaluation)>,
     /// Everything not fully met that still lacks 偏差原因分析 (blocks submission).
     pub missing_explanations: Vec<DeviationItem>,
+    /// The same items with their scope and a label that tells the execution row from the
+    /// unit-wide 预算执行率 indicator.
+    pub missing_explanations_scoped: Vec<MissingExplanation>,
+    /// Where the year-end workflow stands.
+    pub workflow: Workflow,
+}
+
+/// One item still needing 偏差原因分析, with its scope.
+#[derive(Debug, Clone)]
+pub struct MissingExplanation {
+    /// Whose evaluation.
+    pub scope: Scope,
+    /// The execution row or an indicator.
+    pub item: DeviationItem,
+    /// How people see it ("项目 4108…：专家满意度", "部门整体：预算执行率（资金执行）").
+    pub label: String,
 }
 
 /// One unit in the bureau's list: its budget and execution against 序时进度.
@@ -83,6 +99,18 @@ pub struct UnitLagging {
     pub indicators: Vec<Lagging>,
 }
 
+/// Asia/Shanghai's offset from UTC in seconds: China has one time zone, UTC+8, without daylight
+/// saving (so a fixed offset is exact and needs no time-zone database).
+pub const SHANGHAI_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// The calendar date in Asia/Shanghai at an instant.
+pub fn shanghai_date(instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    match chrono::FixedOffset::east_opt(SHANGHAI_UTC_OFFSET_SECONDS) {
+        Some(offset) => instant.with_timezone(&offset).date_naive(),
+        None => instant.date_naive(),
+    }
+}
+
 fn no_budget(stream: &StreamId) -> AppError {
     AppError::not_found(format!(
         "单位“{}”{}年度尚未导入预算 (no budget for this unit and year)",
@@ -91,12 +119,12 @@ fn no_budget(stream: &StreamId) -> AppError {
 }
 
 impl App {
-    /// "Today" for business purposes: the configured override, else the date in China.
+    /// "Today" for business purposes: the configured override (demos and tests), else the
+    /// real date in Asia/Shanghai.
     pub fn business_today(&self) -> NaiveDate {
-        self.config.business_today.unwrap_or_else(|| {
-            // China has one time zone, UTC+8, without daylight saving.
-            (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-        })
+        self.config
+            .business_today
+            .unwrap_or_else(|| shanghai_date(chrono::Utc::now()))
     }
 
     /// A scoring profile by id, or the configured default.
@@ -368,9 +396,20 @@ fn self_evaluation(
         AppError::rejected("evaluation", e.to_string(), vec![])
     };
     let mut missing_explanations = Vec::new();
+    let mut missing_explanations_scoped = Vec::new();
+    let mut scoped = |scope: &Scope, items: &[DeviationItem]| {
+        for item in items {
+            missing_explanations_scoped.push(MissingExplanation {
+                scope: scope.clone(),
+                item: item.clone(),
+                label: state.deviation_item_label(scope, item),
+            });
+        }
+    };
     let unit = if state.targets(&Scope::Unit).is_some() {
         let ev = state.unit_evaluation(as_of, profile).map_err(refused)?;
         missing_explanations.extend(ev.needs_explanation.iter().cloned());
+        scoped(&Scope::Unit, &ev.needs_explanation);
         Some(ev)
     } else {
         None
@@ -382,6 +421,7 @@ fn self_evaluation(
                 .project_evaluation(code, as_of, profile)
                 .map_err(refused)?;
             missing_explanations.extend(ev.needs_explanation.iter().cloned());
+            scoped(scope, &ev.needs_explanation);
             projects.push((code.clone(), ev));
         }
     }
@@ -389,6 +429,8 @@ fn self_evaluation(
         unit,
         projects,
         missing_explanations,
+        missing_explanations_scoped,
+        workflow: state.workflow(),
     })
 }
 
@@ -411,5 +453,27 @@ fn indicator_view(year: &Year, mut status: IndicatorStatus) -> IndicatorView {
         status,
         source_count,
         source_positions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_business_date_turns_at_midnight_in_shanghai_not_in_utc() {
+        let before = chrono::Utc
+            .with_ymd_and_hms(2024, 7, 31, 15, 59, 59)
+            .unwrap();
+        let after = chrono::Utc.with_ymd_and_hms(2024, 7, 31, 16, 0, 0).unwrap();
+        assert_eq!(
+            shanghai_date(before),
+            NaiveDate::from_ymd_opt(2024, 7, 31).unwrap()
+        );
+        assert_eq!(
+            shanghai_date(after),
+            NaiveDate::from_ymd_opt(2024, 8, 1).unwrap()
+        );
     }
 }

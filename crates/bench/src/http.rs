@@ -37,7 +37,7 @@ use uuid::Uuid;
 /// Fiscal year the payments are recorded in (the fixture's year).
 pub const YEAR: i32 = 2024;
 /// The fixture's project line every payment is charged to.
-pub const PAYMENT_LINE: &str = "P-41080024000000053204-30201";
+pub const PAYMENT_LINE: &str = "P-410800240000000053204-30201";
 /// Most requests per client (keeps a run bounded in time and budget).
 pub const REQUESTS_PER_CLIENT_MAX: u64 = 100_000;
 /// Most concurrent clients.
@@ -742,7 +742,7 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|l| l.to_string().contains("41080024000000053204"))
+                .any(|l| l.to_string().contains("410800240000000053204"))
         );
     }
 

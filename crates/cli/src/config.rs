@@ -67,6 +67,7 @@ struct FileSettings {
     jwt_secret: Option<Secret>,
     log_format: Option<LogFormat>,
     log_filter: Option<String>,
+    business_today: Option<chrono::NaiveDate>,
 }
 
 /// Settings after layering, before validation.
@@ -84,6 +85,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `tracing` filter (e.g. "info,jixiao_store=debug").
     pub log_filter: String,
+    /// Business "today" for demos and tests (`business_today`, `JIXIAO_BUSINESS_TODAY`); the
+    /// real date in Asia/Shanghai when None. Refused in production mode.
+    pub business_today: Option<chrono::NaiveDate>,
 }
 
 impl Default for Settings {
@@ -95,6 +99,7 @@ impl Default for Settings {
             jwt_secret: None,
             log_format: LogFormat::Text,
             log_filter: "info".to_string(),
+            business_today: None,
         }
     }
 }
@@ -121,6 +126,8 @@ pub struct Config {
     pub jwt_secret: Secret,
     /// Where the key came from.
     pub key_source: KeySource,
+    /// Business "today" override (development mode only).
+    pub business_today: Option<chrono::NaiveDate>,
 }
 
 /// Why the settings cannot be used.
@@ -218,6 +225,9 @@ impl Settings {
         if let Some(v) = file.log_filter {
             self.log_filter = v;
         }
+        if let Some(v) = file.business_today {
+            self.business_today = Some(v);
+        }
         Ok(())
     }
 
@@ -258,6 +268,15 @@ impl Settings {
         if let Some(v) = env("JIXIAO_LOG") {
             self.log_filter = v;
         }
+        if let Some(v) = env("JIXIAO_BUSINESS_TODAY") {
+            let date = chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+                ConfigError::Invalid {
+                    key: "business_today".into(),
+                    problem: format!("“{v}”不是 YYYY-MM-DD 格式的日期"),
+                }
+            })?;
+            self.business_today = Some(date);
+        }
         Ok(())
     }
 
@@ -287,12 +306,20 @@ impl Settings {
             (None, Mode::Production) => return Err(ConfigError::MissingKey),
             (None, Mode::Development) => (ephemeral_key(), KeySource::Ephemeral),
         };
+        if self.business_today.is_some() && self.mode == Mode::Production {
+            // A production server judges 序时进度 by the real date, never a configured one.
+            return Err(ConfigError::Invalid {
+                key: "business_today".into(),
+                problem: "生产模式使用真实日期（北京时间），只有开发模式可设置业务日期".into(),
+            });
+        }
         Ok(Config {
             mode: self.mode,
             database_path: self.database_path,
             bind: self.bind,
             jwt_secret,
             key_source,
+            business_today: self.business_today,
         })
     }
 }
@@ -323,6 +350,43 @@ mod tests {
     }
 
     const GOOD_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_business_date_is_read_from_the_environment_in_development_and_refused_in_production() {
+        let dev = Settings::load(
+            None,
+            &env_of(&[
+                ("JIXIAO_MODE", "development"),
+                ("JIXIAO_BUSINESS_TODAY", "2024-07-31"),
+            ]),
+        )
+        .unwrap()
+        .validate(random_key)
+        .unwrap();
+        assert_eq!(
+            dev.business_today,
+            chrono::NaiveDate::from_ymd_opt(2024, 7, 31)
+        );
+        let prod = Settings::load(
+            None,
+            &env_of(&[
+                ("JIXIAO_JWT_SECRET", GOOD_KEY),
+                ("JIXIAO_BUSINESS_TODAY", "2024-07-31"),
+            ]),
+        )
+        .unwrap()
+        .validate(random_key)
+        .unwrap_err();
+        assert!(prod.to_string().contains("business_today"), "{prod}");
+        let bad =
+            Settings::load(None, &env_of(&[("JIXIAO_BUSINESS_TODAY", "31/07/2024")])).unwrap_err();
+        assert!(bad.to_string().contains("business_today"), "{bad}");
+        let unset = Settings::load(None, &env_of(&[("JIXIAO_JWT_SECRET", GOOD_KEY)]))
+            .unwrap()
+            .validate(random_key)
+            .unwrap();
+        assert_eq!(unset.business_today, None);
+    }
 
     #[test]
     fn a_secret_never_shows_in_debug_output() {

@@ -312,6 +312,7 @@ pub fn demo_commands(
                     actual_value: None,
                     actual_text: ind.target.text().to_string(),
                     note: "演示数据：依据活动记录和专家意见评定 (demo assessment)".to_string(),
+                    band_position: None,
                 }),
             ));
         }
@@ -569,6 +570,7 @@ fn self_evaluation(
                 .unwrap_or_default();
             let c = Command::AssessIndicator(IndicatorAssessed {
                 evidence: Vec::new(),
+                band_position: None,
                 scope: scope.clone(),
                 indicator_id,
                 assessed_on: on,
@@ -599,11 +601,17 @@ fn self_evaluation(
             out.push(c);
         }
     }
-    let submit = Command::SubmitSelfEvaluation(SubmitSelfEvaluation { submitted_on: on });
+    let submit = Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
+        submitted_on: on,
+        submitted_by: DEMO_SUBMITTER.to_string(),
+    });
     decide(&mut state, submit.clone())?;
     out.push(submit);
     Ok(out)
 }
+
+/// Who submits the example unit's self-evaluation (an example unit has no user of its own).
+const DEMO_SUBMITTER: &str = "示例单位负责人（演示）";
 
 /// Delete the demo database and its WAL/SHM files (the demo starts fresh every time).
 pub fn reset_database(path: &Path) -> CliResult {

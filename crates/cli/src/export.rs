@@ -86,7 +86,7 @@ pub fn run(db: &Path, args: &ExportArgs) -> CliResult {
     spinner.finish_and_clear();
     match &args.output {
         Some(path) => {
-            std::fs::write(path, &bytes)
+            write_whole(path, &bytes)
                 .with_context(|| format!("无法写入 {} (cannot write)", path.display()))?;
             eprintln!(
                 "已导出 (exported) {}；日志头部位置 (head position) {}，哈希 (hash) {}",
@@ -102,4 +102,20 @@ pub fn run(db: &Path, args: &ExportArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a sibling file first, renamed over `path`
+/// once complete (a failed write removes it), so a failed export never leaves a partial file.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        // Best effort: the partial file may not even exist.
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }

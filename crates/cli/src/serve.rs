@@ -58,7 +58,8 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     let bind = resolve_bind(&config.bind)?;
     tracing::info!(mode = ?config.mode, database = %config.database_path.display(), "starting");
 
-    let mut business_today = None;
+    // The configured business date (development only), else the real date in Asia/Shanghai.
+    let mut business_today = config.business_today;
     let mut demo_info = None;
     let store = if args.demo {
         demo::reset_database(&config.database_path)?;

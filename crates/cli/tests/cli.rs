@@ -950,3 +950,46 @@ fn a_reader_that_closes_the_pipe_early_is_not_reported_as_an_error() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("错误"), "{err}");
 }
+
+#[test]
+fn a_self_evaluation_exports_under_henan_2024_and_a_failed_export_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db_with_budget(dir.path());
+    let good = dir.path().join("henan.json");
+    let o = run(
+        dir.path(),
+        &db,
+        &[
+            "export",
+            "selfeval",
+            "--profile",
+            "henan-2024",
+            "--as-of",
+            "2024-12-31",
+            "--output",
+            good.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    assert!(
+        report.to_string().contains("henan-2024"),
+        "the report names its profile"
+    );
+    let bad = dir.path().join("nope.json");
+    let o = run(
+        dir.path(),
+        &db,
+        &[
+            "export",
+            "selfeval",
+            "--profile",
+            "nope",
+            "--output",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+    assert!(!bad.exists(), "a failed export leaves no file");
+}

@@ -27,6 +27,6 @@ pub use handle::{
 };
 pub use state::{
     ActivityState, BudgetRequest, BudgetState, IndicatorState, LineState, PaymentState,
-    RequestStatus, TargetRequest, TargetSet, UnitYear,
+    RequestStatus, TargetRequest, TargetSet, UnitYear, Workflow, WorkflowStep,
 };
 pub use views::{ExecutionRow, ExecutionSummary, IndicatorStatus, MonthRow};

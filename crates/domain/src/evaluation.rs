@@ -58,6 +58,11 @@ pub enum Actual {
         score: Option<Decimal>,
         /// 实际完成值 as shown in the form ("良好", "明显提升").
         text: String,
+        /// Where the score lies in its grade's band (0 = low end, 1 = high end), as the
+        /// assessment recorded it: when given, the score is placed at this point of the band
+        /// the profile's weight gives, so every profile scores the same judgement (and `score`,
+        /// written under another weight, is not checked against this one).
+        position: Option<Decimal>,
     },
     /// A 时效 target: whether everything happened within the period.
     Timeliness {
@@ -313,11 +318,168 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// The evaluation as a submission records it: every row's weight, score, actual and flags.
+    pub fn as_submitted(
+        &self,
+        scope: crate::indicator::Scope,
+    ) -> crate::event::SubmittedEvaluation {
+        use crate::event::{SubmittedEvaluation, SubmittedRow};
+        let execution = SubmittedRow {
+            indicator_id: None,
+            name: EXECUTION_ROW_ZH.to_string(),
+            target_text: "100%".to_string(),
+            actual_text: self.execution.rate_percent.map_or_else(
+                || "—".to_string(),
+                |r| format!("{}%", crate::money::round2(r).round_dp(2)),
+            ),
+            weight: self.execution.weight,
+            score: self.execution.score,
+            flags: Vec::new(),
+        };
+        let rows = std::iter::once(execution)
+            .chain(self.indicators.iter().map(|r| SubmittedRow {
+                indicator_id: Some(r.id.clone()),
+                name: r.name.clone(),
+                target_text: r.target_text.clone(),
+                actual_text: r.actual_text.clone(),
+                weight: r.weight,
+                score: r.score,
+                flags: r.flags.iter().map(|f| f.message_zh().to_string()).collect(),
+            }))
+            .collect();
+        SubmittedEvaluation {
+            scope,
+            total: self.total,
+            grade: self.grade.name_zh().to_string(),
+            consistency_warning: self.consistency.as_ref().is_some_and(|c| c.warning),
+            rows,
+        }
+    }
+
     /// Whether the self-evaluation may be submitted: everything assessed and every deviation
     /// explained.
     pub fn ready_to_submit(&self) -> bool {
         self.needs_explanation.is_empty() && self.not_yet_assessed.is_empty()
     }
+}
+
+/// The name of the execution row (the funds block: 全年执行数 / 全年预算数) wherever it is listed
+/// beside indicators, distinct from the unit-wide 预算执行率 indicator, which keeps its name.
+pub const EXECUTION_ROW_ZH: &str = "预算执行率（资金执行）";
+
+/// One row that differs between a submitted self-evaluation and the same evaluation
+/// recomputed (复核): the row as submitted and as recomputed (None where it is missing on
+/// that side), and what changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecheckRow {
+    /// Whose evaluation.
+    pub scope: crate::indicator::Scope,
+    /// The indicator; None for the 预算执行率 row or the total.
+    pub indicator_id: Option<IndicatorId>,
+    /// The row's name ("自评得分" for the total).
+    pub name: String,
+    /// As submitted.
+    pub submitted: Option<crate::event::SubmittedRow>,
+    /// As recomputed.
+    pub recomputed: Option<crate::event::SubmittedRow>,
+    /// What differs: "weight", "score", "actual", "flags", "target", "row" (only on one side).
+    pub changed: Vec<&'static str>,
+}
+
+/// The label of a total row in a recheck.
+pub const TOTAL_ROW_ZH: &str = "自评得分";
+
+/// Every row that differs between two sets of submitted evaluations (复核): rows matched by
+/// scope and indicator (the 预算执行率 row by scope), plus each scope's total as a row of its
+/// own when it differs. Empty when they agree.
+pub fn recheck(
+    submitted: &[crate::event::SubmittedEvaluation],
+    recomputed: &[crate::event::SubmittedEvaluation],
+) -> Vec<RecheckRow> {
+    use crate::event::SubmittedRow;
+    let mut out = Vec::new();
+    let mut scopes: Vec<&crate::indicator::Scope> = submitted.iter().map(|e| &e.scope).collect();
+    for e in recomputed {
+        if !scopes.contains(&&e.scope) {
+            scopes.push(&e.scope);
+        }
+    }
+    let total_row = |e: &crate::event::SubmittedEvaluation| SubmittedRow {
+        indicator_id: None,
+        name: TOTAL_ROW_ZH.to_string(),
+        target_text: String::new(),
+        actual_text: e.grade.clone(),
+        weight: TOTAL_WEIGHT,
+        score: e.total,
+        flags: Vec::new(),
+    };
+    for scope in scopes {
+        let before = submitted.iter().find(|e| &e.scope == scope);
+        let after = recomputed.iter().find(|e| &e.scope == scope);
+        let rows = |e: Option<&crate::event::SubmittedEvaluation>| -> Vec<SubmittedRow> {
+            e.map(|e| e.rows.clone()).unwrap_or_default()
+        };
+        let (b_rows, a_rows) = (rows(before), rows(after));
+        let mut ids: Vec<Option<IndicatorId>> =
+            b_rows.iter().map(|r| r.indicator_id.clone()).collect();
+        for r in &a_rows {
+            if !ids.contains(&r.indicator_id) {
+                ids.push(r.indicator_id.clone());
+            }
+        }
+        for id in ids {
+            let b = b_rows.iter().find(|r| r.indicator_id == id).cloned();
+            let a = a_rows.iter().find(|r| r.indicator_id == id).cloned();
+            if let Some(row) = compare_rows(scope, id, b, a) {
+                out.push(row);
+            }
+        }
+        if let Some(row) = compare_rows(scope, None, before.map(total_row), after.map(total_row)) {
+            out.push(RecheckRow {
+                name: TOTAL_ROW_ZH.to_string(),
+                ..row
+            });
+        }
+    }
+    out
+}
+
+fn compare_rows(
+    scope: &crate::indicator::Scope,
+    indicator_id: Option<IndicatorId>,
+    submitted: Option<crate::event::SubmittedRow>,
+    recomputed: Option<crate::event::SubmittedRow>,
+) -> Option<RecheckRow> {
+    let changed: Vec<&'static str> = match (&submitted, &recomputed) {
+        (Some(b), Some(a)) => [
+            ("weight", b.weight != a.weight),
+            ("score", b.score != a.score),
+            ("actual", b.actual_text != a.actual_text),
+            ("flags", b.flags != a.flags),
+            ("target", b.target_text != a.target_text),
+        ]
+        .into_iter()
+        .filter_map(|(what, differs)| differs.then_some(what))
+        .collect(),
+        (None, None) => Vec::new(),
+        _ => vec!["row"],
+    };
+    if changed.is_empty() {
+        return None;
+    }
+    let name = submitted
+        .as_ref()
+        .or(recomputed.as_ref())
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    Some(RecheckRow {
+        scope: scope.clone(),
+        indicator_id,
+        name,
+        submitted,
+        recomputed,
+        changed,
+    })
 }
 
 /// Why an evaluation cannot be computed.
@@ -442,6 +604,28 @@ pub fn evaluate(
             });
         }
     }
+
+    // 部门整体: the profile may give the 预算执行率 indicator its own weight within 投入管理.
+    let patched: Vec<IndicatorInput>;
+    let indicators = match (kind, profile.unit_weights.execution_indicator) {
+        (EvaluationKind::Unit, Some(w)) => {
+            patched = indicators
+                .iter()
+                .cloned()
+                .map(|mut i| {
+                    if i.indicator.measure == crate::measure::Measure::ExecutionRate
+                        && i.indicator.level1 == Level1::Input
+                        && i.indicator.weight.is_none()
+                    {
+                        i.indicator.weight = Some(w);
+                    }
+                    i
+                })
+                .collect();
+            &patched[..]
+        }
+        _ => indicators,
+    };
 
     // The 一级 rows of this kind, with their profile weights, and where each indicator goes.
     let levels = level_weights(kind, profile);
@@ -766,9 +950,9 @@ fn score_indicator(
             TargetValue::Time(_) => {
                 let score = if *met { weight } else { Decimal::ZERO };
                 let text = if *met {
-                    "按期完成"
+                    crate::measure::TIMELY_MET_ZH
                 } else {
-                    "未按期完成"
+                    crate::measure::TIMELY_NOT_MET_ZH
                 };
                 (score, *met, text.to_string())
             }
@@ -778,10 +962,16 @@ fn score_indicator(
             grade: g,
             score,
             text,
+            position,
         } => {
             flags.push(Flag::Graded);
             grade = Some(*g);
-            let s = rules::graded(weight, *g, *score, profile).map_err(|p| match p {
+            let placed = position.map(|p| rules::placed_in_band(weight, *g, p, profile));
+            let s = match placed {
+                Some(s) => Ok(s),
+                None => rules::graded(weight, *g, *score, profile),
+            };
+            let s = s.map_err(|p| match p {
                 rules::BandProblem::ScoreRequired => EvaluationError::ScoreRequired {
                     id: id(),
                     name: ind.name.clone(),

@@ -265,6 +265,12 @@ pub struct IndicatorAssessed {
     /// 佐证材料 (sign-in sheet, photo, PDF); absent in events recorded before evidence existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceRef>,
+    /// Where the score lies within its grade's band, from 0 (the band's low end) to 1 (its
+    /// high end): how every scoring profile reads the score, whatever weight it gives the
+    /// indicator. Filled in by the aggregate from `score` under the profile of the request;
+    /// absent in events of the first release (then derived on apply, see `UnitYear::apply`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band_position: Option<Decimal>,
 }
 
 /// A 政府采购 contract executed.
@@ -355,8 +361,45 @@ pub struct DeviationExplained {
     pub explained_on: NaiveDate,
 }
 
-/// The year-end self-evaluation was submitted (the scores are recomputable from the log;
-/// these are recorded as what the unit signed).
+/// One row of a submitted self-evaluation: the 预算执行率 row (`indicator_id` None) or an
+/// indicator, with what the unit signed for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedRow {
+    /// The indicator; None for the 预算执行率 row.
+    pub indicator_id: Option<IndicatorId>,
+    /// 三级指标 name (or "预算执行率").
+    pub name: String,
+    /// 年度指标值 as written (the execution row: "100%").
+    pub target_text: String,
+    /// 实际完成值 as shown (the execution row: the rate with two decimals and "%").
+    pub actual_text: String,
+    /// 分值.
+    pub weight: Decimal,
+    /// 得分.
+    pub score: Decimal,
+    /// Flags as shown to people ("目标值可能设置偏低", "人工评定", …).
+    #[serde(default)]
+    pub flags: Vec<String>,
+}
+
+/// One scope of a submitted self-evaluation (the unit or one project), every score of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedEvaluation {
+    /// Whose evaluation.
+    pub scope: Scope,
+    /// 自评得分.
+    pub total: Decimal,
+    /// 优/良/中/差.
+    pub grade: String,
+    /// The consistency warning was raised.
+    #[serde(default)]
+    pub consistency_warning: bool,
+    /// The rows: 预算执行率 first, then the indicators in form order.
+    pub rows: Vec<SubmittedRow>,
+}
+
+/// The year-end self-evaluation was submitted (上报): what the unit signed, with every score,
+/// so it can be exported again exactly as submitted and rechecked against the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfEvaluationSubmitted {
     /// Scoring profile id used.
@@ -367,6 +410,27 @@ pub struct SelfEvaluationSubmitted {
     pub submitted_on: NaiveDate,
     /// Total score per project code, and "unit" for 部门整体.
     pub scores: Vec<(String, Decimal)>,
+    /// Who submitted (the unit head's user name; empty in events of the first release).
+    #[serde(default)]
+    pub submitted_by: String,
+    /// The stream version the scores were computed from (known-at: the first `known_at_version`
+    /// events of the year); 0 in events of the first release.
+    #[serde(default)]
+    pub known_at_version: u64,
+    /// Every scope's evaluation as submitted (empty in events of the first release).
+    #[serde(default)]
+    pub evaluations: Vec<SubmittedEvaluation>,
+}
+
+/// The finance bureau returned a submitted self-evaluation (退回) or approved it (审核通过).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelfEvaluationReviewed {
+    /// Date of the decision.
+    pub on: NaiveDate,
+    /// Who decided (the finance user's name).
+    pub by: String,
+    /// Why it was returned (required), or the approver's note.
+    pub reason: String,
 }
 
 /// The year is locked (or unlocked) by the finance bureau.
@@ -376,6 +440,9 @@ pub struct YearLockChanged {
     pub on: NaiveDate,
     /// Why.
     pub reason: String,
+    /// Who (the finance user's name; empty in events of the first release).
+    #[serde(default)]
+    pub by: String,
 }
 
 /// What a piece of evidence attached after the fact belongs to.
@@ -454,8 +521,12 @@ pub enum Event {
     MonitoringReportFiled(MonitoringReportFiled),
     /// 偏差说明.
     DeviationExplained(DeviationExplained),
-    /// 自评提交.
+    /// 自评提交 (上报).
     SelfEvaluationSubmitted(SelfEvaluationSubmitted),
+    /// 自评退回.
+    SelfEvaluationReturned(SelfEvaluationReviewed),
+    /// 自评审核通过.
+    SelfEvaluationApproved(SelfEvaluationReviewed),
     /// 年度锁定.
     YearClosed(YearLockChanged),
     /// 年度解锁.
@@ -488,6 +559,8 @@ impl Event {
             Event::MonitoringReportFiled(_) => "monitoring_report_filed",
             Event::DeviationExplained(_) => "deviation_explained",
             Event::SelfEvaluationSubmitted(_) => "self_evaluation_submitted",
+            Event::SelfEvaluationReturned(_) => "self_evaluation_returned",
+            Event::SelfEvaluationApproved(_) => "self_evaluation_approved",
             Event::YearClosed(_) => "year_closed",
             Event::YearReopened(_) => "year_reopened",
             Event::EvidenceAttached(_) => "evidence_attached",
@@ -523,6 +596,7 @@ impl Event {
             Event::MonitoringReportFiled(e) => e.filed_on,
             Event::DeviationExplained(e) => e.explained_on,
             Event::SelfEvaluationSubmitted(e) => e.submitted_on,
+            Event::SelfEvaluationReturned(e) | Event::SelfEvaluationApproved(e) => e.on,
             Event::YearClosed(e) => e.on,
             Event::YearReopened(e) => e.on,
             Event::EvidenceAttached(e) => e.attached_on,

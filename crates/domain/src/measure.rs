@@ -114,6 +114,11 @@ pub enum MeasureValue {
     },
 }
 
+/// 实际完成值 of a 时效 indicator whose period was kept: one wording in every view and form.
+pub const TIMELY_MET_ZH: &str = "按期完成";
+/// 实际完成值 of a 时效 indicator whose period was not kept.
+pub const TIMELY_NOT_MET_ZH: &str = "未按期完成";
+
 impl MeasureValue {
     /// The number, for numeric values.
     pub fn number(&self) -> Option<Decimal> {
@@ -129,9 +134,9 @@ impl MeasureValue {
         match self {
             MeasureValue::Number { value } => format!("{}{}", value.normalize(), unit),
             MeasureValue::Met { met } => if *met {
-                "按时完成"
+                TIMELY_MET_ZH
             } else {
-                "未按时完成"
+                TIMELY_NOT_MET_ZH
             }
             .to_string(),
             MeasureValue::NotApplicable => "不适用".to_string(),
@@ -658,6 +663,7 @@ mod source_tests {
             actual_value: None,
             actual_text: String::new(),
             note: String::new(),
+            band_position: None,
         })
     }
 

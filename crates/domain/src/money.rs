@@ -163,7 +163,8 @@ pub fn round2(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// A ratio as a percentage rounded half-up to 2 decimals: `ratio_percent(1, 3)` = 33.33.
+/// A ratio as a percentage rounded half-up to 2 decimals, always with its two decimals:
+/// `ratio_percent(1, 3)` = 33.33, `ratio_percent(21, 100)` = 21.00.
 /// `None` when the denominator is zero, or when the percentage lies beyond the range of
 /// `Decimal` (amounts no real budget reaches; an absurd input must not panic).
 pub fn ratio_percent(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
@@ -177,7 +178,12 @@ pub fn ratio_percent(numerator: Decimal, denominator: Decimal) -> Option<Decimal
             .checked_div(denominator)
             .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)),
     }
-    .map(round2)
+    .map(|p| {
+        // Always printed with its two decimals ("21.00", never "21").
+        let mut p = round2(p);
+        p.rescale(2);
+        p
+    })
 }
 
 #[cfg(test)]

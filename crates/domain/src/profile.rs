@@ -70,6 +70,11 @@ pub struct UnitWeights {
     pub benefit: Decimal,
     /// 满意度指标.
     pub satisfaction: Decimal,
+    /// The weight (分值) of the unit-wide 预算执行率 indicator within 投入管理指标 [C]: a visible
+    /// setting, so a reader of the profile sees how much unspent money can cost the unit. Unset,
+    /// it takes an equal share of 投入管理 like the other 投入管理 indicators. At most `input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_indicator: Option<Decimal>,
 }
 
 /// Grade cut-offs on the total score.
@@ -322,6 +327,17 @@ impl ScoringProfile {
                 bad(field, format!("权重 {w} 最多两位小数"));
             }
         }
+        if let Some(w) = uw.execution_indicator
+            && (w < Decimal::ZERO || w > uw.input || w.normalize().scale() > 2)
+        {
+            bad(
+                "unit_weights.execution_indicator",
+                format!(
+                    "权重 {w} 须在0至投入管理权重 {} 之间，最多两位小数",
+                    uw.input
+                ),
+            );
+        }
         let project_sum: Decimal = project_parts.iter().map(|(_, w)| *w).sum();
         if project_sum != hundred {
             bad(
@@ -442,6 +458,7 @@ fn mof_2020_in_code() -> ScoringProfile {
             output: d(40),
             benefit: d(20),
             satisfaction: d(10),
+            execution_indicator: None,
         },
         reverse_variant: ReverseVariant::Ratio,
         over_achievement_percent: d(120),

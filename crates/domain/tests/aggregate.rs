@@ -16,6 +16,7 @@ fn lock(on: chrono::NaiveDate, reason: &str) -> YearLockChanged {
     YearLockChanged {
         on,
         reason: reason.into(),
+        by: String::new(),
     }
 }
 
@@ -357,6 +358,7 @@ fn assess(grade: Option<QualGrade>, score: Option<rust_decimal::Decimal>) -> Com
         actual_value: None,
         actual_text: "明显".into(),
         note: String::new(),
+        band_position: None,
     })
 }
 
@@ -889,6 +891,7 @@ fn scored_year(satisfied: u32) -> Vec<Event> {
 fn submit() -> Command {
     Command::SubmitSelfEvaluation(jixiao_domain::aggregate::SubmitSelfEvaluation {
         submitted_on: d(2024, 12, 30),
+        submitted_by: "head".into(),
     })
 }
 
@@ -897,7 +900,12 @@ fn a_self_evaluation_with_everything_met_is_submitted_with_its_score() {
     // 执行 190,000/200,000 = 95% → 9.50 of 10; 产出 50 over 2 met indicators; 效益 30 (达成,
     // no score); 满意度 9/10 = 90% ≥ 80% → 10. Total 9.50 + 50 + 30 + 10 = 99.50.
     let p = profile();
-    given(scored_year(9))
+    let log = scored_year(9);
+    let state = UnitYear::replay(&log);
+    let expected = state
+        .submitted_evaluations(&p, d(2024, 12, 30))
+        .expect("the year evaluates");
+    given(log.clone())
         .when(submit())
         .then_expect(vec![Event::SelfEvaluationSubmitted(
             SelfEvaluationSubmitted {
@@ -905,8 +913,20 @@ fn a_self_evaluation_with_everything_met_is_submitted_with_its_score() {
                 profile_version: p.version,
                 submitted_on: d(2024, 12, 30),
                 scores: vec![(PROJECT.into(), dec!(99.50))],
+                submitted_by: "head".into(),
+                known_at_version: log.len() as u64,
+                evaluations: expected.clone(),
             },
         )]);
+    // Every score of the form is in the event: the execution row and each indicator.
+    assert_eq!(expected.len(), 1);
+    assert_eq!(expected[0].total, dec!(99.50));
+    assert_eq!(expected[0].rows[0].score, dec!(9.50));
+    assert_eq!(
+        expected[0].rows.len(),
+        1 + 4,
+        "execution row + four indicators"
+    );
 }
 
 #[test]
@@ -925,7 +945,10 @@ fn a_self_evaluation_is_refused_while_a_deviation_is_unexplained() {
     }));
     // SAT-1 is the only 满意度 indicator, W = 10: 10 × 70/80 = 8.75.
     // Total 9.50 + 50 + 30 + 8.75 = 98.25.
-    let year = given(log)
+    let evaluations = UnitYear::replay(&log)
+        .submitted_evaluations(&profile(), d(2024, 12, 30))
+        .expect("the year evaluates");
+    let year = given(log.clone())
         .when(submit())
         .then_expect(vec![Event::SelfEvaluationSubmitted(
             SelfEvaluationSubmitted {
@@ -933,6 +956,9 @@ fn a_self_evaluation_is_refused_while_a_deviation_is_unexplained() {
                 profile_version: profile().version,
                 submitted_on: d(2024, 12, 30),
                 scores: vec![(PROJECT.into(), dec!(98.25))],
+                submitted_by: "head".into(),
+                known_at_version: log.len() as u64,
+                evaluations,
             },
         )]);
     assert_eq!(year.submissions().len(), 1);
@@ -963,6 +989,7 @@ fn assess_value(indicator: &str, value: rust_decimal::Decimal) -> IndicatorAsses
         actual_value: Some(value),
         actual_text: value.to_string(),
         note: String::new(),
+        band_position: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn assessment(n: u8) -> IndicatorAssessed {
         actual_value: None,
         actual_text: "明显".into(),
         note: String::new(),
+        band_position: None,
     }
 }
 

@@ -24,7 +24,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 /// Number of `Command` variants; the generator draws each of them.
-const COMMAND_KINDS: u8 = 21;
+const COMMAND_KINDS: u8 = 23;
 /// Most commands in one generated sequence.
 const COMMANDS_MAX: usize = 60;
 /// Generated sequences per run (each decides up to `COMMANDS_MAX` commands).
@@ -177,6 +177,7 @@ fn build(w: Draw) -> Command {
             actual_value: w.m.is_multiple_of(2).then(|| Decimal::from(w.m)),
             actual_text: "明显".into(),
             note: String::new(),
+            band_position: None,
         }),
         14 => Command::RecordProcurement(ProcurementRecorded {
             procurement_id: id(40 + w.n),
@@ -199,15 +200,28 @@ fn build(w: Draw) -> Command {
         }),
         17 => Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
             submitted_on: w.date,
+            submitted_by: String::new(),
         }),
         // Mostly refused for want of a reason: a closed year refuses everything after it.
         18 => Command::CloseYear(YearLockChanged {
             on: w.date,
             reason: reason(!w.k.is_multiple_of(4)),
+            by: String::new(),
         }),
         19 => Command::ReopenYear(YearLockChanged {
             on: w.date,
             reason: reason(w.k.is_multiple_of(6)),
+            by: String::new(),
+        }),
+        20 => Command::ReturnSelfEvaluation(SelfEvaluationReviewed {
+            on: w.date,
+            by: "finance".into(),
+            reason: reason(!w.k.is_multiple_of(5)),
+        }),
+        21 => Command::ApproveSelfEvaluation(SelfEvaluationReviewed {
+            on: w.date,
+            by: "finance".into(),
+            reason: String::new(),
         }),
         // Evidence for an activity or a survey that may or may not exist.
         _ => Command::AttachEvidence(EvidenceAttached {

@@ -32,6 +32,7 @@ fn lock(on: NaiveDate, reason: &str) -> YearLockChanged {
     YearLockChanged {
         on,
         reason: reason.into(),
+        by: String::new(),
     }
 }
 
@@ -40,7 +41,7 @@ fn lock(on: NaiveDate, reason: &str) -> YearLockChanged {
 #[test]
 fn every_command_names_at_least_one_business_date_and_its_sample_is_in_its_window() {
     let commands = every_command();
-    assert_eq!(commands.len(), 21, "one sample per command variant");
+    assert_eq!(commands.len(), 23, "one sample per command variant");
     for c in &commands {
         let dates = c.business_dates();
         assert!(!dates.is_empty(), "{} has no business date", c.label());

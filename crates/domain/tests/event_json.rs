@@ -322,6 +322,7 @@ fn samples() -> Vec<(Event, Value)> {
                 actual_value: None,
                 actual_text: "较好".into(),
                 note: "部分达成".into(),
+                band_position: None,
             }),
             json!({"type": "indicator_assessed", "data": {
                 "scope": {"scope": "project", "project_code": "410800240000000532"},
@@ -400,27 +401,72 @@ fn samples() -> Vec<(Event, Value)> {
                     ("410800240000000532".into(), dec!(92.5)),
                     ("unit".into(), dec!(88)),
                 ],
+                submitted_by: "head".into(),
+                known_at_version: 41,
+                evaluations: vec![SubmittedEvaluation {
+                    scope: Scope::Unit,
+                    total: dec!(88),
+                    grade: "良".into(),
+                    consistency_warning: false,
+                    rows: vec![SubmittedRow {
+                        indicator_id: Some(IndicatorId("U-1".into())),
+                        name: "预算执行率".into(),
+                        target_text: "≥90%".into(),
+                        actual_text: "95.00%".into(),
+                        weight: dec!(10),
+                        score: dec!(10),
+                        flags: vec![],
+                    }],
+                }],
             }),
             json!({"type": "self_evaluation_submitted", "data": {
                 "profile_id": "mof-2020",
                 "profile_version": 1,
                 "submitted_on": "2024-12-30",
-                "scores": [["410800240000000532", "92.5"], ["unit", "88"]]
+                "scores": [["410800240000000532", "92.5"], ["unit", "88"]],
+                "submitted_by": "head",
+                "known_at_version": 41,
+                "evaluations": [{
+                    "scope": {"scope": "unit"}, "total": "88", "grade": "良",
+                    "consistency_warning": false,
+                    "rows": [{
+                        "indicator_id": "U-1", "name": "预算执行率", "target_text": "≥90%",
+                        "actual_text": "95.00%", "weight": "10", "score": "10", "flags": []
+                    }]
+                }]
             }}),
+        ),
+        (
+            Event::SelfEvaluationReturned(SelfEvaluationReviewed {
+                on: d(12, 31),
+                by: "finance".into(),
+                reason: "佐证材料不全".into(),
+            }),
+            json!({"type": "self_evaluation_returned", "data": {"on": "2024-12-31", "by": "finance", "reason": "佐证材料不全"}}),
+        ),
+        (
+            Event::SelfEvaluationApproved(SelfEvaluationReviewed {
+                on: d(12, 31),
+                by: "finance".into(),
+                reason: String::new(),
+            }),
+            json!({"type": "self_evaluation_approved", "data": {"on": "2024-12-31", "by": "finance", "reason": ""}}),
         ),
         (
             Event::YearClosed(YearLockChanged {
                 on: d(12, 31),
                 reason: "自评完成".into(),
+                by: "finance".into(),
             }),
-            json!({"type": "year_closed", "data": {"on": "2024-12-31", "reason": "自评完成"}}),
+            json!({"type": "year_closed", "data": {"on": "2024-12-31", "reason": "自评完成", "by": "finance"}}),
         ),
         (
             Event::YearReopened(YearLockChanged {
                 on: d(12, 31),
                 reason: "更正".into(),
+                by: "finance".into(),
             }),
-            json!({"type": "year_reopened", "data": {"on": "2024-12-31", "reason": "更正"}}),
+            json!({"type": "year_reopened", "data": {"on": "2024-12-31", "reason": "更正", "by": "finance"}}),
         ),
         (
             Event::EvidenceAttached(EvidenceAttached {
@@ -507,6 +553,8 @@ fn covered(e: &Event) -> &'static str {
         | Event::MonitoringReportFiled(_)
         | Event::DeviationExplained(_)
         | Event::SelfEvaluationSubmitted(_)
+        | Event::SelfEvaluationReturned(_)
+        | Event::SelfEvaluationApproved(_)
         | Event::YearClosed(_)
         | Event::YearReopened(_)
         | Event::EvidenceAttached(_) => e.event_type(),
@@ -517,8 +565,8 @@ fn covered(e: &Event) -> &'static str {
 fn every_event_type_has_one_pinned_sample() {
     let types: std::collections::BTreeSet<&str> =
         samples().iter().map(|(e, _)| covered(e)).collect();
-    assert_eq!(types.len(), 23, "one sample per event type: {types:?}");
-    assert_eq!(samples().len(), 23);
+    assert_eq!(types.len(), 25, "one sample per event type: {types:?}");
+    assert_eq!(samples().len(), 25);
 }
 
 #[test]
@@ -560,4 +608,43 @@ fn an_amount_finer_than_fen_is_refused_on_read() {
     // A stored amount finer than 分 cannot come back as money: the schema rejects it.
     let bad = json!({"line_id": "B-30201", "amount_yuan": "1.234", "recorded_on": "2024-02-01"});
     assert!(Event::from_payload("carry_over_recorded", bad).is_err());
+}
+
+#[test]
+fn first_release_submissions_closings_and_assessments_still_read() {
+    // Written before the workflow: no actor, no known-at, no rows, no band position.
+    let submitted = Event::from_payload(
+        "self_evaluation_submitted",
+        json!({"profile_id": "mof-2020", "profile_version": 1, "submitted_on": "2024-12-30",
+               "scores": [["unit", "88"]]}),
+    )
+    .expect("a first-release submission reads");
+    let Event::SelfEvaluationSubmitted(s) = submitted else {
+        panic!("read as another type")
+    };
+    assert_eq!(
+        (
+            s.submitted_by.as_str(),
+            s.known_at_version,
+            s.evaluations.len()
+        ),
+        ("", 0, 0)
+    );
+    let closed = Event::from_payload("year_closed", json!({"on": "2024-12-31", "reason": "完成"}))
+        .expect("a first-release closing reads");
+    assert!(matches!(closed, Event::YearClosed(YearLockChanged { ref by, .. }) if by.is_empty()));
+    let assessed = Event::from_payload(
+        "indicator_assessed",
+        json!({"scope": {"scope": "unit"}, "indicator_id": "U-1", "assessed_on": "2024-12-20",
+               "grade": "partial", "score": "7", "actual_value": null, "actual_text": "较好",
+               "note": ""}),
+    )
+    .expect("a first-release assessment reads");
+    assert!(matches!(
+        assessed,
+        Event::IndicatorAssessed(IndicatorAssessed {
+            band_position: None,
+            ..
+        })
+    ));
 }

@@ -592,7 +592,7 @@ fn forecast_refuses_more_than_twelve_months_and_absurd_amounts() {
 }
 
 #[test]
-fn cumulative_indicator_forecast_is_the_whole_number_run_rate() {
+fn cumulative_indicator_forecast_is_the_run_rate_not_rounded_down() {
     let p = profile();
     let activities = quantitative(Comparator::Ge, dec!(3), "次");
     let so_far = SoFar::Monthly {
@@ -615,10 +615,10 @@ fn cumulative_indicator_forecast_is_the_whole_number_run_rate() {
         &p,
     )
     .unwrap();
-    // 2 / (7/12) = 3.43 → 3 activities: meets ≥3.
+    // 2 / (7/12) = 3.43 activities, shown as computed (not rounded down to 3): meets ≥3.
     assert_eq!(
         (f.value_so_far, f.forecast, f.early_warning),
-        (Some(dec!(2)), Some(dec!(3)), None)
+        (Some(dec!(2)), Some(dec!(3.43)), None)
     );
 
     let people = quantitative(Comparator::Ge, dec!(10), "人");
@@ -634,10 +634,13 @@ fn cumulative_indicator_forecast_is_the_whole_number_run_rate() {
         &p,
     )
     .unwrap();
-    // 4 / (7/12) = 6.86 → 6 people: 4 short of ≥10.
-    assert_eq!(f.forecast, Some(dec!(6)));
-    let w = f.early_warning.expect("6 of 10 must warn");
-    assert_eq!((w.target, w.forecast, w.gap), (dec!(10), dec!(6), dec!(4)));
+    // 4 / (7/12) = 6.86 people: 3.14 short of ≥10.
+    assert_eq!(f.forecast, Some(dec!(6.86)));
+    let w = f.early_warning.expect("6.86 of 10 must warn");
+    assert_eq!(
+        (w.target, w.forecast, w.gap),
+        (dec!(10), dec!(6.86), dec!(3.14))
+    );
 }
 
 #[test]
@@ -737,7 +740,7 @@ fn indicator(
 
 fn seed_project_inputs() -> Vec<IndicatorMonitoringInput> {
     let scope = Scope::Project(jixiao_domain::budget::ProjectCode(
-        "41080024000000053204".into(),
+        "410800240000000053204".into(),
     ));
     let row = |indicator, so_far| IndicatorMonitoringInput {
         scope: scope.clone(),
@@ -838,27 +841,28 @@ fn the_july_draft_fills_the_funds_block_and_flags_the_lagging_indicator() {
         }
     );
     assert_eq!(draft.funds.forecast.forecast_yuan.wan_display(), "68.57");
-    // Green today, but the forecast rate 83.28% is below 90%: the unit must explain.
+    // Green today, but the forecast rate 83.28% is below 90%: the unit must explain, so the
+    // draft says it is called to explain.
     assert!(draft.funds.needs_explanation);
-    assert!(!draft.called_to_explain);
+    assert!(draft.called_to_explain);
 
     let by_id = |id: &str| draft.rows.iter().find(|r| r.indicator_id.0 == id).unwrap();
 
     let activities = by_id("P-OUT-01");
-    // 2 held against 3 × 7/12 = 1.75 expected: v = 114.29, green; forecast 3 meets ≥3.
+    // 2 held against 3 × 7/12 = 1.75 expected: v = 114.29, green; forecast 3.43 meets ≥3.
     assert_eq!(
         (
             activities.value_so_far_text.as_str(),
             activities.expected_full_year_text.as_str()
         ),
-        ("2次", "3次")
+        ("2次", "3.43次")
     );
     assert_eq!(activities.progress.colour, Colour::Green);
     assert_eq!(activities.likelihood, Likelihood::Certain);
     assert!(!activities.deviation_cause_required);
 
     let people = by_id("P-OUT-02");
-    // 4 against 10 × 7/12 = 5.83: v = 68.57, yellow; forecast 6 of 10.
+    // 4 against 10 × 7/12 = 5.83: v = 68.57, yellow; forecast 6.86 of 10.
     assert_eq!(
         people.progress,
         Warning {
@@ -866,7 +870,7 @@ fn the_july_draft_fills_the_funds_block_and_flags_the_lagging_indicator() {
             colour: Colour::Yellow
         }
     );
-    assert_eq!(people.expected_full_year_text, "6人");
+    assert_eq!(people.expected_full_year_text, "6.86人");
     assert_eq!(people.likelihood, Likelihood::Possible);
     assert!(people.deviation_cause_required);
 
@@ -899,7 +903,7 @@ fn the_july_draft_fills_the_funds_block_and_flags_the_lagging_indicator() {
             filed.value_so_far.as_str(),
             filed.expected_full_year.as_str()
         ),
-        ("4人", "6人")
+        ("4人", "6.86人")
     );
     assert_eq!(filed.deviation_cause, Some(DeviationCause::Staffing));
     assert_eq!(
@@ -925,7 +929,8 @@ fn after_the_year_a_missed_target_is_impossible_and_a_met_one_certain() {
         .find(|r| r.indicator_id.0 == "P-OUT-02")
         .unwrap();
     assert_eq!(people.likelihood, Likelihood::Impossible);
-    // 120,000 of 200,000 at year end: v = 60 → yellow, and called to explain? No: v is not below 60.
+    // 120,000 of 200,000 at year end: v = 60 → yellow, not below the bureau's 60; but the
+    // yellow funds row requires a deviation cause, so the unit is called to explain.
     assert_eq!(
         draft.funds.warning,
         Warning {
@@ -933,7 +938,8 @@ fn after_the_year_a_missed_target_is_impossible_and_a_met_one_certain() {
             colour: Colour::Yellow
         }
     );
-    assert!(!draft.called_to_explain);
+    assert!(draft.funds.needs_explanation);
+    assert!(draft.called_to_explain);
     let satisfaction = draft
         .rows
         .iter()
@@ -1143,4 +1149,49 @@ fn a_carry_over_rate_stays_grey_until_the_year_is_over() {
         &profile,
     );
     assert_eq!(year_end.colour, Colour::Green);
+}
+
+#[test]
+fn a_draft_with_nothing_requiring_a_cause_does_not_call_the_unit_to_explain() {
+    let p = profile();
+    // Everything spent evenly and on track by 31 July: 7/12 of the budget.
+    let funds = FundsInput {
+        initial_yuan: yuan(dec!(120000)),
+        adjusted_yuan: yuan(dec!(120000)),
+        monthly_paid_yuan: vec![yuan(dec!(10000)); 7],
+    };
+    let draft = monitoring_draft(day(2024, 7, 31), 2024, &funds, &[], &p).unwrap();
+    assert!(!draft.funds.needs_explanation);
+    assert!(!draft.called_to_explain);
+    // The rate is printed with its two decimals.
+    assert_eq!(
+        draft.funds.execution_rate_percent.map(|r| r.to_string()),
+        Some("58.33".to_string())
+    );
+}
+
+#[test]
+fn a_whole_rate_keeps_its_two_decimals() {
+    assert_eq!(
+        jixiao_domain::money::ratio_percent(dec!(21), dec!(100)).map(|r| r.to_string()),
+        Some("21.00".to_string())
+    );
+}
+
+#[test]
+fn the_budget_execution_indicator_shows_the_progress_of_the_funds_row_for_the_same_money() {
+    let p = profile();
+    let progress = dec!(7) / dec!(12);
+    // 400,000 of 823,400 by 31 July: 48.58%.
+    let rate = dec!(48.58);
+    let funds = jixiao_domain::monitoring::execution_warning(rate, progress, &p);
+    let indicator = jixiao_domain::monitoring::indicator_progress(
+        &quantitative(Comparator::Ge, dec!(90), "%"),
+        &Measure::ExecutionRate,
+        Some(rate),
+        progress,
+        &p,
+    );
+    assert_eq!(indicator, funds);
+    assert_eq!(funds.v, Some(dec!(83.28)));
 }

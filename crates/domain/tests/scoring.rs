@@ -68,6 +68,7 @@ fn assessed(grade: QualGrade, score: Option<Decimal>) -> Actual {
         grade,
         score,
         text: "良好".to_string(),
+        position: None,
     }
 }
 
@@ -923,4 +924,61 @@ fn the_unit_consistency_warning_compares_indicator_scores_with_the_execution_rat
             "executed {executed}"
         );
     }
+}
+
+#[test]
+fn a_unit_that_spent_a_fifth_is_warned_and_the_profile_can_weigh_its_execution_indicator() {
+    // 部门整体 with three 投入管理 indicators (预算执行率 among them, A = 20%), one 产出, one 效益
+    // and one 满意度, all others met: 20% spent.
+    let mut rate = input("U-IN-EXEC", Level1::Input, "≥90%", Actual::Value(dec!(20)));
+    rate.indicator.measure = Measure::ExecutionRate;
+    let inds = vec![
+        rate,
+        input(
+            "U-IN-2",
+            Level1::Input,
+            "相关",
+            assessed(QualGrade::Achieved, None),
+        ),
+        input(
+            "U-IN-3",
+            Level1::Input,
+            "科学",
+            assessed(QualGrade::Achieved, None),
+        ),
+        input("U-OUT-1", Level1::Output, "≥90%", Actual::Value(dec!(95))),
+        input(
+            "U-BEN-1",
+            Level1::Benefit,
+            "明显",
+            assessed(QualGrade::Achieved, None),
+        ),
+        input(
+            "U-SAT-1",
+            Level1::Satisfaction,
+            "≥80%",
+            Actual::Value(dec!(90)),
+        ),
+    ];
+    let spent = execution(dec!(100000), dec!(20000));
+    // An equal share of 投入管理 (10 of 30): 10 × 20/90 = 2.22, total 92.22 — 优, but warned.
+    let equal = evaluate(EvaluationKind::Unit, &spent, &inds, &mof()).unwrap();
+    assert_eq!(equal.indicators[0].weight, dec!(10));
+    assert_eq!(equal.total, dec!(92.22));
+    assert_eq!(equal.grade, Grade::Excellent);
+    assert!(equal.consistency.as_ref().is_some_and(|c| c.warning));
+    // The profile's visible setting: 预算执行率 weighs 26 of 投入管理's 30: 26 × 20/90 = 5.78,
+    // the other two share 4; total 5.78 + 4 + 40 + 20 + 10 = 79.78 — 中.
+    let mut strict = mof();
+    strict.unit_weights.execution_indicator = Some(dec!(26));
+    strict.validate().unwrap();
+    let weighed = evaluate(EvaluationKind::Unit, &spent, &inds, &strict).unwrap();
+    assert_eq!(weighed.indicators[0].weight, dec!(26));
+    assert_eq!(weighed.total, dec!(79.78));
+    assert_eq!(weighed.grade, Grade::Fair);
+    assert!(weighed.consistency.as_ref().is_some_and(|c| c.warning));
+    // A weight beyond 投入管理 is refused naming the setting.
+    strict.unit_weights.execution_indicator = Some(dec!(31));
+    let err = strict.validate().unwrap_err().to_string();
+    assert!(err.contains("unit_weights.execution_indicator"), "{err}");
 }

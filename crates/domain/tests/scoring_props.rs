@@ -120,11 +120,13 @@ fn build(
                     grade: QualGrade::Achieved,
                     score: None,
                     text: "达成".into(),
+                    position: None,
                 },
                 (_, jixiao_domain::target::Direction::Qualitative) => Actual::Assessed {
                     grade: QualGrade::Achieved,
                     score: None,
                     text: "良好".into(),
+                    position: None,
                 },
                 (_, jixiao_domain::target::Direction::Timeliness) => {
                     Actual::Timeliness { met: *k == 3 }

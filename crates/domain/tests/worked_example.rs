@@ -19,8 +19,8 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use uuid::Uuid;
 
-const PROJECT: &str = "41080024000000053204";
-const LINE: &str = "P-41080024000000053204-30201";
+const PROJECT: &str = "410800240000000053204";
+const LINE: &str = "P-410800240000000053204-30201";
 
 fn d(m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, m, day).expect("date")
@@ -125,6 +125,7 @@ fn assess(indicator: &str, grade: QualGrade, score: Option<Decimal>, text: &str)
         actual_value: None,
         actual_text: text.into(),
         note: String::new(),
+        band_position: None,
     })
 }
 
@@ -404,6 +405,7 @@ fn submission_waits_for_the_deviation_explanations_then_records_the_score() {
     let submit = || {
         Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
             submitted_on: d(12, 30),
+            submitted_by: String::new(),
         })
     };
     // The unit-wide (预算14) indicators are not assessed in this example; score the project

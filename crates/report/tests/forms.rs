@@ -24,8 +24,8 @@ use rust_decimal_macros::dec;
 use std::io::Cursor;
 use uuid::Uuid;
 
-const PROJECT: &str = "41080024000000053204";
-const PROJECT_LINE: &str = "P-41080024000000053204-30201";
+const PROJECT: &str = "410800240000000053204";
+const PROJECT_LINE: &str = "P-410800240000000053204-30201";
 /// An explanation with markup in it: the HTML must print it, not run it.
 const EXECUTION_EXPLANATION: &str = "部分合作活动延期至次年 <script>alert(1)</script> & 'x'";
 const ACTIVITIES_EXPLANATION: &str = "第三场活动因专家日程调整未能举办，明年一季度补办。";
@@ -99,6 +99,7 @@ fn seed_year() -> Year {
             title: "科技合作交流活动".to_string(),
             invited,
             participants,
+            evidence: Vec::new(),
         })
     };
     write(
@@ -133,6 +134,8 @@ fn seed_year() -> Year {
                 actual_value: None,
                 actual_text: "良好".to_string(),
                 note: String::new(),
+                band_position: None,
+                evidence: Vec::new(),
             }),
             Command::ExplainDeviation(DeviationExplained {
                 scope: Scope::Project(project.clone()),

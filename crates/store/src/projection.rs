@@ -266,6 +266,8 @@ pub(crate) fn fold<'a>(
         | Event::MonitoringReportFiled(_)
         | Event::DeviationExplained(_)
         | Event::SelfEvaluationSubmitted(_)
+        | Event::SelfEvaluationReturned(_)
+        | Event::SelfEvaluationApproved(_)
         | Event::YearClosed(_)
         | Event::YearReopened(_)
         | Event::EvidenceAttached(_) => {}

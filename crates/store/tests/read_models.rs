@@ -239,6 +239,7 @@ fn events_of(ops: &[Op]) -> Vec<(usize, Event)> {
                     actual_value: None,
                     actual_text: "良好".into(),
                     note: String::new(),
+                    band_position: None,
                 }),
             )),
             Op::Procure {

@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod forms;
 pub mod ops;
 pub mod reads;
+pub mod review;
 pub mod users;
 pub mod writes;
 
@@ -31,5 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(evidence::download_evidence)
         .service(evidence::attach_evidence)
         .service(forms::form)
+        .service(review::submitted)
+        .service(review::recheck)
         .configure(writes::configure);
 }

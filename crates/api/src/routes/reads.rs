@@ -640,6 +640,24 @@ pub struct SelfEvaluationView {
     pub projects: Vec<dto::ProjectEvaluation>,
     /// Everything not fully met that still lacks 偏差原因分析 (blocks submission).
     pub missing_explanations: Vec<dto::DeviationItem>,
+    /// The same items with their scope and a label that tells the execution row
+    /// ("预算执行率（资金执行）") from the unit-wide 预算执行率 indicator.
+    pub missing_explanations_scoped: Vec<MissingExplanationView>,
+    /// Where the year-end workflow stands.
+    pub workflow: super::review::WorkflowState,
+    /// The workflow state in Chinese (草稿, 已上报, 已退回, 已审核, 已关闭).
+    pub workflow_zh: String,
+}
+
+/// One item still needing 偏差原因分析, with its scope and label.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissingExplanationView {
+    /// Whose evaluation.
+    pub scope: dto::Scope,
+    /// The execution row or an indicator.
+    pub item: dto::DeviationItem,
+    /// How people see it.
+    pub label: String,
 }
 
 impl From<&jixiao_app::SelfEvaluation> for SelfEvaluationView {
@@ -656,6 +674,17 @@ impl From<&jixiao_app::SelfEvaluation> for SelfEvaluationView {
                 .iter()
                 .map(dto::DeviationItem::from)
                 .collect(),
+            missing_explanations_scoped: ev
+                .missing_explanations_scoped
+                .iter()
+                .map(|m| MissingExplanationView {
+                    scope: dto::Scope::from(&m.scope),
+                    item: dto::DeviationItem::from(&m.item),
+                    label: m.label.clone(),
+                })
+                .collect(),
+            workflow: ev.workflow.into(),
+            workflow_zh: ev.workflow.label().to_string(),
         }
     }
 }

@@ -24,8 +24,8 @@ use jixiao_domain::codes::{EconomicCode, FunctionCode};
 use jixiao_domain::event::{
     ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested,
     CarryOverRecorded, DeviationExplained, IndicatorAssessed, MonitoringReportFiled, MonitoringRow,
-    PaymentReversed, ProcurementRecorded, SurveyRecorded, TargetAdjustmentRequested,
-    YearLockChanged,
+    PaymentReversed, ProcurementRecorded, SelfEvaluationReviewed, SurveyRecorded,
+    TargetAdjustmentRequested, YearLockChanged,
 };
 use jixiao_domain::fixture::BudgetImport;
 use jixiao_domain::indicator::{IndicatorId, QualGrade, Scope};
@@ -766,22 +766,80 @@ pub struct SubmitBody {
     pub profile: Option<String>,
 }
 
-/// Submit the year-end self-evaluation (unit head); refused while deviations are unexplained.
+/// Submit (上报) the year-end self-evaluation (unit head): the event holds every score, the
+/// profile and the stream version it was computed from; the unit's writes are then refused
+/// (`year_submitted`) until the finance bureau returns it. Refused while deviations are
+/// unexplained or indicators unassessed.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = SubmitBody,
-    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "deviation explanations missing", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "deviation explanations missing, already submitted (year_submitted)", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/self-evaluation")]
 pub async fn submit_self_evaluation(
     w: YearWrite,
     body: web::Json<SubmitBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = w.allow(Action::UnitHeadAct)?;
+    let w = w.allow(Action::SubmitSelfEvaluation)?;
     let b = body.into_inner();
     let command = Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
         submitted_on: b.submitted_on,
+        submitted_by: w.actor().to_string(),
     });
     w.with_profile(b.profile.as_deref())?
         .one(b.event_id, command)
         .await
+}
+
+/// Return (退回) or approve (审核通过) a submitted self-evaluation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    /// Client event id.
+    pub event_id: Uuid,
+    /// Date of the decision.
+    pub on: NaiveDate,
+    /// Why it is returned (required to return), or the approver's note (may be empty).
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl ReviewBody {
+    fn into_review(self, by: &str) -> SelfEvaluationReviewed {
+        SelfEvaluationReviewed {
+            on: self.on,
+            by: by.to_string(),
+            reason: self.reason,
+        }
+    }
+}
+
+/// Return (退回) the submitted self-evaluation to the unit (finance; reason required): the unit
+/// may edit again and submits anew.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ReviewBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "not submitted (self_evaluation_not_submitted), reason missing", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/self-evaluation:return")]
+pub async fn return_self_evaluation(
+    w: YearWrite,
+    body: web::Json<ReviewBody>,
+) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::ReviewSelfEvaluation)?;
+    let b = body.into_inner();
+    let event_id = b.event_id;
+    let command = Command::ReturnSelfEvaluation(b.into_review(w.actor()));
+    w.one(event_id, command).await
+}
+
+/// Approve (审核通过) the submitted self-evaluation (finance); the unit's writes stay refused.
+#[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ReviewBody,
+    responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "not submitted (self_evaluation_not_submitted)", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/units/{unit}/years/{year}/self-evaluation:approve")]
+pub async fn approve_self_evaluation(
+    w: YearWrite,
+    body: web::Json<ReviewBody>,
+) -> Result<HttpResponse, ApiError> {
+    let w = w.allow(Action::ReviewSelfEvaluation)?;
+    let b = body.into_inner();
+    let event_id = b.event_id;
+    let command = Command::ApproveSelfEvaluation(b.into_review(w.actor()));
+    w.one(event_id, command).await
 }
 
 /// Close or reopen a year.
@@ -801,9 +859,10 @@ pub struct LockBody {
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/units/{unit}/years/{year}/close")]
 pub async fn close_year(w: YearWrite, body: web::Json<LockBody>) -> Result<HttpResponse, ApiError> {
-    let w = w.allow(Action::Decide)?;
+    let w = w.allow(Action::CloseYear)?;
     let b = body.into_inner();
-    w.one(b.event_id, b.into_command(true)).await
+    let by = w.actor().to_string();
+    w.one(b.event_id, b.into_command(true, by)).await
 }
 
 /// Reopen (unlock) the year (finance; reason required).
@@ -814,9 +873,10 @@ pub async fn reopen_year(
     w: YearWrite,
     body: web::Json<LockBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = w.allow(Action::Decide)?;
+    let w = w.allow(Action::CloseYear)?;
     let b = body.into_inner();
-    w.one(b.event_id, b.into_command(false)).await
+    let by = w.actor().to_string();
+    w.one(b.event_id, b.into_command(false, by)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -898,6 +958,7 @@ impl TryFrom<AssessmentBody> for Command {
             actual_value: b.actual_value,
             actual_text: b.actual_text,
             note: b.note,
+            band_position: None,
         }))
     }
 }
@@ -985,10 +1046,11 @@ impl TryFrom<DeviationBody> for Command {
 
 impl LockBody {
     /// Closing or reopening; a missing reason is refused by the domain.
-    fn into_command(self, close: bool) -> Command {
+    fn into_command(self, close: bool, by: String) -> Command {
         let lock = YearLockChanged {
             on: self.on,
             reason: self.reason,
+            by,
         };
         if close {
             Command::CloseYear(lock)
@@ -1026,6 +1088,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(file_monitoring_report)
     .service(explain_deviation)
     .service(submit_self_evaluation)
+    .service(return_self_evaluation)
+    .service(approve_self_evaluation)
     .service(close_year)
     .service(reopen_year);
 }

@@ -180,7 +180,7 @@ fn a_value_serde_cannot_read_is_not_mistaken_for_a_field_name() {
     let app = spawn_app();
     import_seed(&app);
     let b = base();
-    let too_big = json!({"event_id": uuid::Uuid::new_v4(), "project_code": "41080024000000053204",
+    let too_big = json!({"event_id": uuid::Uuid::new_v4(), "project_code": "410800240000000053204",
         "held_on": "2024-04-10", "title": "x", "invited": 4_294_967_296_u64, "participants": 1});
     let problem = assert_problem(
         &app.post(&format!("{b}/activities"), Some("staff"), &too_big),

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub const YEAR: i32 = 2024;
-pub const PROJECT: &str = "41080024000000053204";
-pub const PROJECT_LINE: &str = "P-41080024000000053204-30201";
+pub const PROJECT: &str = "410800240000000053204";
+pub const PROJECT_LINE: &str = "P-410800240000000053204-30201";
 
 /// The seed fixture as the JSON body of the import endpoint.
 pub fn seed_import_body() -> Value {

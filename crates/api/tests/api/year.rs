@@ -206,18 +206,8 @@ fn the_seed_year_runs_over_http_from_import_to_a_submitted_self_evaluation() {
         400,
     );
 
-    // Submit, close; the log verifies.
-    let submitted = created(app.post(
-        &format!("{b}/self-evaluation"),
-        Some("head"),
-        &json!({"event_id": Uuid::new_v4(), "submitted_on": "2025-01-10"}),
-    ));
-    assert_eq!(submitted["event_types"][0], "self_evaluation_submitted");
-    created(app.post(
-        &format!("{b}/close"),
-        Some("finance"),
-        &json!({"event_id": Uuid::new_v4(), "on": "2025-01-20", "reason": "自评完成"}),
-    ));
+    // Submit, return, resubmit, approve, close; the log verifies.
+    walk_the_year_end_workflow(&app);
     let verify = app.get("/api/v1/verify", Some("auditor")).json();
     assert_eq!(verify["ok"], true);
     assert_eq!(verify["head_position"], verify["events_checked"]);
@@ -315,5 +305,155 @@ fn reads_follow_the_role_matrix() {
     assert_problem(
         &app.get(&format!("{b}/events?known_at=yesterday"), Some("auditor")),
         400,
+    );
+}
+
+fn write(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    user: &str,
+    body: Value,
+) -> crate::helpers::Answer {
+    app.post(&format!("{}/{path}", base()), Some(user), &body)
+}
+
+fn late_payment() -> Value {
+    json!({"event_id": Uuid::new_v4(), "paid_on": "2024-12-30", "line_id": PROJECT_LINE, "amount_yuan": "5000.00", "summary": "补记支出"})
+}
+
+/// 上报 → locked → 退回 → edit → 上报 → 审核通过 → 关闭 → 重新打开 → 关闭, each step by its role
+/// and each refusal in between (domain.md §7).
+fn walk_the_year_end_workflow(app: &crate::helpers::TestApp) {
+    let b = base();
+    let id = Uuid::new_v4;
+    let state = |user: &str| {
+        app.get(&format!("{b}/self-evaluation/submitted"), Some(user))
+            .json()
+    };
+    assert_eq!(state("staff")["workflow"], "draft");
+    assert_eq!(state("staff")["submission"], Value::Null);
+    let submit = || json!({"event_id": Uuid::new_v4(), "submitted_on": "2025-01-10"});
+    // Only the unit head submits.
+    assert_problem(&write(app, "self-evaluation", "staff", submit()), 403);
+    assert_problem(&write(app, "self-evaluation", "finance", submit()), 403);
+    let submitted = created(write(app, "self-evaluation", "head", submit()));
+    assert_eq!(submitted["event_types"][0], "self_evaluation_submitted");
+    let view = state("finance");
+    assert_eq!(view["workflow"], "submitted");
+    assert_eq!(view["workflow_zh"], "已上报");
+    let submission = &view["submission"];
+    assert_eq!(submission["submitted_by"], "head");
+    assert!(submission["known_at_position"].as_u64().unwrap() > 0);
+    let project = submission["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["scope"]["project_code"] == PROJECT)
+        .expect("the project is submitted");
+    assert!(
+        project["rows"].as_array().unwrap().len() > 1,
+        "every row is in the submission"
+    );
+    let evaluation = app.get(&format!("{b}/evaluation"), Some("head")).json();
+    assert_eq!(evaluation["workflow"], "submitted");
+
+    // Locked for the unit's writes, naming the submission.
+    let refused = assert_problem(&write(app, "payments", "staff", late_payment()), 422);
+    assert_eq!(refused["code"], "year_submitted");
+    let detail = refused["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("head") && detail.contains("2025-01-10"),
+        "{detail}"
+    );
+    assert_problem(&write(app, "self-evaluation", "head", submit()), 422);
+
+    // Only finance returns, with a reason.
+    let ret =
+        |reason: &str| json!({"event_id": Uuid::new_v4(), "on": "2025-01-12", "reason": reason});
+    assert_problem(&write(app, "self-evaluation:return", "head", ret("x")), 403);
+    let no_reason = assert_problem(
+        &write(app, "self-evaluation:return", "finance", ret("")),
+        422,
+    );
+    assert_eq!(no_reason["code"], "required");
+    created(write(
+        app,
+        "self-evaluation:return",
+        "finance",
+        ret("12月支出未入账"),
+    ));
+    assert_eq!(state("head")["workflow"], "returned");
+
+    // The unit edits; the recheck of the first submission lists what changed.
+    created(write(app, "payments", "staff", late_payment()));
+    let recheck = app
+        .get(&format!("{b}/self-evaluation/recheck"), Some("finance"))
+        .json();
+    assert_eq!(recheck["recorded_vs_at_submission"], json!([]), "{recheck}");
+    let differences = recheck["differences"].as_array().unwrap();
+    assert!(
+        differences
+            .iter()
+            .any(|r| r["scope"]["project_code"] == PROJECT
+                && r["indicator_id"].is_null()
+                && r["changed"].as_array().unwrap().contains(&json!("score"))),
+        "the project's execution row differs: {recheck}"
+    );
+
+    // Resubmit; approve (finance only); the unit stays locked.
+    created(write(app, "self-evaluation", "head", submit()));
+    let recheck = app
+        .get(&format!("{b}/self-evaluation/recheck"), Some("auditor"))
+        .json();
+    assert_eq!(
+        recheck["differences"],
+        json!([]),
+        "nothing changed since: {recheck}"
+    );
+    let approve = || json!({"event_id": Uuid::new_v4(), "on": "2025-01-15", "reason": "同意"});
+    assert_problem(
+        &write(app, "self-evaluation:approve", "head", approve()),
+        403,
+    );
+    created(write(app, "self-evaluation:approve", "finance", approve()));
+    assert_eq!(state("auditor")["workflow"], "approved");
+    assert_eq!(
+        assert_problem(&write(app, "payments", "staff", late_payment()), 422)["code"],
+        "year_submitted"
+    );
+    let again = assert_problem(
+        &write(app, "self-evaluation:return", "finance", ret("再查")),
+        422,
+    );
+    assert_eq!(again["code"], "self_evaluation_not_submitted");
+
+    // Close (finance only); reopening needs a reason; close again.
+    let lock = |reason: &str| json!({"event_id": id(), "on": "2025-01-20", "reason": reason});
+    assert_problem(&write(app, "close", "head", lock("自评完成")), 403);
+    created(write(app, "close", "finance", lock("自评完成")));
+    assert_eq!(state("staff")["workflow"], "closed");
+    assert_problem(&write(app, "reopen", "finance", lock("")), 422);
+    created(write(app, "reopen", "finance", lock("审计调整")));
+    assert_eq!(state("staff")["workflow"], "draft");
+    created(write(app, "close", "finance", lock("调整完毕")));
+    let steps: Vec<Value> = state("staff")["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].clone())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "submitted",
+            "returned",
+            "submitted",
+            "approved",
+            "closed",
+            "draft",
+            "closed"
+        ]
+        .map(Value::from)
+        .to_vec()
     );
 }

@@ -8,8 +8,9 @@ use crate::codes::{EconomicCode, FunctionCode};
 use crate::event::{
     ActivityCorrected, ActivityHeld, ActivityWithdrawn, BudgetAdjustmentRequested, BudgetApproved,
     CarryOverRecorded, DeviationExplained, EvidenceAttached, IndicatorAssessed,
-    MonitoringReportFiled, PaymentRecorded, PaymentReversed, ProcurementRecorded, SurveyRecorded,
-    TargetAdjustmentRequested, TargetsApproved, YearLockChanged,
+    MonitoringReportFiled, PaymentRecorded, PaymentReversed, ProcurementRecorded,
+    SelfEvaluationReviewed, SurveyRecorded, TargetAdjustmentRequested, TargetsApproved,
+    YearLockChanged,
 };
 use crate::money::Yuan;
 use chrono::NaiveDate;
@@ -49,6 +50,9 @@ pub struct Decide {
 pub struct SubmitSelfEvaluation {
     /// Date of submission (also the as-of date of the scores).
     pub submitted_on: NaiveDate,
+    /// Who submits (the unit head's user name, filled in by the front end from the login).
+    #[serde(default)]
+    pub submitted_by: String,
 }
 
 /// Record a payment (支出). The 经济分类, 功能分类 and project default to the budget line's when
@@ -131,8 +135,12 @@ pub enum Command {
     FileMonitoringReport(MonitoringReportFiled),
     /// 偏差原因分析及改进措施.
     ExplainDeviation(DeviationExplained),
-    /// 自评提交.
+    /// 自评提交 (上报).
     SubmitSelfEvaluation(SubmitSelfEvaluation),
+    /// 自评退回 (finance; reason required).
+    ReturnSelfEvaluation(SelfEvaluationReviewed),
+    /// 自评审核通过 (finance).
+    ApproveSelfEvaluation(SelfEvaluationReviewed),
     /// 年度锁定.
     CloseYear(YearLockChanged),
     /// 年度解锁 (reason required).
@@ -163,9 +171,45 @@ impl Command {
             Command::FileMonitoringReport(_) => "报送监控报告",
             Command::ExplainDeviation(_) => "偏差说明",
             Command::SubmitSelfEvaluation(_) => "提交绩效自评",
+            Command::ReturnSelfEvaluation(_) => "退回绩效自评",
+            Command::ApproveSelfEvaluation(_) => "审核通过绩效自评",
             Command::CloseYear(_) => "年度锁定",
             Command::ReopenYear(_) => "年度解锁",
             Command::AttachEvidence(_) => "补充佐证材料",
+        }
+    }
+}
+
+impl Command {
+    /// Whether the command is the unit's own write (what a submission locks): every record,
+    /// request, report, explanation, assessment and the submission itself. The finance
+    /// bureau's acts — approvals, decisions, carry-overs, returning, approving, closing and
+    /// reopening — are not.
+    pub fn is_unit_write(&self) -> bool {
+        match self {
+            Command::RequestBudgetAdjustment(_)
+            | Command::RequestTargetAdjustment(_)
+            | Command::RecordPayment(_)
+            | Command::ReversePayment(_)
+            | Command::HoldActivity(_)
+            | Command::CorrectActivity(_)
+            | Command::WithdrawActivity(_)
+            | Command::RecordSurvey(_)
+            | Command::AssessIndicator(_)
+            | Command::RecordProcurement(_)
+            | Command::FileMonitoringReport(_)
+            | Command::ExplainDeviation(_)
+            | Command::AttachEvidence(_)
+            | Command::SubmitSelfEvaluation(_) => true,
+            Command::ApproveBudget(_)
+            | Command::RecordCarryOver(_)
+            | Command::ApproveTargets(_)
+            | Command::DecideBudgetAdjustment(_)
+            | Command::DecideTargetAdjustment(_)
+            | Command::ReturnSelfEvaluation(_)
+            | Command::ApproveSelfEvaluation(_)
+            | Command::CloseYear(_)
+            | Command::ReopenYear(_) => false,
         }
     }
 }

@@ -16,9 +16,9 @@
 //!   [`YEAR_END_WORK_UNTIL_MONTH`]/[`YEAR_END_WORK_UNTIL_DAY`] (30 June) of the next year: the
 //!   year-end work that happens after the year is over — the self-evaluation (Jan–Mar of the next
 //!   year, by the finance bureau's calendar), assessments of indicators, satisfaction surveys
-//!   held for the self-evaluation, deviation explanations, closing and reopening the year, the
-//!   rejection of a still pending request (it changes nothing, so clearing it after the year is
-//!   harmless), and the filing date of the monitoring report. The bound leaves a quarter of slack
+//!   held for the self-evaluation, deviation explanations, submitting, returning and approving
+//!   the self-evaluation, closing and reopening the year, the rejection of a still pending
+//!   request (it changes nothing, so clearing it after the year is harmless), and the filing date of the monitoring report. The bound leaves a quarter of slack
 //!   after the usual deadline for late evaluations and corrections by the bureau.
 //!
 //! A date outside its window is refused with [`DomainError::DateOutsideYear`] naming the field,
@@ -141,6 +141,9 @@ impl Command {
             ],
             Command::ExplainDeviation(e) => one("explained_on", e.explained_on, YearEndWork),
             Command::SubmitSelfEvaluation(s) => one("submitted_on", s.submitted_on, YearEndWork),
+            Command::ReturnSelfEvaluation(e) | Command::ApproveSelfEvaluation(e) => {
+                one("on", e.on, YearEndWork)
+            }
             Command::CloseYear(e) | Command::ReopenYear(e) => one("on", e.on, YearEndWork),
             Command::AttachEvidence(e) => one("attached_on", e.attached_on, YearEndWork),
         }

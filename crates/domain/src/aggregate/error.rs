@@ -52,6 +52,31 @@ pub enum DomainError {
         /// The refused command's name.
         command: &'static str,
     },
+    /// The self-evaluation is submitted (or approved): the unit's writes wait until the finance
+    /// bureau returns it.
+    #[error(
+        "本年度绩效自评已于{on}由{by}上报（状态：{state}），单位不能再执行“{command}”；如需修改，须由财政部门退回 (year submitted: locked for the unit's writes)"
+    )]
+    YearSubmitted {
+        /// The refused command's name.
+        command: &'static str,
+        /// 已上报 or 已审核.
+        state: &'static str,
+        /// Who submitted ("未署名" for a first-release event).
+        by: String,
+        /// When.
+        on: NaiveDate,
+    },
+    /// Returning or approving a self-evaluation that is not waiting for review.
+    #[error(
+        "本年度绩效自评当前状态为{state}，不能执行“{command}”：只有已上报的自评可以退回或审核通过 (self-evaluation not submitted)"
+    )]
+    NotSubmitted {
+        /// The refused command's name.
+        command: &'static str,
+        /// The current state (草稿, 已退回, 已审核).
+        state: &'static str,
+    },
     /// Reopening a year that is not closed.
     #[error("{fiscal_year}年度未锁定，无需解锁 (year not closed)")]
     YearNotClosed {
@@ -400,6 +425,8 @@ impl DomainError {
             DomainError::BudgetAlreadyApproved { .. } => "budget_already_approved",
             DomainError::YearClosed { .. } => "year_closed",
             DomainError::YearNotClosed { .. } => "year_not_closed",
+            DomainError::YearSubmitted { .. } => "year_submitted",
+            DomainError::NotSubmitted { .. } => "self_evaluation_not_submitted",
             DomainError::Required { .. } => "required",
             DomainError::TextTooLong { .. } => "text_too_long",
             DomainError::TooMany { .. } => "too_many",
@@ -486,6 +513,8 @@ impl DomainError {
             | DomainError::BudgetAlreadyApproved { .. }
             | DomainError::YearClosed { .. }
             | DomainError::YearNotClosed { .. }
+            | DomainError::YearSubmitted { .. }
+            | DomainError::NotSubmitted { .. }
             | DomainError::TooMany { .. }
             | DomainError::DuplicateId { .. }
             | DomainError::TargetsAlreadyApproved { .. }

@@ -134,6 +134,19 @@ impl UnitYear {
                 command: label,
             });
         }
+        // Submitted or approved: the unit's own writes wait for the bureau (domain.md §7).
+        if command.is_unit_write() && self.review.locks_unit_writes() {
+            let submission = self.submissions.last();
+            return Err(DomainError::YearSubmitted {
+                command: label,
+                state: self.review.label(),
+                by: submission
+                    .map(|s| s.submitted_by.clone())
+                    .filter(|b| !b.trim().is_empty())
+                    .unwrap_or_else(|| "未署名".to_string()),
+                on: submission.map_or(NaiveDate::MIN, |s| s.submitted_on),
+            });
+        }
         // The one date rule: every business date in its window of the fiscal year.
         super::dates::check_dates(&command, fiscal_year)?;
         let budget = match command {
@@ -453,7 +466,9 @@ impl UnitYear {
                 }
                 self.check_assessment_score(&e, ctx.profile)?;
                 crate::evidence::check_refs(&e.evidence)?;
-                Event::IndicatorAssessed(e)
+                // Recorded with its place in the band, so every profile can score it.
+                let band_position = self.band_position_of(&e, ctx.profile);
+                Event::IndicatorAssessed(IndicatorAssessed { band_position, ..e })
             }
             Command::RecordProcurement(e) => {
                 if self.procurement_ids.contains(&e.procurement_id) {
@@ -547,12 +562,13 @@ impl UnitYear {
                         items: unassessed.join("；"),
                     });
                 }
+                text("submitted_by", &s.submitted_by, MAX_LABEL_CHARS)?;
                 let scores = evaluations
-                    .into_iter()
+                    .iter()
                     .map(|(scope, e)| {
                         let key = match scope {
                             Scope::Unit => "unit".to_string(),
-                            Scope::Project(code) => code.0,
+                            Scope::Project(code) => code.0.clone(),
                         };
                         (key, e.total)
                     })
@@ -562,10 +578,37 @@ impl UnitYear {
                     profile_version: ctx.profile.version,
                     submitted_on: s.submitted_on,
                     scores,
+                    submitted_by: s.submitted_by,
+                    known_at_version: self.version,
+                    evaluations: evaluations
+                        .into_iter()
+                        .map(|(scope, e)| e.as_submitted(scope))
+                        .collect(),
                 })
+            }
+            Command::ReturnSelfEvaluation(_) | Command::ApproveSelfEvaluation(_)
+                if self.review != super::state::Workflow::Submitted =>
+            {
+                return Err(DomainError::NotSubmitted {
+                    command: label,
+                    state: self.review.label(),
+                });
+            }
+            Command::ReturnSelfEvaluation(e) => {
+                required("by", &e.by, MAX_LABEL_CHARS)?;
+                required("reason", &e.reason, MAX_TEXT_CHARS)?;
+                self.review_not_before_submission(&e)?;
+                Event::SelfEvaluationReturned(e)
+            }
+            Command::ApproveSelfEvaluation(e) => {
+                required("by", &e.by, MAX_LABEL_CHARS)?;
+                text("reason", &e.reason, MAX_TEXT_CHARS)?;
+                self.review_not_before_submission(&e)?;
+                Event::SelfEvaluationApproved(e)
             }
             Command::CloseYear(e) => {
                 required("reason", &e.reason, MAX_TEXT_CHARS)?;
+                text("by", &e.by, MAX_LABEL_CHARS)?;
                 Event::YearClosed(e)
             }
             Command::ReopenYear(e) => {
@@ -573,6 +616,7 @@ impl UnitYear {
                     return Err(DomainError::YearNotClosed { fiscal_year });
                 }
                 required("reason", &e.reason, MAX_TEXT_CHARS)?;
+                text("by", &e.by, MAX_LABEL_CHARS)?;
                 Event::YearReopened(e)
             }
             Command::AttachEvidence(e) => self.attach_evidence(e)?,
@@ -639,6 +683,24 @@ impl UnitYear {
             not_too_large(field, amount)?;
         }
         Ok(vec![Event::BudgetApproved(e)])
+    }
+
+    /// A return or approval is not dated before the submission it decides.
+    fn review_not_before_submission(
+        &self,
+        e: &crate::event::SelfEvaluationReviewed,
+    ) -> Result<(), DomainError> {
+        if let Some(s) = self.submissions.last()
+            && e.on < s.submitted_on
+        {
+            return Err(DomainError::DateTooEarly {
+                field: "on",
+                date: e.on,
+                earlier_label: "自评上报日期",
+                earlier: s.submitted_on,
+            });
+        }
+        Ok(())
     }
 
     fn indicator_exists(&self, scope: &Scope, id: &IndicatorId) -> Result<(), DomainError> {

@@ -9,7 +9,8 @@ use crate::budget::{BudgetLine, LineId, ProjectCode, ProjectInfo, UnitInfo};
 use crate::event::{
     ActivityHeld, AnnualTask, BudgetAdjustmentRequested, DeviationExplained, Event,
     IndicatorAssessed, MonitoringReportFiled, PaymentRecorded, ProcurementRecorded,
-    SelfEvaluationSubmitted, SurveyRecorded, TargetAdjustmentRequested,
+    SelfEvaluationReviewed, SelfEvaluationSubmitted, SurveyRecorded, TargetAdjustmentRequested,
+    YearLockChanged,
 };
 use crate::indicator::{Indicator, IndicatorId, Scope};
 use crate::money::Yuan;
@@ -243,6 +244,68 @@ impl ActivityState {
     }
 }
 
+/// Where the year-end self-evaluation stands (domain.md §7): 草稿 → 已上报 → 已退回 (the unit
+/// corrects and submits again) or 已审核 → 已关闭; reopening a closed year puts it back to 草稿.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Workflow {
+    /// 草稿: the unit records and edits; nothing submitted (or reopened since).
+    #[default]
+    Draft,
+    /// 已上报: submitted; the unit's writes are refused until the bureau returns it.
+    Submitted,
+    /// 已退回: returned by the bureau with a reason; the unit corrects and submits again.
+    Returned,
+    /// 已审核: approved by the bureau; the unit's writes stay refused.
+    Approved,
+    /// 已关闭: closed by the bureau; every write is refused until it reopens the year.
+    Closed,
+}
+
+impl Workflow {
+    /// 草稿, 已上报, 已退回, 已审核, 已关闭.
+    pub fn label(self) -> &'static str {
+        match self {
+            Workflow::Draft => "草稿",
+            Workflow::Submitted => "已上报",
+            Workflow::Returned => "已退回",
+            Workflow::Approved => "已审核",
+            Workflow::Closed => "已关闭",
+        }
+    }
+
+    /// Stable machine-readable name: draft, submitted, returned, approved, closed.
+    pub fn code(self) -> &'static str {
+        match self {
+            Workflow::Draft => "draft",
+            Workflow::Submitted => "submitted",
+            Workflow::Returned => "returned",
+            Workflow::Approved => "approved",
+            Workflow::Closed => "closed",
+        }
+    }
+
+    /// Whether the unit's own writes are refused in this state.
+    pub fn locks_unit_writes(self) -> bool {
+        matches!(
+            self,
+            Workflow::Submitted | Workflow::Approved | Workflow::Closed
+        )
+    }
+}
+
+/// One step of the workflow as recorded: the state it led to, the date, who and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowStep {
+    /// The state after the step.
+    pub state: Workflow,
+    /// Date of the step.
+    pub on: NaiveDate,
+    /// Who took it (empty for events of the first release).
+    pub by: String,
+    /// The reason or note (empty for a submission).
+    pub reason: String,
+}
+
 /// The state of one unit's fiscal year (the aggregate).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnitYear {
@@ -266,6 +329,10 @@ pub struct UnitYear {
     pub(crate) submissions: Vec<SelfEvaluationSubmitted>,
     pub(crate) closed: bool,
     pub(crate) evidence: super::evidence::EvidenceIndex,
+    /// The review state apart from closing (草稿, 已上报, 已退回, 已审核).
+    pub(crate) review: Workflow,
+    /// Every workflow step in order.
+    pub(crate) workflow_steps: Vec<WorkflowStep>,
 }
 
 impl UnitYear {
@@ -301,6 +368,25 @@ impl UnitYear {
     /// True when the year is locked.
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// Where the year-end workflow stands (已关闭 while closed).
+    pub fn workflow(&self) -> Workflow {
+        if self.closed {
+            Workflow::Closed
+        } else {
+            self.review
+        }
+    }
+
+    /// Every workflow step (submit, return, approve, close, reopen) in order.
+    pub fn workflow_steps(&self) -> &[WorkflowStep] {
+        &self.workflow_steps
+    }
+
+    /// The latest submission, if any.
+    pub fn latest_submission(&self) -> Option<&SelfEvaluationSubmitted> {
+        self.submissions.last()
     }
 
     /// The targets of a scope.
@@ -554,7 +640,16 @@ impl UnitYear {
                 self.survey_ids.insert(e.survey_id);
                 self.surveys.push(e.clone());
             }
-            Event::IndicatorAssessed(e) => self.assessments.push(e.clone()),
+            Event::IndicatorAssessed(e) => {
+                let mut e = e.clone();
+                if e.band_position.is_none() {
+                    // Upcast of a first-release assessment: its score was checked against the
+                    // weight of the default profile, so its place in the band is read there.
+                    e.band_position =
+                        self.band_position_of(&e, &crate::profile::ScoringProfile::default());
+                }
+                self.assessments.push(e);
+            }
             Event::ProcurementRecorded(e) => {
                 self.procurement_ids.insert(e.procurement_id);
                 self.procurements.push(e.clone());
@@ -564,11 +659,51 @@ impl UnitYear {
                 self.deviations
                     .insert((e.scope.clone(), e.indicator_id.clone()), e.clone());
             }
-            Event::SelfEvaluationSubmitted(e) => self.submissions.push(e.clone()),
-            Event::YearClosed(_) => self.closed = true,
-            Event::YearReopened(_) => self.closed = false,
             // Noted above, with the evidence every other event carries.
             Event::EvidenceAttached(_) => {}
+            Event::SelfEvaluationSubmitted(e) => {
+                self.submissions.push(e.clone());
+                self.review = Workflow::Submitted;
+                self.workflow_steps.push(WorkflowStep {
+                    state: Workflow::Submitted,
+                    on: e.submitted_on,
+                    by: e.submitted_by.clone(),
+                    reason: String::new(),
+                });
+            }
+            Event::SelfEvaluationReturned(e) => self.review_step(Workflow::Returned, e),
+            Event::SelfEvaluationApproved(e) => self.review_step(Workflow::Approved, e),
+            Event::YearClosed(e) => {
+                self.closed = true;
+                self.lock_step(Workflow::Closed, e);
+            }
+            Event::YearReopened(e) => {
+                self.closed = false;
+                // Reopened to be corrected: the unit may write again and submits anew.
+                self.review = Workflow::Draft;
+                self.lock_step(Workflow::Draft, e);
+            }
         }
+    }
+}
+
+impl UnitYear {
+    fn review_step(&mut self, state: Workflow, e: &SelfEvaluationReviewed) {
+        self.review = state;
+        self.workflow_steps.push(WorkflowStep {
+            state,
+            on: e.on,
+            by: e.by.clone(),
+            reason: e.reason.clone(),
+        });
+    }
+
+    fn lock_step(&mut self, state: Workflow, e: &YearLockChanged) {
+        self.workflow_steps.push(WorkflowStep {
+            state,
+            on: e.on,
+            by: e.by.clone(),
+            reason: e.reason.clone(),
+        });
     }
 }

@@ -388,9 +388,9 @@ impl UnitYear {
             MeasureValue::Assessed { text, value, .. } => SoFar::Assessed { text, value },
             MeasureValue::Met { met } => SoFar::Assessed {
                 text: if met {
-                    "按时完成"
+                    measure::TIMELY_MET_ZH
                 } else {
-                    "未按时完成"
+                    measure::TIMELY_NOT_MET_ZH
                 }
                 .to_string(),
                 value: None,
@@ -449,6 +449,7 @@ impl UnitYear {
                 grade,
                 score: a.score,
                 text: a.actual_text.clone(),
+                position: a.band_position,
             };
         }
         let quantitative = matches!(ind.target.value(), TargetValue::Quantitative { .. });
@@ -534,14 +535,61 @@ impl UnitYear {
         id: &IndicatorId,
         profile: &ScoringProfile,
     ) -> Option<Decimal> {
-        let (kind, execution, mut inputs) = self.evaluation_inputs(scope, None);
+        self.weights_of(scope, None, profile)
+            .into_iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, w)| w)
+    }
+
+    /// The weight (分值) of every indicator of a scope under the profile, with every grade left
+    /// out (empty when the scope cannot be weighed at all).
+    fn weights_of(
+        &self,
+        scope: &Scope,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Vec<(IndicatorId, Decimal)> {
+        let (kind, execution, mut inputs) = self.evaluation_inputs(scope, as_of);
         for input in &mut inputs {
             if matches!(input.actual, Actual::Assessed { .. }) {
                 input.actual = Actual::Missing;
             }
         }
-        let e = evaluation::evaluate(kind, &execution, &inputs, profile).ok()?;
-        e.indicators.iter().find(|r| &r.id == id).map(|r| r.weight)
+        evaluation::evaluate(kind, &execution, &inputs, profile)
+            .map(|e| e.indicators.into_iter().map(|r| (r.id, r.weight)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Where an assessment's score lies in its grade's band under `profile` (the weight that
+    /// profile gives the indicator); None without a grade or a score, or with no weight.
+    pub fn band_position_of(
+        &self,
+        e: &crate::event::IndicatorAssessed,
+        profile: &ScoringProfile,
+    ) -> Option<Decimal> {
+        let (grade, score) = (e.grade?, e.score?);
+        let weight = self.indicator_weight(&e.scope, &e.indicator_id, profile)?;
+        evaluation::rules::band_position(weight, grade, score, profile)
+    }
+
+    /// How an item still needing 偏差原因分析 is named for people: the scope and the row
+    /// ("部门整体：预算执行率（资金执行）" for the execution row, the indicator's name otherwise).
+    pub fn deviation_item_label(&self, scope: &Scope, item: &DeviationItem) -> String {
+        deviation_label(self, scope, item)
+    }
+
+    /// Every scope's self-evaluation as it would be submitted on `as_of` under `profile`, in
+    /// scope order (the unit first): the scores a submission records and a recheck compares.
+    pub fn submitted_evaluations(
+        &self,
+        profile: &ScoringProfile,
+        as_of: NaiveDate,
+    ) -> Result<Vec<crate::event::SubmittedEvaluation>, super::DomainError> {
+        Ok(self
+            .evaluations_for_submission(profile, as_of)?
+            .into_iter()
+            .map(|(scope, e)| e.as_submitted(scope))
+            .collect())
     }
 
     /// (weight, projected score) of every indicator of every scope that can be evaluated.
@@ -552,9 +600,18 @@ impl UnitYear {
     ) -> BTreeMap<(Scope, IndicatorId), (Decimal, Option<Decimal>)> {
         let mut out = BTreeMap::new();
         for scope in self.target_scopes() {
-            if let Ok(e) = self.evaluation(scope, as_of, profile) {
-                for r in e.indicators {
-                    out.insert((scope.clone(), r.id), (r.weight, Some(r.score)));
+            match self.evaluation(scope, as_of, profile) {
+                Ok(e) => {
+                    for r in e.indicators {
+                        out.insert((scope.clone(), r.id), (r.weight, Some(r.score)));
+                    }
+                }
+                // A scope that cannot be scored still shows each indicator's weight (a weight
+                // never depends on a grade): no projected score, never a silent weight 0.
+                Err(_) => {
+                    for (id, weight) in self.weights_of(scope, as_of, profile) {
+                        out.insert((scope.clone(), id), (weight, None));
+                    }
                 }
             }
         }
@@ -589,7 +646,9 @@ pub const UNBOUNDED_PERCENT: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, 
 pub(crate) fn deviation_label(year: &UnitYear, scope: &Scope, item: &DeviationItem) -> String {
     let scope_name = super::error::scope_label(scope);
     match item {
-        DeviationItem::ExecutionRate => format!("{scope_name}：预算执行率"),
+        DeviationItem::ExecutionRate => {
+            format!("{scope_name}：{}", evaluation::EXECUTION_ROW_ZH)
+        }
         DeviationItem::Indicator(id) => {
             let name = year
                 .targets(scope)

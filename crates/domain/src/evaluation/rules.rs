@@ -186,6 +186,57 @@ pub fn band(
     }
 }
 
+/// Digits kept of a band position (enough to give back every score in cents exactly under the
+/// weight it was given with: the error is below 10⁻⁶ of the band's width).
+pub const BAND_POSITION_DIGITS: u32 = 8;
+
+/// Where a graded score lies in its grade's band under `weight`: 0 at the low end, 1 at the
+/// high end, clamped to [0, 1]; `None` when the band has no width (W = 0).
+pub fn band_position(
+    weight: Decimal,
+    grade: QualGrade,
+    score: Decimal,
+    profile: &ScoringProfile,
+) -> Option<Decimal> {
+    let (low, high, _) = band(weight, grade, profile);
+    let width = high - low;
+    if width <= Decimal::ZERO {
+        return None;
+    }
+    let position = (round2(score) - low).checked_div(width)?;
+    Some(
+        position
+            .max(Decimal::ZERO)
+            .min(Decimal::ONE)
+            .round_dp(BAND_POSITION_DIGITS),
+    )
+}
+
+/// The score at `position` of the grade's band under `weight`, rounded half-up to 0.01 and
+/// kept inside the band as printed (at least the low end rounded up to a cent; below an open
+/// high end by a cent). With W = 0 it is 0.
+pub fn placed_in_band(
+    weight: Decimal,
+    grade: QualGrade,
+    position: Decimal,
+    profile: &ScoringProfile,
+) -> Decimal {
+    if weight <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    let (low, high, inclusive) = band(weight, grade, profile);
+    let position = position.max(Decimal::ZERO).min(Decimal::ONE);
+    let cent = Decimal::new(1, 2);
+    let lowest = low.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToPositiveInfinity);
+    let highest = if inclusive {
+        high.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToNegativeInfinity)
+    } else {
+        high.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToPositiveInfinity) - cent
+    };
+    let raw = round2(low + position * (high - low));
+    cap_and_round(raw.min(highest).max(lowest), weight)
+}
+
 /// Why an assessed score cannot be accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BandProblem {

@@ -217,6 +217,11 @@ pub fn indicator_progress(
     if measure.known_at_year_end_only() && progress < Decimal::ONE {
         return Warning::GREY;
     }
+    if matches!(measure, Measure::ExecutionRate) {
+        // The same money as the funds row: the same v (执行率 / 序时进度) and the same colour,
+        // whatever the indicator's target (预算执行率 ≥ 90% is judged at the year end).
+        return execution_warning(a, progress, profile);
+    }
     if measure.is_cumulative() || (measure.accrues_over_year() && !is_reverse(comparator)) {
         cumulative_progress(comparator, t, a, progress, profile)
     } else {

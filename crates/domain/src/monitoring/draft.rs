@@ -138,7 +138,8 @@ pub struct MonitoringReportDraft {
     pub funds: FundsBlock,
     /// One row per indicator, in input order.
     pub rows: Vec<IndicatorRowDraft>,
-    /// Finance-bureau practice: behind at the end of the third quarter, called to explain.
+    /// The unit must explain: the funds row or an indicator requires a deviation cause, or
+    /// (finance-bureau practice) it is behind at the end of the third quarter.
     pub called_to_explain: bool,
 }
 
@@ -177,7 +178,11 @@ pub fn monitoring_draft(
         period_label: period_label(as_of, fiscal_year),
         schedule_basis: profile.schedule_basis,
         schedule_progress_percent: progress_percent(progress),
-        called_to_explain: called_to_explain(funds_block.warning.v, as_of, fiscal_year, profile),
+        // Called to explain wherever the form asks for a deviation cause (the funds row or an
+        // indicator), and by the bureau's practice when behind at the end of the third quarter.
+        called_to_explain: called_to_explain(funds_block.warning.v, as_of, fiscal_year, profile)
+            || funds_block.needs_explanation
+            || rows.iter().any(|r| r.deviation_cause_required),
         funds: funds_block,
         rows,
     })

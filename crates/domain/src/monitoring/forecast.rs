@@ -49,7 +49,7 @@ pub const MAX_INDICATOR_VALUE: Decimal = dec!(1_000_000_000);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastMethod {
-    /// Run-rate: value over the elapsed period / 序时进度 (capped and floored).
+    /// Run-rate: value over the elapsed period / 序时进度 (never below the value so far).
     RunRate,
     /// The current value of a ratio measure.
     CurrentValue,
@@ -312,11 +312,9 @@ pub fn forecast_indicator(
         if progress.is_zero() {
             (current, ForecastMethod::NoBasis)
         } else {
-            // Whole activities / people: a pace of 5.14 activities is 5 held.
-            (
-                (base / progress).floor().max(current),
-                ForecastMethod::RunRate,
-            )
+            // The pace as computed (rounded to 0.01 below, never down to a whole count): the
+            // likelihood and the early warning are judged on the value the form shows.
+            ((base / progress).max(current), ForecastMethod::RunRate)
         }
     } else {
         (current, ForecastMethod::CurrentValue)

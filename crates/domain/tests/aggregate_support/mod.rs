@@ -343,6 +343,7 @@ pub fn every_command() -> Vec<Command> {
     let lock = |on, reason: &str| YearLockChanged {
         on,
         reason: reason.into(),
+        by: String::new(),
     };
     vec![
         Command::ApproveBudget(budget),
@@ -417,6 +418,7 @@ pub fn every_command() -> Vec<Command> {
             actual_value: None,
             actual_text: "明显".into(),
             note: String::new(),
+            band_position: None,
         }),
         Command::RecordProcurement(ProcurementRecorded {
             procurement_id: id(30),
@@ -439,6 +441,17 @@ pub fn every_command() -> Vec<Command> {
         }),
         Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
             submitted_on: d(2024, 12, 30),
+            submitted_by: String::new(),
+        }),
+        Command::ReturnSelfEvaluation(SelfEvaluationReviewed {
+            on: d(2024, 12, 31),
+            by: "finance".into(),
+            reason: "佐证材料不全".into(),
+        }),
+        Command::ApproveSelfEvaluation(SelfEvaluationReviewed {
+            on: d(2024, 12, 31),
+            by: "finance".into(),
+            reason: String::new(),
         }),
         Command::CloseYear(lock(d(2024, 12, 31), "年度结束")),
         Command::ReopenYear(lock(d(2024, 12, 31), "财政抽查")),
@@ -488,6 +501,7 @@ pub fn redated(command: &Command, field: &str, date: NaiveDate) -> Command {
         Command::FileMonitoringReport(e) => e.as_of = date,
         Command::ExplainDeviation(e) => e.explained_on = date,
         Command::SubmitSelfEvaluation(e) => e.submitted_on = date,
+        Command::ReturnSelfEvaluation(e) | Command::ApproveSelfEvaluation(e) => e.on = date,
         Command::CloseYear(e) | Command::ReopenYear(e) => e.on = date,
         Command::AttachEvidence(e) => e.attached_on = date,
     }
