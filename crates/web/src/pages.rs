@@ -1,0 +1,1151 @@
+//! The pages and their handlers: sign-in and sign-out, the unit's year (chart, execution,
+//! indicators, recent events), the recording forms, the finance bureau's table of all units,
+//! and user administration. Handlers are thin: check the session and the role table, read the
+//! form, call `jixiao-app` on the blocking pool, render a template.
+
+use crate::WebState;
+use crate::chart::{self, MonthPoint};
+use crate::error::WebError;
+use crate::forms::FormState;
+use crate::nav::{self, NavItem, Section};
+use crate::session::{
+    self, PRESESSION_COOKIE, PRESESSION_TTL_SECONDS, SESSION_COOKIE, Session, cookie,
+};
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+use jixiao_app::auth::{Action, Claims, JwtKeys};
+use jixiao_app::{Actor, App, AppError, Item, Write};
+use jixiao_domain::aggregate::Command;
+use jixiao_domain::aggregate::RecordPayment;
+use jixiao_domain::budget::{LineId, ProjectCode};
+use jixiao_domain::event::{ActivityHeld, PaymentReversed, SurveyRecorded};
+use jixiao_domain::indicator::Scope;
+use jixiao_domain::monitoring::Colour;
+use jixiao_domain::monitoring::{progress_percent, schedule_progress};
+use jixiao_store::users::Role;
+use jixiao_store::{KnownAt, StreamId};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The embedded style sheet.
+const STYLE_CSS: &str = include_str!("../static/style.css");
+/// Recent events shown on the unit's page.
+pub const RECENT_EVENTS_SHOWN: u64 = 15;
+/// Payments listed for reversal on the recording page (the most recent).
+pub const PAYMENTS_LISTED: usize = 20;
+/// The page's Content-Security-Policy: nothing from outside, no inline script.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// An HTML response with the security headers every page carries.
+pub fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResponse {
+    match rendered {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            HttpResponse::InternalServerError().body("页面生成失败")
+        }
+    }
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// What the frame of every signed-in page shows: who, in which role, the navigation, the
+/// sign-out form's CSRF token.
+pub struct Chrome {
+    /// Page title.
+    pub title: String,
+    /// User name.
+    pub user: String,
+    /// Role in Chinese.
+    pub role: &'static str,
+    /// The user's unit, if any.
+    pub unit: Option<String>,
+    /// Navigation entries the role may use.
+    pub nav: Vec<NavItem>,
+    /// CSRF token of the session.
+    pub csrf: String,
+    /// A notice at the top (saved, signed in).
+    pub notice: Option<String>,
+}
+
+impl Chrome {
+    fn new(s: &Session, title: impl Into<String>, year: i32, section: Section) -> Self {
+        Chrome {
+            title: title.into(),
+            user: s.claims.sub.clone(),
+            role: s.claims.role.name_zh(),
+            unit: s.claims.unit.clone(),
+            nav: nav::items(&s.claims, year, section),
+            csrf: s.csrf.clone(),
+            notice: None,
+        }
+    }
+}
+
+fn state(req: &HttpRequest) -> Result<&WebState, WebError> {
+    req.app_data::<web::Data<WebState>>()
+        .map(|d| d.get_ref())
+        .ok_or_else(|| WebError::internal("WebState not registered"))
+}
+
+async fn blocking<T: Send + 'static>(
+    app: &Arc<App>,
+    f: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, WebError> {
+    let app = app.clone();
+    Ok(web::block(move || f(&app)).await??)
+}
+
+/// Where a signed-in user starts: their unit's year, the bureau, or user administration.
+fn start_page(claims: &Claims, year: i32) -> String {
+    nav::items(claims, year, Section::None)
+        .into_iter()
+        .next()
+        .map(|i| i.href)
+        .unwrap_or_else(|| "/signin".to_string())
+}
+
+async fn index(req: HttpRequest) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    match Session::extract(&req).await {
+        Ok(s) => Ok(see_other(&start_page(
+            &s.claims,
+            st.app.business_today().year(),
+        ))),
+        Err(_) => Ok(see_other("/signin")),
+    }
+}
+
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLE_CSS)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in and sign-out
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    csrf: String,
+    username: String,
+    error: Option<String>,
+}
+
+fn signin_page(
+    st: &WebState,
+    status: StatusCode,
+    username: String,
+    error: Option<String>,
+) -> HttpResponse {
+    let pre = Uuid::new_v4().to_string();
+    let page = SignInPage {
+        csrf: session::csrf_token(&st.settings, &pre),
+        username,
+        error,
+    };
+    let mut res = html(status, page.render());
+    if let Ok(v) = header::HeaderValue::from_str(&session::set_cookie(
+        &st.settings,
+        PRESESSION_COOKIE,
+        &pre,
+        PRESESSION_TTL_SECONDS,
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+async fn signin_form(req: HttpRequest) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    Ok(signin_page(st, StatusCode::OK, String::new(), None))
+}
+
+/// Longest user name or password read from the sign-in form, in bytes.
+const MAX_CREDENTIAL_BYTES: usize = 256;
+
+async fn signin(
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    keys: web::Data<JwtKeys>,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    let form = form.into_inner();
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("").to_string();
+    let (username, password, csrf) = (field("username"), field("password"), field("csrf"));
+    let pre = cookie(&req, PRESESSION_COOKIE).unwrap_or_default();
+    if pre.is_empty() || !session::csrf_valid(&st.settings, &pre, &csrf) {
+        return Err(WebError::Csrf);
+    }
+    let name = username.trim().to_string();
+    if name.is_empty() || password.is_empty() {
+        return Ok(signin_page(
+            st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            name,
+            Some("请输入用户名和密码".to_string()),
+        ));
+    }
+    if name.len() > MAX_CREDENTIAL_BYTES || password.len() > MAX_CREDENTIAL_BYTES {
+        return Ok(signin_page(
+            st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+            Some("用户名或密码过长".to_string()),
+        ));
+    }
+    let cost = st.settings.password_cost;
+    let who = name.clone();
+    let user = blocking(&st.app, move |app| {
+        let users = app.store().users()?.with_cost(cost);
+        users
+            .verify(&who, &password)
+            .map_err(|e| AppError::internal(e.to_string()))
+    })
+    .await?;
+    let Some(user) = user else {
+        return Ok(signin_page(
+            st,
+            StatusCode::UNAUTHORIZED,
+            name,
+            Some("用户名或密码错误".to_string()),
+        ));
+    };
+    let token = keys.issue(&user)?;
+    let claims = keys.verify(&token)?;
+    let mut res = see_other(&start_page(&claims, st.app.business_today().year()));
+    for c in [
+        session::set_cookie(&st.settings, SESSION_COOKIE, &token, keys.ttl_seconds()),
+        session::clear_cookie(&st.settings, PRESESSION_COOKIE),
+    ] {
+        if let Ok(v) = header::HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+async fn signout(
+    req: HttpRequest,
+    s: Session,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let mut res = see_other("/signin");
+    if let Ok(v) =
+        header::HeaderValue::from_str(&session::clear_cookie(&st.settings, SESSION_COOKIE))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The unit's year
+
+/// One row of an execution table, formatted by the domain.
+pub struct ExecRow {
+    /// Name (project, economic class).
+    pub name: String,
+    /// 全年预算, 万元.
+    pub adjusted_wan: String,
+    /// 已支付, 万元.
+    pub paid_wan: String,
+    /// 执行率 %, if there is a budget.
+    pub rate: String,
+    /// Colour name (红/黄/绿/蓝/灰).
+    pub colour: &'static str,
+    /// CSS class of the colour.
+    pub colour_class: &'static str,
+}
+
+/// One indicator's row.
+pub struct IndicatorRow {
+    /// Whose: 单位整体 or the project's name.
+    pub scope: String,
+    /// Indicator name.
+    pub name: String,
+    /// Target as approved.
+    pub target: String,
+    /// Actual so far.
+    pub actual: String,
+    /// Completion %.
+    pub completion: String,
+    /// Colour name.
+    pub colour: &'static str,
+    /// CSS class of the colour.
+    pub colour_class: &'static str,
+}
+
+/// One recent event.
+pub struct EventRow {
+    /// What (Chinese).
+    pub what: String,
+    /// Business date.
+    pub date: String,
+    /// Who recorded it.
+    pub who: String,
+    /// When it was recorded (China time).
+    pub when: String,
+}
+
+/// One month of the chart's fallback table.
+pub struct MonthRow {
+    /// Month label.
+    pub month: String,
+    /// 累计支付, 万元.
+    pub cumulative_wan: String,
+    /// 累计执行率 %.
+    pub rate: String,
+    /// 序时进度 %.
+    pub schedule: String,
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    chrome: Chrome,
+    unit: String,
+    unit_name: String,
+    year: i32,
+    as_of: String,
+    total: Option<ExecRow>,
+    schedule_percent: String,
+    chart_svg: String,
+    months: Vec<MonthRow>,
+    by_project: Vec<ExecRow>,
+    by_class: Vec<ExecRow>,
+    indicators: Vec<IndicatorRow>,
+    events: Vec<EventRow>,
+    may_record: bool,
+    read_only: bool,
+}
+
+/// CSS class of a colour (its stable English name).
+pub fn colour_class(c: Colour) -> &'static str {
+    match c {
+        Colour::Red => "red",
+        Colour::Yellow => "yellow",
+        Colour::Green => "green",
+        Colour::Blue => "blue",
+        Colour::Grey => "grey",
+    }
+}
+
+/// Lagging first: red, yellow, then blue (over-run), green, grey.
+fn lag_rank(c: Colour) -> u8 {
+    match c {
+        Colour::Red => 0,
+        Colour::Yellow => 1,
+        Colour::Blue => 2,
+        Colour::Green => 3,
+        Colour::Grey => 4,
+    }
+}
+
+fn percent(d: Option<Decimal>) -> String {
+    d.map(|d| format!("{d}%"))
+        .unwrap_or_else(|| "—".to_string())
+}
+
+fn exec_row(r: &jixiao_domain::aggregate::ExecutionRow) -> ExecRow {
+    ExecRow {
+        name: r.name.clone(),
+        adjusted_wan: r.adjusted_yuan.wan_display(),
+        paid_wan: r.paid_yuan.wan_display(),
+        rate: percent(r.rate_percent),
+        colour: r.warning.colour.name_zh(),
+        colour_class: colour_class(r.warning.colour),
+    }
+}
+
+/// The Chinese name of a stored event type.
+pub fn event_label(event_type: &str) -> &'static str {
+    match event_type {
+        "budget_approved" => "年初预算批复",
+        "carry_over_recorded" => "上年结转",
+        "targets_approved" => "绩效目标批复",
+        "budget_adjustment_requested" => "预算调整申请",
+        "budget_adjustment_decided" => "预算调整审批",
+        "target_adjustment_requested" => "绩效目标调整申请",
+        "target_adjustment_decided" => "绩效目标调整审批",
+        "payment_recorded" => "支出",
+        "payment_reversed" => "支出红冲",
+        "activity_held" => "活动",
+        "activity_corrected" => "活动更正",
+        "activity_withdrawn" => "活动撤回",
+        "survey_recorded" => "满意度调查",
+        "indicator_assessed" => "指标评定",
+        "procurement_recorded" => "政府采购",
+        "monitoring_report_filed" => "1-7月监控报告",
+        "deviation_explained" => "偏差说明",
+        "self_evaluation_submitted" => "绩效自评提交",
+        "year_closed" => "年度锁定",
+        "year_reopened" => "年度解锁",
+        _ => "其他",
+    }
+}
+
+fn month_end(year: i32, month: u32) -> NaiveDate {
+    let first_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
+    first_next
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MIN)
+}
+
+struct UnitData {
+    unit_name: String,
+    as_of: Option<NaiveDate>,
+    exec: Option<jixiao_domain::aggregate::ExecutionSummary>,
+    indicators: Vec<jixiao_app::IndicatorView>,
+    projects: HashMap<String, String>,
+    events: Vec<jixiao_store::RecordedEvent>,
+    basis: jixiao_domain::profile::ScheduleBasis,
+}
+
+fn load_unit(app: &App, unit: String, year: i32) -> Result<UnitData, AppError> {
+    let stream = StreamId::new(unit, year);
+    let profile = app
+        .profile(None)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let as_of = app.view_as_of(year, None)?;
+    let exec = app.execution(&stream, as_of, KnownAt::Now, &profile)?;
+    let indicators = app.indicators(&stream, as_of, KnownAt::Now, &profile)?;
+    let (unit_name, projects, version) = app.with_budgeted_year(&stream, KnownAt::Now, |y| {
+        let b = y.state.budget();
+        Ok((
+            b.map(|b| b.unit.name.clone()).unwrap_or_default(),
+            b.map(|b| {
+                b.projects
+                    .iter()
+                    .map(|p| (p.code.0.clone(), p.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+            y.state.version(),
+        ))
+    })?;
+    let after = version.saturating_sub(RECENT_EVENTS_SHOWN);
+    let mut events =
+        app.store()
+            .read_stream_page(&stream, after, RECENT_EVENTS_SHOWN as usize, KnownAt::Now)?;
+    events.reverse();
+    Ok(UnitData {
+        unit_name,
+        as_of,
+        exec,
+        indicators,
+        projects,
+        events,
+        basis: profile.schedule_basis,
+    })
+}
+
+async fn unit_page(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    let (unit, year) = path.into_inner();
+    s.require_unit(Action::Read, &unit)?;
+    let u = unit.clone();
+    let data = blocking(&st.app, move |app| load_unit(app, u, year)).await?;
+    let mut chrome = Chrome::new(
+        &s,
+        format!("{} · {year}年度", data.unit_name),
+        year,
+        Section::Unit,
+    );
+    if req.query_string().contains("saved=1") {
+        chrome.notice = Some("已保存。".to_string());
+    }
+    let scope_name = |scope: &Scope| match scope {
+        Scope::Unit => "单位整体".to_string(),
+        Scope::Project(code) => data
+            .projects
+            .get(&code.0)
+            .cloned()
+            .unwrap_or_else(|| code.0.clone()),
+    };
+    let mut indicators: Vec<_> = data.indicators.iter().map(|v| &v.status).collect();
+    indicators.sort_by_key(|s| lag_rank(s.progress.colour));
+    let indicators = indicators
+        .into_iter()
+        .map(|i| IndicatorRow {
+            scope: scope_name(&i.scope),
+            name: i.name.clone(),
+            target: i.target_text.clone(),
+            actual: i.actual_text.clone(),
+            completion: percent(i.completion_percent),
+            colour: i.progress.colour.name_zh(),
+            colour_class: colour_class(i.progress.colour),
+        })
+        .collect();
+    let as_of_month = data.as_of.map(|d| d.month()).unwrap_or(12);
+    let (mut months, mut points) = (Vec::new(), Vec::new());
+    if let Some(exec) = &data.exec {
+        for m in &exec.by_month {
+            let reached = m.month <= as_of_month;
+            let schedule = progress_percent(schedule_progress(
+                month_end(year, m.month),
+                year,
+                data.basis,
+            ));
+            points.push(MonthPoint {
+                month: m.month,
+                rate_percent: if reached {
+                    m.cumulative_rate_percent
+                } else {
+                    None
+                },
+                schedule_percent: schedule,
+            });
+            if reached {
+                months.push(MonthRow {
+                    month: format!("{}月", m.month),
+                    cumulative_wan: m.cumulative_yuan.wan_display(),
+                    rate: percent(m.cumulative_rate_percent),
+                    schedule: format!("{schedule}%"),
+                });
+            }
+        }
+    }
+    let events = data
+        .events
+        .iter()
+        .map(|e| EventRow {
+            what: event_label(&e.event_type).to_string(),
+            date: e.business_date.to_string(),
+            who: e.actor.clone(),
+            when: (e.recorded_at + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        })
+        .collect();
+    let page = UnitPage {
+        unit: unit.clone(),
+        unit_name: data.unit_name.clone(),
+        year,
+        as_of: data
+            .as_of
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| format!("{year}年末")),
+        total: data.exec.as_ref().map(|e| exec_row(&e.total)),
+        schedule_percent: data
+            .exec
+            .as_ref()
+            .map(|e| format!("{}%", e.schedule_progress_percent))
+            .unwrap_or_default(),
+        chart_svg: chart::execution_svg(&points),
+        months,
+        by_project: data
+            .exec
+            .as_ref()
+            .map(|e| e.by_project.iter().map(exec_row).collect())
+            .unwrap_or_default(),
+        by_class: data
+            .exec
+            .as_ref()
+            .map(|e| e.by_economic_class.iter().map(exec_row).collect())
+            .unwrap_or_default(),
+        indicators,
+        events,
+        may_record: s.claims.may(Action::Record),
+        read_only: !s.claims.may(Action::Record),
+        chrome,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording forms
+
+/// A choice in a select list: the value sent and the label shown.
+pub struct Choice {
+    /// Value sent (an id the person never types).
+    pub value: String,
+    /// What the person reads.
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    chrome: Chrome,
+    unit: String,
+    year: i32,
+    unit_name: String,
+    lines: Vec<Choice>,
+    projects: Vec<Choice>,
+    payments: Vec<PaymentChoice>,
+    payment: FormState,
+    activity: FormState,
+    survey: FormState,
+    reversal: FormState,
+}
+
+/// A payment that may be reversed (红冲).
+pub struct PaymentChoice {
+    /// Payment id.
+    pub id: String,
+    /// Date.
+    pub date: String,
+    /// What it was charged to.
+    pub line: String,
+    /// Amount in 元.
+    pub amount: String,
+    /// 摘要.
+    pub summary: String,
+    /// Already reversed.
+    pub reversed: bool,
+    /// The event id of this row's reversal form.
+    pub event_id: String,
+}
+
+struct RecordData {
+    unit_name: String,
+    lines: Vec<Choice>,
+    projects: Vec<Choice>,
+    payments: Vec<PaymentChoice>,
+}
+
+fn load_record(app: &App, unit: String, year: i32) -> Result<RecordData, AppError> {
+    let stream = StreamId::new(unit, year);
+    app.with_budgeted_year(&stream, KnownAt::Now, |y| {
+        let Some(b) = y.state.budget() else {
+            return Err(AppError::not_found("尚未导入预算"));
+        };
+        let project_name = |code: &Option<ProjectCode>| {
+            code.as_ref().map(|c| {
+                b.project(c)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| c.0.clone())
+            })
+        };
+        let line_label = |id: &LineId| {
+            b.line(id)
+                .map(|l| {
+                    let class = l.line.economic_code.name().unwrap_or(&l.line.name);
+                    match project_name(&l.line.project_code) {
+                        Some(p) => format!("{class} · {p}"),
+                        None => format!("{class} · {}", kind_zh(l.line.kind)),
+                    }
+                })
+                .unwrap_or_else(|| id.0.clone())
+        };
+        let lines = b
+            .lines
+            .iter()
+            .map(|l| Choice {
+                value: l.line.line_id.0.clone(),
+                label: format!(
+                    "{}（全年预算 {} 万元）",
+                    line_label(&l.line.line_id),
+                    l.adjusted_yuan(None).wan_display()
+                ),
+            })
+            .collect();
+        let projects = b
+            .projects
+            .iter()
+            .map(|p| Choice {
+                value: p.code.0.clone(),
+                label: p.name.clone(),
+            })
+            .collect();
+        let payments = y
+            .state
+            .payments()
+            .iter()
+            .rev()
+            .take(PAYMENTS_LISTED)
+            .map(|p| PaymentChoice {
+                id: p.payment.payment_id.to_string(),
+                date: p.payment.paid_on.to_string(),
+                line: line_label(&p.payment.line_id),
+                amount: p.payment.amount_yuan.to_string(),
+                summary: p.payment.summary.clone(),
+                reversed: p.reversed.is_some(),
+                event_id: Uuid::new_v4().to_string(),
+            })
+            .collect();
+        Ok(RecordData {
+            unit_name: b.unit.name.clone(),
+            lines,
+            projects,
+            payments,
+        })
+    })
+}
+
+fn kind_zh(kind: jixiao_domain::budget::SpendingKind) -> &'static str {
+    use jixiao_domain::budget::SpendingKind::*;
+    match kind {
+        Personnel => "基本支出·人员经费",
+        Public => "基本支出·公用经费",
+        Project => "项目支出",
+    }
+}
+
+/// Which form of the recording page a submission belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RecordForm {
+    Payment,
+    Activity,
+    Survey,
+    Reversal,
+}
+
+async fn record_page_with(
+    st: &WebState,
+    s: &Session,
+    unit: String,
+    year: i32,
+    failed: Option<(RecordForm, FormState)>,
+) -> Result<HttpResponse, WebError> {
+    let u = unit.clone();
+    let data = blocking(&st.app, move |app| load_record(app, u, year)).await?;
+    let today = st.app.business_today().to_string();
+    let dated = |field: &str| FormState::with(&[(field, today.clone())]);
+    let mut page = RecordPage {
+        chrome: Chrome::new(
+            s,
+            format!("记录业务 · {}", data.unit_name),
+            year,
+            Section::Record,
+        ),
+        unit,
+        year,
+        unit_name: data.unit_name,
+        lines: data.lines,
+        projects: data.projects,
+        payments: data.payments,
+        payment: dated("paid_on"),
+        activity: dated("held_on"),
+        survey: dated("surveyed_on"),
+        reversal: dated("reversed_on"),
+    };
+    let status = match failed {
+        None => StatusCode::OK,
+        Some((which, form)) => {
+            match which {
+                RecordForm::Payment => page.payment = form,
+                RecordForm::Activity => page.activity = form,
+                RecordForm::Survey => page.survey = form,
+                RecordForm::Reversal => page.reversal = form,
+            }
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    Ok(html(status, page.render()))
+}
+
+async fn record_page(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, WebError> {
+    let (unit, year) = path.into_inner();
+    s.require_unit(Action::Record, &unit)?;
+    record_page_with(state(&req)?, &s, unit, year, None).await
+}
+
+fn payment_command(f: &mut FormState) -> Option<Command> {
+    let paid_on = f.date("paid_on", "支付日期");
+    let line = f.text("line_id", "预算科目");
+    let amount = f.yuan("amount_yuan", "金额");
+    let summary = f.text("summary", "摘要");
+    let event_id = f.event_id();
+    Some(Command::RecordPayment(RecordPayment {
+        payment_id: event_id?,
+        paid_on: paid_on?,
+        line_id: LineId(line?),
+        economic_code: None,
+        function_code: None,
+        project_code: None,
+        amount_yuan: amount?,
+        voucher_no: f.optional_text("voucher_no"),
+        summary: summary?,
+    }))
+}
+
+fn activity_command(f: &mut FormState) -> Option<Command> {
+    let project = f.text("project_code", "项目");
+    let held_on = f.date("held_on", "活动日期");
+    let title = f.text("title", "活动名称");
+    let invited = f.count("invited", "邀请人数");
+    let participants = f.count("participants", "参加人数");
+    let event_id = f.event_id();
+    Some(Command::HoldActivity(ActivityHeld {
+        activity_id: event_id?,
+        project_code: ProjectCode(project?),
+        held_on: held_on?,
+        title: title?,
+        invited: invited?,
+        participants: participants?,
+    }))
+}
+
+fn survey_command(f: &mut FormState) -> Option<Command> {
+    let surveyed_on = f.date("surveyed_on", "调查日期");
+    let group = f.text("respondent_group", "调查对象");
+    let respondents = f.count("respondents", "有效问卷数");
+    let satisfied = f.count("satisfied", "满意数");
+    let event_id = f.event_id();
+    Some(Command::RecordSurvey(SurveyRecorded {
+        survey_id: event_id?,
+        project_code: f.optional_text("project_code").map(ProjectCode),
+        surveyed_on: surveyed_on?,
+        respondent_group: group?,
+        respondents: respondents?,
+        satisfied: satisfied?,
+    }))
+}
+
+fn reversal_command(f: &mut FormState) -> Option<Command> {
+    let payment = f.uuid("payment_id", "要红冲的支出");
+    let reversed_on = f.date("reversed_on", "红冲日期");
+    let reason = f.text("reason", "红冲原因");
+    f.event_id()?;
+    Some(Command::ReversePayment(PaymentReversed {
+        payment_id: payment?,
+        reversed_on: reversed_on?,
+        reason: reason?,
+    }))
+}
+
+async fn record(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, i32)>,
+    form: web::Form<HashMap<String, String>>,
+    which: RecordForm,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    let (unit, year) = path.into_inner();
+    s.require_unit(Action::Record, &unit)?;
+    let form = form.into_inner();
+    s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let mut f = FormState::submitted(form);
+    let command = match which {
+        RecordForm::Payment => payment_command(&mut f),
+        RecordForm::Activity => activity_command(&mut f),
+        RecordForm::Survey => survey_command(&mut f),
+        RecordForm::Reversal => reversal_command(&mut f),
+    };
+    let (Some(command), false) = (command, f.has_errors()) else {
+        return record_page_with(st, &s, unit, year, Some((which, f))).await;
+    };
+    let event_id = Uuid::parse_str(f.v("event_id")).unwrap_or_default();
+    let write = Write {
+        stream: StreamId::new(unit.clone(), year),
+        if_match: None,
+        items: vec![Item::new(event_id, command)],
+        actor: Actor {
+            name: s.claims.sub.clone(),
+            request_id: format!("web-{}", Uuid::new_v4()),
+        },
+        profile: st
+            .app
+            .profile(None)
+            .map_err(|e| WebError::internal(e.to_string()))?,
+    };
+    let app = st.app.clone();
+    match web::block(move || app.write(write)).await? {
+        Ok(_) => Ok(see_other(&format!("/units/{unit}/{year}?saved=1"))),
+        Err(e) if e.kind == jixiao_app::ErrorKind::Internal => Err(e.into()),
+        Err(e) => {
+            f.refused(&e);
+            record_page_with(st, &s, unit, year, Some((which, f))).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The finance bureau
+
+/// One unit's row in the bureau's table.
+pub struct BureauRow {
+    /// 单位代码.
+    pub unit: String,
+    /// 单位名称.
+    pub name: String,
+    /// 主管部门.
+    pub department: String,
+    /// 全年预算, 万元.
+    pub adjusted_wan: String,
+    /// 已支付, 万元.
+    pub paid_wan: String,
+    /// 执行率.
+    pub rate: String,
+    /// 序时进度.
+    pub progress: String,
+    /// Colour name.
+    pub colour: &'static str,
+    /// CSS class.
+    pub colour_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "bureau.html")]
+struct BureauPage {
+    chrome: Chrome,
+    year: i32,
+    rows: Vec<BureauRow>,
+}
+
+async fn bureau(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    let year = path.into_inner();
+    s.require(Action::MonitorAll)?;
+    let mut rows = blocking(&st.app, move |app| {
+        let profile = app
+            .profile(None)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let as_of = app.view_as_of(year, None)?;
+        app.unit_rows(year, as_of, &profile)
+    })
+    .await?;
+    rows.sort_by_key(|r| lag_rank(r.warning.colour));
+    let rows = rows
+        .into_iter()
+        .map(|r| BureauRow {
+            unit: r.summary.unit.clone(),
+            name: r.summary.unit_name.clone(),
+            department: r.summary.department.clone(),
+            adjusted_wan: r.summary.adjusted_yuan.wan_display(),
+            paid_wan: r.summary.paid_yuan.wan_display(),
+            rate: percent(r.warning.rate_percent),
+            progress: format!("{}%", r.warning.progress_percent),
+            colour: r.warning.colour.name_zh(),
+            colour_class: colour_class(r.warning.colour),
+        })
+        .collect();
+    let page = BureauPage {
+        chrome: Chrome::new(&s, format!("全部单位 · {year}年度"), year, Section::Bureau),
+        year,
+        rows,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+/// One user's row.
+pub struct UserRow {
+    /// Name.
+    pub name: String,
+    /// Role in Chinese.
+    pub role: &'static str,
+    /// Unit, if any.
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+    roles: Vec<Choice>,
+    create: FormState,
+    password: FormState,
+}
+
+async fn users_page_with(
+    st: &WebState,
+    s: &Session,
+    create: FormState,
+    password: FormState,
+    status: StatusCode,
+    notice: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let users = blocking(&st.app, |app| {
+        app.store()
+            .users()?
+            .list()
+            .map_err(|e| AppError::internal(e.to_string()))
+    })
+    .await?;
+    let mut chrome = Chrome::new(
+        s,
+        "用户管理",
+        st.app.business_today().year(),
+        Section::Users,
+    );
+    chrome.notice = notice;
+    let page = UsersPage {
+        chrome,
+        users: users
+            .into_iter()
+            .map(|u| UserRow {
+                name: u.name,
+                role: u.role.name_zh(),
+                unit: u.unit.unwrap_or_default(),
+            })
+            .collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.as_str().to_string(),
+                label: r.name_zh().to_string(),
+            })
+            .collect(),
+        create,
+        password,
+    };
+    Ok(html(status, page.render()))
+}
+
+async fn users_page(req: HttpRequest, s: Session) -> Result<HttpResponse, WebError> {
+    s.require(Action::ManageUsers)?;
+    let notice = req
+        .query_string()
+        .contains("saved=1")
+        .then(|| "已保存。".to_string());
+    users_page_with(
+        state(&req)?,
+        &s,
+        FormState::fresh(),
+        FormState::fresh(),
+        StatusCode::OK,
+        notice,
+    )
+    .await
+}
+
+/// Shortest password accepted from the form, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+async fn user_form(
+    req: HttpRequest,
+    s: Session,
+    form: web::Form<HashMap<String, String>>,
+    create: bool,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    s.require(Action::ManageUsers)?;
+    let form = form.into_inner();
+    s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let mut f = FormState::submitted(form);
+    let name = f.text("name", "用户名");
+    let password = f.text("password", "密码");
+    if let Some(p) = &password
+        && p.chars().count() < MIN_PASSWORD_CHARS
+    {
+        f.error("password", format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"));
+    }
+    let role = if create {
+        match f.v("role").parse::<Role>() {
+            Ok(r) => Some(r),
+            Err(_) => {
+                f.error("role", "请选择角色");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let unit = f.optional_text("unit");
+    if let Some(r) = role {
+        if r.is_unit_scoped() && unit.is_none() {
+            f.error("unit", "经办人员和单位负责人须填写单位代码");
+        }
+        if !r.is_unit_scoped() && unit.is_some() {
+            f.error("unit", "该角色不属于某一单位，请留空");
+        }
+    }
+    let fail = |f: FormState| {
+        if create {
+            (f, FormState::fresh())
+        } else {
+            (FormState::fresh(), f)
+        }
+    };
+    let (Some(name), Some(password), false) = (name, password, f.has_errors()) else {
+        let (c, p) = fail(f);
+        return users_page_with(st, &s, c, p, StatusCode::UNPROCESSABLE_ENTITY, None).await;
+    };
+    let cost = st.settings.password_cost;
+    let result = blocking(&st.app, move |app| {
+        let users = app.store().users()?.with_cost(cost);
+        let done = match role {
+            Some(role) => users
+                .add(&name, &password, role, unit.as_deref())
+                .map(|_| ()),
+            None => users.set_password(&name, &password),
+        };
+        Ok(done.map_err(|e| e.to_string()))
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(see_other("/admin/users?saved=1")),
+        Err(message) => {
+            f.summary = Some(message);
+            let (c, p) = fail(f);
+            users_page_with(st, &s, c, p, StatusCode::UNPROCESSABLE_ENTITY, None).await
+        }
+    }
+}
+
+/// Registers every page.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index))
+        .route("/static/style.css", web::get().to(style))
+        .route("/signin", web::get().to(signin_form))
+        .route("/signin", web::post().to(signin))
+        .route("/signout", web::post().to(signout))
+        .route("/units/{unit}/{year}", web::get().to(unit_page))
+        .route("/units/{unit}/{year}/record", web::get().to(record_page))
+        .route(
+            "/units/{unit}/{year}/payments",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Payment)),
+        )
+        .route(
+            "/units/{unit}/{year}/activities",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Activity)),
+        )
+        .route(
+            "/units/{unit}/{year}/surveys",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Survey)),
+        )
+        .route(
+            "/units/{unit}/{year}/reversals",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Reversal)),
+        )
+        .route("/bureau/{year}", web::get().to(bureau))
+        .route("/admin/users", web::get().to(users_page))
+        .route(
+            "/admin/users",
+            web::post().to(|r, s, f| user_form(r, s, f, true)),
+        )
+        .route(
+            "/admin/users/password",
+            web::post().to(|r, s, f| user_form(r, s, f, false)),
+        );
+}
