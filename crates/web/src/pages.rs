@@ -507,11 +507,16 @@ async fn unit_page(
     if let Some(exec) = &data.exec {
         for m in &exec.by_month {
             let reached = m.month <= as_of_month;
-            let schedule = progress_percent(schedule_progress(
-                month_end(year, m.month),
-                year,
-                data.basis,
-            ));
+            // The month under way is judged as of the view's date, like the figure beside it.
+            let schedule = if Some(m.month) == data.as_of.map(|d| d.month()) {
+                exec.schedule_progress_percent
+            } else {
+                progress_percent(schedule_progress(
+                    month_end(year, m.month),
+                    year,
+                    data.basis,
+                ))
+            };
             points.push(MonthPoint {
                 month: m.month,
                 rate_percent: if reached {
@@ -857,24 +862,8 @@ async fn record(
     let (Some(command), false) = (command, f.has_errors()) else {
         return record_page_with(st, &s, unit, year, Some((which, f))).await;
     };
-    let event_id = Uuid::parse_str(f.v("event_id")).unwrap_or_default();
-    let write = Write {
-        stream: StreamId::new(unit.clone(), year),
-        if_match: None,
-        items: vec![Item::new(event_id, command)],
-        actor: Actor {
-            name: s.claims.sub.clone(),
-            request_id: format!("web-{}", Uuid::new_v4()),
-        },
-        profile: st
-            .app
-            .profile(None)
-            .map_err(|e| WebError::internal(e.to_string()))?,
-    };
-    let app = st.app.clone();
-    match web::block(move || app.write(write)).await? {
-        Ok(_) => Ok(see_other(&format!("/units/{unit}/{year}?saved=1"))),
-        Err(e) if e.kind == jixiao_app::ErrorKind::Internal => Err(e.into()),
+    match write_form(st, &s, &unit, year, &f, command).await? {
+        Ok(()) => Ok(see_other(&format!("/units/{unit}/{year}?saved=1"))),
         Err(e) => {
             f.refused(&e);
             record_page_with(st, &s, unit, year, Some((which, f))).await
@@ -1113,6 +1102,482 @@ async fn user_form(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Year end: the self-evaluation, explanations, submission, decisions and the year lock
+
+/// One indicator's line in the self-evaluation.
+pub struct ScoreRow {
+    /// Indicator name.
+    pub name: String,
+    /// Target as approved.
+    pub target: String,
+    /// Actual as shown.
+    pub actual: String,
+    /// 分值.
+    pub weight: String,
+    /// 得分.
+    pub score: String,
+}
+
+/// Something still needing 偏差原因分析 before submission, with its form's key.
+pub struct MissingRow {
+    /// What (the indicator's name or 预算执行率).
+    pub what: String,
+    /// The project code ("" for the unit).
+    pub scope: String,
+    /// The indicator id ("" for the execution rate).
+    pub indicator: String,
+    /// The key of its form.
+    pub key: String,
+}
+
+/// One evaluation (the unit's or a project's).
+pub struct EvaluationBlock {
+    /// 单位整体 or the project's name.
+    pub title: String,
+    /// 自评得分.
+    pub total: String,
+    /// 等级 (优/良/中/差).
+    pub grade: &'static str,
+    /// 预算执行率.
+    pub execution_rate: String,
+    /// Indicator rows.
+    pub rows: Vec<ScoreRow>,
+    /// Indicators with no actual value yet.
+    pub not_yet_assessed: usize,
+    /// Indicators flagged 目标值可能设置偏低.
+    pub over_achieved: usize,
+    /// Items still to explain.
+    pub missing: Vec<MissingRow>,
+}
+
+/// A pending adjustment request the bureau decides.
+pub struct RequestRow {
+    /// Request id.
+    pub id: String,
+    /// 预算 or 绩效目标.
+    pub kind: &'static str,
+    /// What changes.
+    pub what: String,
+    /// Why.
+    pub reason: String,
+    /// Requested on.
+    pub date: String,
+    /// 待审批 / 已批准 / 已驳回.
+    pub status: &'static str,
+    /// Still pending.
+    pub pending: bool,
+    /// The key of its decision form.
+    pub key: String,
+}
+
+#[derive(Template)]
+#[template(path = "yearend.html")]
+struct YearEndPage {
+    chrome: Chrome,
+    unit: String,
+    year: i32,
+    unit_name: String,
+    /// 草稿 / 已上报 / 已关闭 (the year-end workflow's further states join here).
+    workflow: String,
+    blocks: Vec<EvaluationBlock>,
+    requests: Vec<RequestRow>,
+    lines: Vec<Choice>,
+    closed: bool,
+    may_explain: bool,
+    may_submit: bool,
+    may_decide: bool,
+    today: String,
+    failed_key: String,
+    failed: FormState,
+}
+
+impl YearEndPage {
+    /// The form with `key`: the failed one as entered, or a fresh one dated today.
+    fn form(&self, key: &str, date_field: &str) -> FormState {
+        if self.failed_key == key {
+            return self.failed.clone();
+        }
+        FormState::with(&[(date_field, self.today.clone())])
+    }
+}
+
+struct YearEndData {
+    unit_name: String,
+    workflow: String,
+    closed: bool,
+    evaluation: jixiao_app::SelfEvaluation,
+    projects: HashMap<String, String>,
+    requests: Vec<RequestRow>,
+    lines: Vec<Choice>,
+}
+
+fn load_yearend(app: &App, unit: String, year: i32) -> Result<YearEndData, AppError> {
+    let stream = StreamId::new(unit.clone(), year);
+    let profile = app
+        .profile(None)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let evaluation = app.evaluation(&stream, None, KnownAt::Now, &profile)?;
+    let record = load_record(app, unit, year)?;
+    app.with_budgeted_year(&stream, KnownAt::Now, |y| {
+        let b = y.state.budget();
+        let projects: HashMap<String, String> = b
+            .map(|b| {
+                b.projects
+                    .iter()
+                    .map(|p| (p.code.0.clone(), p.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let closed = y.state.is_closed();
+        // The year-end workflow (已退回 / 已审核) is being added to the domain in parallel;
+        // today the log knows submissions and the lock.
+        let workflow = match (closed, y.state.submissions().last()) {
+            (true, _) => "已关闭".to_string(),
+            (false, Some(s)) => format!("已上报（{}）", s.submitted_on),
+            (false, None) => "草稿".to_string(),
+        };
+        let line_name = |id: &LineId| {
+            record
+                .lines
+                .iter()
+                .find(|c| c.value == id.0)
+                .map(|c| c.label.clone())
+                .unwrap_or_else(|| id.0.clone())
+        };
+        let mut requests: Vec<RequestRow> = y
+            .state
+            .budget_requests()
+            .values()
+            .map(|r| RequestRow {
+                id: r.request.request_id.to_string(),
+                kind: "预算调整",
+                what: format!(
+                    "{}：{} 元",
+                    line_name(&r.request.line_id),
+                    r.request.delta_yuan
+                ),
+                reason: r.request.reason.clone(),
+                date: r.request.requested_on.to_string(),
+                status: r.status.label(),
+                pending: matches!(r.status, jixiao_domain::aggregate::RequestStatus::Pending),
+                key: format!("decide:{}", r.request.request_id),
+            })
+            .collect();
+        requests.extend(y.state.target_requests().values().map(|r| RequestRow {
+            id: r.request.request_id.to_string(),
+            kind: "绩效目标调整",
+            what: format!(
+                "{} → {}",
+                r.request.indicator_id.0,
+                r.request.new_target.text()
+            ),
+            reason: r.request.reason.clone(),
+            date: r.request.requested_on.to_string(),
+            status: r.status.label(),
+            pending: matches!(r.status, jixiao_domain::aggregate::RequestStatus::Pending),
+            key: format!("decide:{}", r.request.request_id),
+        }));
+        requests.sort_by_key(|r| !r.pending);
+        Ok(YearEndData {
+            unit_name: record.unit_name.clone(),
+            workflow,
+            closed,
+            evaluation,
+            projects,
+            requests,
+            lines: record.lines,
+        })
+    })
+}
+
+fn evaluation_block(
+    title: String,
+    scope: &str,
+    e: &jixiao_domain::evaluation::Evaluation,
+) -> EvaluationBlock {
+    use jixiao_domain::evaluation::DeviationItem;
+    let name_of = |id: &jixiao_domain::indicator::IndicatorId| {
+        e.indicators
+            .iter()
+            .find(|i| &i.id == id)
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| id.0.clone())
+    };
+    EvaluationBlock {
+        title,
+        total: format!("{:.2}", e.total),
+        grade: e.grade.name_zh(),
+        execution_rate: percent(e.execution.rate_percent),
+        rows: e
+            .indicators
+            .iter()
+            .map(|i| ScoreRow {
+                name: i.name.clone(),
+                target: i.target_text.clone(),
+                actual: i.actual_text.clone(),
+                weight: format!("{:.2}", i.weight),
+                score: format!("{:.2}", i.score),
+            })
+            .collect(),
+        not_yet_assessed: e.not_yet_assessed.len(),
+        over_achieved: e.over_achieved.len(),
+        missing: e
+            .needs_explanation
+            .iter()
+            .map(|item| {
+                let (what, indicator) = match item {
+                    DeviationItem::ExecutionRate => ("预算执行率".to_string(), String::new()),
+                    DeviationItem::Indicator(id) => (name_of(id), id.0.clone()),
+                };
+                MissingRow {
+                    key: format!("explain:{scope}:{indicator}"),
+                    what,
+                    scope: scope.to_string(),
+                    indicator,
+                }
+            })
+            .collect(),
+    }
+}
+
+async fn yearend_page_with(
+    st: &WebState,
+    s: &Session,
+    unit: String,
+    year: i32,
+    failed: Option<(String, FormState)>,
+    notice: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let u = unit.clone();
+    let data = blocking(&st.app, move |app| load_yearend(app, u, year)).await?;
+    let mut blocks = Vec::new();
+    if let Some(e) = &data.evaluation.unit {
+        blocks.push(evaluation_block("部门整体".to_string(), "", e));
+    }
+    for (code, e) in &data.evaluation.projects {
+        let title = data
+            .projects
+            .get(&code.0)
+            .cloned()
+            .unwrap_or_else(|| code.0.clone());
+        blocks.push(evaluation_block(title, &code.0, e));
+    }
+    let mut chrome = Chrome::new(
+        s,
+        format!("年终自评 · {}", data.unit_name),
+        year,
+        Section::Unit,
+    );
+    chrome.notice = notice;
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (failed_key, failed) = failed.unwrap_or_default();
+    let page = YearEndPage {
+        chrome,
+        unit,
+        year,
+        unit_name: data.unit_name,
+        workflow: data.workflow,
+        blocks,
+        requests: data.requests,
+        lines: data.lines,
+        closed: data.closed,
+        may_explain: s.claims.may(Action::Record),
+        may_submit: s.claims.may(Action::UnitHeadAct),
+        may_decide: s.claims.may(Action::Decide),
+        today: st.app.business_today().to_string(),
+        failed_key,
+        failed,
+    };
+    Ok(html(status, page.render()))
+}
+
+async fn yearend_page(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, WebError> {
+    let (unit, year) = path.into_inner();
+    s.require_unit(Action::Read, &unit)?;
+    let notice = req
+        .query_string()
+        .contains("saved=1")
+        .then(|| "已保存。".to_string());
+    yearend_page_with(state(&req)?, &s, unit, year, None, notice).await
+}
+
+/// The forms of the year-end page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum YearEndForm {
+    Explain,
+    Submit,
+    Decide,
+    Close,
+    Reopen,
+    BudgetRequest,
+}
+
+impl YearEndForm {
+    fn action(self) -> Action {
+        match self {
+            YearEndForm::Explain => Action::Record,
+            YearEndForm::Submit | YearEndForm::BudgetRequest => Action::UnitHeadAct,
+            YearEndForm::Decide | YearEndForm::Close | YearEndForm::Reopen => Action::Decide,
+        }
+    }
+
+    fn command(self, f: &mut FormState) -> Option<Command> {
+        use jixiao_domain::aggregate::{Decide, Decision, SubmitSelfEvaluation};
+        use jixiao_domain::event::{
+            BudgetAdjustmentRequested, DeviationExplained, YearLockChanged,
+        };
+        match self {
+            YearEndForm::Explain => {
+                let explanation = f.text("explanation", "偏差原因分析及改进措施");
+                let on = f.date("explained_on", "说明日期");
+                f.event_id()?;
+                let scope = match f.optional_text("scope") {
+                    Some(code) => Scope::Project(ProjectCode(code)),
+                    None => Scope::Unit,
+                };
+                Some(Command::ExplainDeviation(DeviationExplained {
+                    scope,
+                    indicator_id: f
+                        .optional_text("indicator_id")
+                        .map(jixiao_domain::indicator::IndicatorId),
+                    explanation: explanation?,
+                    explained_on: on?,
+                }))
+            }
+            YearEndForm::Submit => {
+                let on = f.date("submitted_on", "上报日期");
+                f.event_id()?;
+                Some(Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
+                    submitted_on: on?,
+                }))
+            }
+            YearEndForm::Decide => {
+                let request = f.uuid("request_id", "申请");
+                let on = f.date("decided_on", "审批日期");
+                let approve = f.v("decision") == "approve";
+                let text = f.optional_text("reason").unwrap_or_default();
+                if !approve && text.is_empty() {
+                    f.error("reason", "驳回须填写理由");
+                }
+                f.event_id()?;
+                let decision = if approve {
+                    Decision::Approve { note: text }
+                } else {
+                    Decision::Reject { reason: text }
+                };
+                let decide = Decide {
+                    request_id: request?,
+                    decided_on: on?,
+                    decision,
+                };
+                Some(if f.v("kind") == "target" {
+                    Command::DecideTargetAdjustment(decide)
+                } else {
+                    Command::DecideBudgetAdjustment(decide)
+                })
+            }
+            YearEndForm::Close | YearEndForm::Reopen => {
+                let on = f.date("on", "日期");
+                let reason = f.text("reason", "理由");
+                f.event_id()?;
+                let lock = YearLockChanged {
+                    on: on?,
+                    reason: reason?,
+                };
+                Some(if self == YearEndForm::Close {
+                    Command::CloseYear(lock)
+                } else {
+                    Command::ReopenYear(lock)
+                })
+            }
+            YearEndForm::BudgetRequest => {
+                let line = f.text("line_id", "预算科目");
+                let delta = f.yuan("delta_yuan", "调整金额");
+                let reason = f.text("reason", "调整理由");
+                let on = f.date("requested_on", "申请日期");
+                let id = f.event_id();
+                Some(Command::RequestBudgetAdjustment(
+                    BudgetAdjustmentRequested {
+                        request_id: id?,
+                        line_id: LineId(line?),
+                        delta_yuan: delta?,
+                        reason: reason?,
+                        requested_on: on?,
+                    },
+                ))
+            }
+        }
+    }
+}
+
+/// Decides and appends one command of a form (the event id is the form's), on the blocking
+/// pool: `Ok(Err(refusal))` when the application refused it.
+async fn write_form(
+    st: &WebState,
+    s: &Session,
+    unit: &str,
+    year: i32,
+    f: &FormState,
+    command: Command,
+) -> Result<Result<(), AppError>, WebError> {
+    let event_id = Uuid::parse_str(f.v("event_id")).unwrap_or_default();
+    let write = Write {
+        stream: StreamId::new(unit.to_string(), year),
+        if_match: None,
+        items: vec![Item::new(event_id, command)],
+        actor: Actor {
+            name: s.claims.sub.clone(),
+            request_id: format!("web-{}", Uuid::new_v4()),
+        },
+        profile: st
+            .app
+            .profile(None)
+            .map_err(|e| WebError::internal(e.to_string()))?,
+    };
+    let app = st.app.clone();
+    match web::block(move || app.write(write)).await? {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if e.kind == jixiao_app::ErrorKind::Internal => Err(e.into()),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+async fn yearend_act(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, i32)>,
+    form: web::Form<HashMap<String, String>>,
+    which: YearEndForm,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    let (unit, year) = path.into_inner();
+    s.require_unit(which.action(), &unit)?;
+    let form = form.into_inner();
+    s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let mut f = FormState::submitted(form);
+    let key = f.v("form_key").to_string();
+    let command = which.command(&mut f);
+    let (Some(command), false) = (command, f.has_errors()) else {
+        return yearend_page_with(st, &s, unit, year, Some((key, f)), None).await;
+    };
+    match write_form(st, &s, &unit, year, &f, command).await? {
+        Ok(()) => Ok(see_other(&format!("/units/{unit}/{year}/yearend?saved=1"))),
+        Err(e) => {
+            f.refused(&e);
+            yearend_page_with(st, &s, unit, year, Some((key, f)), None).await
+        }
+    }
+}
+
 /// Registers every page.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
@@ -1137,6 +1602,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/units/{unit}/{year}/reversals",
             web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Reversal)),
+        )
+        .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
+        .route(
+            "/units/{unit}/{year}/explanations",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Explain)),
+        )
+        .route(
+            "/units/{unit}/{year}/submit",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Submit)),
+        )
+        .route(
+            "/units/{unit}/{year}/decisions",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Decide)),
+        )
+        .route(
+            "/units/{unit}/{year}/close",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Close)),
+        )
+        .route(
+            "/units/{unit}/{year}/reopen",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Reopen)),
+        )
+        .route(
+            "/units/{unit}/{year}/budget-requests",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::BudgetRequest)),
         )
         .route("/bureau/{year}", web::get().to(bureau))
         .route("/admin/users", web::get().to(users_page))

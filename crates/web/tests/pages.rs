@@ -518,3 +518,90 @@ async fn signing_out_needs_the_csrf_token_and_clears_the_cookie() {
     assert_eq!(out.status(), 303);
     assert!(set_cookies(&out)[0].contains("Max-Age=0"));
 }
+
+#[actix_web::test]
+async fn the_year_end_page_shows_scores_and_finance_closes_the_year_only_with_a_reason() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("finance", Role::Finance, None);
+    let page = svc
+        .call(get!("/units/261301/2024/yearend", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let body = text(page).await;
+    assert!(
+        body.contains("自评得分") && body.contains(r#"id="workflow">草稿<"#),
+        "{body}"
+    );
+    assert!(
+        !body.contains("submit-form"),
+        "finance does not submit for the unit"
+    );
+
+    let before = h.events();
+    let no_reason = svc
+        .call(post!(
+            "/units/261301/2024/close",
+            &cookie,
+            &[
+                ("form_key", "close"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", ""),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(no_reason.status(), 422);
+    assert!(text(no_reason).await.contains(r#"id="close-reason-error""#));
+    assert_eq!(h.events(), before);
+
+    let closed = svc
+        .call(post!(
+            "/units/261301/2024/close",
+            &cookie,
+            &[
+                ("form_key", "close"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "年度决算完成"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 303);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已关闭<"#) && body.contains("年度解锁"));
+}
+
+#[actix_web::test]
+async fn staff_may_not_close_a_year_nor_submit_the_self_evaluation() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    for path in ["/units/261301/2024/close", "/units/261301/2024/submit"] {
+        let res = svc
+            .call(post!(
+                path,
+                &cookie,
+                &[
+                    ("event_id", &uuid::Uuid::new_v4().to_string()),
+                    ("on", "2024-06-30"),
+                    ("submitted_on", "2024-06-30"),
+                    ("reason", "x"),
+                    ("csrf", &csrf),
+                ],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+    }
+}
