@@ -608,6 +608,13 @@ struct RecordPage {
     activity: FormState,
     survey: FormState,
     reversal: FormState,
+    indicators: Vec<Choice>,
+    activities: Vec<Choice>,
+    grades: Vec<Choice>,
+    procurement: FormState,
+    assessment: FormState,
+    correction: FormState,
+    withdrawal: FormState,
 }
 
 /// A payment that may be reversed (红冲).
@@ -633,10 +640,16 @@ struct RecordData {
     lines: Vec<Choice>,
     projects: Vec<Choice>,
     payments: Vec<PaymentChoice>,
+    indicators: Vec<Choice>,
+    activities: Vec<Choice>,
 }
 
 fn load_record(app: &App, unit: String, year: i32) -> Result<RecordData, AppError> {
     let stream = StreamId::new(unit, year);
+    let profile = app
+        .profile(None)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let indicator_views = app.indicators(&stream, None, KnownAt::Now, &profile)?;
     app.with_budgeted_year(&stream, KnownAt::Now, |y| {
         let Some(b) = y.state.budget() else {
             return Err(AppError::not_found("尚未导入预算"));
@@ -695,11 +708,50 @@ fn load_record(app: &App, unit: String, year: i32) -> Result<RecordData, AppErro
                 event_id: Uuid::new_v4().to_string(),
             })
             .collect();
+        let indicators = indicator_views
+            .iter()
+            .map(|v| {
+                let (code, scope) = match &v.status.scope {
+                    Scope::Unit => (String::new(), "单位整体".to_string()),
+                    Scope::Project(c) => (
+                        c.0.clone(),
+                        project_name(&Some(c.clone())).unwrap_or_default(),
+                    ),
+                };
+                Choice {
+                    value: format!("{code}|{}", v.status.indicator_id.0),
+                    label: format!(
+                        "{scope} · {}（目标 {}）",
+                        v.status.name, v.status.target_text
+                    ),
+                }
+            })
+            .collect();
+        let activities = y
+            .state
+            .activities()
+            .iter()
+            .rev()
+            .filter(|a| a.withdrawn.is_none())
+            .take(PAYMENTS_LISTED)
+            .map(|a| Choice {
+                value: a.activity.activity_id.to_string(),
+                label: format!(
+                    "{} · {}（邀请 {} 人，参加 {} 人）",
+                    a.activity.held_on,
+                    a.activity.title,
+                    a.activity.invited,
+                    a.activity.participants
+                ),
+            })
+            .collect();
         Ok(RecordData {
             unit_name: b.unit.name.clone(),
             lines,
             projects,
             payments,
+            indicators,
+            activities,
         })
     })
 }
@@ -720,6 +772,10 @@ enum RecordForm {
     Activity,
     Survey,
     Reversal,
+    Procurement,
+    Assessment,
+    Correction,
+    Withdrawal,
 }
 
 async fn record_page_with(
@@ -750,6 +806,19 @@ async fn record_page_with(
         activity: dated("held_on"),
         survey: dated("surveyed_on"),
         reversal: dated("reversed_on"),
+        indicators: data.indicators,
+        activities: data.activities,
+        grades: jixiao_domain::indicator::QualGrade::ALL
+            .iter()
+            .map(|g| Choice {
+                value: g.name_zh().to_string(),
+                label: g.name_zh().to_string(),
+            })
+            .collect(),
+        procurement: dated("procured_on"),
+        assessment: dated("assessed_on"),
+        correction: dated("held_on"),
+        withdrawal: dated("withdrawn_on"),
     };
     let status = match failed {
         None => StatusCode::OK,
@@ -759,6 +828,10 @@ async fn record_page_with(
                 RecordForm::Activity => page.activity = form,
                 RecordForm::Survey => page.survey = form,
                 RecordForm::Reversal => page.reversal = form,
+                RecordForm::Procurement => page.procurement = form,
+                RecordForm::Assessment => page.assessment = form,
+                RecordForm::Correction => page.correction = form,
+                RecordForm::Withdrawal => page.withdrawal = form,
             }
             StatusCode::UNPROCESSABLE_ENTITY
         }
@@ -840,6 +913,104 @@ fn reversal_command(f: &mut FormState) -> Option<Command> {
     }))
 }
 
+fn procurement_command(f: &mut FormState) -> Option<Command> {
+    let on = f.date("procured_on", "采购日期");
+    let amount = f.yuan("amount_yuan", "合同金额");
+    let description = f.text("description", "采购内容");
+    let event_id = f.event_id();
+    Some(Command::RecordProcurement(
+        jixiao_domain::event::ProcurementRecorded {
+            procurement_id: event_id?,
+            procured_on: on?,
+            project_code: f.optional_text("project_code").map(ProjectCode),
+            amount_yuan: amount?,
+            description: description?,
+        },
+    ))
+}
+
+fn assessment_command(f: &mut FormState) -> Option<Command> {
+    use jixiao_domain::indicator::{IndicatorId, QualGrade};
+    let which = f.text("indicator", "指标");
+    let on = f.date("assessed_on", "评定日期");
+    let grade = match f.optional_text("grade") {
+        None => None,
+        Some(text) => match QualGrade::parse_zh(&text) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                f.error("grade", e.to_string());
+                None
+            }
+        },
+    };
+    let score = match f.optional_text("score") {
+        None => None,
+        Some(text) => match text.parse::<Decimal>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                f.error("score", format!("得分“{text}”不是数字"));
+                None
+            }
+        },
+    };
+    let actual_text = f.optional_text("actual_text").unwrap_or_default();
+    let note = f.optional_text("note").unwrap_or_default();
+    f.event_id()?;
+    let (code, id) = which?
+        .split_once('|')
+        .map(|(c, i)| (c.to_string(), i.to_string()))?;
+    Some(Command::AssessIndicator(
+        jixiao_domain::event::IndicatorAssessed {
+            scope: if code.is_empty() {
+                Scope::Unit
+            } else {
+                Scope::Project(ProjectCode(code))
+            },
+            indicator_id: IndicatorId(id),
+            assessed_on: on?,
+            grade,
+            score,
+            actual_value: None,
+            actual_text,
+            note,
+        },
+    ))
+}
+
+fn correction_command(f: &mut FormState) -> Option<Command> {
+    let activity = f.uuid("activity_id", "要更正的活动");
+    let held_on = f.date("held_on", "活动日期");
+    let title = f.text("title", "活动名称");
+    let invited = f.count("invited", "邀请人数");
+    let participants = f.count("participants", "参加人数");
+    let reason = f.text("reason", "更正原因");
+    f.event_id()?;
+    Some(Command::CorrectActivity(
+        jixiao_domain::event::ActivityCorrected {
+            activity_id: activity?,
+            held_on: held_on?,
+            title: title?,
+            invited: invited?,
+            participants: participants?,
+            reason: reason?,
+        },
+    ))
+}
+
+fn withdrawal_command(f: &mut FormState) -> Option<Command> {
+    let activity = f.uuid("activity_id", "要撤回的活动");
+    let on = f.date("withdrawn_on", "撤回日期");
+    let reason = f.text("reason", "撤回原因");
+    f.event_id()?;
+    Some(Command::WithdrawActivity(
+        jixiao_domain::event::ActivityWithdrawn {
+            activity_id: activity?,
+            withdrawn_on: on?,
+            reason: reason?,
+        },
+    ))
+}
+
 async fn record(
     req: HttpRequest,
     s: Session,
@@ -858,6 +1029,10 @@ async fn record(
         RecordForm::Activity => activity_command(&mut f),
         RecordForm::Survey => survey_command(&mut f),
         RecordForm::Reversal => reversal_command(&mut f),
+        RecordForm::Procurement => procurement_command(&mut f),
+        RecordForm::Assessment => assessment_command(&mut f),
+        RecordForm::Correction => correction_command(&mut f),
+        RecordForm::Withdrawal => withdrawal_command(&mut f),
     };
     let (Some(command), false) = (command, f.has_errors()) else {
         return record_page_with(st, &s, unit, year, Some((which, f))).await;
@@ -1602,6 +1777,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/units/{unit}/{year}/reversals",
             web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Reversal)),
+        )
+        .route(
+            "/units/{unit}/{year}/procurements",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Procurement)),
+        )
+        .route(
+            "/units/{unit}/{year}/assessments",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Assessment)),
+        )
+        .route(
+            "/units/{unit}/{year}/corrections",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Correction)),
+        )
+        .route(
+            "/units/{unit}/{year}/withdrawals",
+            web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Withdrawal)),
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
         .route(

@@ -605,3 +605,72 @@ async fn staff_may_not_close_a_year_nor_submit_the_self_evaluation() {
         assert_eq!(res.status(), 403, "{path}");
     }
 }
+
+/// The value of the `<option>` whose label contains `label`.
+fn option_value(body: &str, label: &str) -> String {
+    let at = body
+        .find(label)
+        .unwrap_or_else(|| panic!("no option {label}"));
+    let start = body[..at].rfind("<option value=\"").unwrap() + "<option value=\"".len();
+    body[start..].split('"').next().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn an_assessment_whose_score_leaves_its_grades_band_is_refused_beside_the_score() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("head", Role::UnitHead, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/record", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let indicator = option_value(&page, "年度履职目标相关性");
+    let before = h.events();
+    let assess = |grade: &'static str, score: &'static str| {
+        let indicator = indicator.clone();
+        let csrf = csrf.clone();
+        move || {
+            vec![
+                ("event_id".to_string(), uuid::Uuid::new_v4().to_string()),
+                ("indicator".to_string(), indicator),
+                ("assessed_on".to_string(), "2024-06-30".to_string()),
+                ("grade".to_string(), grade.to_string()),
+                ("score".to_string(), score.to_string()),
+                ("actual_text".to_string(), "基本相关".to_string()),
+                ("note".to_string(), String::new()),
+                ("csrf".to_string(), csrf),
+            ]
+        }
+    };
+    let fields = assess("部分达成", "1.50")();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = svc
+        .call(post!("/units/261301/2024/assessments", &cookie, &pairs))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let body = text(refused).await;
+    assert!(body.contains(r#"id="assessment-score-error""#), "{body}");
+    assert!(
+        body.contains(r#"value="1.50""#),
+        "the entered score is kept"
+    );
+    assert_eq!(h.events(), before);
+
+    let fields = assess("达成", "")();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let accepted = svc
+        .call(post!("/units/261301/2024/assessments", &cookie, &pairs))
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 303);
+    assert_eq!(h.events(), before + 1);
+}
