@@ -86,9 +86,9 @@ impl FormState {
     /// form has no such field), the detail above the form.
     pub fn refused(&mut self, e: &AppError) {
         for f in &e.errors {
-            let name = f.field.rsplit('.').next().unwrap_or(&f.field);
-            if self.values.contains_key(name) {
-                self.error(name, f.message_zh.clone());
+            let name = field_key(&f.field);
+            if self.values.contains_key(&name) {
+                self.error(&name, f.message_zh.clone());
             }
         }
         self.summary = Some(e.detail.clone());
@@ -184,6 +184,21 @@ impl FormState {
     }
 }
 
+/// The form key of an application field name: `amount_yuan` stays, a row's field
+/// `rows[3].explanation` becomes `explanation_3` (how forms with rows name their fields).
+pub fn field_key(field: &str) -> String {
+    let last = field.rsplit('.').next().unwrap_or(field);
+    let row = field
+        .split_once('[')
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(n, _)| n)
+        .filter(|n| n.parse::<usize>().is_ok());
+    match row {
+        Some(n) if last != field => format!("{last}_{n}"),
+        _ => last.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +252,13 @@ mod tests {
         assert_eq!(f.e("participants"), Some("参加人数不能超过邀请人数"));
         assert_eq!(f.e("invited"), None);
         assert!(f.summary.as_deref().unwrap().contains("超过邀请人数"));
+    }
+
+    #[test]
+    fn a_rows_field_is_named_by_its_row_in_the_form() {
+        assert_eq!(field_key("rows[3].explanation"), "explanation_3");
+        assert_eq!(field_key("amount_yuan"), "amount_yuan");
+        assert_eq!(field_key("budget.line_id"), "line_id");
     }
 
     #[test]

@@ -1753,6 +1753,260 @@ async fn yearend_act(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The 1-7月 monitoring report
+
+/// One indicator row of the monitoring form.
+pub struct MonitorRow {
+    /// Row number in the form.
+    pub i: usize,
+    /// Indicator name.
+    pub name: String,
+    /// Target.
+    pub target: String,
+    /// 1-7月执行情况.
+    pub so_far: String,
+    /// 全年预计完成情况.
+    pub expected: String,
+    /// Colour name.
+    pub colour: &'static str,
+    /// CSS class.
+    pub colour_class: &'static str,
+    /// A 偏差原因 must be given.
+    pub cause_required: bool,
+}
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+struct MonitoringPage {
+    chrome: Chrome,
+    unit: String,
+    year: i32,
+    unit_name: String,
+    period: String,
+    as_of: String,
+    schedule: String,
+    rate: String,
+    funds_colour: &'static str,
+    funds_colour_class: &'static str,
+    rows: Vec<MonitorRow>,
+    causes: Vec<Choice>,
+    likelihoods: Vec<Choice>,
+    filed: usize,
+    may_file: bool,
+    form: FormState,
+}
+
+fn cause_of(value: &str) -> Option<jixiao_domain::event::DeviationCause> {
+    use jixiao_domain::event::DeviationCause::*;
+    [Funding, Institutional, Staffing, Facilities, Other]
+        .into_iter()
+        .find(|c| jixiao_domain::monitoring::deviation_cause_name_zh(*c) == value)
+}
+
+fn likelihood_of(value: &str) -> Option<jixiao_domain::event::Likelihood> {
+    use jixiao_domain::event::Likelihood::*;
+    [Certain, Possible, Impossible]
+        .into_iter()
+        .find(|l| jixiao_domain::monitoring::likelihood_name_zh(*l) == value)
+}
+
+fn load_draft(
+    app: &App,
+    unit: String,
+    year: i32,
+    as_of: Option<NaiveDate>,
+) -> Result<
+    (
+        jixiao_domain::monitoring::MonitoringReportDraft,
+        String,
+        usize,
+    ),
+    AppError,
+> {
+    let stream = StreamId::new(unit, year);
+    let profile = app
+        .profile(None)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let draft = app.monitoring_draft(&stream, &Scope::Unit, as_of, KnownAt::Now, &profile)?;
+    let (name, filed) = app.with_budgeted_year(&stream, KnownAt::Now, |y| {
+        Ok((
+            y.state
+                .budget()
+                .map(|b| b.unit.name.clone())
+                .unwrap_or_default(),
+            y.state.monitoring_reports().len(),
+        ))
+    })?;
+    Ok((draft, name, filed))
+}
+
+async fn monitoring_page_with(
+    st: &WebState,
+    s: &Session,
+    unit: String,
+    year: i32,
+    failed: Option<FormState>,
+    notice: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let u = unit.clone();
+    let (draft, unit_name, filed) =
+        blocking(&st.app, move |app| load_draft(app, u, year, None)).await?;
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let form = failed.unwrap_or_else(|| {
+        let mut f = FormState::with(&[
+            ("filed_on", st.app.business_today().to_string()),
+            ("as_of", draft.as_of.to_string()),
+            (
+                "expected_full_year_yuan",
+                draft.funds.forecast.forecast_yuan.to_string(),
+            ),
+        ]);
+        for (i, r) in draft.rows.iter().enumerate() {
+            f.set(
+                &format!("likelihood_{i}"),
+                jixiao_domain::monitoring::likelihood_name_zh(r.likelihood).to_string(),
+            );
+        }
+        f
+    });
+    let mut chrome = Chrome::new(s, format!("绩效监控 · {unit_name}"), year, Section::Unit);
+    chrome.notice = notice;
+    let page = MonitoringPage {
+        chrome,
+        unit,
+        year,
+        unit_name,
+        period: draft.period_label.clone(),
+        as_of: draft.as_of.to_string(),
+        schedule: format!("{}%", draft.schedule_progress_percent),
+        rate: percent(draft.funds.execution_rate_percent),
+        funds_colour: draft.funds.warning.colour.name_zh(),
+        funds_colour_class: colour_class(draft.funds.warning.colour),
+        rows: draft
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| MonitorRow {
+                i,
+                name: r.name.clone(),
+                target: r.target_text.clone(),
+                so_far: r.value_so_far_text.clone(),
+                expected: r.expected_full_year_text.clone(),
+                colour: r.progress.colour.name_zh(),
+                colour_class: colour_class(r.progress.colour),
+                cause_required: r.deviation_cause_required,
+            })
+            .collect(),
+        causes: {
+            use jixiao_domain::event::DeviationCause::*;
+            [Funding, Institutional, Staffing, Facilities, Other]
+                .into_iter()
+                .map(|c| {
+                    let name = jixiao_domain::monitoring::deviation_cause_name_zh(c);
+                    Choice {
+                        value: name.to_string(),
+                        label: name.to_string(),
+                    }
+                })
+                .collect()
+        },
+        likelihoods: {
+            use jixiao_domain::event::Likelihood::*;
+            [Certain, Possible, Impossible]
+                .into_iter()
+                .map(|l| {
+                    let name = jixiao_domain::monitoring::likelihood_name_zh(l);
+                    Choice {
+                        value: name.to_string(),
+                        label: name.to_string(),
+                    }
+                })
+                .collect()
+        },
+        filed,
+        may_file: s.claims.may(Action::UnitHeadAct),
+        form,
+    };
+    Ok(html(status, page.render()))
+}
+
+async fn monitoring_page(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, WebError> {
+    let (unit, year) = path.into_inner();
+    s.require_unit(Action::Read, &unit)?;
+    let notice = req
+        .query_string()
+        .contains("saved=1")
+        .then(|| "已保存。".to_string());
+    monitoring_page_with(state(&req)?, &s, unit, year, None, notice).await
+}
+
+async fn file_monitoring(
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, i32)>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let st = state(&req)?;
+    let (unit, year) = path.into_inner();
+    s.require_unit(Action::UnitHeadAct, &unit)?;
+    let form = form.into_inner();
+    s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let mut f = FormState::submitted(form);
+    let as_of = f.date("as_of", "截至日期");
+    let filed_on = f.date("filed_on", "报送日期");
+    let expected = f.yuan("expected_full_year_yuan", "全年预计执行数");
+    f.event_id();
+    let u = unit.clone();
+    let (draft, _, _) = blocking(&st.app, move |app| load_draft(app, u, year, as_of)).await?;
+    let mut rows = Vec::new();
+    for (i, r) in draft.rows.iter().enumerate() {
+        let cause_text = f.v(&format!("deviation_cause_{i}")).to_string();
+        let cause = if cause_text.is_empty() {
+            None
+        } else {
+            let c = cause_of(&cause_text);
+            if c.is_none() {
+                f.error(&format!("deviation_cause_{i}"), "请选择偏差原因");
+            }
+            c
+        };
+        let likelihood = likelihood_of(f.v(&format!("likelihood_{i}"))).unwrap_or(r.likelihood);
+        let explanation = f
+            .optional_text(&format!("explanation_{i}"))
+            .unwrap_or_default();
+        rows.push(r.to_monitoring_row(cause, likelihood, explanation));
+    }
+    let (Some(as_of), Some(filed_on), Some(expected), false) =
+        (as_of, filed_on, expected, f.has_errors())
+    else {
+        return monitoring_page_with(st, &s, unit, year, Some(f), None).await;
+    };
+    let command = Command::FileMonitoringReport(jixiao_domain::event::MonitoringReportFiled {
+        as_of,
+        filed_on,
+        expected_full_year_yuan: expected,
+        rows,
+    });
+    match write_form(st, &s, &unit, year, &f, command).await? {
+        Ok(()) => Ok(see_other(&format!(
+            "/units/{unit}/{year}/monitoring?saved=1"
+        ))),
+        Err(e) => {
+            f.refused(&e);
+            monitoring_page_with(st, &s, unit, year, Some(f), None).await
+        }
+    }
+}
+
 /// Registers every page.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
@@ -1793,6 +2047,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/units/{unit}/{year}/withdrawals",
             web::post().to(|r, s, p, f| record(r, s, p, f, RecordForm::Withdrawal)),
+        )
+        .route(
+            "/units/{unit}/{year}/monitoring",
+            web::get().to(monitoring_page),
+        )
+        .route(
+            "/units/{unit}/{year}/monitoring",
+            web::post().to(file_monitoring),
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
         .route(

@@ -674,3 +674,59 @@ async fn an_assessment_whose_score_leaves_its_grades_band_is_refused_beside_the_
     assert_eq!(accepted.status(), 303);
     assert_eq!(h.events(), before + 1);
 }
+
+#[actix_web::test]
+async fn the_unit_head_files_the_monitoring_report_from_its_draft_and_staff_may_not() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("head", Role::UnitHead, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/monitoring", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains(r#"id="monitoring""#), "{page}");
+    let rows = page.matches(r#"name="likelihood_"#).count();
+    assert!(rows > 0);
+    let mut fields: Vec<(String, String)> = vec![
+        ("event_id".into(), hidden(&page, "event_id")),
+        ("as_of".into(), hidden(&page, "as_of")),
+        ("filed_on".into(), "2024-06-30".into()),
+        ("expected_full_year_yuan".into(), "800000.00".into()),
+        ("csrf".into(), csrf.clone()),
+    ];
+    for i in 0..rows {
+        fields.push((format!("deviation_cause_{i}"), "其他".into()));
+        fields.push((format!("likelihood_{i}"), "有可能".into()));
+        fields.push((format!("explanation_{i}"), "上半年以筹备为主".into()));
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let before = h.events();
+    let (staff, staff_csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let mut staff_pairs = pairs.clone();
+    staff_pairs.retain(|(k, _)| *k != "csrf");
+    staff_pairs.push(("csrf", &staff_csrf));
+    let refused = svc
+        .call(post!("/units/261301/2024/monitoring", &staff, &staff_pairs))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let filed = svc
+        .call(post!("/units/261301/2024/monitoring", &cookie, &pairs))
+        .await
+        .unwrap();
+    let status = filed.status();
+    assert_eq!(status, 303, "{}", text(filed).await);
+    assert_eq!(h.events(), before + 1);
+    let page = text(
+        svc.call(get!("/units/261301/2024/monitoring", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("已报送 1 次"));
+}
