@@ -1077,17 +1077,34 @@ struct BureauPage {
     chrome: Chrome,
     year: i32,
     rows: Vec<BureauRow>,
+    departments: Vec<String>,
+    department: String,
+    colour: String,
+    sort: String,
+    /// How many units of each colour (of those shown), for the distribution bar.
+    distribution: Vec<(&'static str, &'static str, usize)>,
+    total: usize,
+}
+
+impl BureauPage {
+    fn is_department(&self, d: &str) -> bool {
+        self.department == d
+    }
+    fn is_colour(&self, c: &str) -> bool {
+        self.colour == c
+    }
 }
 
 async fn bureau(
     req: HttpRequest,
     s: Session,
     path: web::Path<i32>,
+    query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     let st = state(&req)?;
     let year = path.into_inner();
     s.require(Action::MonitorAll)?;
-    let mut rows = blocking(&st.app, move |app| {
+    let rows = blocking(&st.app, move |app| {
         let profile = app
             .profile(None)
             .map_err(|e| AppError::internal(e.to_string()))?;
@@ -1095,7 +1112,43 @@ async fn bureau(
         app.unit_rows(year, as_of, &profile)
     })
     .await?;
-    rows.sort_by_key(|r| lag_rank(r.warning.colour));
+    let pick = |k: &str| {
+        query
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (department, colour, sort) = (pick("department"), pick("colour"), pick("sort"));
+    let mut departments: Vec<String> = rows.iter().map(|r| r.summary.department.clone()).collect();
+    departments.sort();
+    departments.dedup();
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| department.is_empty() || r.summary.department == department)
+        .filter(|r| colour.is_empty() || colour_class(r.warning.colour) == colour)
+        .collect();
+    match sort.as_str() {
+        "rate" => rows.sort_by_key(|r| r.warning.rate_percent),
+        "name" => rows.sort_by(|a, b| a.summary.unit.cmp(&b.summary.unit)),
+        _ => rows.sort_by_key(|r| lag_rank(r.warning.colour)),
+    }
+    let distribution = [
+        Colour::Red,
+        Colour::Yellow,
+        Colour::Green,
+        Colour::Blue,
+        Colour::Grey,
+    ]
+    .into_iter()
+    .map(|c| {
+        (
+            c.name_zh(),
+            colour_class(c),
+            rows.iter().filter(|r| r.warning.colour == c).count(),
+        )
+    })
+    .collect();
+    let total = rows.len();
     let rows = rows
         .into_iter()
         .map(|r| BureauRow {
@@ -1114,6 +1167,12 @@ async fn bureau(
         chrome: Chrome::new(&s, format!("全部单位 · {year}年度"), year, Section::Bureau),
         year,
         rows,
+        departments,
+        department,
+        colour,
+        sort,
+        distribution,
+        total,
     };
     Ok(html(StatusCode::OK, page.render()))
 }
@@ -1358,6 +1417,7 @@ struct YearEndPage {
     blocks: Vec<EvaluationBlock>,
     requests: Vec<RequestRow>,
     lines: Vec<Choice>,
+    indicators: Vec<Choice>,
     closed: bool,
     may_explain: bool,
     may_submit: bool,
@@ -1385,6 +1445,7 @@ struct YearEndData {
     projects: HashMap<String, String>,
     requests: Vec<RequestRow>,
     lines: Vec<Choice>,
+    indicators: Vec<Choice>,
 }
 
 fn load_yearend(app: &App, unit: String, year: i32) -> Result<YearEndData, AppError> {
@@ -1462,6 +1523,7 @@ fn load_yearend(app: &App, unit: String, year: i32) -> Result<YearEndData, AppEr
             projects,
             requests,
             lines: record.lines,
+            indicators: record.indicators,
         })
     })
 }
@@ -1560,6 +1622,7 @@ async fn yearend_page_with(
         blocks,
         requests: data.requests,
         lines: data.lines,
+        indicators: data.indicators,
         closed: data.closed,
         may_explain: s.claims.may(Action::Record),
         may_submit: s.claims.may(Action::UnitHeadAct),
@@ -1594,13 +1657,16 @@ enum YearEndForm {
     Close,
     Reopen,
     BudgetRequest,
+    TargetRequest,
 }
 
 impl YearEndForm {
     fn action(self) -> Action {
         match self {
             YearEndForm::Explain => Action::Record,
-            YearEndForm::Submit | YearEndForm::BudgetRequest => Action::UnitHeadAct,
+            YearEndForm::Submit | YearEndForm::BudgetRequest | YearEndForm::TargetRequest => {
+                Action::UnitHeadAct
+            }
             YearEndForm::Decide | YearEndForm::Close | YearEndForm::Reopen => Action::Decide,
         }
     }
@@ -1673,6 +1739,35 @@ impl YearEndForm {
                 } else {
                     Command::ReopenYear(lock)
                 })
+            }
+            YearEndForm::TargetRequest => {
+                let which = f.text("indicator", "指标");
+                let target = f.text("new_target", "新的指标值");
+                let target = target.and_then(|t| {
+                    jixiao_domain::target::Target::parse(&t)
+                        .map_err(|e| f.error("new_target", e.to_string()))
+                        .ok()
+                });
+                let reason = f.text("reason", "调整理由");
+                let on = f.date("requested_on", "申请日期");
+                let id = f.event_id();
+                let (code, indicator) = which?
+                    .split_once('|')
+                    .map(|(c, i)| (c.to_string(), i.to_string()))?;
+                Some(Command::RequestTargetAdjustment(
+                    jixiao_domain::event::TargetAdjustmentRequested {
+                        request_id: id?,
+                        scope: if code.is_empty() {
+                            Scope::Unit
+                        } else {
+                            Scope::Project(ProjectCode(code))
+                        },
+                        indicator_id: jixiao_domain::indicator::IndicatorId(indicator),
+                        new_target: target?,
+                        reason: reason?,
+                        requested_on: on?,
+                    },
+                ))
             }
             YearEndForm::BudgetRequest => {
                 let line = f.text("line_id", "预算科目");
@@ -2080,6 +2175,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/units/{unit}/{year}/budget-requests",
             web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::BudgetRequest)),
+        )
+        .route(
+            "/units/{unit}/{year}/target-requests",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::TargetRequest)),
         )
         .route("/bureau/{year}", web::get().to(bureau))
         .route("/admin/users", web::get().to(users_page))

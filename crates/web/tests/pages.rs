@@ -730,3 +730,41 @@ async fn the_unit_head_files_the_monitoring_report_from_its_draft_and_staff_may_
     .await;
     assert!(page.contains("已报送 1 次"));
 }
+
+#[actix_web::test]
+async fn the_bureau_table_filters_by_colour_and_shows_the_distribution() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("finance", Role::Finance, None);
+    let all = text(svc.call(get!("/bureau/2024", &cookie)).await.unwrap()).await;
+    assert!(all.contains("共 1 个单位"), "{all}");
+    let shown_colour = all
+        .split(r#"data-unit="261301""#)
+        .nth(1)
+        .and_then(|row| row.split(r#"class="dot "#).nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let other = if shown_colour == "red" {
+        "green"
+    } else {
+        "red"
+    };
+    let same = text(
+        svc.call(get!(
+            &format!("/bureau/2024?colour={shown_colour}"),
+            &cookie
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert!(same.contains(r#"data-unit="261301""#));
+    let filtered = text(
+        svc.call(get!(&format!("/bureau/2024?colour={other}"), &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!filtered.contains(r#"data-unit="261301""#) && filtered.contains("共 0 个单位"));
+}
