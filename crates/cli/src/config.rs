@@ -67,6 +67,7 @@ struct FileSettings {
     jwt_secret: Option<Secret>,
     log_format: Option<LogFormat>,
     log_filter: Option<String>,
+    secure_cookies: Option<bool>,
 }
 
 /// Settings after layering, before validation.
@@ -84,6 +85,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `tracing` filter (e.g. "info,jixiao_store=debug").
     pub log_filter: String,
+    /// Mark the web pages' session cookie `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -95,6 +98,7 @@ impl Default for Settings {
             jwt_secret: None,
             log_format: LogFormat::Text,
             log_filter: "info".to_string(),
+            secure_cookies: false,
         }
     }
 }
@@ -121,6 +125,8 @@ pub struct Config {
     pub jwt_secret: Secret,
     /// Where the key came from.
     pub key_source: KeySource,
+    /// Mark the web pages' session cookie `Secure`.
+    pub secure_cookies: bool,
 }
 
 /// Why the settings cannot be used.
@@ -218,6 +224,9 @@ impl Settings {
         if let Some(v) = file.log_filter {
             self.log_filter = v;
         }
+        if let Some(v) = file.secure_cookies {
+            self.secure_cookies = v;
+        }
         Ok(())
     }
 
@@ -258,6 +267,18 @@ impl Settings {
         if let Some(v) = env("JIXIAO_LOG") {
             self.log_filter = v;
         }
+        if let Some(v) = env("JIXIAO_SECURE_COOKIES") {
+            self.secure_cookies = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        key: "secure_cookies".into(),
+                        problem: format!("“{other}”不是 true 或 false"),
+                    });
+                }
+            };
+        }
         Ok(())
     }
 
@@ -293,6 +314,7 @@ impl Settings {
             bind: self.bind,
             jwt_secret,
             key_source,
+            secure_cookies: self.secure_cookies,
         })
     }
 }
@@ -323,6 +345,15 @@ mod tests {
     }
 
     const GOOD_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn secure_cookies_are_off_by_default_and_set_by_the_environment() {
+        let off = Settings::load(None, &env_of(&[])).unwrap();
+        assert!(!off.secure_cookies);
+        let on = Settings::load(None, &env_of(&[("JIXIAO_SECURE_COOKIES", "true")])).unwrap();
+        assert!(on.secure_cookies);
+        assert!(Settings::load(None, &env_of(&[("JIXIAO_SECURE_COOKIES", "maybe")])).is_err());
+    }
 
     #[test]
     fn a_secret_never_shows_in_debug_output() {
