@@ -36,6 +36,8 @@ const UNIT_NAME: &str = "焦作市产业技术科学院";
 const INDICATOR: &str = "举办活动场次";
 /// The viewport of the screenshots: a common office laptop.
 const SCREEN: (u32, u32) = (1366, 768);
+/// A phone's viewport.
+const PHONE: (u32, u32) = (390, 844);
 
 /// True when the environment demands that the browser test really runs.
 fn browser_required() -> bool {
@@ -372,6 +374,18 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
         json!([]),
     );
     browser.screenshot(&screenshot_path("unit.png"));
+    // The same page at phone width: nothing wider than the screen but the tables' own scroll.
+    browser.set_window_size(PHONE.0, PHONE.1);
+    let overflow = browser.eval(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        json!([]),
+    );
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the page scrolls sideways at phone width: {overflow}"
+    );
+    browser.screenshot(&screenshot_path("unit-phone.png"));
+    browser.set_window_size(SCREEN.0, SCREEN.1);
 
     // An activity under the unit's project.
     browser.goto(&format!("{}{unit_path}/record", demo.base));
