@@ -1198,16 +1198,36 @@ struct UsersPage {
     roles: Vec<Choice>,
     create: FormState,
     password: FormState,
+    role: FormState,
+}
+
+/// Which form of the users page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserForm {
+    Create,
+    Password,
+    Role,
 }
 
 async fn users_page_with(
     st: &WebState,
     s: &Session,
-    create: FormState,
-    password: FormState,
-    status: StatusCode,
+    failed: Option<(UserForm, FormState)>,
     notice: Option<String>,
 ) -> Result<HttpResponse, WebError> {
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (mut create, mut password, mut role) =
+        (FormState::fresh(), FormState::fresh(), FormState::fresh());
+    match failed {
+        Some((UserForm::Create, f)) => create = f,
+        Some((UserForm::Password, f)) => password = f,
+        Some((UserForm::Role, f)) => role = f,
+        None => {}
+    }
     let users = blocking(&st.app, |app| {
         app.store()
             .users()?
@@ -1241,6 +1261,7 @@ async fn users_page_with(
             .collect(),
         create,
         password,
+        role,
     };
     Ok(html(status, page.render()))
 }
@@ -1251,15 +1272,7 @@ async fn users_page(req: HttpRequest, s: Session) -> Result<HttpResponse, WebErr
         .query_string()
         .contains("saved=1")
         .then(|| "已保存。".to_string());
-    users_page_with(
-        state(&req)?,
-        &s,
-        FormState::fresh(),
-        FormState::fresh(),
-        StatusCode::OK,
-        notice,
-    )
-    .await
+    users_page_with(state(&req)?, &s, None, notice).await
 }
 
 /// Shortest password accepted from the form, in characters.
@@ -1269,7 +1282,7 @@ async fn user_form(
     req: HttpRequest,
     s: Session,
     form: web::Form<HashMap<String, String>>,
-    create: bool,
+    which: UserForm,
 ) -> Result<HttpResponse, WebError> {
     let st = state(&req)?;
     s.require(Action::ManageUsers)?;
@@ -1277,13 +1290,20 @@ async fn user_form(
     s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     let mut f = FormState::submitted(form);
     let name = f.text("name", "用户名");
-    let password = f.text("password", "密码");
-    if let Some(p) = &password
-        && p.chars().count() < MIN_PASSWORD_CHARS
-    {
-        f.error("password", format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"));
-    }
-    let role = if create {
+    let password = if which == UserForm::Role {
+        None
+    } else {
+        let p = f.text("password", "密码");
+        if let Some(p) = &p
+            && p.chars().count() < MIN_PASSWORD_CHARS
+        {
+            f.error("password", format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"));
+        }
+        p
+    };
+    let role = if which == UserForm::Password {
+        None
+    } else {
         match f.v("role").parse::<Role>() {
             Ok(r) => Some(r),
             Err(_) => {
@@ -1291,8 +1311,6 @@ async fn user_form(
                 None
             }
         }
-    } else {
-        None
     };
     let unit = f.optional_text("unit");
     if let Some(r) = role {
@@ -1303,25 +1321,21 @@ async fn user_form(
             f.error("unit", "该角色不属于某一单位，请留空");
         }
     }
-    let fail = |f: FormState| {
-        if create {
-            (f, FormState::fresh())
-        } else {
-            (FormState::fresh(), f)
-        }
-    };
-    let (Some(name), Some(password), false) = (name, password, f.has_errors()) else {
-        let (c, p) = fail(f);
-        return users_page_with(st, &s, c, p, StatusCode::UNPROCESSABLE_ENTITY, None).await;
+    let Some(name) = name.filter(|_| !f.has_errors()) else {
+        return users_page_with(st, &s, Some((which, f)), None).await;
     };
     let cost = st.settings.password_cost;
     let result = blocking(&st.app, move |app| {
         let users = app.store().users()?.with_cost(cost);
-        let done = match role {
-            Some(role) => users
+        let done = match (which, role, password) {
+            (UserForm::Create, Some(role), Some(password)) => users
                 .add(&name, &password, role, unit.as_deref())
                 .map(|_| ()),
-            None => users.set_password(&name, &password),
+            (UserForm::Password, _, Some(password)) => users.set_password(&name, &password),
+            (UserForm::Role, Some(role), _) => {
+                users.set_role(&name, role, unit.as_deref()).map(|_| ())
+            }
+            _ => return Err(AppError::internal("user form without its fields")),
         };
         Ok(done.map_err(|e| e.to_string()))
     })
@@ -1330,8 +1344,7 @@ async fn user_form(
         Ok(()) => Ok(see_other("/admin/users?saved=1")),
         Err(message) => {
             f.summary = Some(message);
-            let (c, p) = fail(f);
-            users_page_with(st, &s, c, p, StatusCode::UNPROCESSABLE_ENTITY, None).await
+            users_page_with(st, &s, Some((which, f)), None).await
         }
     }
 }
@@ -2184,10 +2197,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::get().to(users_page))
         .route(
             "/admin/users",
-            web::post().to(|r, s, f| user_form(r, s, f, true)),
+            web::post().to(|r, s, f| user_form(r, s, f, UserForm::Create)),
         )
         .route(
             "/admin/users/password",
-            web::post().to(|r, s, f| user_form(r, s, f, false)),
+            web::post().to(|r, s, f| user_form(r, s, f, UserForm::Password)),
+        )
+        .route(
+            "/admin/users/role",
+            web::post().to(|r, s, f| user_form(r, s, f, UserForm::Role)),
         );
 }

@@ -768,3 +768,48 @@ async fn the_bureau_table_filters_by_colour_and_shows_the_distribution() {
     .await;
     assert!(!filtered.contains(r#"data-unit="261301""#) && filtered.contains("共 0 个单位"));
 }
+
+#[actix_web::test]
+async fn the_admin_changes_a_users_role_and_a_unit_role_without_a_unit_is_refused() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("admin", Role::Admin, None);
+    let refused = svc
+        .call(post!(
+            "/admin/users/role",
+            &cookie,
+            &[
+                ("name", "finance"),
+                ("role", "unit_head"),
+                ("unit", ""),
+                ("csrf", &csrf)
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(text(refused).await.contains("须填写单位代码"));
+    let changed = svc
+        .call(post!(
+            "/admin/users/role",
+            &cookie,
+            &[
+                ("name", "staff"),
+                ("role", "unit_head"),
+                ("unit", UNIT),
+                ("csrf", &csrf)
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 303);
+    let user = h
+        .app
+        .store()
+        .users()
+        .unwrap()
+        .get("staff")
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, Role::UnitHead);
+}
