@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use jixiao_store::users::PasswordCost;
-use std::fmt;
 use std::net::SocketAddr;
 
 /// Largest request body of an ordinary write, in bytes (1 MiB).
@@ -26,47 +25,9 @@ pub const MAX_TOKEN_TTL_SECONDS: u64 = 24 * 60 * 60;
 /// it means "everything recorded", the same as no `known_at`.
 pub const MAX_LOG_POSITION: u64 = i64::MAX as u64;
 
-/// A secret string: `Debug` and `Display` print `***`, so it never reaches a log. Also read
-/// from configuration files (`serde(transparent)`) by the binary.
-#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    /// The secret itself, for the one place that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// How tokens are signed and checked (HS256 only).
-#[derive(Debug, Clone)]
-pub struct JwtSettings {
-    /// HS256 key, at least [`MIN_JWT_SECRET_BYTES`] bytes.
-    pub secret: Secret,
-    /// `iss` written into and required of every token.
-    pub issuer: String,
-    /// `aud` written into and required of every token.
-    pub audience: String,
-    /// Token lifetime in seconds (≤ [`MAX_TOKEN_TTL_SECONDS`]).
-    pub ttl_seconds: u64,
-}
+/// The token settings and secrets live with the role table in `jixiao-app`, shared by the
+/// API and the web pages.
+pub use jixiao_app::auth::{JwtSettings, Secret};
 
 /// Everything the API needs besides the store.
 #[derive(Debug, Clone)]
@@ -86,6 +47,8 @@ pub struct ApiConfig {
     /// unless code sets it (the API test harness picks [`PasswordCost::Test`]; no configuration
     /// file or environment variable reaches it).
     pub password_cost: PasswordCost,
+    /// Mark the web pages' session cookie `Secure` (set it when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 /// Why a configuration is refused.
@@ -118,6 +81,7 @@ impl ApiConfig {
             business_today: None,
             workers: None,
             password_cost: PasswordCost::Strong,
+            secure_cookies: false,
         }
     }
 

@@ -127,7 +127,7 @@ impl YearWrite {
         self.auth
             .0
             .require_unit(action, &self.unit)
-            .map_err(|e| e.with_instance(&self.path))?;
+            .map_err(|e| ApiError::from(e).with_instance(&self.path))?;
         Ok(AllowedWrite {
             write: self,
             profile: None,

@@ -5,7 +5,7 @@
 //! optimistic concurrency via `If-Match`), serves the read views (event log, execution,
 //! indicators, self-evaluation, the 1-7月 monitoring draft, the finance bureau's monitoring
 //! view), and exposes operations
-//! endpoints, an OpenAPI 3.1 document with Swagger UI, and a small web page.
+//! endpoints, an OpenAPI 3.1 document with Swagger UI, and mounts the web pages of `jixiao-web`.
 //!
 //! Invariants and boundary: handlers never block an async worker (store calls and password
 //! hashing run on the blocking pool); every error is RFC 9457 problem+json; every limit is a
@@ -21,7 +21,6 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
-pub mod web_ui;
 
 pub use config::{ApiConfig, JwtSettings, Secret};
 pub use startup::{AppState, build};

@@ -1,12 +1,13 @@
 //! Building the server: validates the configuration, binds the listener (port 0 in tests),
 //! registers the shared state, the extractor error handlers (so every error is problem+json),
-//! the telemetry middleware, every route, the OpenAPI document and the Swagger UI.
+//! the telemetry middleware, every route, the web pages (`jixiao-web`), the OpenAPI document and
+//! the Swagger UI.
 
 use crate::auth::JwtKeys;
 use crate::config::{ApiConfig, MAX_BODY_BYTES};
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::openapi::ApiDoc;
-use crate::{routes, telemetry, web_ui};
+use crate::{routes, telemetry};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -145,6 +146,14 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
             ..jixiao_app::AppConfig::default()
         },
     ));
+    let pages = web::Data::new(jixiao_web::WebState {
+        app: app.clone(),
+        settings: jixiao_web::WebSettings::new(
+            config.jwt.secret.expose().as_bytes(),
+            config.secure_cookies,
+            config.password_cost,
+        ),
+    });
     let state = web::Data::new(AppState {
         store,
         config,
@@ -158,12 +167,13 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
             .wrap(from_fn(telemetry::observe))
             .app_data(state.clone())
             .app_data(keys.clone())
+            .app_data(pages.clone())
             .app_data(routes_table.clone())
             .app_data(json_config(MAX_BODY_BYTES))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .configure(routes::configure)
-            .service(web_ui::index)
+            .configure(jixiao_web::configure)
             .route("/docs", web::get().to(docs_redirect))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")

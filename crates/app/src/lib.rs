@@ -5,12 +5,14 @@
 //! commands into events through the domain and appends them with the loaded version, retrying
 //! a lost race ([`write`]); computes views as of a business date or as the log held them at a
 //! position ([`read`]); runs imports (the budget fixture, ledgers) all or nothing ([`import`],
-//! [`ledger`], [`table`]); and produces the data of exports ([`export`]) and of the official
-//! forms ([`forms`], laid out by `jixiao-report`).
+//! [`ledger`], [`table`]); produces the data of exports ([`export`]) and of the official
+//! forms ([`forms`], laid out by `jixiao-report`); and holds the one role table and the
+//! signed-in user's token ([`auth`]) every front end checks.
 //!
 //! Boundaries: no HTTP, no SQL (only `jixiao-store` knows SQL), no terminal, no files on disk
 //! (callers pass bytes); blocking — async callers run it on a blocking pool.
 
+pub mod auth;
 pub mod cache;
 pub mod error;
 pub mod evidence;

@@ -68,6 +68,7 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     log_filter: Option<String>,
     business_today: Option<chrono::NaiveDate>,
+    secure_cookies: Option<bool>,
 }
 
 /// Settings after layering, before validation.
@@ -88,6 +89,8 @@ pub struct Settings {
     /// Business "today" for demos and tests (`business_today`, `JIXIAO_BUSINESS_TODAY`); the
     /// real date in Asia/Shanghai when None. Refused in production mode.
     pub business_today: Option<chrono::NaiveDate>,
+    /// Mark the web pages' session cookie `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -100,6 +103,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             log_filter: "info".to_string(),
             business_today: None,
+            secure_cookies: false,
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct Config {
     pub key_source: KeySource,
     /// Business "today" override (development mode only).
     pub business_today: Option<chrono::NaiveDate>,
+    /// Mark the web pages' session cookie `Secure`.
+    pub secure_cookies: bool,
 }
 
 /// Why the settings cannot be used.
@@ -227,6 +233,8 @@ impl Settings {
         }
         if let Some(v) = file.business_today {
             self.business_today = Some(v);
+        if let Some(v) = file.secure_cookies {
+            self.secure_cookies = v;
         }
         Ok(())
     }
@@ -276,6 +284,17 @@ impl Settings {
                 }
             })?;
             self.business_today = Some(date);
+        if let Some(v) = env("JIXIAO_SECURE_COOKIES") {
+            self.secure_cookies = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        key: "secure_cookies".into(),
+                        problem: format!("“{other}”不是 true 或 false"),
+                    });
+                }
+            };
         }
         Ok(())
     }
@@ -320,6 +339,7 @@ impl Settings {
             jwt_secret,
             key_source,
             business_today: self.business_today,
+            secure_cookies: self.secure_cookies,
         })
     }
 }
@@ -386,6 +406,15 @@ mod tests {
             .validate(random_key)
             .unwrap();
         assert_eq!(unset.business_today, None);
+    }
+
+    #[test]
+    fn secure_cookies_are_off_by_default_and_set_by_the_environment() {
+        let off = Settings::load(None, &env_of(&[])).unwrap();
+        assert!(!off.secure_cookies);
+        let on = Settings::load(None, &env_of(&[("JIXIAO_SECURE_COOKIES", "true")])).unwrap();
+        assert!(on.secure_cookies);
+        assert!(Settings::load(None, &env_of(&[("JIXIAO_SECURE_COOKIES", "maybe")])).is_err());
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     let mut api =
         jixiao_api::ApiConfig::new(bind, jixiao_api::Secret::new(config.jwt_secret.expose()));
     api.business_today = business_today;
+    api.secure_cookies = config.secure_cookies;
     let db_display = config.database_path.display().to_string();
     actix_web::rt::System::new().block_on(async move {
         let (server, address) =

@@ -261,6 +261,15 @@ impl Browser {
         self.command("POST", &format!("/element/{}/click", element.0), None);
     }
 
+    /// Resize the window (the viewport a person has, e.g. 1366×768).
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.command(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
     /// A PNG screenshot of the window, written to `path`.
     pub fn screenshot(&self, path: &Path) {
         let encoded = self.command("GET", "/screenshot", None);

@@ -1,0 +1,815 @@
+//! Black-box tests of the pages through the actix service: a fresh database with the 焦作 2024
+//! budget and one user per role, requests with cookies and forms as a browser sends them.
+
+use actix_web::body::to_bytes;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header;
+use actix_web::{App as ActixApp, test, web};
+use jixiao_app::auth::{JwtKeys, JwtSettings, Secret};
+use jixiao_app::import::Approval;
+use jixiao_app::{Actor, App, AppConfig};
+use jixiao_store::users::{PasswordCost, Role};
+use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
+use jixiao_web::session::{self, SESSION_COOKIE};
+use jixiao_web::{WebSettings, WebState};
+use std::sync::Arc;
+
+const UNIT: &str = "261301";
+const YEAR: i32 = 2024;
+const PASSWORD: &str = "test-password-123";
+const SECRET: &str = "test-signing-key-that-is-long-enough-0123456789";
+/// The fixture's one project and a 公用经费 line.
+const PROJECT: &str = "410800240000000053204";
+const LINE: &str = "B-30216";
+
+struct Harness {
+    app: Arc<App>,
+    keys: web::Data<JwtKeys>,
+    state: web::Data<WebState>,
+    _dir: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreOptions::new(dir.path().join("t.db"))).unwrap();
+    {
+        let users = store.users().unwrap().with_cost(PasswordCost::Test);
+        users
+            .add("staff", PASSWORD, Role::Staff, Some(UNIT))
+            .unwrap();
+        users
+            .add("head", PASSWORD, Role::UnitHead, Some(UNIT))
+            .unwrap();
+        users.add("finance", PASSWORD, Role::Finance, None).unwrap();
+        users.add("admin", PASSWORD, Role::Admin, None).unwrap();
+    }
+    let app = Arc::new(App::new(
+        store,
+        AppConfig {
+            business_today: chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30),
+            ..AppConfig::default()
+        },
+    ));
+    let actor = Actor {
+        name: "import".into(),
+        request_id: "test".into(),
+    };
+    app.import_budget(&Approval::jiaozuo_2024().unwrap(), &actor)
+        .unwrap();
+    let keys = web::Data::new(JwtKeys::new(&JwtSettings {
+        secret: Secret::new(SECRET),
+        issuer: "jixiao".into(),
+        audience: "jixiao".into(),
+        ttl_seconds: 3600,
+    }));
+    let state = web::Data::new(WebState {
+        app: app.clone(),
+        settings: WebSettings::new(SECRET.as_bytes(), false, PasswordCost::Test),
+    });
+    Harness {
+        app,
+        keys,
+        state,
+        _dir: dir,
+    }
+}
+
+impl Harness {
+    /// A session as the sign-in would make it: the cookie header and the CSRF token.
+    fn session(&self, name: &str, role: Role, unit: Option<&str>) -> (String, String) {
+        let token = self.keys.mint(name, role, unit).unwrap();
+        let csrf = session::csrf_token(&self.state.settings, &token);
+        (format!("{SESSION_COOKIE}={token}"), csrf)
+    }
+
+    fn events(&self) -> usize {
+        self.app
+            .store()
+            .read_stream(&StreamId::new(UNIT, YEAR), KnownAt::Now)
+            .unwrap()
+            .len()
+    }
+}
+
+macro_rules! service {
+    ($h:expr) => {
+        test::init_service(
+            ActixApp::new()
+                .app_data($h.keys.clone())
+                .app_data($h.state.clone())
+                .configure(jixiao_web::configure),
+        )
+        .await
+    };
+}
+
+async fn text(res: ServiceResponse) -> String {
+    String::from_utf8(to_bytes(res.into_body()).await.unwrap().to_vec()).unwrap()
+}
+
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn post_request(path: &str, cookie: &str, pairs: &[(&str, &str)]) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri(path)
+        .insert_header((header::COOKIE, cookie.to_string()))
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(form_body(pairs))
+}
+
+fn get_request(path: &str, cookie: &str) -> test::TestRequest {
+    test::TestRequest::get()
+        .uri(path)
+        .insert_header((header::COOKIE, cookie.to_string()))
+}
+
+macro_rules! post {
+    ($($a:expr),* $(,)?) => { post_request($($a),*).to_request() };
+}
+
+macro_rules! get {
+    ($($a:expr),* $(,)?) => { get_request($($a),*).to_request() };
+}
+
+fn set_cookies(res: &ServiceResponse) -> Vec<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        + marker.len();
+    body[start..].split('"').next().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn signing_in_sets_an_http_only_strict_session_cookie_and_a_wrong_password_is_told_in_chinese()
+ {
+    let h = harness();
+    let svc = service!(h);
+    let res = svc.call(get!("/signin", "")).await.unwrap();
+    let pre = set_cookies(&res)
+        .into_iter()
+        .find(|c| c.starts_with("jixiao_pre="))
+        .unwrap();
+    let pre = pre.split(';').next().unwrap().to_string();
+    let csrf = hidden(&text(res).await, "csrf");
+
+    let wrong = svc
+        .call(post!(
+            "/signin",
+            &pre,
+            &[("username", "staff"), ("password", "nope"), ("csrf", &csrf)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(text(wrong).await.contains("用户名或密码错误"));
+
+    let ok = svc
+        .call(post!(
+            "/signin",
+            &pre,
+            &[
+                ("username", "staff"),
+                ("password", PASSWORD),
+                ("csrf", &csrf)
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    assert_eq!(
+        ok.headers().get(header::LOCATION).unwrap(),
+        "/units/261301/2024"
+    );
+    let session = set_cookies(&ok)
+        .into_iter()
+        .find(|c| c.starts_with("jixiao_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+
+    let cookie = session.split(';').next().unwrap();
+    let home = svc.call(get!("/units/261301/2024", cookie)).await.unwrap();
+    assert_eq!(home.status(), 200);
+    let body = text(home).await;
+    assert!(
+        body.contains("staff（经办人员 · 261301）"),
+        "who is signed in is shown"
+    );
+    assert!(body.contains("<svg") && body.contains(r#"<table class="months">"#));
+}
+
+#[actix_web::test]
+async fn the_sign_in_form_without_its_csrf_token_is_refused() {
+    let h = harness();
+    let svc = service!(h);
+    let res = svc
+        .call(post!(
+            "/signin",
+            "jixiao_pre=abc",
+            &[("username", "staff"), ("password", PASSWORD)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(set_cookies(&res).is_empty());
+}
+
+#[actix_web::test]
+async fn a_form_without_the_csrf_token_is_refused_and_writes_nothing() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("staff", Role::Staff, Some(UNIT));
+    let before = h.events();
+    let res = svc
+        .call(post!(
+            "/units/261301/2024/activities",
+            &cookie,
+            &[
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("project_code", PROJECT),
+                ("held_on", "2024-03-01"),
+                ("title", "座谈会"),
+                ("invited", "10"),
+                ("participants", "8"),
+                ("csrf", "0000"),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(text(res).await.contains("防伪令牌"));
+    assert_eq!(h.events(), before);
+}
+
+#[actix_web::test]
+async fn an_activity_with_more_participants_than_invited_is_shown_again_with_the_error_beside_the_field()
+ {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let before = h.events();
+    let res = svc
+        .call(post!(
+            "/units/261301/2024/activities",
+            &cookie,
+            &[
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("project_code", PROJECT),
+                ("held_on", "2024-03-01"),
+                ("title", "产学研座谈会"),
+                ("invited", "10"),
+                ("participants", "12"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    assert!(
+        body.contains(r#"id="activity-participants-error""#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"value="产学研座谈会""#),
+        "entered values kept"
+    );
+    assert_eq!(h.events(), before);
+
+    // An unreadable date is refused before the application is asked.
+    let res = svc
+        .call(post!(
+            "/units/261301/2024/activities",
+            &cookie,
+            &[
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("project_code", PROJECT),
+                ("held_on", "3月1日"),
+                ("title", "座谈会"),
+                ("invited", "10"),
+                ("participants", "8"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    let body = text(res).await;
+    assert!(body.contains(r#"id="activity-date-error""#) && body.contains("不是有效日期"));
+}
+
+#[actix_web::test]
+async fn a_double_submitted_payment_is_recorded_once_and_the_execution_figure_changes() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/record", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let event_id = hidden(&page, "event_id");
+    let before = h.events();
+    let paid_before = h
+        .app
+        .execution(
+            &StreamId::new(UNIT, YEAR),
+            None,
+            KnownAt::Now,
+            &h.app.profile(None).unwrap(),
+        )
+        .unwrap()
+        .unwrap()
+        .total
+        .paid_yuan;
+    let fields = [
+        ("event_id", event_id.as_str()),
+        ("line_id", LINE),
+        ("paid_on", "2024-03-05"),
+        ("amount_yuan", "1,500.00"),
+        ("summary", "培训费"),
+        ("csrf", csrf.as_str()),
+    ];
+    for _ in 0..2 {
+        let res = svc
+            .call(post!("/units/261301/2024/payments", &cookie, &fields))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    assert_eq!(h.events(), before + 1);
+    let paid_after = h
+        .app
+        .execution(
+            &StreamId::new(UNIT, YEAR),
+            None,
+            KnownAt::Now,
+            &h.app.profile(None).unwrap(),
+        )
+        .unwrap()
+        .unwrap()
+        .total
+        .paid_yuan;
+    assert_eq!(
+        paid_after.yuan() - paid_before.yuan(),
+        rust_decimal::Decimal::from(1500)
+    );
+    let home = text(
+        svc.call(get!("/units/261301/2024?saved=1", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        home.contains("已保存") && home.contains(">支出<"),
+        "recent events list it"
+    );
+}
+
+#[actix_web::test]
+async fn a_staff_member_is_refused_the_bureau_and_another_units_pages() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("staff", Role::Staff, Some(UNIT));
+    let res = svc.call(get!("/bureau/2024", &cookie)).await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(text(res).await.contains("无权"));
+    let res = svc.call(get!("/units/999999/2024", &cookie)).await.unwrap();
+    assert_eq!(res.status(), 403);
+    let nav = text(svc.call(get!("/units/261301/2024", &cookie)).await.unwrap()).await;
+    assert!(
+        !nav.contains("/bureau/"),
+        "no link to what the role may not see"
+    );
+}
+
+#[actix_web::test]
+async fn finance_sees_every_unit_with_its_colour_and_reads_a_unit_without_forms() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("finance", Role::Finance, None);
+    let body = text(svc.call(get!("/bureau/2024", &cookie)).await.unwrap()).await;
+    assert!(body.contains(r#"data-unit="261301""#), "{body}");
+    assert!(body.contains(r#"class="dot "#));
+    let unit = svc.call(get!("/units/261301/2024", &cookie)).await.unwrap();
+    assert_eq!(unit.status(), 200);
+    assert!(text(unit).await.contains("只读"));
+    let record = svc
+        .call(get!("/units/261301/2024/record", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(record.status(), 403);
+}
+
+#[actix_web::test]
+async fn a_page_without_a_session_sends_the_browser_to_the_sign_in_page() {
+    let h = harness();
+    let svc = service!(h);
+    let res = svc.call(get!("/units/261301/2024", "")).await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers().get(header::LOCATION).unwrap(), "/signin");
+    let forged = svc
+        .call(get!(
+            "/units/261301/2024",
+            "jixiao_session=forged.token.value"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 303);
+}
+
+#[actix_web::test]
+async fn the_admin_creates_a_user_who_can_then_sign_in() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("admin", Role::Admin, None);
+    let refused = svc
+        .call(post!(
+            "/admin/users",
+            &cookie,
+            &[
+                ("name", "wang"),
+                ("password", "short"),
+                ("role", "staff"),
+                ("unit", ""),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let body = text(refused).await;
+    assert!(body.contains(r#"id="new-password-error""#) && body.contains(r#"id="new-unit-error""#));
+
+    let created = svc
+        .call(post!(
+            "/admin/users",
+            &cookie,
+            &[
+                ("name", "wang"),
+                ("password", "wang-password-1"),
+                ("role", "staff"),
+                ("unit", UNIT),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 303);
+
+    let res = svc.call(get!("/signin", "")).await.unwrap();
+    let pre = set_cookies(&res)[0].split(';').next().unwrap().to_string();
+    let csrf = hidden(&text(res).await, "csrf");
+    let signed_in = svc
+        .call(post!(
+            "/signin",
+            &pre,
+            &[
+                ("username", "wang"),
+                ("password", "wang-password-1"),
+                ("csrf", &csrf)
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(
+        signed_in.headers().get(header::LOCATION).unwrap(),
+        "/units/261301/2024"
+    );
+}
+
+#[actix_web::test]
+async fn signing_out_needs_the_csrf_token_and_clears_the_cookie() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let refused = svc.call(post!("/signout", &cookie, &[])).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let out = svc
+        .call(post!("/signout", &cookie, &[("csrf", &csrf)]))
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(set_cookies(&out)[0].contains("Max-Age=0"));
+}
+
+#[actix_web::test]
+async fn the_year_end_page_shows_scores_and_finance_closes_the_year_only_with_a_reason() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("finance", Role::Finance, None);
+    let page = svc
+        .call(get!("/units/261301/2024/yearend", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let body = text(page).await;
+    assert!(
+        body.contains("自评得分") && body.contains(r#"id="workflow">草稿<"#),
+        "{body}"
+    );
+    assert!(
+        !body.contains("submit-form"),
+        "finance does not submit for the unit"
+    );
+
+    let before = h.events();
+    let no_reason = svc
+        .call(post!(
+            "/units/261301/2024/close",
+            &cookie,
+            &[
+                ("form_key", "close"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", ""),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(no_reason.status(), 422);
+    assert!(text(no_reason).await.contains(r#"id="close-reason-error""#));
+    assert_eq!(h.events(), before);
+
+    let closed = svc
+        .call(post!(
+            "/units/261301/2024/close",
+            &cookie,
+            &[
+                ("form_key", "close"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "年度决算完成"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 303);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已关闭<"#) && body.contains("年度解锁"));
+}
+
+#[actix_web::test]
+async fn staff_may_not_close_a_year_nor_submit_the_self_evaluation() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    for path in ["/units/261301/2024/close", "/units/261301/2024/submit"] {
+        let res = svc
+            .call(post!(
+                path,
+                &cookie,
+                &[
+                    ("event_id", &uuid::Uuid::new_v4().to_string()),
+                    ("on", "2024-06-30"),
+                    ("submitted_on", "2024-06-30"),
+                    ("reason", "x"),
+                    ("csrf", &csrf),
+                ],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+    }
+}
+
+/// The value of the `<option>` whose label contains `label`.
+fn option_value(body: &str, label: &str) -> String {
+    let at = body
+        .find(label)
+        .unwrap_or_else(|| panic!("no option {label}"));
+    let start = body[..at].rfind("<option value=\"").unwrap() + "<option value=\"".len();
+    body[start..].split('"').next().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn an_assessment_whose_score_leaves_its_grades_band_is_refused_beside_the_score() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("head", Role::UnitHead, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/record", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let indicator = option_value(&page, "年度履职目标相关性");
+    let before = h.events();
+    let assess = |grade: &'static str, score: &'static str| {
+        let indicator = indicator.clone();
+        let csrf = csrf.clone();
+        move || {
+            vec![
+                ("event_id".to_string(), uuid::Uuid::new_v4().to_string()),
+                ("indicator".to_string(), indicator),
+                ("assessed_on".to_string(), "2024-06-30".to_string()),
+                ("grade".to_string(), grade.to_string()),
+                ("score".to_string(), score.to_string()),
+                ("actual_text".to_string(), "基本相关".to_string()),
+                ("note".to_string(), String::new()),
+                ("csrf".to_string(), csrf),
+            ]
+        }
+    };
+    let fields = assess("部分达成", "1.50")();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = svc
+        .call(post!("/units/261301/2024/assessments", &cookie, &pairs))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let body = text(refused).await;
+    assert!(body.contains(r#"id="assessment-score-error""#), "{body}");
+    assert!(
+        body.contains(r#"value="1.50""#),
+        "the entered score is kept"
+    );
+    assert_eq!(h.events(), before);
+
+    let fields = assess("达成", "")();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let accepted = svc
+        .call(post!("/units/261301/2024/assessments", &cookie, &pairs))
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 303);
+    assert_eq!(h.events(), before + 1);
+}
+
+#[actix_web::test]
+async fn the_unit_head_files_the_monitoring_report_from_its_draft_and_staff_may_not() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("head", Role::UnitHead, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/monitoring", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains(r#"id="monitoring""#), "{page}");
+    let rows = page.matches(r#"name="likelihood_"#).count();
+    assert!(rows > 0);
+    let mut fields: Vec<(String, String)> = vec![
+        ("event_id".into(), hidden(&page, "event_id")),
+        ("as_of".into(), hidden(&page, "as_of")),
+        ("filed_on".into(), "2024-06-30".into()),
+        ("expected_full_year_yuan".into(), "800000.00".into()),
+        ("csrf".into(), csrf.clone()),
+    ];
+    for i in 0..rows {
+        fields.push((format!("deviation_cause_{i}"), "其他".into()));
+        fields.push((format!("likelihood_{i}"), "有可能".into()));
+        fields.push((format!("explanation_{i}"), "上半年以筹备为主".into()));
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let before = h.events();
+    let (staff, staff_csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let mut staff_pairs = pairs.clone();
+    staff_pairs.retain(|(k, _)| *k != "csrf");
+    staff_pairs.push(("csrf", &staff_csrf));
+    let refused = svc
+        .call(post!("/units/261301/2024/monitoring", &staff, &staff_pairs))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let filed = svc
+        .call(post!("/units/261301/2024/monitoring", &cookie, &pairs))
+        .await
+        .unwrap();
+    let status = filed.status();
+    assert_eq!(status, 303, "{}", text(filed).await);
+    assert_eq!(h.events(), before + 1);
+    let page = text(
+        svc.call(get!("/units/261301/2024/monitoring", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("已报送 1 次"));
+}
+
+#[actix_web::test]
+async fn the_bureau_table_filters_by_colour_and_shows_the_distribution() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("finance", Role::Finance, None);
+    let all = text(svc.call(get!("/bureau/2024", &cookie)).await.unwrap()).await;
+    assert!(all.contains("共 1 个单位"), "{all}");
+    let shown_colour = all
+        .split(r#"data-unit="261301""#)
+        .nth(1)
+        .and_then(|row| row.split(r#"class="dot "#).nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let other = if shown_colour == "red" {
+        "green"
+    } else {
+        "red"
+    };
+    let same = text(
+        svc.call(get!(
+            &format!("/bureau/2024?colour={shown_colour}"),
+            &cookie
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert!(same.contains(r#"data-unit="261301""#));
+    let filtered = text(
+        svc.call(get!(&format!("/bureau/2024?colour={other}"), &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!filtered.contains(r#"data-unit="261301""#) && filtered.contains("共 0 个单位"));
+}
+
+#[actix_web::test]
+async fn the_admin_changes_a_users_role_and_a_unit_role_without_a_unit_is_refused() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("admin", Role::Admin, None);
+    let refused = svc
+        .call(post!(
+            "/admin/users/role",
+            &cookie,
+            &[
+                ("name", "finance"),
+                ("role", "unit_head"),
+                ("unit", ""),
+                ("csrf", &csrf)
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(text(refused).await.contains("须填写单位代码"));
+    let changed = svc
+        .call(post!(
+            "/admin/users/role",
+            &cookie,
+            &[
+                ("name", "staff"),
+                ("role", "unit_head"),
+                ("unit", UNIT),
+                ("csrf", &csrf)
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 303);
+    let user = h
+        .app
+        .store()
+        .users()
+        .unwrap()
+        .get("staff")
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, Role::UnitHead);
+}
