@@ -130,12 +130,15 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of the role table.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 13] = [
         Action::ListUnits,
         Action::Read,
         Action::Record,
         Action::UnitHeadAct,
         Action::Decide,
+        Action::SubmitSelfEvaluation,
+        Action::ReviewSelfEvaluation,
+        Action::CloseYear,
         Action::CarryOver,
         Action::Import,
         Action::MonitorAll,

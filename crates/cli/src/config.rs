@@ -233,6 +233,7 @@ impl Settings {
         }
         if let Some(v) = file.business_today {
             self.business_today = Some(v);
+        }
         if let Some(v) = file.secure_cookies {
             self.secure_cookies = v;
         }
@@ -284,6 +285,7 @@ impl Settings {
                 }
             })?;
             self.business_today = Some(date);
+        }
         if let Some(v) = env("JIXIAO_SECURE_COOKIES") {
             self.secure_cookies = match v.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" => true,

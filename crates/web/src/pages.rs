@@ -882,6 +882,7 @@ fn activity_command(f: &mut FormState) -> Option<Command> {
         title: title?,
         invited: invited?,
         participants: participants?,
+        evidence: Vec::new(),
     }))
 }
 
@@ -898,6 +899,7 @@ fn survey_command(f: &mut FormState) -> Option<Command> {
         respondent_group: group?,
         respondents: respondents?,
         satisfied: satisfied?,
+        evidence: Vec::new(),
     }))
 }
 
@@ -973,6 +975,8 @@ fn assessment_command(f: &mut FormState) -> Option<Command> {
             actual_value: None,
             actual_text,
             note,
+            band_position: None,
+            evidence: Vec::new(),
         },
     ))
 }
@@ -1638,7 +1642,7 @@ async fn yearend_page_with(
         indicators: data.indicators,
         closed: data.closed,
         may_explain: s.claims.may(Action::Record),
-        may_submit: s.claims.may(Action::UnitHeadAct),
+        may_submit: s.claims.may(Action::SubmitSelfEvaluation),
         may_decide: s.claims.may(Action::Decide),
         today: st.app.business_today().to_string(),
         failed_key,
@@ -1677,14 +1681,15 @@ impl YearEndForm {
     fn action(self) -> Action {
         match self {
             YearEndForm::Explain => Action::Record,
-            YearEndForm::Submit | YearEndForm::BudgetRequest | YearEndForm::TargetRequest => {
-                Action::UnitHeadAct
-            }
-            YearEndForm::Decide | YearEndForm::Close | YearEndForm::Reopen => Action::Decide,
+            YearEndForm::Submit => Action::SubmitSelfEvaluation,
+            YearEndForm::BudgetRequest | YearEndForm::TargetRequest => Action::UnitHeadAct,
+            YearEndForm::Decide => Action::Decide,
+            YearEndForm::Close | YearEndForm::Reopen => Action::CloseYear,
         }
     }
 
-    fn command(self, f: &mut FormState) -> Option<Command> {
+    /// The command of the form; `by` is the signed-in user (recorded on workflow steps).
+    fn command(self, f: &mut FormState, by: &str) -> Option<Command> {
         use jixiao_domain::aggregate::{Decide, Decision, SubmitSelfEvaluation};
         use jixiao_domain::event::{
             BudgetAdjustmentRequested, DeviationExplained, YearLockChanged,
@@ -1712,6 +1717,7 @@ impl YearEndForm {
                 f.event_id()?;
                 Some(Command::SubmitSelfEvaluation(SubmitSelfEvaluation {
                     submitted_on: on?,
+                    submitted_by: by.to_string(),
                 }))
             }
             YearEndForm::Decide => {
@@ -1746,6 +1752,7 @@ impl YearEndForm {
                 let lock = YearLockChanged {
                     on: on?,
                     reason: reason?,
+                    by: by.to_string(),
                 };
                 Some(if self == YearEndForm::Close {
                     Command::CloseYear(lock)
@@ -1848,7 +1855,7 @@ async fn yearend_act(
     s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     let mut f = FormState::submitted(form);
     let key = f.v("form_key").to_string();
-    let command = which.command(&mut f);
+    let command = which.command(&mut f, &s.claims.sub);
     let (Some(command), false) = (command, f.has_errors()) else {
         return yearend_page_with(st, &s, unit, year, Some((key, f)), None).await;
     };

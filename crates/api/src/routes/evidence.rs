@@ -142,7 +142,7 @@ pub async fn upload_evidence(
     let path = path.into_inner();
     auth.0
         .require_unit(Action::Record, &path.unit)
-        .map_err(|e| e.with_instance(req.path()))?;
+        .map_err(|e| ApiError::from(e).with_instance(req.path()))?;
     // Read at most the limit: memory stays bounded whatever the client declares, and the
     // client gets its 413 after sending (answering mid-upload would reset its connection).
     let bytes = match payload.to_bytes_limited(MAX_EVIDENCE_BYTES).await {
@@ -183,7 +183,7 @@ pub async fn download_evidence(
     let EvidencePath { unit, year, sha256 } = path.into_inner();
     auth.0
         .require_unit(Action::Read, &unit)
-        .map_err(|e| e.with_instance(req.path()))?;
+        .map_err(|e| ApiError::from(e).with_instance(req.path()))?;
     let app = state.app.clone();
     let instance = req.path().to_string();
     let stream = jixiao_store::StreamId::new(unit, year);
