@@ -111,7 +111,9 @@ impl Store {
         known: KnownAt,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let limit = limit.min(self.options().max_stream_read.saturating_add(1));
-        self.with_reader(|conn| {
+        // Taken before the snapshot: a reset of the known versions after it voids the seed.
+        let generation = self.known_versions().generation();
+        let events = self.with_reader(|conn| {
             let mut p: Vec<Value> = vec![
                 Value::Text(stream.unit.clone()),
                 Value::Integer(i64::from(stream.fiscal_year)),
@@ -130,7 +132,19 @@ impl Store {
                 out.push(decode_row(row)?);
             }
             Ok(out)
-        })
+        })?;
+        if known == KnownAt::Now && events.len() < limit {
+            // The page reached the end of the stream as committed at the read's snapshot. An
+            // empty page says so only from version 0 (a caller may ask past the end).
+            let end = match events.last() {
+                Some(e) => Some(e.stream_version),
+                None => (after_version == 0).then_some(0),
+            };
+            if let Some(version) = end {
+                self.known_versions().seed(stream, version, generation);
+            }
+        }
+        Ok(events)
     }
 
     /// A page of the whole log from `from_position` (inclusive), matching `filter`, at most
