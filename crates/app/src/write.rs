@@ -101,8 +101,20 @@ pub struct Written {
 }
 
 impl App {
-    /// Catches a year up with the log.
+    /// Catches a year up with the log, unless the store vouches that it is current: the
+    /// version its writer last committed to the stream (or a read of the stream's end found)
+    /// is the year's own — then nothing was appended through this store since, and no SQL is
+    /// run. An append by another process is caught by the append's expected-version check,
+    /// after which [`App::reload`] reads the log whatever the store believes.
     pub(crate) fn catch_up(&self, stream: &StreamId, year: &mut Year) -> Result<(), AppError> {
+        if self.store.known_stream_version(stream) == Some(year.state.version()) {
+            return Ok(());
+        }
+        self.reload(stream, year)
+    }
+
+    /// Catches a year up by reading the log from its version on.
+    pub(crate) fn reload(&self, stream: &StreamId, year: &mut Year) -> Result<(), AppError> {
         loop {
             let page = self.store.read_stream_page(
                 stream,
@@ -127,9 +139,16 @@ impl App {
         let entry = self.cache.entry(&write.stream);
         let mut year = lock(&entry);
         let mut attempts = 0;
+        // Whether the next round reads the log whatever the store believes (after the store
+        // refused a version, or before answering a stale If-Match).
+        let mut read_log = false;
         loop {
             attempts += 1;
-            self.catch_up(&write.stream, &mut year)?;
+            if read_log {
+                self.reload(&write.stream, &mut year)?;
+            } else {
+                self.catch_up(&write.stream, &mut year)?;
+            }
             let known = write
                 .items
                 .iter()
@@ -148,6 +167,12 @@ impl App {
             if let Some(v) = write.if_match
                 && v != version
             {
+                if !read_log {
+                    // Name the version the log holds, not one this process last saw.
+                    read_log = true;
+                    attempts -= 1;
+                    continue;
+                }
                 return Err(AppError::version_conflict(v, version));
             }
             let events = decide(&year, &write.items, &write.profile)?;
@@ -186,6 +211,7 @@ impl App {
                     if write.if_match.is_none() && attempts < MAX_WRITE_ATTEMPTS =>
                 {
                     tracing::debug!(current, attempts, "another writer won; deciding again");
+                    read_log = true;
                 }
                 Err(e) => return Err(AppError::append(e, write.if_match)),
             }

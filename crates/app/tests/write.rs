@@ -236,3 +236,52 @@ fn the_shared_year_equals_a_replay_of_the_log_and_reports_provenance_as_position
     }
     assert!(execution.source_count >= positions.len());
 }
+
+#[test]
+fn a_year_cached_by_one_app_sees_what_another_app_over_the_store_appended_before_deciding() {
+    let f = year_with_budget();
+    let other = App::new(f.app.store().clone(), AppConfig::default());
+    let before = version(&f);
+    // The other application (its own cache) records a payment the first has not read.
+    let id = Uuid::from_u128(0x2000);
+    let theirs = other
+        .write(write(
+            &f,
+            vec![Item::new(id, payment(&f.line, id, dec!(5.00)))],
+            None,
+        ))
+        .unwrap();
+    assert_eq!(theirs.stream_version, before + 1);
+    // The first one's view and its next decision both include it, without a lost race.
+    assert_eq!(version(&f), before + 1);
+    let id = Uuid::from_u128(0x2001);
+    let ours = f
+        .app
+        .write(write(
+            &f,
+            vec![Item::new(id, payment(&f.line, id, dec!(1.00)))],
+            Some(before + 1),
+        ))
+        .unwrap();
+    assert_eq!(ours.stream_version, before + 2);
+    // A stale If-Match names the version the log holds.
+    let id = Uuid::from_u128(0x2002);
+    let err = other
+        .write(write(
+            &f,
+            vec![Item::new(id, payment(&f.line, id, dec!(1.00)))],
+            Some(before + 1),
+        ))
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert_eq!(err.current_version, Some(before + 2));
+    let replayed = jixiao_app::Year::from_recorded(
+        &f.app.store().read_stream(&f.stream, KnownAt::Now).unwrap(),
+    );
+    f.app
+        .with_year(&f.stream, KnownAt::Now, |y| {
+            assert_eq!(y.state, replayed.state, "the shared state equals a replay");
+            Ok(())
+        })
+        .unwrap();
+}

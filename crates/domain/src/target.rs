@@ -454,6 +454,10 @@ fn normalize(text: &str) -> String {
         };
         out.push(folded);
     }
+    if !out.contains('=') {
+        // Nothing to fold below (every pattern has '='): no four copies of the text.
+        return out;
+    }
     out.replace(">=", "≥")
         .replace("<=", "≤")
         .replace("≥=", "≥")

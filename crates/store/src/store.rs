@@ -11,7 +11,9 @@ use crate::migrate::{MIGRATIONS, apply_migrations};
 use crate::model::{Appended, ExpectedVersion, MAX_EVENTS_PER_APPEND, NewEvent, StreamId};
 use crate::options::StoreOptions;
 use crate::projection;
-use crate::writer::{Command, Positions, Progress, Writer, WriterStats, WriterStatsSnapshot};
+use crate::writer::{
+    Command, KnownVersions, Positions, Progress, Writer, WriterStats, WriterStatsSnapshot,
+};
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::Path;
@@ -32,6 +34,7 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     stats: Arc<WriterStats>,
     positions: Arc<Positions>,
+    known: Arc<KnownVersions>,
 }
 
 impl Drop for Inner {
@@ -81,7 +84,8 @@ impl Store {
         }
         let positions = Arc::new(Positions::new(head, projected.min(head)));
         let stats = Arc::new(WriterStats::default());
-        let writer = Writer::new(conn, stats.clone(), positions.clone())?;
+        let known = Arc::new(KnownVersions::default());
+        let writer = Writer::new(conn, stats.clone(), positions.clone(), known.clone())?;
         let (sender, receiver) = sync_channel(options.queue_capacity.max(1));
         let handle = std::thread::Builder::new()
             .name("jixiao-store-writer".to_string())
@@ -94,6 +98,7 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 stats,
                 positions,
+                known,
             }),
         })
     }
@@ -101,6 +106,21 @@ impl Store {
     /// Counters of the writer: group commits, requests, events.
     pub fn writer_stats(&self) -> WriterStatsSnapshot {
         self.inner.stats.snapshot()
+    }
+
+    /// The committed version of `stream` as far as this store knows it without reading the
+    /// log: what its writer last committed to the stream, or what a read of the stream's end
+    /// found; `None` when it does not know. Never ahead of the log, and never behind an append
+    /// made through this store once that append has returned (appends by another process are
+    /// not seen here: the expected-version check of [`Store::append`] refuses a decision made
+    /// without them). An application's cache compares its state's version with this to skip
+    /// reading the log.
+    pub fn known_stream_version(&self, stream: &StreamId) -> Option<u64> {
+        self.inner.known.get(stream)
+    }
+
+    pub(crate) fn known_versions(&self) -> &KnownVersions {
+        &self.inner.known
     }
 
     /// The options the store was opened with.

@@ -121,6 +121,98 @@ impl Positions {
     }
 }
 
+/// Shards of [`KnownVersions`] (a power of two): 64 clients touching different streams rarely
+/// meet on one lock.
+const KNOWN_VERSION_SHARDS: usize = 64;
+
+/// The committed version of each stream this store has seen, readable without SQL: published
+/// by the writer after every commit (before the callers are answered) and seeded by reads of a
+/// stream's end. A cache of the application compares its year's version with it to know that
+/// it is current without reading the log.
+///
+/// Safety of the shortcut: a version is published only once it is committed, the writer's
+/// value replaces a smaller one, a read's value never lowers one, and a read that raced with a
+/// reset (the writer forgetting its versions after a failed or fallback group) publishes
+/// nothing — every reset bumps `generation`, and a read publishes only when the generation it
+/// saw before its SQL snapshot is still current. An append by another *process* is not
+/// published here; the store's expected-version check refuses a decision made without it
+/// (the application then re-reads the log).
+#[derive(Debug)]
+pub(crate) struct KnownVersions {
+    shards: Vec<Mutex<HashMap<StreamId, u64>>>,
+    generation: AtomicU64,
+    len: AtomicU64,
+}
+
+impl Default for KnownVersions {
+    fn default() -> Self {
+        KnownVersions {
+            shards: (0..KNOWN_VERSION_SHARDS)
+                .map(|_| Mutex::new(HashMap::new()))
+                .collect(),
+            generation: AtomicU64::new(0),
+            len: AtomicU64::new(0),
+        }
+    }
+}
+
+impl KnownVersions {
+    fn shard(&self, stream: &StreamId) -> std::sync::MutexGuard<'_, HashMap<StreamId, u64>> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(stream);
+        let i = (hash as usize) & (KNOWN_VERSION_SHARDS - 1);
+        // A shard holds plain values: a panic cannot leave one half-updated.
+        self.shards[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The version last published for `stream`, if any.
+    pub(crate) fn get(&self, stream: &StreamId) -> Option<u64> {
+        self.shard(stream).get(stream).copied()
+    }
+
+    /// The current generation (taken by a read before its SQL snapshot).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The writer committed `stream` up to `version`.
+    fn publish(&self, stream: &StreamId, version: u64) {
+        let mut shard = self.shard(stream);
+        if shard.insert(stream.clone(), version).is_none() {
+            self.len.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A read saw `stream` end at `version` in a snapshot taken at `generation`.
+    pub(crate) fn seed(&self, stream: &StreamId, version: u64, generation: u64) {
+        if self.len.load(Ordering::Relaxed) >= MAX_CACHED_STREAMS as u64 {
+            return;
+        }
+        let mut shard = self.shard(stream);
+        // Checked under the shard's lock: a reset bumps the generation before it empties
+        // this shard, so either the reset sees (and removes) this entry or this sees the bump.
+        if self.generation() != generation {
+            return;
+        }
+        match shard.get_mut(stream) {
+            Some(v) => *v = (*v).max(version),
+            None => {
+                shard.insert(stream.clone(), version);
+                self.len.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Forgets every version (the writer no longer vouches for them).
+    fn reset(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
+        self.len.store(0, Ordering::Relaxed);
+    }
+}
+
 /// Work for the writer thread.
 pub(crate) enum Command {
     Append {
@@ -196,6 +288,8 @@ pub(crate) struct Writer {
     /// When the oldest event of `backlog` was committed.
     backlog_since: Option<Instant>,
     positions: Arc<Positions>,
+    /// Stream versions published for the application's caches.
+    known: Arc<KnownVersions>,
     /// The thread answering callers; `None` if it could not be started (the writer answers).
     notifier: Option<(Sender<Replies>, JoinHandle<()>)>,
 }
@@ -243,6 +337,7 @@ impl Writer {
         conn: Connection,
         stats: Arc<WriterStats>,
         positions: Arc<Positions>,
+        known: Arc<KnownVersions>,
     ) -> Result<Self, StoreError> {
         let head = load_head(&conn)?;
         let (tx, rx) = std::sync::mpsc::channel::<Replies>();
@@ -269,6 +364,7 @@ impl Writer {
             backlog: Vec::new(),
             backlog_since: None,
             positions,
+            known,
             notifier,
         })
     }
@@ -450,6 +546,7 @@ impl Writer {
             &mut self.conn,
             &mut self.head,
             &mut self.versions,
+            &self.known,
             &group,
             &now,
         );
@@ -464,6 +561,7 @@ impl Writer {
                 }
                 self.head = head_before;
                 self.versions.clear();
+                self.known.reset();
                 let safe = commit_group_safe(&mut self.conn, &mut self.head, &group, &now);
                 // The safe path reads versions from the database; cache them afresh later.
                 self.versions.clear();
@@ -484,6 +582,7 @@ impl Writer {
                 let message = e.to_string();
                 self.head = load_head(&self.conn).unwrap_or(head_before);
                 self.versions.clear();
+                self.known.reset();
                 group
                     .iter()
                     .map(|_| {
@@ -514,6 +613,9 @@ impl Writer {
                 if self.backlog.is_empty() {
                     self.backlog_since = Some(Instant::now());
                 }
+                // Committed: the caches of the application may trust this version from now
+                // on (published before the caller is answered).
+                self.known.publish(&req.stream, appended.stream_version);
                 for (ne, position) in req.events.into_iter().zip(&appended.positions) {
                     self.backlog.push((req.stream.clone(), *position, ne.event));
                 }
@@ -618,6 +720,7 @@ fn try_fast_group(
     conn: &mut Connection,
     head: &mut Head,
     versions: &mut HashMap<StreamId, u64>,
+    known: &KnownVersions,
     group: &[AppendRequest],
     now: &str,
 ) -> Result<Option<Vec<Result<Appended, AppendError>>>, StoreError> {
@@ -665,6 +768,7 @@ fn try_fast_group(
     tx.commit()?;
     if versions.len() + touched.len() > MAX_CACHED_STREAMS {
         versions.clear();
+        known.reset();
     }
     for (stream, version) in touched {
         versions.insert(stream.clone(), version);

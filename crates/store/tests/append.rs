@@ -551,3 +551,72 @@ fn a_batch_ending_in_a_stored_id_is_refused_alone_while_its_group_commits() {
         }
     }
 }
+
+#[test]
+fn the_known_stream_version_follows_every_append_and_read_without_running_ahead_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let (a, b) = (stream("261301"), stream("261302"));
+    let pay = || {
+        new_event(payment(
+            Uuid::new_v4(),
+            "B-30201",
+            "30201",
+            date(3, 1),
+            "10.00",
+        ))
+    };
+    assert_eq!(store.known_stream_version(&a), None, "nothing seen yet");
+    store
+        .append(a.clone(), ExpectedVersion::Exact(0), vec![pay(), pay()])
+        .unwrap();
+    assert_eq!(
+        store.known_stream_version(&a),
+        Some(2),
+        "published on commit"
+    );
+    // A refused append changes nothing.
+    assert!(
+        store
+            .append(a.clone(), ExpectedVersion::Exact(0), vec![pay()])
+            .is_err()
+    );
+    assert_eq!(store.known_stream_version(&a), Some(2));
+    // A retry answered with its original positions does not move the version back.
+    let first = pay();
+    store
+        .append(a.clone(), ExpectedVersion::Any, vec![first.clone()])
+        .unwrap();
+    store
+        .append(a.clone(), ExpectedVersion::Any, vec![pay()])
+        .unwrap();
+    store
+        .append(a.clone(), ExpectedVersion::Any, vec![first])
+        .unwrap();
+    assert_eq!(store.known_stream_version(&a), Some(4));
+    assert_eq!(
+        store.known_stream_version(&a),
+        Some(store.stream_version(&a).unwrap())
+    );
+    // A read past the end of a stream says nothing; a read of its end (or of an empty
+    // stream from the start) seeds it.
+    assert_eq!(store.known_stream_version(&b), None);
+    store.read_stream_page(&b, 7, 10, KnownAt::Now).unwrap();
+    assert_eq!(store.known_stream_version(&b), None, "asked past the end");
+    store.read_stream_page(&b, 0, 10, KnownAt::Now).unwrap();
+    assert_eq!(store.known_stream_version(&b), Some(0), "an empty stream");
+    // Reads of the past never seed.
+    let reopened = {
+        drop(store);
+        open(&dir)
+    };
+    reopened
+        .read_stream_page(&a, 0, 10, KnownAt::Position(1))
+        .unwrap();
+    assert_eq!(reopened.known_stream_version(&a), None);
+    // A page cut by its limit is not the end.
+    reopened.read_stream_page(&a, 0, 2, KnownAt::Now).unwrap();
+    assert_eq!(reopened.known_stream_version(&a), None);
+    reopened.read_stream_page(&a, 2, 10, KnownAt::Now).unwrap();
+    assert_eq!(reopened.known_stream_version(&a), Some(4));
+}
