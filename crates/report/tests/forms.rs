@@ -608,3 +608,40 @@ fn an_unknown_project_is_a_clear_error_naming_the_field() {
     assert_eq!(err.kind, ErrorKind::Invalid);
     assert_eq!(err.errors[0].field, "project");
 }
+
+#[test]
+fn the_xlsx_carries_the_as_of_date_as_its_creation_time_and_no_clock_time() {
+    let y = seed_year();
+    let bytes = export(&y, Form::SelfEvaluation, Format::Xlsx, KnownAt::Now);
+    let mut package = zip::ZipArchive::new(Cursor::new(bytes)).expect("an XLSX is a zip package");
+    let mut core = String::new();
+    std::io::Read::read_to_string(
+        &mut package
+            .by_name("docProps/core.xml")
+            .expect("document properties"),
+        &mut core,
+    )
+    .unwrap();
+    // The request's as_of is 2024-12-31: the creation and modification times are that date,
+    // whatever the clock says when the file is made.
+    let created = core
+        .split("<dcterms:created xsi:type=\"dcterms:W3CDTF\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("a creation time");
+    assert_eq!(created, "2024-12-31T00:00:00Z", "{core}");
+    let modified = core
+        .split("<dcterms:modified xsi:type=\"dcterms:W3CDTF\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("a modification time");
+    assert_eq!(modified, created, "{core}");
+    // Every file in the package has the same fixed timestamp: none comes from the clock.
+    let stamps: std::collections::BTreeSet<_> = (0..package.len())
+        .map(|i| {
+            let f = package.by_index(i).unwrap();
+            f.last_modified().map(|t| (t.year(), t.month(), t.day()))
+        })
+        .collect();
+    assert_eq!(stamps.len(), 1, "{stamps:?}");
+}
