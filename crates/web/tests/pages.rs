@@ -813,3 +813,233 @@ async fn the_admin_changes_a_users_role_and_a_unit_role_without_a_unit_is_refuse
         .unwrap();
     assert_eq!(user.role, Role::UnitHead);
 }
+
+/// Makes the year ready to submit through the application, as a unit would on the page: every
+/// indicator waiting for a person's grade is assessed 达成, every deviation is explained.
+fn make_ready_to_submit(h: &Harness) {
+    use jixiao_domain::aggregate::Command;
+    use jixiao_domain::evaluation::DeviationItem;
+    use jixiao_domain::event::{DeviationExplained, IndicatorAssessed};
+    use jixiao_domain::indicator::QualGrade;
+    use jixiao_domain::indicator::Scope;
+    let stream = StreamId::new(UNIT, YEAR);
+    let profile = h.app.profile(None).unwrap();
+    let on = chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30).unwrap();
+    let write = |command: Command| {
+        h.app
+            .write(jixiao_app::Write {
+                stream: stream.clone(),
+                if_match: None,
+                items: vec![jixiao_app::Item::new(uuid::Uuid::new_v4(), command)],
+                actor: Actor {
+                    name: "head".into(),
+                    request_id: "test".into(),
+                },
+                profile: profile.clone(),
+            })
+            .unwrap();
+    };
+    let scoped = |e: &jixiao_app::SelfEvaluation| {
+        let mut all: Vec<(Scope, jixiao_domain::evaluation::Evaluation)> = Vec::new();
+        if let Some(u) = &e.unit {
+            all.push((Scope::Unit, u.clone()));
+        }
+        for (code, p) in &e.projects {
+            all.push((Scope::Project(code.clone()), p.clone()));
+        }
+        all
+    };
+    let evaluation = h
+        .app
+        .evaluation(&stream, None, KnownAt::Now, &profile)
+        .unwrap();
+    for (scope, e) in scoped(&evaluation) {
+        for indicator_id in e.not_yet_assessed {
+            write(Command::AssessIndicator(IndicatorAssessed {
+                evidence: Vec::new(),
+                band_position: None,
+                scope: scope.clone(),
+                indicator_id,
+                assessed_on: on,
+                grade: Some(QualGrade::Achieved),
+                score: None,
+                actual_value: None,
+                actual_text: "达成".into(),
+                note: String::new(),
+            }));
+        }
+    }
+    let evaluation = h
+        .app
+        .evaluation(&stream, None, KnownAt::Now, &profile)
+        .unwrap();
+    for (scope, e) in scoped(&evaluation) {
+        for item in e.needs_explanation {
+            write(Command::ExplainDeviation(DeviationExplained {
+                scope: scope.clone(),
+                indicator_id: match item {
+                    DeviationItem::ExecutionRate => None,
+                    DeviationItem::Indicator(id) => Some(id),
+                },
+                explanation: "项目进度延后，已制定推进计划".into(),
+                explained_on: on,
+            }));
+        }
+    }
+}
+
+/// Posts the head's submission of the self-evaluation; the answer's status.
+macro_rules! submit_as_head {
+    ($svc:expr, $h:expr) => {{
+        let (cookie, csrf) = $h.session("head", Role::UnitHead, Some(UNIT));
+        $svc.call(post!(
+            "/units/261301/2024/submit",
+            &cookie,
+            &[
+                ("form_key", "submit"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("submitted_on", "2024-06-30"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+    }};
+}
+
+#[actix_web::test]
+async fn finance_returns_a_submitted_self_evaluation_only_with_a_reason_and_the_step_is_listed() {
+    let h = harness();
+    let svc = service!(h);
+    make_ready_to_submit(&h);
+    assert_eq!(submit_as_head!(svc, h), 303);
+    let (cookie, csrf) = h.session("finance", Role::Finance, None);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已上报<"#), "{body}");
+    assert!(body.contains("return-form") && body.contains("approve-form"));
+    assert!(
+        body.contains(r#"id="recheck-none""#),
+        "nothing changed since the submission: {body}"
+    );
+
+    // Staff and the unit head may not review.
+    let (staff, staff_csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let refused = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &staff,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "x"),
+                ("csrf", &staff_csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    let before = h.events();
+    let no_reason = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &cookie,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", " "),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(no_reason.status(), 422);
+    let body = text(no_reason).await;
+    assert!(
+        body.contains(r#"id="return-reason-error""#) && body.contains("请填写退回理由"),
+        "{body}"
+    );
+    assert_eq!(h.events(), before);
+
+    let no_csrf = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &cookie,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "指标佐证不足"),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(no_csrf.status(), 403);
+    assert_eq!(h.events(), before);
+
+    let returned = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &cookie,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "指标佐证不足"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(returned.status(), 303);
+    assert_eq!(h.events(), before + 1);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已退回<"#), "{body}");
+    assert!(
+        body.contains("<td>已退回</td><td>2024-06-30</td><td>finance</td><td>指标佐证不足</td>"),
+        "the step shows who, when and why: {body}"
+    );
+    assert!(
+        !body.contains("return-form"),
+        "a returned evaluation is not reviewed again"
+    );
+
+    // The unit submits again and finance approves it.
+    assert_eq!(submit_as_head!(svc, h), 303);
+    let approved = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/approve",
+            &cookie,
+            &[
+                ("form_key", "approve"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", ""),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 303);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已审核<"#), "{body}");
+}
