@@ -16,6 +16,7 @@
 //! `web::Data<JwtKeys>` in the application.
 
 pub mod chart;
+pub mod downloads;
 pub mod error;
 pub mod forms;
 pub mod nav;

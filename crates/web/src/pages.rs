@@ -95,7 +95,7 @@ impl Chrome {
     }
 }
 
-fn state(req: &HttpRequest) -> Result<&WebState, WebError> {
+pub(crate) fn state(req: &HttpRequest) -> Result<&WebState, WebError> {
     req.app_data::<web::Data<WebState>>()
         .map(|d| d.get_ref())
         .ok_or_else(|| WebError::internal("WebState not registered"))
@@ -1466,6 +1466,8 @@ struct YearEndPage {
     /// The recheck (finance, when submitted): rows that differ, or why it cannot be made.
     recheck: Option<Result<Vec<RecheckLine>, String>>,
     may_review: bool,
+    /// The forms to download.
+    downloads: Vec<crate::downloads::DownloadRow>,
     blocks: Vec<EvaluationBlock>,
     requests: Vec<RequestRow>,
     lines: Vec<Choice>,
@@ -1690,8 +1692,16 @@ async fn yearend_page_with(
             .map_err(Clone::clone)
     });
     let mut blocks = Vec::new();
+    let mut downloads = Vec::new();
     if let Some(e) = &data.evaluation.unit {
         blocks.push(evaluation_block("部门整体".to_string(), "", e));
+        downloads.push(crate::downloads::row(
+            &unit,
+            year,
+            jixiao_app::forms::Form::UnitSelfEvaluation,
+            None,
+            "部门整体支出绩效自评表".to_string(),
+        ));
     }
     for (code, e) in &data.evaluation.projects {
         let title = data
@@ -1699,6 +1709,13 @@ async fn yearend_page_with(
             .get(&code.0)
             .cloned()
             .unwrap_or_else(|| code.0.clone());
+        downloads.push(crate::downloads::row(
+            &unit,
+            year,
+            jixiao_app::forms::Form::ProjectSelfEvaluation,
+            Some(&code.0),
+            format!("项目支出绩效自评表 · {title}"),
+        ));
         blocks.push(evaluation_block(title, &code.0, e));
     }
     let mut chrome = Chrome::new(
@@ -1724,6 +1741,7 @@ async fn yearend_page_with(
         submitted: data.workflow.state == jixiao_domain::aggregate::Workflow::Submitted,
         recheck,
         may_review,
+        downloads,
         blocks,
         requests: data.requests,
         lines: data.lines,
@@ -2041,6 +2059,8 @@ struct MonitoringPage {
     filed: usize,
     may_file: bool,
     form: FormState,
+    /// The forms to download.
+    downloads: Vec<crate::downloads::DownloadRow>,
 }
 
 fn cause_of(value: &str) -> Option<jixiao_domain::event::DeviationCause> {
@@ -2120,6 +2140,13 @@ async fn monitoring_page_with(
         }
         f
     });
+    let downloads = vec![crate::downloads::row(
+        &unit,
+        year,
+        jixiao_app::forms::Form::Monitoring,
+        None,
+        "绩效监控情况表".to_string(),
+    )];
     let mut chrome = Chrome::new(s, format!("绩效监控 · {unit_name}"), year, Section::Unit);
     chrome.notice = notice;
     let page = MonitoringPage {
@@ -2177,6 +2204,7 @@ async fn monitoring_page_with(
         filed,
         may_file: s.claims.may(Action::UnitHeadAct),
         form,
+        downloads,
     };
     Ok(html(status, page.render()))
 }
@@ -2303,6 +2331,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(file_monitoring),
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
+        .route(
+            "/units/{unit}/{year}/forms/{form}",
+            web::get().to(crate::downloads::download),
+        )
         .route(
             "/units/{unit}/{year}/explanations",
             web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Explain)),

@@ -1043,3 +1043,114 @@ async fn finance_returns_a_submitted_self_evaluation_only_with_a_reason_and_the_
     .await;
     assert!(body.contains(r#"id="workflow">已审核<"#), "{body}");
 }
+
+#[actix_web::test]
+async fn the_year_end_and_monitoring_pages_offer_every_form_and_the_download_names_the_file_as_the_api_does()
+ {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("staff", Role::Staff, Some(UNIT));
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    for format in ["xlsx", "html", "csv"] {
+        assert!(
+            body.contains(&format!(
+                "/units/261301/2024/forms/project-selfeval?format={format}&#38;project={PROJECT}"
+            )),
+            "{format}: {body}"
+        );
+    }
+    assert!(body.contains("部门整体支出绩效自评表") && body.contains("项目支出绩效自评表"));
+    let monitoring = text(
+        svc.call(get!("/units/261301/2024/monitoring", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(monitoring.contains("/units/261301/2024/forms/monitoring?format=csv"));
+
+    let res = svc
+        .call(get!(
+            &format!("/units/261301/2024/forms/project-selfeval?format=xlsx&project={PROJECT}"),
+            &cookie
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let content_type = res.headers().get(header::CONTENT_TYPE).unwrap().clone();
+    let disposition = res
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let bytes = to_bytes(res.into_body()).await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+    let expected = jixiao_report::export(
+        &h.app,
+        &jixiao_app::forms::FormRequest {
+            stream: StreamId::new(UNIT, YEAR),
+            form: jixiao_app::forms::Form::ProjectSelfEvaluation,
+            as_of: None,
+            known: KnownAt::Now,
+            profile: h.app.config().default_profile.clone(),
+            project: Some(jixiao_domain::budget::ProjectCode(PROJECT.into())),
+        },
+        jixiao_report::Format::Xlsx,
+    )
+    .unwrap();
+    assert_eq!(content_type, expected.content_type());
+    assert_eq!(disposition, expected.content_disposition());
+    assert!(
+        disposition.starts_with("attachment; filename=\"")
+            && disposition.contains("filename*=UTF-8''")
+    );
+
+    let csv = svc
+        .call(get!(
+            "/units/261301/2024/forms/monitoring?format=csv",
+            &cookie
+        ))
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(text(csv).await.contains("绩效监控"));
+
+    let bad = svc
+        .call(get!(
+            "/units/261301/2024/forms/monitoring?format=pdf",
+            &cookie
+        ))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(text(bad).await.contains("格式应为 xlsx、html 或 csv"));
+
+    let other = h.session("other", Role::Staff, Some("999999")).0;
+    let refused = svc
+        .call(get!(
+            "/units/261301/2024/forms/monitoring?format=csv",
+            &other
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "only readers of the unit download its forms"
+    );
+    let anonymous = svc
+        .call(
+            test::TestRequest::get()
+                .uri("/units/261301/2024/forms/monitoring")
+                .to_request(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303);
+}
