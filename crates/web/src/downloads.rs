@@ -123,3 +123,27 @@ pub async fn download(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(rendered.bytes))
 }
+
+/// `GET /units/{unit}/{year}/ledger-template`: the blank ledger workbook the CLI writes
+/// (`jixiao_report::templates::ledger_template`), for those who record the unit's business.
+pub async fn ledger_template(
+    s: Session,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, WebError> {
+    let (unit, _year) = path.into_inner();
+    s.require_unit(Action::Record, &unit)?;
+    let bytes = jixiao_report::templates::ledger_template()
+        .map_err(|e| WebError::internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, Format::Xlsx.content_type()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                jixiao_report::templates::LEDGER_TEMPLATE_FILE_NAME
+            ),
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}

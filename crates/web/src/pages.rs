@@ -2332,6 +2332,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
         .route(
+            "/units/{unit}/{year}/ledger-template",
+            web::get().to(crate::downloads::ledger_template),
+        )
+        .route(
             "/units/{unit}/{year}/forms/{form}",
             web::get().to(crate::downloads::download),
         )

@@ -1154,3 +1154,41 @@ async fn the_year_end_and_monitoring_pages_offer_every_form_and_the_download_nam
         .unwrap();
     assert_eq!(anonymous.status(), 303);
 }
+
+#[actix_web::test]
+async fn the_record_page_offers_the_ledger_template_the_cli_writes_and_finance_may_not_fetch_it() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("staff", Role::Staff, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/record", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains(r#"href="/units/261301/2024/ledger-template""#));
+    let res = svc
+        .call(get!("/units/261301/2024/ledger-template", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()
+            .get(header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("ledger-template.xlsx")
+    );
+    let bytes = to_bytes(res.into_body()).await.unwrap();
+    assert_eq!(
+        bytes.to_vec(),
+        jixiao_report::templates::ledger_template().unwrap()
+    );
+    let (finance, _) = h.session("finance", Role::Finance, None);
+    let refused = svc
+        .call(get!("/units/261301/2024/ledger-template", &finance))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
