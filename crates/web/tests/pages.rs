@@ -1192,3 +1192,72 @@ async fn the_record_page_offers_the_ledger_template_the_cli_writes_and_finance_m
         .unwrap();
     assert_eq!(refused.status(), 403);
 }
+
+#[actix_web::test]
+async fn finance_sees_in_the_recheck_the_rows_a_carry_over_changed_since_the_submission() {
+    use jixiao_domain::aggregate::Command;
+    use jixiao_domain::budget::LineId;
+    use jixiao_domain::event::CarryOverRecorded;
+    let h = harness();
+    let svc = service!(h);
+    let (staff, staff_csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let paid = svc
+        .call(post!(
+            "/units/261301/2024/payments",
+            &staff,
+            &[
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("line_id", LINE),
+                ("paid_on", "2024-03-05"),
+                ("amount_yuan", "50000.00"),
+                ("summary", "培训费"),
+                ("csrf", &staff_csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 303);
+    make_ready_to_submit(&h);
+    assert_eq!(submit_as_head!(svc, h), 303);
+    h.app
+        .write(jixiao_app::Write {
+            stream: StreamId::new(UNIT, YEAR),
+            if_match: None,
+            items: vec![jixiao_app::Item::new(
+                uuid::Uuid::new_v4(),
+                Command::RecordCarryOver(CarryOverRecorded {
+                    line_id: LineId(LINE.into()),
+                    amount_yuan: jixiao_domain::money::Yuan::parse_yuan("1000000.00").unwrap(),
+                    recorded_on: chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30).unwrap(),
+                }),
+            )],
+            actor: Actor {
+                name: "finance".into(),
+                request_id: "test".into(),
+            },
+            profile: h.app.profile(None).unwrap(),
+        })
+        .unwrap();
+    let (cookie, _) = h.session("finance", Role::Finance, None);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"<table id="recheck">"#), "{body}");
+    assert!(
+        body.contains("<td>部门整体</td><td>预算执行率</td>"),
+        "the unit's execution row differs after the carry-over: {body}"
+    );
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &staff))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        !body.contains("recheck") && !body.contains("return-form"),
+        "the review is the bureau's"
+    );
+}
