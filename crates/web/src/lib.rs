@@ -19,6 +19,7 @@ pub mod chart;
 pub mod downloads;
 pub mod error;
 pub mod forms;
+pub mod ledger;
 pub mod nav;
 pub mod pages;
 pub mod session;

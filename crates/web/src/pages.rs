@@ -82,6 +82,11 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// The frame of a page of the unit's year (for the pages outside this module).
+    pub(crate) fn for_page(s: &Session, title: impl Into<String>, year: i32) -> Self {
+        Chrome::new(s, title, year, Section::Unit)
+    }
+
     fn new(s: &Session, title: impl Into<String>, year: i32, section: Section) -> Self {
         Chrome {
             title: title.into(),
@@ -2331,6 +2336,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(file_monitoring),
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
+        .route(
+            "/units/{unit}/{year}/ledger",
+            web::get().to(crate::ledger::ledger_page),
+        )
+        .route(
+            "/units/{unit}/{year}/ledger",
+            web::post().to(crate::ledger::ledger_upload),
+        )
         .route(
             "/units/{unit}/{year}/ledger-template",
             web::get().to(crate::downloads::ledger_template),

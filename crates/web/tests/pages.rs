@@ -1261,3 +1261,152 @@ async fn finance_sees_in_the_recheck_the_rows_a_carry_over_changed_since_the_sub
         "the review is the bureau's"
     );
 }
+
+/// A multipart body with text fields and an optional file, as a browser sends the form.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----jixiao-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn upload_request(
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> test::TestRequest {
+    let (content_type, body) = multipart(fields, file);
+    test::TestRequest::post()
+        .uri("/units/261301/2024/ledger")
+        .insert_header((header::COOKIE, cookie.to_string()))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .set_payload(body)
+}
+
+macro_rules! upload {
+    ($($a:expr),* $(,)?) => { upload_request($($a),*).to_request() };
+}
+
+#[actix_web::test]
+async fn a_ledger_upload_shows_the_dry_run_row_by_row_and_the_confirm_writes_every_row_or_nothing()
+{
+    use jixiao_app::ledger::Column;
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let header_row = [
+        Column::Date,
+        Column::Voucher,
+        Column::Economic,
+        Column::Project,
+        Column::Amount,
+        Column::Summary,
+    ]
+    .map(Column::label)
+    .join(",");
+    let bad = format!(
+        "{header_row}\n2024-03-01,记-101,30216,,800.00,培训费\n2024-13-01,记-102,30216,,900.00,培训费\n"
+    );
+    let before = h.events();
+
+    let refused = svc
+        .call(upload!(&cookie, &[], Some(("ledger.csv", bad.as_bytes()))))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "no CSRF token");
+
+    let res = svc
+        .call(upload!(
+            &cookie,
+            &[("csrf", &csrf)],
+            Some(("ledger.csv", bad.as_bytes()))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    assert!(
+        body.contains(r#"id="ledger-problems""#) && body.contains("<td class=\"num\">3</td>"),
+        "{body}"
+    );
+    assert!(body.contains(r#"id="ledger-file-error""#) && !body.contains("ledger-confirm-form"));
+    assert_eq!(
+        h.events(),
+        before,
+        "a dry run with a bad row writes nothing"
+    );
+
+    let wrong_type = svc
+        .call(upload!(
+            &cookie,
+            &[("csrf", &csrf)],
+            Some(("ledger.pdf", b"x"))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 422);
+    assert!(text(wrong_type).await.contains("请选择 .xlsx 或 .csv"));
+
+    let good = format!(
+        "{header_row}\n2024-03-01,记-101,30216,,800.00,培训费\n2024-03-02,记-102,30216,,900.00,培训费\n"
+    );
+    let res = svc
+        .call(upload!(
+            &cookie,
+            &[("csrf", &csrf)],
+            Some(("ledger.csv", good.as_bytes()))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = text(res).await;
+    assert!(body.contains("2 笔新支出"), "{body}");
+    assert_eq!(h.events(), before, "the dry run writes nothing");
+    let content = hidden(&body, "content");
+    let confirmed = svc
+        .call(upload!(
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("confirm", "1"),
+                ("file_name", "ledger.csv"),
+                ("content", &content)
+            ],
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 303);
+    assert_eq!(h.events(), before + 2);
+
+    let (finance, finance_csrf) = h.session("finance", Role::Finance, None);
+    let refused = svc
+        .call(upload!(
+            &finance,
+            &[("csrf", &finance_csrf)],
+            Some(("ledger.csv", good.as_bytes()))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "the bureau does not record the unit's ledger"
+    );
+}
