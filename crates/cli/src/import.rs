@@ -14,7 +14,6 @@ use crate::exit::{CliResult, Failure};
 use crate::progress;
 use anyhow::Context as _;
 use jixiao_app::import::{Approval, BudgetImported, ImportError, LedgerError};
-use jixiao_app::ledger::Column;
 use jixiao_app::table::{self, IMPORT_FILE_BYTES_MAX, TableKind};
 use jixiao_app::{Actor, App, AppError};
 use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
@@ -202,70 +201,18 @@ pub fn ledger(db: &Path, args: &LedgerArgs) -> CliResult {
 
 /// `jixiao import template ledger|budget FILE`.
 pub fn template(kind: TemplateKind, file: &Path, example: bool) -> CliResult {
-    use rust_xlsxwriter::{Format, Workbook};
     if file.exists() {
         return Err(Failure::usage(format!(
             "目标文件已存在，不覆盖 (destination exists): {}",
             file.display()
         )));
     }
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let sheet = wb.add_worksheet();
     match kind {
         TemplateKind::Ledger => {
-            sheet.set_name("账目").map_err(|e| anyhow::anyhow!("{e}"))?;
-            let cols = [
-                Column::Date,
-                Column::Voucher,
-                Column::Economic,
-                Column::Project,
-                Column::Amount,
-                Column::Summary,
-                Column::Function,
-            ];
-            for (i, c) in cols.iter().enumerate() {
-                let col = u16::try_from(i).unwrap_or(0);
-                sheet
-                    .write_string_with_format(0, col, c.label(), &bold)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                sheet
-                    .set_column_width(col, 16)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
-            // The example lives on its own sheet: a row left in the ledger sheet would be
-            // imported as a real payment.
-            let notes = wb.add_worksheet();
-            notes.set_name("说明").map_err(|e| anyhow::anyhow!("{e}"))?;
-            let example = [
-                "2024-01-15",
-                "记-001",
-                "30201",
-                "",
-                "1200.00",
-                "购买办公用品",
-                "",
-            ];
-            notes
-                .write_string_with_format(
-                    0,
-                    0,
-                    "示例（填写在「账目」工作表中，本表不导入） (example; fill in the 账目 sheet)",
-                    &bold,
-                )
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            for (i, (c, v)) in cols.iter().zip(example).enumerate() {
-                let col = u16::try_from(i).unwrap_or(0);
-                notes
-                    .write_string_with_format(1, col, c.label(), &bold)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                notes
-                    .write_string(2, col, v)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                notes
-                    .set_column_width(col, 16)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
+            let bytes =
+                jixiao_report::templates::ledger_template().map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(file, bytes)
+                .with_context(|| format!("无法写入 {} (cannot write)", file.display()))?;
         }
         TemplateKind::Budget => {
             let example = if example {
@@ -284,8 +231,6 @@ pub fn template(kind: TemplateKind, file: &Path, example: bool) -> CliResult {
             return Ok(());
         }
     }
-    wb.save(file)
-        .with_context(|| format!("无法写入 {} (cannot write)", file.display()))?;
     println!("已生成模板 (template written): {}", file.display());
     Ok(())
 }

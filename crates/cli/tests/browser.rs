@@ -2,8 +2,10 @@
 //! port, headless Chromium (driven over the W3C WebDriver protocol by chromedriver) works as the
 //! people who use jixiao do. A staff member tries a wrong password, signs in, records an
 //! activity and a payment and sees the indicator and the execution figure change, and is
-//! refused the finance bureau's page; the finance officer sees the unit's colour in the
-//! bureau's table; the admin creates a user who then signs in. The expected figures come from
+//! refused the finance bureau's page; the unit head explains the last deviation on the
+//! year-end page and submits the self-evaluation; the finance officer sees the unit's colour in
+//! the bureau's table, sees the submission with its recheck, is told beside the field that a
+//! return needs a reason and returns it with one; the admin creates a user who then signs in. The expected figures come from
 //! the same server's JSON API, so the test checks that the pages show what the service computes.
 //!
 //! With `JIXIAO_SCREENSHOTS=DIR` the main pages are saved there at 1366×768 (how
@@ -64,7 +66,7 @@ impl Demo {
 }
 
 /// The demo users whose passwords the test needs.
-const USERS: [&str; 3] = ["staff", "finance", "admin"];
+const USERS: [&str; 4] = ["staff", "head", "finance", "admin"];
 
 /// Start `jixiao serve --demo` on a free port in a temporary directory and read its banner.
 fn start_demo(deadline: Deadline) -> Demo {
@@ -125,6 +127,75 @@ fn start_demo(deadline: Deadline) -> Demo {
         passwords,
         _server: server,
         _dir: dir,
+    }
+}
+
+/// A token of the API for a demo user.
+fn api_token(demo: &Demo, user: &str) -> String {
+    let token: Value = ureq::post(format!("{}/api/v1/auth/token", demo.base))
+        .send_json(json!({"username": user, "password": demo.password(user)}))
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_string()
+}
+
+/// POST a JSON body to the API with a bearer token; panics unless it is accepted.
+fn api_post(base: &str, path: &str, token: &str, body: Value) {
+    ureq::post(format!("{base}{path}"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send_json(body)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+}
+
+/// Through the API, as the unit head: grade every indicator still waiting for a person's
+/// grade 达成 and explain every deviation but the first, which the head then explains on the
+/// page (the evaluation's own lists, read back from the API).
+fn prepare_submission(demo: &Demo, unit_path: &str) {
+    let token = api_token(demo, "head");
+    let (unit, year) = unit_path
+        .trim_start_matches("/units/")
+        .split_once('/')
+        .unwrap();
+    let base = format!("/api/v1/units/{unit}/years/{year}");
+    let scopes = |evaluation: &Value| {
+        let mut all = vec![(Value::Null, evaluation["unit"].clone())];
+        for p in evaluation["projects"].as_array().into_iter().flatten() {
+            all.push((p["project_code"].clone(), p["evaluation"].clone()));
+        }
+        all
+    };
+    let evaluation = api_get(&demo.base, &format!("{base}/evaluation"), &token);
+    for (project, e) in scopes(&evaluation) {
+        for id in e["not_yet_assessed"].as_array().into_iter().flatten() {
+            api_post(
+                &demo.base,
+                &format!("{base}/assessments"),
+                &token,
+                json!({"event_id": uuid::Uuid::new_v4(), "project_code": project,
+                       "indicator_id": id, "assessed_on": DEMO_TODAY, "grade": "achieved",
+                       "actual_text": "达成"}),
+            );
+        }
+    }
+    let evaluation = api_get(&demo.base, &format!("{base}/evaluation"), &token);
+    let mut first = true;
+    for (project, e) in scopes(&evaluation) {
+        for item in e["needs_explanation"].as_array().into_iter().flatten() {
+            if std::mem::take(&mut first) {
+                continue;
+            }
+            api_post(
+                &demo.base,
+                &format!("{base}/deviation-explanations"),
+                &token,
+                json!({"event_id": uuid::Uuid::new_v4(), "project_code": project,
+                       "indicator_id": item.get("indicator_id"),
+                       "explanation": "受项目进度影响延后，已制定推进计划",
+                       "explained_on": DEMO_TODAY}),
+            );
+        }
     }
 }
 
@@ -459,6 +530,46 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
     );
     sign_out(&browser, &demo.base);
 
+    // The unit head explains the last deviation on the year-end page and submits.
+    prepare_submission(&demo, &unit_path);
+    sign_in(&browser, &demo.base, "head", demo.password("head"));
+    browser.goto(&format!("{}{unit_path}/yearend", demo.base));
+    wait_for_page(&browser, &format!("{unit_path}/yearend"));
+    let explain_id = browser.eval(
+        "const e = document.querySelector('form.explain input[name=explanation]'); return e ? e.id : null;",
+        json!([]),
+    );
+    let explain_id = explain_id
+        .as_str()
+        .expect("one deviation is left to explain on the page")
+        .to_string();
+    let date_id = explain_id.replace("-text", "-date");
+    fill_and_submit(
+        &browser,
+        json!({
+            explain_id.as_str(): "执行进度受政府采购周期影响，下半年加快支付",
+            date_id.as_str(): DEMO_TODAY,
+        }),
+        "form.explain button",
+    );
+    browser.wait_for(
+        "the saved notice after the explanation",
+        "return document.getElementById('notice') && !document.querySelector('form.explain') ? true : null;",
+        json!([]),
+    );
+    fill_and_submit(
+        &browser,
+        json!({"submit-date": DEMO_TODAY}),
+        "#submit-evaluation",
+    );
+    let state = browser.wait_for(
+        "the submitted state",
+        "const w = document.getElementById('workflow'); return w && document.getElementById('notice') ? w.innerText : null;",
+        json!([]),
+    );
+    assert_eq!(state, "已上报", "the head's submission is recorded");
+    sign_out(&browser, &demo.base);
+
     // The finance officer sees the unit in the bureau's table, painted in the API's colour.
     sign_in(&browser, &demo.base, "finance", demo.password("finance"));
     wait_for_page(&browser, "/bureau/");
@@ -497,21 +608,48 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
         "the unit row must be painted {colour}: {row}"
     );
     browser.screenshot(&screenshot_path("bureau.png"));
-    // The unit's year-end page, read by the bureau: scores, requests, the year lock.
+    // The unit's year-end page, read by the bureau: scores, the submission with its recheck,
+    // the return and approve forms, requests, the year lock.
     browser.goto(&format!(
         "{}/units/{}/{YEAR}/yearend",
         demo.base,
         unit["unit"].as_str().unwrap()
     ));
     let yearend = wait_for_page(&browser, "/units/");
+    let text = yearend["text"].as_str().unwrap_or_default();
     assert!(
-        yearend["text"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("自评得分"),
+        text.contains("自评得分") && text.contains("复核") && text.contains("审核通过"),
         "{yearend}"
     );
     browser.screenshot(&screenshot_path("yearend.png"));
+    // 退回 without a reason: the Chinese error beside the field; then with one.
+    fill_and_submit(&browser, json!({"return-reason": ""}), "#return-evaluation");
+    let error = browser.wait_for(
+        "the error beside the return reason",
+        "const e = document.getElementById('return-reason-error'); return e ? e.innerText : null;",
+        json!([]),
+    );
+    assert!(
+        error.as_str().unwrap_or_default().contains("退回理由"),
+        "{error}"
+    );
+    fill_and_submit(
+        &browser,
+        json!({"return-reason": "偏差说明过于笼统，请补充改进措施"}),
+        "#return-evaluation",
+    );
+    let state = browser.wait_for(
+        "the returned state",
+        "const w = document.getElementById('workflow'); return w && document.getElementById('notice') ? w.innerText : null;",
+        json!([]),
+    );
+    assert_eq!(state, "已退回");
+    let step = row_cells(&browser, "偏差说明过于笼统");
+    assert!(
+        step.contains("finance") && step.contains("已退回"),
+        "{step}"
+    );
+    browser.screenshot(&screenshot_path("yearend-returned.png"));
     sign_out(&browser, &demo.base);
 
     // The admin creates a user, who then signs in to the unit.

@@ -17,6 +17,7 @@
 pub mod csv_form;
 pub mod grid;
 pub mod html;
+pub mod templates;
 pub mod xlsx;
 
 use jixiao_app::forms::{FormData, FormRequest};
@@ -113,6 +114,29 @@ impl Rendered {
     pub fn content_type(&self) -> &'static str {
         self.format.content_type()
     }
+
+    /// The `Content-Disposition` of a download: `attachment` with the ASCII `filename` and the
+    /// Chinese name as a UTF-8 `filename*` (RFC 6266, RFC 8187), the same for every front end.
+    pub fn content_disposition(&self) -> String {
+        format!(
+            "attachment; filename=\"{}\"; filename*={}",
+            self.file_name,
+            rfc8187(&self.file_name_zh)
+        )
+    }
+}
+
+/// RFC 8187 encoding of a UTF-8 file name for `filename*`.
+fn rfc8187(text: &str) -> String {
+    let mut out = String::from("UTF-8''");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Renders form data.

@@ -16,8 +16,10 @@
 //! `web::Data<JwtKeys>` in the application.
 
 pub mod chart;
+pub mod downloads;
 pub mod error;
 pub mod forms;
+pub mod ledger;
 pub mod nav;
 pub mod pages;
 pub mod session;

@@ -82,6 +82,11 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// The frame of a page of the unit's year (for the pages outside this module).
+    pub(crate) fn for_page(s: &Session, title: impl Into<String>, year: i32) -> Self {
+        Chrome::new(s, title, year, Section::Unit)
+    }
+
     fn new(s: &Session, title: impl Into<String>, year: i32, section: Section) -> Self {
         Chrome {
             title: title.into(),
@@ -95,7 +100,7 @@ impl Chrome {
     }
 }
 
-fn state(req: &HttpRequest) -> Result<&WebState, WebError> {
+pub(crate) fn state(req: &HttpRequest) -> Result<&WebState, WebError> {
     req.app_data::<web::Data<WebState>>()
         .map(|d| d.get_ref())
         .ok_or_else(|| WebError::internal("WebState not registered"))
@@ -396,6 +401,8 @@ pub fn event_label(event_type: &str) -> &'static str {
         "monitoring_report_filed" => "1-7月监控报告",
         "deviation_explained" => "偏差说明",
         "self_evaluation_submitted" => "绩效自评提交",
+        "self_evaluation_returned" => "绩效自评退回",
+        "self_evaluation_approved" => "绩效自评审核通过",
         "year_closed" => "年度锁定",
         "year_reopened" => "年度解锁",
         _ => "其他",
@@ -1402,6 +1409,32 @@ pub struct EvaluationBlock {
     pub missing: Vec<MissingRow>,
 }
 
+/// One step of the year-end workflow as recorded.
+pub struct StepRow {
+    /// The state it led to (已上报, 已退回, …).
+    pub state: &'static str,
+    /// Date.
+    pub on: String,
+    /// Who took it.
+    pub by: String,
+    /// Reason or note.
+    pub reason: String,
+}
+
+/// One row of the recheck (复核): as submitted and as recomputed now.
+pub struct RecheckLine {
+    /// 部门整体 or the project's name.
+    pub scope: String,
+    /// The row's name.
+    pub name: String,
+    /// 实际完成值 / 得分 as submitted.
+    pub submitted: String,
+    /// 实际完成值 / 得分 now.
+    pub now: String,
+    /// What differs, in Chinese.
+    pub changed: String,
+}
+
 /// A pending adjustment request the bureau decides.
 pub struct RequestRow {
     /// Request id.
@@ -1429,8 +1462,17 @@ struct YearEndPage {
     unit: String,
     year: i32,
     unit_name: String,
-    /// 草稿 / 已上报 / 已关闭 (the year-end workflow's further states join here).
+    /// 草稿 / 已上报 / 已退回 / 已审核 / 已关闭.
     workflow: String,
+    /// Every workflow step.
+    steps: Vec<StepRow>,
+    /// The self-evaluation waits for the bureau (已上报).
+    submitted: bool,
+    /// The recheck (finance, when submitted): rows that differ, or why it cannot be made.
+    recheck: Option<Result<Vec<RecheckLine>, String>>,
+    may_review: bool,
+    /// The forms to download.
+    downloads: Vec<crate::downloads::DownloadRow>,
     blocks: Vec<EvaluationBlock>,
     requests: Vec<RequestRow>,
     lines: Vec<Choice>,
@@ -1456,7 +1498,8 @@ impl YearEndPage {
 
 struct YearEndData {
     unit_name: String,
-    workflow: String,
+    workflow: jixiao_app::WorkflowView,
+    recheck: Option<Result<jixiao_app::Recheck, String>>,
     closed: bool,
     evaluation: jixiao_app::SelfEvaluation,
     projects: HashMap<String, String>,
@@ -1465,12 +1508,25 @@ struct YearEndData {
     indicators: Vec<Choice>,
 }
 
-fn load_yearend(app: &App, unit: String, year: i32) -> Result<YearEndData, AppError> {
+fn load_yearend(
+    app: &App,
+    unit: String,
+    year: i32,
+    with_recheck: bool,
+) -> Result<YearEndData, AppError> {
     let stream = StreamId::new(unit.clone(), year);
     let profile = app
         .profile(None)
         .map_err(|e| AppError::internal(e.to_string()))?;
     let evaluation = app.evaluation(&stream, None, KnownAt::Now, &profile)?;
+    let workflow = app.workflow(&stream)?;
+    let recheck = (with_recheck && workflow.state == jixiao_domain::aggregate::Workflow::Submitted)
+        .then(|| match app.recheck(&stream) {
+            Ok(r) => Ok(Ok(r)),
+            Err(e) if e.kind == jixiao_app::ErrorKind::Internal => Err(e),
+            Err(e) => Ok(Err(e.to_string())),
+        })
+        .transpose()?;
     let record = load_record(app, unit, year)?;
     app.with_budgeted_year(&stream, KnownAt::Now, |y| {
         let b = y.state.budget();
@@ -1483,13 +1539,6 @@ fn load_yearend(app: &App, unit: String, year: i32) -> Result<YearEndData, AppEr
             })
             .unwrap_or_default();
         let closed = y.state.is_closed();
-        // The year-end workflow (已退回 / 已审核) is being added to the domain in parallel;
-        // today the log knows submissions and the lock.
-        let workflow = match (closed, y.state.submissions().last()) {
-            (true, _) => "已关闭".to_string(),
-            (false, Some(s)) => format!("已上报（{}）", s.submitted_on),
-            (false, None) => "草稿".to_string(),
-        };
         let line_name = |id: &LineId| {
             record
                 .lines
@@ -1535,6 +1584,7 @@ fn load_yearend(app: &App, unit: String, year: i32) -> Result<YearEndData, AppEr
         Ok(YearEndData {
             unit_name: record.unit_name.clone(),
             workflow,
+            recheck,
             closed,
             evaluation,
             projects,
@@ -1604,10 +1654,59 @@ async fn yearend_page_with(
     notice: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let u = unit.clone();
-    let data = blocking(&st.app, move |app| load_yearend(app, u, year)).await?;
+    let may_review = s.claims.may(Action::ReviewSelfEvaluation);
+    let data = blocking(&st.app, move |app| load_yearend(app, u, year, may_review)).await?;
+    let scope_name = |scope: &Scope| match scope {
+        Scope::Unit => "部门整体".to_string(),
+        Scope::Project(code) => data
+            .projects
+            .get(&code.0)
+            .cloned()
+            .unwrap_or_else(|| code.0.clone()),
+    };
+    let steps = data
+        .workflow
+        .steps
+        .iter()
+        .map(|step| StepRow {
+            state: step.state.label(),
+            on: step.on.to_string(),
+            by: step.by.clone(),
+            reason: step.reason.clone(),
+        })
+        .collect();
+    let recheck = data.recheck.as_ref().map(|r| {
+        r.as_ref()
+            .map(|r| {
+                r.differences
+                    .iter()
+                    .map(|row| RecheckLine {
+                        scope: scope_name(&row.scope),
+                        name: row.name.clone(),
+                        submitted: submitted_row_text(row.submitted.as_ref()),
+                        now: submitted_row_text(row.recomputed.as_ref()),
+                        changed: row
+                            .changed
+                            .iter()
+                            .map(|c| recheck_change_zh(c))
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    })
+                    .collect()
+            })
+            .map_err(Clone::clone)
+    });
     let mut blocks = Vec::new();
+    let mut downloads = Vec::new();
     if let Some(e) = &data.evaluation.unit {
         blocks.push(evaluation_block("部门整体".to_string(), "", e));
+        downloads.push(crate::downloads::row(
+            &unit,
+            year,
+            jixiao_app::forms::Form::UnitSelfEvaluation,
+            None,
+            "部门整体支出绩效自评表".to_string(),
+        ));
     }
     for (code, e) in &data.evaluation.projects {
         let title = data
@@ -1615,6 +1714,13 @@ async fn yearend_page_with(
             .get(&code.0)
             .cloned()
             .unwrap_or_else(|| code.0.clone());
+        downloads.push(crate::downloads::row(
+            &unit,
+            year,
+            jixiao_app::forms::Form::ProjectSelfEvaluation,
+            Some(&code.0),
+            format!("项目支出绩效自评表 · {title}"),
+        ));
         blocks.push(evaluation_block(title, &code.0, e));
     }
     let mut chrome = Chrome::new(
@@ -1635,7 +1741,12 @@ async fn yearend_page_with(
         unit,
         year,
         unit_name: data.unit_name,
-        workflow: data.workflow,
+        workflow: data.workflow.state.label().to_string(),
+        steps,
+        submitted: data.workflow.state == jixiao_domain::aggregate::Workflow::Submitted,
+        recheck,
+        may_review,
+        downloads,
         blocks,
         requests: data.requests,
         lines: data.lines,
@@ -1649,6 +1760,25 @@ async fn yearend_page_with(
         failed,
     };
     Ok(html(status, page.render()))
+}
+
+/// A submitted row's 实际完成值 and 得分 for the recheck table ("—" when only on one side).
+fn submitted_row_text(row: Option<&jixiao_domain::event::SubmittedRow>) -> String {
+    row.map(|r| format!("{} · 得分 {:.2}", r.actual_text, r.score))
+        .unwrap_or_else(|| "—".to_string())
+}
+
+/// The Chinese name of what differs in a recheck row (the domain's stable codes).
+fn recheck_change_zh(code: &str) -> &'static str {
+    match code {
+        "weight" => "分值",
+        "score" => "得分",
+        "actual" => "实际完成值",
+        "flags" => "标记",
+        "target" => "年度指标值",
+        "row" => "仅一方有此行",
+        _ => "其他",
+    }
 }
 
 async fn yearend_page(
@@ -1675,6 +1805,10 @@ enum YearEndForm {
     Reopen,
     BudgetRequest,
     TargetRequest,
+    /// 退回 a submitted self-evaluation (reason required).
+    Return,
+    /// 审核通过 a submitted self-evaluation (note optional).
+    Approve,
 }
 
 impl YearEndForm {
@@ -1685,6 +1819,7 @@ impl YearEndForm {
             YearEndForm::BudgetRequest | YearEndForm::TargetRequest => Action::UnitHeadAct,
             YearEndForm::Decide => Action::Decide,
             YearEndForm::Close | YearEndForm::Reopen => Action::CloseYear,
+            YearEndForm::Return | YearEndForm::Approve => Action::ReviewSelfEvaluation,
         }
     }
 
@@ -1758,6 +1893,25 @@ impl YearEndForm {
                     Command::CloseYear(lock)
                 } else {
                     Command::ReopenYear(lock)
+                })
+            }
+            YearEndForm::Return | YearEndForm::Approve => {
+                let on = f.date("on", "日期");
+                let reason = if self == YearEndForm::Return {
+                    f.text("reason", "退回理由")
+                } else {
+                    Some(f.optional_text("reason").unwrap_or_default())
+                };
+                f.event_id()?;
+                let review = jixiao_domain::event::SelfEvaluationReviewed {
+                    on: on?,
+                    by: by.to_string(),
+                    reason: reason?,
+                };
+                Some(if self == YearEndForm::Return {
+                    Command::ReturnSelfEvaluation(review)
+                } else {
+                    Command::ApproveSelfEvaluation(review)
                 })
             }
             YearEndForm::TargetRequest => {
@@ -1910,6 +2064,8 @@ struct MonitoringPage {
     filed: usize,
     may_file: bool,
     form: FormState,
+    /// The forms to download.
+    downloads: Vec<crate::downloads::DownloadRow>,
 }
 
 fn cause_of(value: &str) -> Option<jixiao_domain::event::DeviationCause> {
@@ -1989,6 +2145,13 @@ async fn monitoring_page_with(
         }
         f
     });
+    let downloads = vec![crate::downloads::row(
+        &unit,
+        year,
+        jixiao_app::forms::Form::Monitoring,
+        None,
+        "绩效监控情况表".to_string(),
+    )];
     let mut chrome = Chrome::new(s, format!("绩效监控 · {unit_name}"), year, Section::Unit);
     chrome.notice = notice;
     let page = MonitoringPage {
@@ -2046,6 +2209,7 @@ async fn monitoring_page_with(
         filed,
         may_file: s.claims.may(Action::UnitHeadAct),
         form,
+        downloads,
     };
     Ok(html(status, page.render()))
 }
@@ -2173,6 +2337,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
         .route(
+            "/units/{unit}/{year}/ledger",
+            web::get().to(crate::ledger::ledger_page),
+        )
+        .route(
+            "/units/{unit}/{year}/ledger",
+            web::post().to(crate::ledger::ledger_upload),
+        )
+        .route(
+            "/units/{unit}/{year}/ledger-template",
+            web::get().to(crate::downloads::ledger_template),
+        )
+        .route(
+            "/units/{unit}/{year}/forms/{form}",
+            web::get().to(crate::downloads::download),
+        )
+        .route(
             "/units/{unit}/{year}/explanations",
             web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Explain)),
         )
@@ -2191,6 +2371,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/units/{unit}/{year}/reopen",
             web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Reopen)),
+        )
+        .route(
+            "/units/{unit}/{year}/self-evaluation/return",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Return)),
+        )
+        .route(
+            "/units/{unit}/{year}/self-evaluation/approve",
+            web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::Approve)),
         )
         .route(
             "/units/{unit}/{year}/budget-requests",

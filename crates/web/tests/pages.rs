@@ -813,3 +813,600 @@ async fn the_admin_changes_a_users_role_and_a_unit_role_without_a_unit_is_refuse
         .unwrap();
     assert_eq!(user.role, Role::UnitHead);
 }
+
+/// Makes the year ready to submit through the application, as a unit would on the page: every
+/// indicator waiting for a person's grade is assessed 达成, every deviation is explained.
+fn make_ready_to_submit(h: &Harness) {
+    use jixiao_domain::aggregate::Command;
+    use jixiao_domain::evaluation::DeviationItem;
+    use jixiao_domain::event::{DeviationExplained, IndicatorAssessed};
+    use jixiao_domain::indicator::QualGrade;
+    use jixiao_domain::indicator::Scope;
+    let stream = StreamId::new(UNIT, YEAR);
+    let profile = h.app.profile(None).unwrap();
+    let on = chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30).unwrap();
+    let write = |command: Command| {
+        h.app
+            .write(jixiao_app::Write {
+                stream: stream.clone(),
+                if_match: None,
+                items: vec![jixiao_app::Item::new(uuid::Uuid::new_v4(), command)],
+                actor: Actor {
+                    name: "head".into(),
+                    request_id: "test".into(),
+                },
+                profile: profile.clone(),
+            })
+            .unwrap();
+    };
+    let scoped = |e: &jixiao_app::SelfEvaluation| {
+        let mut all: Vec<(Scope, jixiao_domain::evaluation::Evaluation)> = Vec::new();
+        if let Some(u) = &e.unit {
+            all.push((Scope::Unit, u.clone()));
+        }
+        for (code, p) in &e.projects {
+            all.push((Scope::Project(code.clone()), p.clone()));
+        }
+        all
+    };
+    let evaluation = h
+        .app
+        .evaluation(&stream, None, KnownAt::Now, &profile)
+        .unwrap();
+    for (scope, e) in scoped(&evaluation) {
+        for indicator_id in e.not_yet_assessed {
+            write(Command::AssessIndicator(IndicatorAssessed {
+                evidence: Vec::new(),
+                band_position: None,
+                scope: scope.clone(),
+                indicator_id,
+                assessed_on: on,
+                grade: Some(QualGrade::Achieved),
+                score: None,
+                actual_value: None,
+                actual_text: "达成".into(),
+                note: String::new(),
+            }));
+        }
+    }
+    let evaluation = h
+        .app
+        .evaluation(&stream, None, KnownAt::Now, &profile)
+        .unwrap();
+    for (scope, e) in scoped(&evaluation) {
+        for item in e.needs_explanation {
+            write(Command::ExplainDeviation(DeviationExplained {
+                scope: scope.clone(),
+                indicator_id: match item {
+                    DeviationItem::ExecutionRate => None,
+                    DeviationItem::Indicator(id) => Some(id),
+                },
+                explanation: "项目进度延后，已制定推进计划".into(),
+                explained_on: on,
+            }));
+        }
+    }
+}
+
+/// Posts the head's submission of the self-evaluation; the answer's status.
+macro_rules! submit_as_head {
+    ($svc:expr, $h:expr) => {{
+        let (cookie, csrf) = $h.session("head", Role::UnitHead, Some(UNIT));
+        $svc.call(post!(
+            "/units/261301/2024/submit",
+            &cookie,
+            &[
+                ("form_key", "submit"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("submitted_on", "2024-06-30"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+    }};
+}
+
+#[actix_web::test]
+async fn finance_returns_a_submitted_self_evaluation_only_with_a_reason_and_the_step_is_listed() {
+    let h = harness();
+    let svc = service!(h);
+    make_ready_to_submit(&h);
+    assert_eq!(submit_as_head!(svc, h), 303);
+    let (cookie, csrf) = h.session("finance", Role::Finance, None);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已上报<"#), "{body}");
+    assert!(body.contains("return-form") && body.contains("approve-form"));
+    assert!(
+        body.contains(r#"id="recheck-none""#),
+        "nothing changed since the submission: {body}"
+    );
+
+    // Staff and the unit head may not review.
+    let (staff, staff_csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let refused = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &staff,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "x"),
+                ("csrf", &staff_csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    let before = h.events();
+    let no_reason = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &cookie,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", " "),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(no_reason.status(), 422);
+    let body = text(no_reason).await;
+    assert!(
+        body.contains(r#"id="return-reason-error""#) && body.contains("请填写退回理由"),
+        "{body}"
+    );
+    assert_eq!(h.events(), before);
+
+    let no_csrf = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &cookie,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "指标佐证不足"),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(no_csrf.status(), 403);
+    assert_eq!(h.events(), before);
+
+    let returned = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/return",
+            &cookie,
+            &[
+                ("form_key", "return"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", "指标佐证不足"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(returned.status(), 303);
+    assert_eq!(h.events(), before + 1);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已退回<"#), "{body}");
+    assert!(
+        body.contains("<td>已退回</td><td>2024-06-30</td><td>finance</td><td>指标佐证不足</td>"),
+        "the step shows who, when and why: {body}"
+    );
+    assert!(
+        !body.contains("return-form"),
+        "a returned evaluation is not reviewed again"
+    );
+
+    // The unit submits again and finance approves it.
+    assert_eq!(submit_as_head!(svc, h), 303);
+    let approved = svc
+        .call(post!(
+            "/units/261301/2024/self-evaluation/approve",
+            &cookie,
+            &[
+                ("form_key", "approve"),
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("on", "2024-06-30"),
+                ("reason", ""),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 303);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"id="workflow">已审核<"#), "{body}");
+}
+
+#[actix_web::test]
+async fn the_year_end_and_monitoring_pages_offer_every_form_and_the_download_names_the_file_as_the_api_does()
+ {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("staff", Role::Staff, Some(UNIT));
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    for format in ["xlsx", "html", "csv"] {
+        assert!(
+            body.contains(&format!(
+                "/units/261301/2024/forms/project-selfeval?format={format}&#38;project={PROJECT}"
+            )),
+            "{format}: {body}"
+        );
+    }
+    assert!(body.contains("部门整体支出绩效自评表") && body.contains("项目支出绩效自评表"));
+    let monitoring = text(
+        svc.call(get!("/units/261301/2024/monitoring", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(monitoring.contains("/units/261301/2024/forms/monitoring?format=csv"));
+
+    let res = svc
+        .call(get!(
+            &format!("/units/261301/2024/forms/project-selfeval?format=xlsx&project={PROJECT}"),
+            &cookie
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let content_type = res.headers().get(header::CONTENT_TYPE).unwrap().clone();
+    let disposition = res
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let bytes = to_bytes(res.into_body()).await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+    let expected = jixiao_report::export(
+        &h.app,
+        &jixiao_app::forms::FormRequest {
+            stream: StreamId::new(UNIT, YEAR),
+            form: jixiao_app::forms::Form::ProjectSelfEvaluation,
+            as_of: None,
+            known: KnownAt::Now,
+            profile: h.app.config().default_profile.clone(),
+            project: Some(jixiao_domain::budget::ProjectCode(PROJECT.into())),
+        },
+        jixiao_report::Format::Xlsx,
+    )
+    .unwrap();
+    assert_eq!(content_type, expected.content_type());
+    assert_eq!(disposition, expected.content_disposition());
+    assert!(
+        disposition.starts_with("attachment; filename=\"")
+            && disposition.contains("filename*=UTF-8''")
+    );
+
+    let csv = svc
+        .call(get!(
+            "/units/261301/2024/forms/monitoring?format=csv",
+            &cookie
+        ))
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(text(csv).await.contains("绩效监控"));
+
+    let bad = svc
+        .call(get!(
+            "/units/261301/2024/forms/monitoring?format=pdf",
+            &cookie
+        ))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(text(bad).await.contains("格式应为 xlsx、html 或 csv"));
+
+    let other = h.session("other", Role::Staff, Some("999999")).0;
+    let refused = svc
+        .call(get!(
+            "/units/261301/2024/forms/monitoring?format=csv",
+            &other
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "only readers of the unit download its forms"
+    );
+    let anonymous = svc
+        .call(
+            test::TestRequest::get()
+                .uri("/units/261301/2024/forms/monitoring")
+                .to_request(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303);
+}
+
+#[actix_web::test]
+async fn the_record_page_offers_the_ledger_template_the_cli_writes_and_finance_may_not_fetch_it() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, _) = h.session("staff", Role::Staff, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/record", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains(r#"href="/units/261301/2024/ledger-template""#));
+    let res = svc
+        .call(get!("/units/261301/2024/ledger-template", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()
+            .get(header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("ledger-template.xlsx")
+    );
+    let bytes = to_bytes(res.into_body()).await.unwrap();
+    assert_eq!(
+        bytes.to_vec(),
+        jixiao_report::templates::ledger_template().unwrap()
+    );
+    let (finance, _) = h.session("finance", Role::Finance, None);
+    let refused = svc
+        .call(get!("/units/261301/2024/ledger-template", &finance))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
+
+#[actix_web::test]
+async fn finance_sees_in_the_recheck_the_rows_a_carry_over_changed_since_the_submission() {
+    use jixiao_domain::aggregate::Command;
+    use jixiao_domain::budget::LineId;
+    use jixiao_domain::event::CarryOverRecorded;
+    let h = harness();
+    let svc = service!(h);
+    let (staff, staff_csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let paid = svc
+        .call(post!(
+            "/units/261301/2024/payments",
+            &staff,
+            &[
+                ("event_id", &uuid::Uuid::new_v4().to_string()),
+                ("line_id", LINE),
+                ("paid_on", "2024-03-05"),
+                ("amount_yuan", "50000.00"),
+                ("summary", "培训费"),
+                ("csrf", &staff_csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 303);
+    make_ready_to_submit(&h);
+    assert_eq!(submit_as_head!(svc, h), 303);
+    h.app
+        .write(jixiao_app::Write {
+            stream: StreamId::new(UNIT, YEAR),
+            if_match: None,
+            items: vec![jixiao_app::Item::new(
+                uuid::Uuid::new_v4(),
+                Command::RecordCarryOver(CarryOverRecorded {
+                    line_id: LineId(LINE.into()),
+                    amount_yuan: jixiao_domain::money::Yuan::parse_yuan("1000000.00").unwrap(),
+                    recorded_on: chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30).unwrap(),
+                }),
+            )],
+            actor: Actor {
+                name: "finance".into(),
+                request_id: "test".into(),
+            },
+            profile: h.app.profile(None).unwrap(),
+        })
+        .unwrap();
+    let (cookie, _) = h.session("finance", Role::Finance, None);
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(body.contains(r#"<table id="recheck">"#), "{body}");
+    assert!(
+        body.contains("<td>部门整体</td><td>预算执行率</td>"),
+        "the unit's execution row differs after the carry-over: {body}"
+    );
+    let body = text(
+        svc.call(get!("/units/261301/2024/yearend", &staff))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        !body.contains("recheck") && !body.contains("return-form"),
+        "the review is the bureau's"
+    );
+}
+
+/// A multipart body with text fields and an optional file, as a browser sends the form.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----jixiao-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn upload_request(
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> test::TestRequest {
+    let (content_type, body) = multipart(fields, file);
+    test::TestRequest::post()
+        .uri("/units/261301/2024/ledger")
+        .insert_header((header::COOKIE, cookie.to_string()))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .set_payload(body)
+}
+
+macro_rules! upload {
+    ($($a:expr),* $(,)?) => { upload_request($($a),*).to_request() };
+}
+
+#[actix_web::test]
+async fn a_ledger_upload_shows_the_dry_run_row_by_row_and_the_confirm_writes_every_row_or_nothing()
+{
+    use jixiao_app::ledger::Column;
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let header_row = [
+        Column::Date,
+        Column::Voucher,
+        Column::Economic,
+        Column::Project,
+        Column::Amount,
+        Column::Summary,
+    ]
+    .map(Column::label)
+    .join(",");
+    let bad = format!(
+        "{header_row}\n2024-03-01,记-101,30216,,800.00,培训费\n2024-13-01,记-102,30216,,900.00,培训费\n"
+    );
+    let before = h.events();
+
+    let refused = svc
+        .call(upload!(&cookie, &[], Some(("ledger.csv", bad.as_bytes()))))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "no CSRF token");
+
+    let res = svc
+        .call(upload!(
+            &cookie,
+            &[("csrf", &csrf)],
+            Some(("ledger.csv", bad.as_bytes()))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    assert!(
+        body.contains(r#"id="ledger-problems""#) && body.contains("<td class=\"num\">3</td>"),
+        "{body}"
+    );
+    assert!(body.contains(r#"id="ledger-file-error""#) && !body.contains("ledger-confirm-form"));
+    assert_eq!(
+        h.events(),
+        before,
+        "a dry run with a bad row writes nothing"
+    );
+
+    let wrong_type = svc
+        .call(upload!(
+            &cookie,
+            &[("csrf", &csrf)],
+            Some(("ledger.pdf", b"x"))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 422);
+    assert!(text(wrong_type).await.contains("请选择 .xlsx 或 .csv"));
+
+    let good = format!(
+        "{header_row}\n2024-03-01,记-101,30216,,800.00,培训费\n2024-03-02,记-102,30216,,900.00,培训费\n"
+    );
+    let res = svc
+        .call(upload!(
+            &cookie,
+            &[("csrf", &csrf)],
+            Some(("ledger.csv", good.as_bytes()))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = text(res).await;
+    assert!(body.contains("2 笔新支出"), "{body}");
+    assert_eq!(h.events(), before, "the dry run writes nothing");
+    let content = hidden(&body, "content");
+    let confirmed = svc
+        .call(upload!(
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("confirm", "1"),
+                ("file_name", "ledger.csv"),
+                ("content", &content)
+            ],
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 303);
+    assert_eq!(h.events(), before + 2);
+
+    let (finance, finance_csrf) = h.session("finance", Role::Finance, None);
+    let refused = svc
+        .call(upload!(
+            &finance,
+            &[("csrf", &finance_csrf)],
+            Some(("ledger.csv", good.as_bytes()))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "the bureau does not record the unit's ledger"
+    );
+}

@@ -45,19 +45,6 @@ fn bad_query(field: &str, detail: String, zh: &str, en: &str) -> ApiError {
     )
 }
 
-/// RFC 8187 encoding of a UTF-8 file name for `filename*`.
-fn rfc8187(text: &str) -> String {
-    let mut out = String::from("UTF-8''");
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// An official form of a unit's year, ready to hand in: `selfeval` (部门整体 and every
 /// project, one sheet each), `project-selfeval` (项目支出绩效自评表), `unit-selfeval`
 /// (部门（单位）整体支出绩效自评表) or `monitoring` (绩效监控情况表 1-7月). Every form states the
@@ -138,14 +125,7 @@ pub async fn form(
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, rendered.content_type()))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}\"; filename*={}",
-                rendered.file_name,
-                rfc8187(&rendered.file_name_zh)
-            ),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, rendered.content_disposition()))
         .insert_header(("x-jixiao-head-position", rendered.head_position.to_string()))
         .insert_header(("x-jixiao-head-hash", rendered.head_hash))
         .body(rendered.bytes))
