@@ -52,7 +52,8 @@ pub struct Indicator {
     pub level2: String,
     /// 三级指标 name as published.
     pub name: String,
-    /// 年度指标值.
+    /// 年度指标值. In the aggregate's state it is read in the indicator's category
+    /// ([`Indicator::target_category`]); stored events hold it as text.
     pub target: Target,
     /// Explicit weight (分值) when the targets give one; otherwise split equally.
     pub weight: Option<Decimal>,
@@ -188,6 +189,14 @@ impl Indicator {
     /// The scoring direction of this indicator's target.
     pub fn direction(&self) -> crate::target::Direction {
         self.target.direction()
+    }
+
+    /// How this indicator's 一级/二级 read its target: [`TargetCategory::Cost`] under 成本
+    /// (a bare amount is then a cap, see [`Target::parse_in`]).
+    ///
+    /// [`TargetCategory::Cost`]: crate::target::TargetCategory::Cost
+    pub fn target_category(&self) -> crate::target::TargetCategory {
+        crate::target::TargetCategory::of_level(self.level1, &self.level2)
     }
 }
 

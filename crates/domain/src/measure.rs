@@ -330,6 +330,11 @@ pub fn within_time_target(date: NaiveDate, target: &TimeTarget, fiscal_year: i32
             month_end(fiscal_year, *month).is_some_and(|end| date <= end)
         }
         TimeTarget::ByDate { date: deadline } => date <= *deadline,
+        TimeTarget::Between { from, to } => *from <= date && date <= *to,
+        TimeTarget::MonthsOfYear {
+            from_month,
+            to_month,
+        } => date.year() == fiscal_year && (*from_month..=*to_month).contains(&date.month()),
     }
 }
 

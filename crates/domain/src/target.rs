@@ -1,20 +1,31 @@
 //! The target value grammar (年度指标值): `≥10人`, `≥3次`, `≤30%`, `=100%`, `良好`, `2024年`,
-//! `12月底前`, a date. Parsed into a typed [`Target`] that keeps its original text.
+//! `12月底前`, a date, a period. Parsed into a typed [`Target`] that keeps its original text.
 //!
-//! The grammar (domain.md §3), after normalising full-width characters and removing spaces:
+//! The grammar (domain.md §3; with examples in `docs/targets.md`), after folding look-alike
+//! characters (full-width forms `＞＜＝％０-９．`, the small forms `﹥﹤﹦﹪`, the box-drawing
+//! `═`, `≧≦⩾⩽`, `≮≯`) and removing spaces:
 //!
 //! - **quantitative**: an optional comparator (`≥ > ≤ < =`, their ASCII and full-width forms, or
 //!   words such as `不低于`, `不少于`, `大于等于`, `不超过`, `不高于`, `小于等于`), a non-negative
-//!   number, a known unit ([`KNOWN_UNITS`]) and an optional `以上`/`以下`/`以内` suffix. Without
+//!   number, a known unit ([`KNOWN_UNITS`], their aliases `M` for 米 and `百分比` for %, and any
+//!   of them after 万: `万次`, `万册`) and an optional `以上`/`以下`/`以内` suffix. Without
 //!   any comparator the number is read as `=` ("100%" means exactly 100%; "10人" means 10 人,
-//!   which scores like ≥ when the target is positive — see the evaluation rules);
-//! - **time** (时效): `2024年`/`2024年度` (within the year), `12月底前`/`12月前`/`年底前`/`上半年`
-//!   (by the end of a month of the fiscal year), `2024年6月30日前`/`2024-06-30`/`2024年6月底前`
-//!   (by a date);
+//!   which scores like ≥ when the target is positive — see [`Comparator::meets`]), except under
+//!   成本指标 where a bare amount is a cap ([`Target::parse_in`], [`TargetCategory::Cost`]);
+//! - **time** (时效): `2024年`/`2024年度` (within the year), `12月底前`/`12月前`/`年底前`/
+//!   `12月底到位`/`上半年` (by the end of a month of the fiscal year), `2024年6月30日前`/
+//!   `2024-06-30`/`2024年6月底前`/`2023年12月`/`2021年12月完成` (by a date), and periods:
+//!   `2023.07-2024.01`, `2021年1月-12月`, `2024年1-6月` ([`TimeTarget::Between`]) or
+//!   `1-6月` ([`TimeTarget::MonthsOfYear`]);
 //! - **qualitative** (定性): a text without digits that is or contains a known word
-//!   ([`QUALITATIVE_WORDS`]: 良好, 明显, 相关, 合规, 提供保障, 是, …).
+//!   ([`QUALITATIVE_WORDS`]: 良好, 明显, 相关, 合规, 提供保障, 达成预期, 是, 否, …).
 //!
 //! Anything else is rejected with a message naming the part that could not be read.
+//!
+//! Whether an actual value meets a quantitative target is decided once, by
+//! [`Comparator::meets`]: [`Target::is_met_by`] and the evaluation's scoring both call it. An
+//! actual value written as text (实际完成值) is read by [`read_actual`], which refuses a bound
+//! ("≥90%") with [`TargetError::BoundAsActual`] instead of reading it as its number.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -55,7 +66,8 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TargetUnit(pub String);
 
-/// A time target: a year ("2024年"), a month-end deadline ("12月底前"), or a date.
+/// A time target: a year ("2024年"), a month-end deadline ("12月底前"), a date, or a period
+/// ("2023.07-2024.01", "2024年1-6月", "1-6月").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum TimeTarget {
@@ -73,6 +85,21 @@ pub enum TimeTarget {
     ByDate {
         /// The deadline.
         date: chrono::NaiveDate,
+    },
+    /// Everything happens within a period, both ends included ("2023.07-2024.01" is from 1 July
+    /// 2023 to 31 January 2024; "2021年1月-12月", "2024年1-6月").
+    Between {
+        /// The first day.
+        from: chrono::NaiveDate,
+        /// The last day.
+        to: chrono::NaiveDate,
+    },
+    /// Everything happens within a range of months of the fiscal year ("1-6月", "3月至5月").
+    MonthsOfYear {
+        /// The first month, 1-12.
+        from_month: u32,
+        /// The last month, from_month-12.
+        to_month: u32,
     },
 }
 
@@ -117,34 +144,158 @@ pub enum TargetError {
     Unreadable {
         /// The whole text.
         text: String,
-        /// What could not be read, in Chinese (e.g. "未知计量单位“吨”").
+        /// What could not be read, in Chinese (e.g. "未知计量单位“桶”").
         problem: String,
+    },
+    /// An actual value (实际完成值) written as a bound ("≥90%"): it states what was aimed at,
+    /// not what was reached, so it is not read as its number (see [`read_actual`]).
+    #[error(
+        "实际完成值“{text}”写成了比较式（{}），应填写实际达到的数值 (actual value written as a bound)",
+        .comparator.symbol()
+    )]
+    BoundAsActual {
+        /// The whole text.
+        text: String,
+        /// The comparator it was written with.
+        comparator: Comparator,
     },
 }
 
+/// What an indicator's 一级/二级 say about reading its target: under 成本指标 a bare amount
+/// ("250万元") is a cap and reads as ≤, elsewhere a bare number reads as =.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetCategory {
+    /// Any indicator but a cost one.
+    #[default]
+    General,
+    /// 成本指标 (as 一级, or as 二级 under 产出 in the 2020 framework).
+    Cost,
+}
+
+impl TargetCategory {
+    /// The category of an indicator from its 一级 and 二级 names as printed: [`Cost`] when
+    /// either names 成本 ("成本指标", "经济成本", "产出指标 / 成本指标").
+    ///
+    /// [`Cost`]: TargetCategory::Cost
+    pub fn of_names(level1: &str, level2: &str) -> Self {
+        if level1.contains(COST_MARK) || level2.contains(COST_MARK) {
+            TargetCategory::Cost
+        } else {
+            TargetCategory::General
+        }
+    }
+
+    /// The category of an indicator from its parsed 一级 and its 二级 name.
+    pub fn of_level(level1: crate::indicator::Level1, level2: &str) -> Self {
+        Self::of_names(level1.name_zh(), level2)
+    }
+}
+
+/// What marks a cost indicator in its 一级 or 二级 name.
+const COST_MARK: &str = "成本";
+
+/// Units of a bare amount that reads as a cap under 成本指标 (money, 万 alone meaning 万元, or
+/// no unit at all, the table's header then giving it).
+const COST_CAP_UNITS: &[&str] = &["", "元", "千元", "万元", "亿元", "万"];
+
+/// A 实际完成值 read with the target grammar (by [`read_actual`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ActualText {
+    /// A number and its unit: "97.30%" is 97.3 and `%`, "2089人" is 2089 and `人`.
+    Number {
+        /// The number (for `%`, the percentage).
+        value: Decimal,
+        /// The unit.
+        unit: TargetUnit,
+    },
+    /// A qualitative word or phrase ("达成预期指标", "有效", "是").
+    Qualitative {
+        /// The word, normalised.
+        word: String,
+    },
+    /// A date or period ("2024年11月", "2024年1-6月").
+    Time(TimeTarget),
+}
+
+/// Read a 实际完成值 text with the target grammar: a number with its unit, a qualitative word
+/// or a time. An actual written as a bound ("≥90%", "90%以上") is refused with
+/// [`TargetError::BoundAsActual`]; "达到95%" reads as 95% (what was reached).
+pub fn read_actual(text: &str) -> Result<ActualText, TargetError> {
+    let trimmed = text.trim();
+    let normalized = checked_normalized(trimmed)?;
+    let unreadable = |problem: String| TargetError::Unreadable {
+        text: trimmed.to_string(),
+        problem,
+    };
+    let parsed = parse_value(&normalized).map_err(unreadable)?;
+    if let Some((written, comparator)) = parsed.written
+        && !ACTUAL_NOT_BOUND_WORDS.contains(&written)
+    {
+        return Err(TargetError::BoundAsActual {
+            text: trimmed.to_string(),
+            comparator,
+        });
+    }
+    Ok(match parsed.value {
+        TargetValue::Quantitative { value, unit, .. } => ActualText::Number { value, unit },
+        TargetValue::Qualitative { word } => ActualText::Qualitative { word },
+        TargetValue::Time(t) => ActualText::Time(t),
+    })
+}
+
+/// Comparator words that, in an actual value, say what was reached rather than a bound.
+const ACTUAL_NOT_BOUND_WORDS: &[&str] = &["达到"];
+
 impl Target {
-    /// Parse a target text (`≥10人`, `≤30%`, `良好`, `2024年`, `12月底前`, …).
+    /// Parse a target text (`≥10人`, `≤30%`, `良好`, `2024年`, `12月底前`, …) of an indicator
+    /// that is not a cost one (see [`Target::parse_in`]).
     ///
     /// The original text is kept (trimmed) for display; the typed value comes from a normalised
     /// copy (full-width characters folded, spaces removed).
     pub fn parse(text: &str) -> Result<Self, TargetError> {
+        Self::parse_in(text, TargetCategory::General)
+    }
+
+    /// Parse a target text of an indicator of the given category: under 成本指标 a bare amount
+    /// ("250万元", "250") is a cap and reads as ≤ (a written "=" stays =); otherwise as
+    /// [`Target::parse`].
+    pub fn parse_in(text: &str, category: TargetCategory) -> Result<Self, TargetError> {
         let trimmed = text.trim();
-        if trimmed.is_empty() {
-            return Err(TargetError::Empty);
-        }
-        let unreadable = |problem: String| TargetError::Unreadable {
+        let normalized = checked_normalized(trimmed)?;
+        let parsed = parse_value(&normalized).map_err(|problem| TargetError::Unreadable {
             text: trimmed.to_string(),
             problem,
+        })?;
+        let value = match parsed.value {
+            TargetValue::Quantitative {
+                comparator: Comparator::Eq,
+                value,
+                unit,
+            } if category == TargetCategory::Cost
+                && parsed.written.is_none()
+                && COST_CAP_UNITS.contains(&unit.as_str()) =>
+            {
+                TargetValue::Quantitative {
+                    comparator: Comparator::Le,
+                    value,
+                    unit,
+                }
+            }
+            other => other,
         };
-        if trimmed.chars().count() > TARGET_TEXT_CHARS_MAX {
-            return Err(unreadable(format!("长度超过{TARGET_TEXT_CHARS_MAX}个字符")));
-        }
-        let normalized = normalize(trimmed);
-        let value = parse_value(&normalized).map_err(unreadable)?;
         Ok(Target {
             text: trimmed.to_string(),
             value,
         })
+    }
+
+    /// This target read again in a category (a target parsed without its indicator's category,
+    /// e.g. from stored JSON, read as the indicator's 一级/二级 say).
+    pub fn in_category(&self, category: TargetCategory) -> Target {
+        // The text parsed once, so it parses again; keep this reading if it somehow does not.
+        Target::parse_in(&self.text, category).unwrap_or_else(|_| self.clone())
     }
     /// The original text, as written.
     pub fn text(&self) -> &str {
@@ -183,9 +334,10 @@ impl Target {
         }
     }
 
-    /// Whether an actual value meets a quantitative target (`None` for other targets).
+    /// Whether an actual value meets a quantitative target (`None` for other targets), by the
+    /// scoring rules' one rule, [`Comparator::meets`]: a bare "90%" is met by 100.
     pub fn is_met_by(&self, actual: Decimal) -> Option<bool> {
-        self.threshold().map(|(c, t)| c.is_met(actual, t))
+        self.threshold().map(|(c, t)| c.meets(actual, t))
     }
 }
 
@@ -216,7 +368,21 @@ impl Comparator {
         }
     }
 
-    /// Whether `actual` satisfies `actual <comparator> target`.
+    /// Whether an actual value meets a target with this comparator, as the scoring rules read
+    /// it (domain.md §4) — the one rule for "met", used by [`Target::is_met_by`] and by the
+    /// evaluation: ≥ and > literally; ≤ and < literally or when A = 0 (nothing spent, nothing
+    /// exceeded); = with T = 0 only by A = 0, with T > 0 by any A ≥ T (scored as 正向).
+    pub fn meets(self, actual: Decimal, target: Decimal) -> bool {
+        match self {
+            Comparator::Ge | Comparator::Gt => self.is_met(actual, target),
+            Comparator::Le | Comparator::Lt => self.is_met(actual, target) || actual.is_zero(),
+            Comparator::Eq if target.is_zero() => actual.is_zero(),
+            Comparator::Eq => actual >= target,
+        }
+    }
+
+    /// Whether `actual` satisfies `actual <comparator> target` literally (= is exact equality);
+    /// whether a target is *met* is [`Comparator::meets`].
     pub fn is_met(self, actual: Decimal, target: Decimal) -> bool {
         match self {
             Comparator::Ge => actual >= target,
@@ -272,11 +438,15 @@ pub const TARGET_TEXT_CHARS_MAX: usize = 60;
 /// Most digits accepted in a target number (keeps `Decimal` parsing far from overflow).
 const NUMBER_DIGITS_MAX: usize = 15;
 
-/// Units a quantitative target may carry. Longer units come before their prefixes so that the
-/// longest match wins ("人次" before "人", "万元" before "万人"…). `%` is the only percentage unit.
+/// Units a quantitative target may carry (the whole text after the number must be one of them,
+/// one of [`UNIT_ALIASES`], or one of them after 万: "万次", "万册"). `%` is the only
+/// percentage unit.
 pub const KNOWN_UNITS: &[&str] = &[
     "个百分点",
     "平方米",
+    "立方米",
+    "平方公里",
+    "万次",
     "万人次",
     "人次",
     "场次",
@@ -293,6 +463,14 @@ pub const KNOWN_UNITS: &[&str] = &[
     "课时",
     "学时",
     "公里",
+    "千米",
+    "厘米",
+    "毫米",
+    "米",
+    "亩",
+    "吨",
+    "例",
+    "万",
     "人",
     "次",
     "场",
@@ -333,6 +511,34 @@ pub const KNOWN_UNITS: &[&str] = &[
     "‰",
 ];
 
+/// Other spellings of known units, as real tables print them: `M`/`m` for 米, `百分比` for %.
+pub const UNIT_ALIASES: &[(&str, &str)] = &[
+    ("M", "米"),
+    ("m", "米"),
+    ("CM", "厘米"),
+    ("cm", "厘米"),
+    ("KM", "千米"),
+    ("km", "千米"),
+    ("百分比", "%"),
+];
+
+/// The prefix that multiplies a known unit ("万次", "万册"): the unit is kept as written.
+const TEN_THOUSAND: char = '万';
+
+/// The unit as the grammar keeps it: a known unit, an alias's unit, or 万 before a known unit;
+/// `None` for anything else.
+fn known_unit(unit_text: &str) -> Option<String> {
+    if unit_text.is_empty() || KNOWN_UNITS.contains(&unit_text) {
+        return Some(unit_text.to_string());
+    }
+    if let Some((_, unit)) = UNIT_ALIASES.iter().find(|(alias, _)| *alias == unit_text) {
+        return Some((*unit).to_string());
+    }
+    let after = unit_text.strip_prefix(TEN_THOUSAND)?;
+    (KNOWN_UNITS.contains(&after) && !after.starts_with(TEN_THOUSAND) && after != "%")
+        .then(|| unit_text.to_string())
+}
+
 /// Words (or parts of phrases) accepted as qualitative targets. One-character words must be
 /// the whole text ("是"); longer ones may appear inside a phrase ("明显提升", "效果显著").
 pub const QUALITATIVE_WORDS: &[&str] = &[
@@ -344,6 +550,8 @@ pub const QUALITATIVE_WORDS: &[&str] = &[
     "较明显",
     "显著",
     "达标",
+    "达成",
+    "预期",
     "合格",
     "相关",
     "科学",
@@ -433,22 +641,41 @@ const COMPARATOR_SUFFIXES: &[(&str, Comparator)] = &[
     ("以内", Comparator::Le),
 ];
 
+/// How far the full-width forms of ASCII (U+FF01-U+FF5E) lie from ASCII.
+const FULL_WIDTH_OFFSET: u32 = 0xFEE0;
+
+/// Check a text's length and fold it (see [`normalize`]); the errors name the text.
+fn checked_normalized(trimmed: &str) -> Result<String, TargetError> {
+    if trimmed.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    if trimmed.chars().count() > TARGET_TEXT_CHARS_MAX {
+        return Err(TargetError::Unreadable {
+            text: trimmed.to_string(),
+            problem: format!("长度超过{TARGET_TEXT_CHARS_MAX}个字符"),
+        });
+    }
+    Ok(normalize(trimmed))
+}
+
 /// Fold full-width and look-alike characters to one spelling and drop all white space.
 fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         let folded = match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' => '.',
-            '，' => ',',
-            '％' => '%',
-            '＞' => '>',
-            '＜' => '<',
-            '＝' => '=',
-            '≧' | '⩾' => '≥',
-            '≦' | '⩽' => '≤',
-            '－' | '—' | '–' => '-',
-            '／' => '/',
+            // Full-width ASCII (０-９, ％, ＞, ＜, ＝, ．, ，, －, ／, ～, Ｍ, …).
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - FULL_WIDTH_OFFSET).unwrap_or(c),
+            // Small forms, box drawing and the other comparators real tables print.
+            '\u{FE50}' => ',',
+            '\u{FE52}' => '.',
+            '\u{FE63}' => '-',
+            '\u{FE64}' => '<',
+            '\u{FE65}' => '>',
+            '\u{FE66}' | '\u{2550}' => '=',
+            '\u{FE6A}' => '%',
+            '≧' | '⩾' | '≮' => '≥',
+            '≦' | '⩽' | '≯' => '≤',
+            '—' | '–' | '−' => '-',
             c if c.is_whitespace() => continue,
             c => c,
         };
@@ -464,24 +691,53 @@ fn normalize(text: &str) -> String {
         .replace("≤=", "≤")
 }
 
-fn parse_value(text: &str) -> Result<TargetValue, String> {
-    if let Some(time) = parse_time(text) {
-        return time.map(TargetValue::Time);
-    }
-    let (prefix, rest) = match COMPARATOR_PREFIXES
-        .iter()
-        .find(|(p, _)| text.starts_with(p))
-    {
-        Some((p, c)) => (Some(*c), &text[p.len()..]),
-        None => (None, text),
-    };
-    if prefix.is_none() && !rest.starts_with(|c: char| c.is_ascii_digit()) {
-        return parse_qualitative(text);
-    }
-    parse_quantitative(prefix, rest)
+/// A normalised text read by the grammar: the value, and the comparator as written (a prefix
+/// such as "≥" or "不低于", else a suffix such as "以上"), `None` when none was written.
+struct Parsed {
+    value: TargetValue,
+    written: Option<(&'static str, Comparator)>,
 }
 
-fn parse_quantitative(prefix: Option<Comparator>, rest: &str) -> Result<TargetValue, String> {
+fn parse_value(text: &str) -> Result<Parsed, String> {
+    if let Some(time) = parse_time(text) {
+        return time.map(|t| Parsed {
+            value: TargetValue::Time(t),
+            written: None,
+        });
+    }
+    let found = COMPARATOR_PREFIXES
+        .iter()
+        .find(|(p, _)| text.starts_with(p))
+        .copied();
+    let rest = found.map_or(text, |(p, _)| &text[p.len()..]);
+    let qualitative = || {
+        parse_qualitative(text).map(|value| Parsed {
+            value,
+            written: None,
+        })
+    };
+    let starts_with_digit = rest.starts_with(|c: char| c.is_ascii_digit());
+    match found {
+        None if !starts_with_digit => qualitative(),
+        // A comparator word before words ("达到预期", "不低于上年水平"): a phrase when it reads
+        // as one, otherwise the comparator lacks its number.
+        Some((word, _)) if !starts_with_digit && !word.is_ascii() && !is_symbol(word) => {
+            qualitative().or_else(|_| parse_quantitative(found, rest))
+        }
+        _ => parse_quantitative(found, rest),
+    }
+}
+
+/// True for a comparator written as a symbol (≥, ≤), not a word.
+fn is_symbol(comparator: &str) -> bool {
+    matches!(comparator, "≥" | "≤")
+}
+
+fn parse_quantitative(
+    found: Option<(&'static str, Comparator)>,
+    rest: &str,
+) -> Result<Parsed, String> {
+    let prefix = found.map(|(_, c)| c);
     if rest.starts_with('-') {
         return Err("指标值不能为负数".to_string());
     }
@@ -502,11 +758,13 @@ fn parse_quantitative(prefix: Option<Comparator>, rest: &str) -> Result<TargetVa
         .map_err(|_| format!("数值“{number_text}”不是有效的数字"))?;
     let mut unit_text = &rest[number_len..];
     let mut suffix = None;
+    let mut suffix_written = None;
     if let Some((s, c)) = COMPARATOR_SUFFIXES
         .iter()
         .find(|(s, _)| unit_text.ends_with(s))
     {
         suffix = Some(*c);
+        suffix_written = Some((*s, *c));
         unit_text = &unit_text[..unit_text.len() - s.len()];
     }
     let comparator = match (prefix, suffix) {
@@ -526,19 +784,14 @@ fn parse_quantitative(prefix: Option<Comparator>, rest: &str) -> Result<TargetVa
             "不支持区间值（“{rest}”），请拆为一个比较符和一个数值"
         ));
     }
-    let unit = if unit_text.is_empty() {
-        ""
-    } else {
-        KNOWN_UNITS
-            .iter()
-            .find(|u| **u == unit_text)
-            .copied()
-            .ok_or_else(|| format!("未知计量单位“{unit_text}”"))?
-    };
-    Ok(TargetValue::Quantitative {
-        comparator,
-        value: value.normalize(),
-        unit: TargetUnit(unit.to_string()),
+    let unit = known_unit(unit_text).ok_or_else(|| format!("未知计量单位“{unit_text}”"))?;
+    Ok(Parsed {
+        value: TargetValue::Quantitative {
+            comparator,
+            value: value.normalize(),
+            unit: TargetUnit(unit),
+        },
+        written: found.or(suffix_written),
     })
 }
 
@@ -567,7 +820,10 @@ fn parse_qualitative(text: &str) -> Result<TargetValue, String> {
 /// A time target, `None` when the text does not look like one at all, `Some(Err)` when it
 /// does but names an impossible date.
 fn parse_time(text: &str) -> Option<Result<TimeTarget, String>> {
-    let core = text.strip_suffix("完成").unwrap_or(text);
+    let core = TIME_DONE_SUFFIXES
+        .iter()
+        .find_map(|m| text.strip_suffix(m))
+        .unwrap_or(text);
     let (core, deadline) = match ["之前", "以前", "前"]
         .iter()
         .find_map(|m| core.strip_suffix(m))
@@ -590,6 +846,17 @@ fn parse_time(text: &str) -> Option<Result<TimeTarget, String>> {
     if let Some(date) = parse_iso_like_date(core) {
         return Some(date.map(|date| TimeTarget::ByDate { date }));
     }
+    if let Some(period) = parse_period(core) {
+        return Some(period);
+    }
+    if let Some(point) = parse_point(core)
+        && point.dotted
+        && point.day.is_none()
+        && let (Some(year), Some(month)) = (point.year, point.month)
+    {
+        // "2023.12": a year and month, read like "2023年12月" (by the end of that month).
+        return Some(last_day_of_month(year, month).map(|date| TimeTarget::ByDate { date }));
+    }
     let (lead, after) = leading_number(core);
     if lead.is_empty() {
         return None;
@@ -605,7 +872,8 @@ fn parse_time(text: &str) -> Option<Result<TimeTarget, String>> {
                 Some(Ok(TimeTarget::WithinYear { year }))
             }
             "底" | "末" | "年底" | "年末" => Some(ymd(year, 12, 31)),
-            _ => parse_month_day(after_year, deadline).map(|md| {
+            // A year and month is a deadline with or without 前: "2023年12月", "2021年12月完成".
+            _ => parse_month_day(after_year, true).map(|md| {
                 md.and_then(|(month, day)| match day {
                     Some(d) => ymd(year, month, d),
                     None => last_day_of_month(year, month).map(|date| TimeTarget::ByDate { date }),
@@ -622,6 +890,154 @@ fn parse_time(text: &str) -> Option<Result<TimeTarget, String>> {
             Some(_) => Err("截止日期缺少年份（如“2024年6月15日前”）".to_string()),
         })
     })
+}
+
+/// Words after a time that say the work is done by then: "10月底前完成", "12月底到位".
+const TIME_DONE_SUFFIXES: &[&str] = &["完成", "到位", "完工", "完毕", "建成"];
+
+/// What separates the two ends of a period: "2023.07-2024.01", "1月至6月", "1~6月".
+const PERIOD_SEPARATORS: &[char] = &['-', '~', '至', '到'];
+
+/// One end of a period as written: "2023.07", "2024年1月", "2024年", "12月", "6月30日", or a
+/// bare number ("1" of "2024年1-6月", "2023" of "2023-2024年").
+#[derive(Debug, Default, Clone, Copy)]
+struct Point {
+    year: Option<i32>,
+    month: Option<u32>,
+    day: Option<u32>,
+    /// Written with 年, 月, 日 or as a dotted date: a time for sure.
+    marked: bool,
+    /// Written as "YYYY.MM" or "YYYY/MM(/DD)".
+    dotted: bool,
+}
+
+/// One end of a period; `None` when the text is not of that shape. Numbers are checked when
+/// the period is built.
+fn parse_point(text: &str) -> Option<Point> {
+    if text.contains(['.', '/']) {
+        let sep = if text.contains('.') { '.' } else { '/' };
+        let parts: Vec<&str> = text.split(sep).collect();
+        if !(2..=3).contains(&parts.len())
+            || parts[0].len() != 4
+            || parts[1..].iter().any(|p| p.is_empty() || p.len() > 2)
+            || parts.iter().any(|p| !p.chars().all(|c| c.is_ascii_digit()))
+        {
+            return None;
+        }
+        return Some(Point {
+            year: Some(plausible_year(parts[0])?),
+            month: Some(parts[1].parse().ok()?),
+            day: parts.get(2).and_then(|d| d.parse().ok()),
+            marked: true,
+            dotted: true,
+        });
+    }
+    let mut point = Point::default();
+    let (mut number, mut after) = leading_number(text);
+    if number.is_empty() || number.len() > 4 {
+        return None;
+    }
+    if let Some(after_year) = after.strip_prefix('年') {
+        point.year = Some(plausible_year(number)?);
+        point.marked = true;
+        if matches!(after_year, "" | "度") {
+            return Some(point);
+        }
+        (number, after) = leading_number(after_year);
+        if number.is_empty() || number.len() > 2 {
+            return None;
+        }
+    }
+    if after.is_empty() {
+        // A bare number: a year when it has four digits, else a month.
+        if number.len() == 4 && point.year.is_none() {
+            point.year = Some(plausible_year(number)?);
+        } else if number.len() <= 2 {
+            point.month = Some(number.parse().ok()?);
+        } else {
+            return None;
+        }
+        return Some(point);
+    }
+    let after_month = after.strip_prefix('月')?;
+    if number.len() > 2 {
+        return None;
+    }
+    point.month = Some(number.parse().ok()?);
+    point.marked = true;
+    if matches!(after_month, "" | "底" | "末" | "份") {
+        return Some(point);
+    }
+    let (day, rest) = leading_number(after_month);
+    if day.is_empty() || day.len() > 2 || !matches!(rest, "日" | "号") {
+        return None;
+    }
+    point.day = Some(day.parse().ok()?);
+    Some(point)
+}
+
+/// A four-digit year within [`YEAR_MIN`]..=[`YEAR_MAX`].
+fn plausible_year(digits: &str) -> Option<i32> {
+    let year: i32 = digits.parse().ok()?;
+    (digits.len() == 4 && (YEAR_MIN..=YEAR_MAX).contains(&year)).then_some(year)
+}
+
+/// A period: two ends separated by one of [`PERIOD_SEPARATORS`], at least one written as a
+/// time. With a year on either end: the days from the first day of the start to the last day
+/// of the end ([`TimeTarget::Between`]); without: months of the fiscal year
+/// ([`TimeTarget::MonthsOfYear`]). `None` when the text is not of that shape.
+fn parse_period(text: &str) -> Option<Result<TimeTarget, String>> {
+    let (at, sep) = text
+        .char_indices()
+        .find(|(_, c)| PERIOD_SEPARATORS.contains(c))?;
+    let (left_text, right_text) = (&text[..at], &text[at + sep.len_utf8()..]);
+    let start = parse_point(left_text)?;
+    let end = parse_point(right_text)?;
+    if !(start.marked || end.marked) {
+        return None;
+    }
+    let check_month = |m: Option<u32>| match m {
+        Some(m) if !(1..=12).contains(&m) => Err(format!("期间中的月份“{m}”无效")),
+        _ => Ok(()),
+    };
+    if let Err(e) = check_month(start.month).and_then(|()| check_month(end.month)) {
+        return Some(Err(e));
+    }
+    let (from_year, to_year) = (start.year.or(end.year), end.year.or(start.year));
+    let (Some(from_year), Some(to_year)) = (from_year, to_year) else {
+        if start.day.is_some() || end.day.is_some() {
+            return Some(Err(format!(
+                "期间“{text}”缺少年份（如“2024年6月1日-6月30日”）"
+            )));
+        }
+        let (Some(from_month), Some(to_month)) = (start.month, end.month) else {
+            return None;
+        };
+        return Some(if from_month <= to_month {
+            Ok(TimeTarget::MonthsOfYear {
+                from_month,
+                to_month,
+            })
+        } else {
+            Err(format!("期间“{text}”的起始月份晚于结束月份"))
+        });
+    };
+    let to_month = end.month.unwrap_or(12);
+    let ends =
+        date_ymd(from_year, start.month.unwrap_or(1), start.day.unwrap_or(1)).and_then(|from| {
+            let to = match end.day {
+                Some(d) => date_ymd(to_year, to_month, d),
+                None => last_day_of_month(to_year, to_month),
+            };
+            to.map(|to| (from, to))
+        });
+    Some(ends.and_then(|(from, to)| {
+        if from <= to {
+            Ok(TimeTarget::Between { from, to })
+        } else {
+            Err(format!("期间“{text}”的起点晚于终点"))
+        }
+    }))
 }
 
 /// Years accepted in a time target.
@@ -691,8 +1107,11 @@ fn parse_iso_like_date(text: &str) -> Option<Result<chrono::NaiveDate, String>> 
 }
 
 fn ymd(year: i32, month: u32, day: u32) -> Result<TimeTarget, String> {
+    date_ymd(year, month, day).map(|date| TimeTarget::ByDate { date })
+}
+
+fn date_ymd(year: i32, month: u32, day: u32) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::from_ymd_opt(year, month, day)
-        .map(|date| TimeTarget::ByDate { date })
         .ok_or_else(|| format!("日期“{year}年{month}月{day}日”不存在"))
 }
 

@@ -549,9 +549,16 @@ impl UnitYear {
                 let indicators = e
                     .indicators
                     .iter()
-                    .map(|i| IndicatorState {
-                        indicator: i.clone(),
-                        target_history: vec![(e.approved_on, i.target.clone())],
+                    .map(|i| {
+                        // A stored target is read back without its indicator's category:
+                        // read it as the indicator's 一级/二级 say (a bare amount under 成本
+                        // is a cap), here, so that replay and live application agree.
+                        let mut indicator = i.clone();
+                        indicator.target = i.target.in_category(i.target_category());
+                        IndicatorState {
+                            target_history: vec![(e.approved_on, indicator.target.clone())],
+                            indicator,
+                        }
                     })
                     .collect();
                 self.targets.entry(e.scope.clone()).or_insert(TargetSet {
@@ -581,8 +588,9 @@ impl UnitYear {
                         .iter_mut()
                         .find(|i| i.indicator.id == req.indicator_id)
                 {
-                    ind.indicator.target = req.new_target.clone();
-                    ind.target_history.push((e.decided_on, req.new_target));
+                    let target = req.new_target.in_category(ind.indicator.target_category());
+                    ind.indicator.target = target.clone();
+                    ind.target_history.push((e.decided_on, target));
                 }
             }
             Event::TargetAdjustmentRejected(e) => {

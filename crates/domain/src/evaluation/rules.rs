@@ -34,7 +34,7 @@ pub fn positive(
     target: Decimal,
     actual: Decimal,
 ) -> Decimal {
-    if comparator.is_met(actual, target) {
+    if comparator.meets(actual, target) {
         return cap_and_round(weight, weight);
     }
     if target <= Decimal::ZERO || actual <= Decimal::ZERO {
@@ -56,7 +56,7 @@ pub fn reverse(
     actual: Decimal,
     variant: ReverseVariant,
 ) -> Decimal {
-    if comparator.is_met(actual, target) || actual.is_zero() {
+    if comparator.meets(actual, target) {
         return cap_and_round(weight, weight);
     }
     if target <= Decimal::ZERO || actual <= Decimal::ZERO {
@@ -93,7 +93,7 @@ pub fn equal(weight: Decimal, target: Decimal, actual: Decimal) -> (Decimal, boo
             met,
         );
     }
-    let met = actual >= target;
+    let met = Comparator::Eq.meets(actual, target);
     (positive(weight, Comparator::Ge, target, actual), met)
 }
 
@@ -106,13 +106,14 @@ pub fn quantitative(
     variant: ReverseVariant,
 ) -> QuantitativeScore {
     let (score, met) = match comparator {
+        // Whether it is met is the one rule, `Comparator::meets` (also `Target::is_met_by`).
         Comparator::Ge | Comparator::Gt => (
             positive(weight, comparator, target, actual),
-            comparator.is_met(actual, target),
+            comparator.meets(actual, target),
         ),
         Comparator::Le | Comparator::Lt => (
             reverse(weight, comparator, target, actual, variant),
-            comparator.is_met(actual, target) || actual.is_zero(),
+            comparator.meets(actual, target),
         ),
         Comparator::Eq => equal(weight, target, actual),
     };
