@@ -721,16 +721,18 @@ fn parse_value(text: &str) -> Result<Parsed, String> {
         None if !starts_with_digit => qualitative(),
         // A comparator word before words ("达到预期", "不低于上年水平"): a phrase when it reads
         // as one, otherwise the comparator lacks its number.
-        Some((word, _)) if !starts_with_digit && !word.is_ascii() && !is_symbol(word) => {
+        Some((word, _)) if !starts_with_digit && !is_symbol(word) => {
             qualitative().or_else(|_| parse_quantitative(found, rest))
         }
         _ => parse_quantitative(found, rest),
     }
 }
 
-/// True for a comparator written as a symbol (≥, ≤), not a word.
+/// True for a comparator written as a symbol (`≥`, `>=`, `<`, …), not a word (`达到`, `不低于`).
 fn is_symbol(comparator: &str) -> bool {
-    matches!(comparator, "≥" | "≤")
+    comparator
+        .chars()
+        .all(|c| matches!(c, '≥' | '≤' | '>' | '<' | '='))
 }
 
 fn parse_quantitative(
@@ -868,7 +870,7 @@ fn parse_time(text: &str) -> Option<Result<TimeTarget, String>> {
             return None;
         }
         return match after_year {
-            "" | "度" | "内" | "全年" | "年内" if !deadline => {
+            "" | "度" | "内" | "度内" | "全年" | "年内" if !deadline => {
                 Some(Ok(TimeTarget::WithinYear { year }))
             }
             "底" | "末" | "年底" | "年末" => Some(ymd(year, 12, 31)),

@@ -130,6 +130,10 @@ fn given_a_year_and_month_when_parsed_then_it_is_a_deadline_at_the_end_of_that_m
         ("2023.12", by(2023, 12, 31)),
         ("2024.6", by(2024, 6, 30)),
         ("2024年12月底到位", by(2024, 12, 31)),
+        (
+            "2024年度内",
+            TargetValue::Time(TimeTarget::WithinYear { year: 2024 }),
+        ),
     ]);
     // No misleading unknown-unit message: the month itself is named.
     assert_refused(&[("2023年13月", "月份“13”无效")]);
