@@ -12,7 +12,9 @@
 //! Boundaries: no HTTP, no SQL (only `jixiao-store` knows SQL), no terminal, no files on disk
 //! (callers pass bytes); blocking — async callers run it on a blocking pool.
 
+pub mod admin;
 pub mod auth;
+pub mod bureau;
 pub mod cache;
 pub mod error;
 pub mod evidence;
@@ -25,6 +27,7 @@ pub mod review;
 pub mod table;
 pub mod write;
 
+pub use bureau::{InboxItem, InboxKind, UnitDetails, UnitQuery, UnitSort, UnitTable};
 pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
 pub use error::{AppError, ErrorKind, FieldError};
 pub use evidence::EvidenceFile;
@@ -63,6 +66,10 @@ pub struct App {
     store: Store,
     cache: YearCache,
     config: AppConfig,
+    /// Names of the disabled users, loaded at first use ([`admin`]).
+    disabled_users: std::sync::Mutex<Option<std::collections::HashSet<String>>>,
+    /// Serialises user-administration changes (the last-admin rule).
+    admin_changes: std::sync::Mutex<()>,
 }
 
 impl App {
@@ -72,6 +79,8 @@ impl App {
             store,
             cache: YearCache::with_capacity(config.cached_streams),
             config,
+            disabled_users: std::sync::Mutex::new(None),
+            admin_changes: std::sync::Mutex::new(()),
         }
     }
 
