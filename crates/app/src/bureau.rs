@@ -23,7 +23,7 @@ use uuid::Uuid;
 /// Most units one page of the table holds.
 pub const MAX_UNITS_PAGE: usize = 500;
 /// Units per page when the caller names no limit.
-pub const DEFAULT_UNITS_PAGE: usize = 50;
+pub const DEFAULT_UNITS_PAGE: usize = 100;
 /// Longest name search, in characters.
 pub const MAX_SEARCH_CHARS: usize = 64;
 /// Most items the approvals inbox lists (the oldest first).

@@ -166,7 +166,7 @@ pub struct UnitListQuery {
     pub sort: Option<String>,
     /// Units skipped (paging; default 0).
     pub offset: Option<usize>,
-    /// Page size, 1-500 (default 50). The total before paging is in `X-Total-Count`.
+    /// Page size, 1-500 (default 100). The total before paging is in `X-Total-Count`.
     pub limit: Option<usize>,
     /// Only units of this 主管部门 (exact).
     pub department: Option<String>,
