@@ -6,8 +6,10 @@
 //! a lost race ([`write`]); computes views as of a business date or as the log held them at a
 //! position ([`read`]); runs imports (the budget fixture, ledgers) all or nothing ([`import`],
 //! [`ledger`], [`table`]); produces the data of exports ([`export`]) and of the official
-//! forms ([`forms`], laid out by `jixiao-report`); and holds the one role table and the
-//! signed-in user's token ([`auth`]) every front end checks.
+//! forms ([`forms`], laid out by `jixiao-report`); computes the finance bureau's views over all
+//! units once — the filtered, sorted, paged units table and the approvals inbox ([`bureau`]);
+//! and holds the one role table and the signed-in user's token ([`auth`]) every front end
+//! checks, with the users who may no longer use theirs ([`admin`]).
 //!
 //! Boundaries: no HTTP, no SQL (only `jixiao-store` knows SQL), no terminal, no files on disk
 //! (callers pass bytes); blocking — async callers run it on a blocking pool.
