@@ -559,6 +559,11 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
         "return document.getElementById('notice') && !document.querySelector('form.explain') ? true : null;",
         json!([]),
     );
+    // The notice of the explanation goes, so the wait below sees the page after the submission.
+    browser.eval(
+        "const n = document.getElementById('notice'); if (n) n.remove();",
+        json!([]),
+    );
     fill_and_submit(
         &browser,
         json!({"submit-date": DEMO_TODAY}),
