@@ -583,6 +583,17 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
     wait_for_page(&browser, "/bureau/");
     browser.find("the distribution chart", &["figure svg.chart"]);
     browser.screenshot(&screenshot_path("bureau.png"));
+    // At phone width the page does not scroll sideways (the table scrolls in its own box).
+    browser.set_window_size(PHONE.0, PHONE.1);
+    let overflow = browser.eval(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        json!([]),
+    );
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the bureau's page scrolls sideways at phone width: {overflow}"
+    );
+    browser.set_window_size(SCREEN.0, SCREEN.1);
     fill_and_submit(&browser, json!({"filter-q": UNIT_NAME}), "#filter-apply");
     browser.wait_for(
         "the table filtered by the unit's name",
@@ -679,6 +690,16 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
         .expect("the demo has pending adjustment requests")
         .to_string();
     browser.screenshot(&screenshot_path("inbox.png"));
+    browser.set_window_size(PHONE.0, PHONE.1);
+    let overflow = browser.eval(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        json!([]),
+    );
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the inbox scrolls sideways at phone width: {overflow}"
+    );
+    browser.set_window_size(SCREEN.0, SCREEN.1);
     let approve = browser.find_with(
         "the approve button of the request",
         "return document.querySelector(`section[data-request=\"${arguments[0]}\"] button.approve`);",
