@@ -57,7 +57,14 @@ fn authenticate(req: &HttpRequest) -> Result<Claims, ApiError> {
         .ok_or_else(|| {
             ApiError::unauthorized("Authorization 须为 Bearer 令牌 (bearer scheme required)")
         })?;
-    Ok(keys.verify(token.trim())?)
+    let claims = keys.verify(token.trim())?;
+    // A disabled user's tokens stop working at once (the set is in memory: no query).
+    if let Some(state) = req.app_data::<web::Data<crate::startup::AppState>>()
+        && state.app.is_user_disabled(&claims.sub)?
+    {
+        return Err(ApiError::unauthorized("该用户已停用 (user disabled)"));
+    }
+    Ok(claims)
 }
 
 #[cfg(test)]

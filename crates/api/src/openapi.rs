@@ -33,6 +33,7 @@ impl Modify for BearerScheme {
         routes::users::create_user,
         routes::users::set_password,
         routes::users::set_role,
+        routes::users::set_disabled,
         routes::reads::list_units,
         routes::reads::monitoring_view,
         routes::reads::events,

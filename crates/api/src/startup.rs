@@ -146,6 +146,9 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
             ..jixiao_app::AppConfig::default()
         },
     ));
+    // Read the disabled users now, so the token check of every request answers from memory.
+    app.disabled_users()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let pages = web::Data::new(jixiao_web::WebState {
         app: app.clone(),
         settings: jixiao_web::WebSettings::new(

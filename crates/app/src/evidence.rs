@@ -8,8 +8,25 @@ use crate::App;
 use crate::error::{AppError, FieldError};
 use crate::write::Item;
 use jixiao_domain::aggregate::Command;
+use jixiao_domain::event::{Event, EvidenceTarget};
 use jixiao_domain::evidence::{EvidenceError, EvidenceRef, Sha256Hex, check_upload};
-use jixiao_store::{KnownAt, StreamId};
+use jixiao_domain::indicator::Scope;
+use jixiao_store::{KnownAt, ReadFilter, StreamId};
+
+/// Events per page when gathering a year's attachments.
+const ATTACHMENTS_PAGE_EVENTS: usize = 1_000;
+
+/// One record (an activity, a survey, an indicator's assessments) that may carry 佐证材料,
+/// with every file recorded with it or attached later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordEvidence {
+    /// What the files belong to (the target an attachment names).
+    pub target: EvidenceTarget,
+    /// How people see it ("活动 2024-03-15 培训班", "满意度调查 …", "指标评定 …").
+    pub label: String,
+    /// The files, in the order recorded.
+    pub files: Vec<EvidenceRef>,
+}
 
 /// An evidence file read through a unit-year: its reference (name, type, size) and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +114,88 @@ impl App {
             },
             bytes: blob.bytes,
         })
+    }
+
+    /// Every activity (not withdrawn), survey and assessed indicator of a unit-year with the
+    /// evidence files recorded with it or attached later, in the order they were recorded.
+    pub fn record_evidence(&self, stream: &StreamId) -> Result<Vec<RecordEvidence>, AppError> {
+        let mut records = self.with_budgeted_year(stream, KnownAt::Now, |y| {
+            let s = &y.state;
+            let mut out = Vec::new();
+            for a in s.activities().iter().filter(|a| a.withdrawn.is_none()) {
+                out.push(RecordEvidence {
+                    target: EvidenceTarget::Activity {
+                        activity_id: a.activity.activity_id,
+                    },
+                    label: format!("活动 {} {}", a.activity.held_on, a.activity.title),
+                    files: a.activity.evidence.clone(),
+                });
+            }
+            for v in s.surveys() {
+                out.push(RecordEvidence {
+                    target: EvidenceTarget::Survey {
+                        survey_id: v.survey_id,
+                    },
+                    label: format!(
+                        "满意度调查 {} {}（{} 份）",
+                        v.surveyed_on, v.respondent_group, v.respondents
+                    ),
+                    files: v.evidence.clone(),
+                });
+            }
+            for a in s.assessments() {
+                let target = EvidenceTarget::Assessment {
+                    scope: a.scope.clone(),
+                    indicator_id: a.indicator_id.clone(),
+                };
+                let files = a.evidence.clone();
+                match out
+                    .iter_mut()
+                    .find(|r: &&mut RecordEvidence| r.target == target)
+                {
+                    Some(r) => r.files.extend(files),
+                    None => {
+                        let scope = match &a.scope {
+                            Scope::Unit => "部门整体".to_string(),
+                            Scope::Project(code) => s
+                                .budget()
+                                .and_then(|b| b.project(code))
+                                .map(|p| p.name.clone())
+                                .unwrap_or_else(|| code.0.clone()),
+                        };
+                        out.push(RecordEvidence {
+                            target,
+                            label: format!("指标评定 {scope} · {}", a.indicator_id.0),
+                            files,
+                        });
+                    }
+                }
+            }
+            Ok(out)
+        })?;
+        let filter = ReadFilter {
+            types: vec!["evidence_attached".to_string()],
+            stream: Some(stream.clone()),
+            ..ReadFilter::default()
+        };
+        let mut from = 1;
+        loop {
+            let page = self
+                .store
+                .read_all(from, ATTACHMENTS_PAGE_EVENTS, &filter)?;
+            for e in &page.events {
+                if let Event::EvidenceAttached(a) = &e.event
+                    && let Some(r) = records.iter_mut().find(|r| r.target == a.target)
+                {
+                    r.files.extend(a.evidence.iter().cloned());
+                }
+            }
+            match page.next_position {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+        Ok(records)
     }
 
     /// Every reference the items would record points at a stored file of the stated type and

@@ -6,13 +6,17 @@
 //! a lost race ([`write`]); computes views as of a business date or as the log held them at a
 //! position ([`read`]); runs imports (the budget fixture, ledgers) all or nothing ([`import`],
 //! [`ledger`], [`table`]); produces the data of exports ([`export`]) and of the official
-//! forms ([`forms`], laid out by `jixiao-report`); and holds the one role table and the
-//! signed-in user's token ([`auth`]) every front end checks.
+//! forms ([`forms`], laid out by `jixiao-report`); computes the finance bureau's views over all
+//! units once — the filtered, sorted, paged units table and the approvals inbox ([`bureau`]);
+//! and holds the one role table and the signed-in user's token ([`auth`]) every front end
+//! checks, with the users who may no longer use theirs ([`admin`]).
 //!
 //! Boundaries: no HTTP, no SQL (only `jixiao-store` knows SQL), no terminal, no files on disk
 //! (callers pass bytes); blocking — async callers run it on a blocking pool.
 
+pub mod admin;
 pub mod auth;
+pub mod bureau;
 pub mod cache;
 pub mod error;
 pub mod evidence;
@@ -25,6 +29,7 @@ pub mod review;
 pub mod table;
 pub mod write;
 
+pub use bureau::{InboxItem, InboxKind, UnitDetails, UnitQuery, UnitSort, UnitTable};
 pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
 pub use error::{AppError, ErrorKind, FieldError};
 pub use evidence::EvidenceFile;
@@ -63,6 +68,10 @@ pub struct App {
     store: Store,
     cache: YearCache,
     config: AppConfig,
+    /// Names of the disabled users, loaded at first use ([`admin`]).
+    disabled_users: std::sync::Mutex<Option<std::collections::HashSet<String>>>,
+    /// Serialises user-administration changes (the last-admin rule).
+    admin_changes: std::sync::Mutex<()>,
 }
 
 impl App {
@@ -72,6 +81,8 @@ impl App {
             store,
             cache: YearCache::with_capacity(config.cached_streams),
             config,
+            disabled_users: std::sync::Mutex::new(None),
+            admin_changes: std::sync::Mutex::new(()),
         }
     }
 

@@ -5,7 +5,9 @@
 //! refused the finance bureau's page; the unit head explains the last deviation on the
 //! year-end page and submits the self-evaluation; the finance officer sees the unit's colour in
 //! the bureau's table, sees the submission with its recheck, is told beside the field that a
-//! return needs a reason and returns it with one; the admin creates a user who then signs in. The expected figures come from
+//! return needs a reason and returns it with one, and approves a pending adjustment request
+//! from the approvals inbox, which then leaves it; the admin creates a user who then signs in,
+//! and disables that user, who then cannot sign in. The expected figures come from
 //! the same server's JSON API, so the test checks that the pages show what the service computes.
 //!
 //! With `JIXIAO_SCREENSHOTS=DIR` the main pages are saved there at 1366×768 (how
@@ -26,7 +28,7 @@ use webdriver::{Browser, ChildGuard, Deadline, find_program};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 /// The whole test (server start, browser start, every wait) finishes within this.
-const TEST_BUDGET: Duration = Duration::from_secs(60);
+const TEST_BUDGET: Duration = Duration::from_secs(90);
 /// The demo's business date, fixed so the figures do not depend on the day the test runs.
 const DEMO_TODAY: &str = "2024-08-15";
 /// The date the test records its activity and payment on (before the demo's today).
@@ -557,6 +559,11 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
         "return document.getElementById('notice') && !document.querySelector('form.explain') ? true : null;",
         json!([]),
     );
+    // The notice of the explanation goes, so the wait below sees the page after the submission.
+    browser.eval(
+        "const n = document.getElementById('notice'); if (n) n.remove();",
+        json!([]),
+    );
     fill_and_submit(
         &browser,
         json!({"submit-date": DEMO_TODAY}),
@@ -570,9 +577,29 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
     assert_eq!(state, "已上报", "the head's submission is recorded");
     sign_out(&browser, &demo.base);
 
-    // The finance officer sees the unit in the bureau's table, painted in the API's colour.
+    // The finance officer sees the bureau's table with its distribution chart, finds the unit
+    // by name, and sees it painted in the API's colour.
     sign_in(&browser, &demo.base, "finance", demo.password("finance"));
     wait_for_page(&browser, "/bureau/");
+    browser.find("the distribution chart", &["figure svg.chart"]);
+    browser.screenshot(&screenshot_path("bureau.png"));
+    // At phone width the page does not scroll sideways (the table scrolls in its own box).
+    browser.set_window_size(PHONE.0, PHONE.1);
+    let overflow = browser.eval(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        json!([]),
+    );
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the bureau's page scrolls sideways at phone width: {overflow}"
+    );
+    browser.set_window_size(SCREEN.0, SCREEN.1);
+    fill_and_submit(&browser, json!({"filter-q": UNIT_NAME}), "#filter-apply");
+    browser.wait_for(
+        "the table filtered by the unit's name",
+        "return location.search.includes('q=') && document.querySelectorAll('#bureau tbody tr').length === 1 ? true : null;",
+        json!([]),
+    );
     let token: Value = ureq::post(format!("{}/api/v1/auth/token", demo.base))
         .send_json(json!({"username": "finance", "password": demo.password("finance")}))
         .unwrap()
@@ -607,7 +634,6 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
         vec![colour],
         "the unit row must be painted {colour}: {row}"
     );
-    browser.screenshot(&screenshot_path("bureau.png"));
     // The unit's year-end page, read by the bureau: scores, the submission with its recheck,
     // the return and approve forms, requests, the year lock.
     browser.goto(&format!(
@@ -650,6 +676,42 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
         "{step}"
     );
     browser.screenshot(&screenshot_path("yearend-returned.png"));
+
+    // The approvals inbox: the demo's pending adjustment requests; one approved leaves it.
+    browser.goto(&format!("{}/bureau/{YEAR}/inbox", demo.base));
+    wait_for_page(&browser, "/bureau/");
+    let request = browser.eval(
+        "const e = document.querySelector('section.inbox-item[data-kind=budget], section.inbox-item[data-kind=target]'); \
+         return e ? e.dataset.request : null;",
+        json!([]),
+    );
+    let request = request
+        .as_str()
+        .expect("the demo has pending adjustment requests")
+        .to_string();
+    browser.screenshot(&screenshot_path("inbox.png"));
+    browser.set_window_size(PHONE.0, PHONE.1);
+    let overflow = browser.eval(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        json!([]),
+    );
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "the inbox scrolls sideways at phone width: {overflow}"
+    );
+    browser.set_window_size(SCREEN.0, SCREEN.1);
+    let approve = browser.find_with(
+        "the approve button of the request",
+        "return document.querySelector(`section[data-request=\"${arguments[0]}\"] button.approve`);",
+        json!([request]),
+    );
+    browser.click(&approve);
+    browser.wait_for(
+        "the request gone from the inbox",
+        "return document.getElementById('notice') && location.pathname.endsWith('/inbox') \
+           && !document.querySelector(`section[data-request=\"${arguments[0]}\"]`) ? true : null;",
+        json!([request]),
+    );
     sign_out(&browser, &demo.base);
 
     // The admin creates a user, who then signs in to the unit.
@@ -678,6 +740,39 @@ fn people_sign_in_record_their_work_and_see_the_figures_change_each_in_their_rol
     assert!(
         home["h1"].as_str().unwrap_or_default().contains(UNIT_NAME),
         "{home}"
+    );
+    sign_out(&browser, &demo.base);
+
+    // The admin disables the new user, who then cannot sign in.
+    sign_in(&browser, &demo.base, "admin", demo.password("admin"));
+    wait_for_page(&browser, "/admin/users");
+    let disable = browser.find(
+        "zhao's disable button",
+        &["tr[data-user=zhao] button.disable"],
+    );
+    browser.click(&disable);
+    browser.wait_for(
+        "zhao shown disabled",
+        "const r = document.querySelector('tr[data-user=zhao] td.status'); \
+         return document.getElementById('notice') && r && r.innerText.includes('已停用') ? true : null;",
+        json!([]),
+    );
+    browser.screenshot(&screenshot_path("users.png"));
+    sign_out(&browser, &demo.base);
+    browser.type_into(&browser.find("the user name field", &["#username"]), "zhao");
+    browser.type_into(
+        &browser.find("the password field", &["input[type=password]"]),
+        "zhao-password-2024",
+    );
+    browser.click(&browser.find("the sign-in button", &["#signin"]));
+    let error = browser.wait_for(
+        "the refusal of the disabled user",
+        "const e = document.querySelector('[role=alert]'); return e && location.pathname === '/signin' ? e.innerText.trim() : null;",
+        json!([]),
+    );
+    assert!(
+        error.as_str().unwrap_or_default().contains("密码"),
+        "{error}"
     );
     drop(browser);
     eprintln!(

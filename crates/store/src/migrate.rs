@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_evidence.sql",
         sql: include_str!("../../../migrations/0006_evidence.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_users_disabled.sql",
+        sql: include_str!("../../../migrations/0007_users_disabled.sql"),
+    },
 ];
 
 /// Applies the missing migrations of `list` in one transaction, after checking that every

@@ -405,6 +405,37 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<User>, UserError> {
     Ok(users)
 }
 
+/// Disables (`disabled = true`, 停用) or enables a user. Disabling an already disabled user
+/// keeps its first time. Fails if there is no such user.
+pub(crate) fn set_disabled(conn: &Connection, name: &str, disabled: bool) -> Result<(), UserError> {
+    let now = Utc::now().to_rfc3339();
+    let changed = if disabled {
+        conn.execute(
+            "UPDATE users SET disabled_at = COALESCE(disabled_at, ?2), updated_at = ?2 WHERE name = ?1",
+            params![name, now],
+        )?
+    } else {
+        conn.execute(
+            "UPDATE users SET disabled_at = NULL, updated_at = ?2 WHERE name = ?1",
+            params![name, now],
+        )?
+    };
+    if changed == 0 {
+        return Err(UserError::NotFound(name.to_string()));
+    }
+    Ok(())
+}
+
+/// The names of the disabled users, by name (at most [`MAX_USERS_LISTED`]).
+pub(crate) fn disabled_names(conn: &Connection) -> Result<Vec<String>, UserError> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM users WHERE disabled_at IS NOT NULL ORDER BY name LIMIT ?1")?;
+    let names = stmt
+        .query_map(params![MAX_USERS_LISTED as i64], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(names)
+}
+
 /// Number of users.
 pub(crate) fn count(conn: &Connection) -> Result<u64, UserError> {
     let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
@@ -423,15 +454,17 @@ pub(crate) fn verify_with_cost(
     if validate_name(name).is_err() || password.len() > MAX_PASSWORD_BYTES {
         return Ok(None);
     }
-    let row: Option<String> = conn
+    let row: Option<(String, Option<String>)> = conn
         .query_row(
-            "SELECT password_hash FROM users WHERE name = ?1",
+            "SELECT password_hash, disabled_at FROM users WHERE name = ?1",
             params![name],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     match row {
-        Some(hash) if password_matches(&hash, password) => get(conn, name),
+        // A disabled user is refused like a wrong password (after the same hashing work), so
+        // the answer does not tell a disabled account from a wrong guess.
+        Some((hash, None)) if password_matches(&hash, password) => get(conn, name),
         Some(_) => Ok(None),
         None => {
             // Spend the same hashing time for an unknown name, so response timing does not
@@ -501,6 +534,18 @@ impl Users {
         list(&self.conn)
     }
 
+    /// Disables (停用) or enables a user: a disabled user cannot sign in (`verify` answers as
+    /// for a wrong password). Refusing the tokens already issued is the caller's part (the
+    /// application layer checks [`Users::disabled_names`]).
+    pub fn set_disabled(&self, name: &str, disabled: bool) -> Result<(), UserError> {
+        set_disabled(&self.conn, name, disabled)
+    }
+
+    /// The names of the disabled users, by name.
+    pub fn disabled_names(&self) -> Result<Vec<String>, UserError> {
+        disabled_names(&self.conn)
+    }
+
     /// Number of users.
     pub fn count(&self) -> Result<u64, UserError> {
         count(&self.conn)
@@ -520,6 +565,8 @@ mod tests {
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(include_str!("../../../migrations/0003_users.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("../../../migrations/0007_users_disabled.sql"))
             .unwrap();
         conn
     }
@@ -624,6 +671,38 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_disabled_user_cannot_sign_in_until_enabled_again() {
+        let conn = db();
+        add_with_cost(
+            &conn,
+            PasswordCost::Test,
+            "zhou",
+            "first-password",
+            Role::Staff,
+            Some("261301"),
+        )
+        .unwrap();
+        set_disabled(&conn, "zhou", true).unwrap();
+        assert!(
+            verify_with_cost(&conn, PasswordCost::Test, "zhou", "first-password")
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(disabled_names(&conn).unwrap(), ["zhou"]);
+        set_disabled(&conn, "zhou", false).unwrap();
+        assert!(
+            verify_with_cost(&conn, PasswordCost::Test, "zhou", "first-password")
+                .unwrap()
+                .is_some()
+        );
+        assert!(disabled_names(&conn).unwrap().is_empty());
+        assert!(matches!(
+            set_disabled(&conn, "ghost", true),
+            Err(UserError::NotFound(_))
+        ));
     }
 
     #[test]

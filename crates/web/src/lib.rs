@@ -15,9 +15,11 @@
 //! registers nothing global but its routes and needs `web::Data<WebState>` and
 //! `web::Data<JwtKeys>` in the application.
 
+pub mod bureau;
 pub mod chart;
 pub mod downloads;
 pub mod error;
+pub mod evidence;
 pub mod forms;
 pub mod ledger;
 pub mod nav;

@@ -87,6 +87,16 @@ impl Chrome {
         Chrome::new(s, title, year, Section::Unit)
     }
 
+    /// The frame of a page of `section` (for the pages outside this module).
+    pub(crate) fn for_section(
+        s: &Session,
+        title: impl Into<String>,
+        year: i32,
+        section: Section,
+    ) -> Self {
+        Chrome::new(s, title, year, section)
+    }
+
     fn new(s: &Session, title: impl Into<String>, year: i32, section: Section) -> Self {
         Chrome {
             title: title.into(),
@@ -106,7 +116,7 @@ pub(crate) fn state(req: &HttpRequest) -> Result<&WebState, WebError> {
         .ok_or_else(|| WebError::internal("WebState not registered"))
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     app: &Arc<App>,
     f: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, WebError> {
@@ -364,7 +374,7 @@ fn lag_rank(c: Colour) -> u8 {
     }
 }
 
-fn percent(d: Option<Decimal>) -> String {
+pub(crate) fn percent(d: Option<Decimal>) -> String {
     d.map(|d| format!("{d}%"))
         .unwrap_or_else(|| "—".to_string())
 }
@@ -1058,137 +1068,6 @@ async fn record(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The finance bureau
-
-/// One unit's row in the bureau's table.
-pub struct BureauRow {
-    /// 单位代码.
-    pub unit: String,
-    /// 单位名称.
-    pub name: String,
-    /// 主管部门.
-    pub department: String,
-    /// 全年预算, 万元.
-    pub adjusted_wan: String,
-    /// 已支付, 万元.
-    pub paid_wan: String,
-    /// 执行率.
-    pub rate: String,
-    /// 序时进度.
-    pub progress: String,
-    /// Colour name.
-    pub colour: &'static str,
-    /// CSS class.
-    pub colour_class: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "bureau.html")]
-struct BureauPage {
-    chrome: Chrome,
-    year: i32,
-    rows: Vec<BureauRow>,
-    departments: Vec<String>,
-    department: String,
-    colour: String,
-    sort: String,
-    /// How many units of each colour (of those shown), for the distribution bar.
-    distribution: Vec<(&'static str, &'static str, usize)>,
-    total: usize,
-}
-
-impl BureauPage {
-    fn is_department(&self, d: &str) -> bool {
-        self.department == d
-    }
-    fn is_colour(&self, c: &str) -> bool {
-        self.colour == c
-    }
-}
-
-async fn bureau(
-    req: HttpRequest,
-    s: Session,
-    path: web::Path<i32>,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, WebError> {
-    let st = state(&req)?;
-    let year = path.into_inner();
-    s.require(Action::MonitorAll)?;
-    let rows = blocking(&st.app, move |app| {
-        let profile = app
-            .profile(None)
-            .map_err(|e| AppError::internal(e.to_string()))?;
-        let as_of = app.view_as_of(year, None)?;
-        app.unit_rows(year, as_of, &profile)
-    })
-    .await?;
-    let pick = |k: &str| {
-        query
-            .get(k)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let (department, colour, sort) = (pick("department"), pick("colour"), pick("sort"));
-    let mut departments: Vec<String> = rows.iter().map(|r| r.summary.department.clone()).collect();
-    departments.sort();
-    departments.dedup();
-    let mut rows: Vec<_> = rows
-        .into_iter()
-        .filter(|r| department.is_empty() || r.summary.department == department)
-        .filter(|r| colour.is_empty() || colour_class(r.warning.colour) == colour)
-        .collect();
-    match sort.as_str() {
-        "rate" => rows.sort_by_key(|r| r.warning.rate_percent),
-        "name" => rows.sort_by(|a, b| a.summary.unit.cmp(&b.summary.unit)),
-        _ => rows.sort_by_key(|r| lag_rank(r.warning.colour)),
-    }
-    let distribution = [
-        Colour::Red,
-        Colour::Yellow,
-        Colour::Green,
-        Colour::Blue,
-        Colour::Grey,
-    ]
-    .into_iter()
-    .map(|c| {
-        (
-            c.name_zh(),
-            colour_class(c),
-            rows.iter().filter(|r| r.warning.colour == c).count(),
-        )
-    })
-    .collect();
-    let total = rows.len();
-    let rows = rows
-        .into_iter()
-        .map(|r| BureauRow {
-            unit: r.summary.unit.clone(),
-            name: r.summary.unit_name.clone(),
-            department: r.summary.department.clone(),
-            adjusted_wan: r.summary.adjusted_yuan.wan_display(),
-            paid_wan: r.summary.paid_yuan.wan_display(),
-            rate: percent(r.warning.rate_percent),
-            progress: format!("{}%", r.warning.progress_percent),
-            colour: r.warning.colour.name_zh(),
-            colour_class: colour_class(r.warning.colour),
-        })
-        .collect();
-    let page = BureauPage {
-        chrome: Chrome::new(&s, format!("全部单位 · {year}年度"), year, Section::Bureau),
-        year,
-        rows,
-        departments,
-        department,
-        colour,
-        sort,
-        distribution,
-        total,
-    };
-    Ok(html(StatusCode::OK, page.render()))
-}
-
-// ---------------------------------------------------------------------------------------------
 // Users
 
 /// One user's row.
@@ -1199,6 +1078,18 @@ pub struct UserRow {
     pub role: &'static str,
     /// Unit, if any.
     pub unit: String,
+    /// Disabled (停用).
+    pub disabled: bool,
+}
+
+/// One unit in the admin's list (no figures: the admin manages, does not read the business).
+pub struct UnitListRow {
+    /// 单位代码.
+    pub unit: String,
+    /// 单位名称.
+    pub name: String,
+    /// 主管部门.
+    pub department: String,
 }
 
 #[derive(Template)]
@@ -1210,6 +1101,9 @@ struct UsersPage {
     create: FormState,
     password: FormState,
     role: FormState,
+    disable: FormState,
+    units: Vec<UnitListRow>,
+    year: i32,
 }
 
 /// Which form of the users page.
@@ -1218,6 +1112,8 @@ enum UserForm {
     Create,
     Password,
     Role,
+    /// 停用 or 启用 (the `disabled` field: 1 or 0).
+    Disable,
 }
 
 async fn users_page_with(
@@ -1231,19 +1127,29 @@ async fn users_page_with(
     } else {
         StatusCode::OK
     };
-    let (mut create, mut password, mut role) =
-        (FormState::fresh(), FormState::fresh(), FormState::fresh());
+    let (mut create, mut password, mut role, mut disable) = (
+        FormState::fresh(),
+        FormState::fresh(),
+        FormState::fresh(),
+        FormState::fresh(),
+    );
     match failed {
         Some((UserForm::Create, f)) => create = f,
         Some((UserForm::Password, f)) => password = f,
         Some((UserForm::Role, f)) => role = f,
+        Some((UserForm::Disable, f)) => disable = f,
         None => {}
     }
-    let users = blocking(&st.app, |app| {
-        app.store()
+    let year = st.app.business_today().year();
+    let (users, disabled, units) = blocking(&st.app, move |app| {
+        let users = app
+            .store()
             .users()?
             .list()
-            .map_err(|e| AppError::internal(e.to_string()))
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let disabled = app.disabled_users()?;
+        let units = app.store().unit_summaries(year, None)?;
+        Ok((users, disabled, units))
     })
     .await?;
     let mut chrome = Chrome::new(
@@ -1258,11 +1164,22 @@ async fn users_page_with(
         users: users
             .into_iter()
             .map(|u| UserRow {
+                disabled: disabled.contains(&u.name),
                 name: u.name,
                 role: u.role.name_zh(),
                 unit: u.unit.unwrap_or_default(),
             })
             .collect(),
+        units: units
+            .into_iter()
+            .map(|u| UnitListRow {
+                unit: u.unit,
+                name: u.unit_name,
+                department: u.department,
+            })
+            .collect(),
+        year,
+        disable,
         roles: Role::ALL
             .iter()
             .map(|r| Choice {
@@ -1301,6 +1218,31 @@ async fn user_form(
     s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     let mut f = FormState::submitted(form);
     let name = f.text("name", "用户名");
+    if which == UserForm::Disable {
+        let disabled = match f.v("disabled") {
+            "1" => true,
+            "0" => false,
+            _ => {
+                f.summary = Some("请选择停用或启用".to_string());
+                false
+            }
+        };
+        let Some(name) = name.filter(|_| !f.has_errors()) else {
+            return users_page_with(st, &s, Some((which, f)), None).await;
+        };
+        let result = blocking(&st.app, move |app| {
+            Ok(app.set_user_disabled(&name, disabled))
+        })
+        .await?;
+        return match result {
+            Ok(()) => Ok(see_other("/admin/users?saved=1")),
+            Err(e) if e.kind == jixiao_app::ErrorKind::Internal => Err(e.into()),
+            Err(e) => {
+                f.refused(&e);
+                users_page_with(st, &s, Some((which, f)), None).await
+            }
+        };
+    }
     let password = if which == UserForm::Role {
         None
     } else {
@@ -1344,7 +1286,11 @@ async fn user_form(
                 .map(|_| ()),
             (UserForm::Password, _, Some(password)) => users.set_password(&name, &password),
             (UserForm::Role, Some(role), _) => {
-                users.set_role(&name, role, unit.as_deref()).map(|_| ())
+                // Through the application layer: the last active admin cannot be demoted.
+                return Ok(app
+                    .set_user_role(&name, role, unit.as_deref())
+                    .map(|_| ())
+                    .map_err(|e| e.detail));
             }
             _ => return Err(AppError::internal("user form without its fields")),
         };
@@ -1797,7 +1743,7 @@ async fn yearend_page(
 
 /// The forms of the year-end page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum YearEndForm {
+pub(crate) enum YearEndForm {
     Explain,
     Submit,
     Decide,
@@ -1812,7 +1758,7 @@ enum YearEndForm {
 }
 
 impl YearEndForm {
-    fn action(self) -> Action {
+    pub(crate) fn action(self) -> Action {
         match self {
             YearEndForm::Explain => Action::Record,
             YearEndForm::Submit => Action::SubmitSelfEvaluation,
@@ -1824,7 +1770,7 @@ impl YearEndForm {
     }
 
     /// The command of the form; `by` is the signed-in user (recorded on workflow steps).
-    fn command(self, f: &mut FormState, by: &str) -> Option<Command> {
+    pub(crate) fn command(self, f: &mut FormState, by: &str) -> Option<Command> {
         use jixiao_domain::aggregate::{Decide, Decision, SubmitSelfEvaluation};
         use jixiao_domain::event::{
             BudgetAdjustmentRequested, DeviationExplained, YearLockChanged,
@@ -1965,7 +1911,7 @@ impl YearEndForm {
 
 /// Decides and appends one command of a form (the event id is the form's), on the blocking
 /// pool: `Ok(Err(refusal))` when the application refused it.
-async fn write_form(
+pub(crate) async fn write_form(
     st: &WebState,
     s: &Session,
     unit: &str,
@@ -2388,7 +2334,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/units/{unit}/{year}/target-requests",
             web::post().to(|r, s, p, f| yearend_act(r, s, p, f, YearEndForm::TargetRequest)),
         )
-        .route("/bureau/{year}", web::get().to(bureau))
+        .route("/bureau/{year}", web::get().to(crate::bureau::bureau))
+        .route("/bureau/{year}/inbox", web::get().to(crate::bureau::inbox))
+        .route(
+            "/bureau/{year}/inbox/decide",
+            web::post().to(|r, s, p, f| crate::bureau::inbox_act(r, s, p, f, YearEndForm::Decide)),
+        )
+        .route(
+            "/bureau/{year}/inbox/approve",
+            web::post().to(|r, s, p, f| crate::bureau::inbox_act(r, s, p, f, YearEndForm::Approve)),
+        )
+        .route(
+            "/bureau/{year}/inbox/return",
+            web::post().to(|r, s, p, f| crate::bureau::inbox_act(r, s, p, f, YearEndForm::Return)),
+        )
         .route("/admin/users", web::get().to(users_page))
         .route(
             "/admin/users",
@@ -2401,5 +2360,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/users/role",
             web::post().to(|r, s, f| user_form(r, s, f, UserForm::Role)),
+        )
+        .route(
+            "/admin/users/disabled",
+            web::post().to(|r, s, f| user_form(r, s, f, UserForm::Disable)),
+        )
+        .route(
+            "/units/{unit}/{year}/evidence",
+            web::get().to(crate::evidence::evidence_page),
+        )
+        .route(
+            "/units/{unit}/{year}/evidence",
+            web::post().to(crate::evidence::evidence_upload),
+        )
+        .route(
+            "/units/{unit}/{year}/evidence/{sha256}",
+            web::get().to(crate::evidence::evidence_download),
         );
 }

@@ -119,6 +119,10 @@ fn session_of(req: &HttpRequest) -> Result<Session, WebError> {
         .ok_or_else(|| WebError::internal("JwtKeys not registered"))?;
     let token = cookie(req, SESSION_COOKIE).ok_or(WebError::SignIn)?;
     let claims = keys.verify(&token).map_err(|_| WebError::SignIn)?;
+    // A disabled user's session ends at once (the set is in memory: no query).
+    if state.app.is_user_disabled(&claims.sub)? {
+        return Err(WebError::SignIn);
+    }
     Ok(Session {
         claims,
         csrf: csrf_token(&state.settings, &token),

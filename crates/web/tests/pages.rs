@@ -1410,3 +1410,557 @@ async fn a_ledger_upload_shows_the_dry_run_row_by_row_and_the_confirm_writes_eve
         "the bureau does not record the unit's ledger"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The bureau's table, the approvals inbox, disabling users, evidence
+
+/// Owned form pairs as the borrowed pairs `post!` takes.
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// Imports the 焦作 budget again as another unit with its own name and 主管部门.
+fn import_unit(h: &Harness, code: &str, name: &str, department: &str) {
+    use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
+    let mut import = BudgetImport::from_toml_str(JIAOZUO_2024_TOML).unwrap();
+    import.unit.code = code.into();
+    import.unit.name = name.into();
+    import.unit.department = department.into();
+    let actor = Actor {
+        name: "import".into(),
+        request_id: "test".into(),
+    };
+    h.app
+        .import_budget(&Approval::of(&import).unwrap(), &actor)
+        .unwrap();
+}
+
+/// Writes one command to the unit's year as `who`.
+fn write_as(h: &Harness, who: &str, command: jixiao_domain::aggregate::Command) {
+    h.app
+        .write(jixiao_app::Write {
+            stream: StreamId::new(UNIT, YEAR),
+            if_match: None,
+            items: vec![jixiao_app::Item::new(uuid::Uuid::new_v4(), command)],
+            actor: Actor {
+                name: who.into(),
+                request_id: "test".into(),
+            },
+            profile: h.app.profile(None).unwrap(),
+        })
+        .unwrap();
+}
+
+/// The units of the bureau's table, in the order shown.
+fn table_units(body: &str) -> Vec<String> {
+    body.split(r#"<tr data-unit=""#)
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_bureau_table_sorts_by_a_column_both_ways_searches_by_name_and_pages() {
+    let h = harness();
+    for i in 0..22 {
+        import_unit(
+            &h,
+            &format!("1000{i:02}"),
+            &format!("示例单位{i:02}"),
+            "示例教育局",
+        );
+    }
+    let svc = service!(h);
+    let (cookie, _) = h.session("finance", Role::Finance, None);
+    let first = text(
+        svc.call(get!("/bureau/2024?sort=unit", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let units = table_units(&first);
+    assert_eq!(units.len(), jixiao_web::bureau::BUREAU_PAGE_SIZE);
+    assert_eq!(units[0], "100000");
+    assert!(
+        first.contains("共 23 个单位") && first.contains("第 1 / 2 页"),
+        "{first}"
+    );
+    assert!(
+        first.contains(r#"href="/bureau/2024?sort=-unit""#),
+        "the header reverses the sort"
+    );
+    let second = text(
+        svc.call(get!("/bureau/2024?sort=unit&page=2", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(table_units(&second), ["100020", "100021", "261301"]);
+    let reversed = text(
+        svc.call(get!("/bureau/2024?sort=-unit", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(table_units(&reversed)[0], "261301");
+    let search = format!("/bureau/2024?q={}", encode("技术科学"));
+    let found = text(svc.call(get!(&search, &cookie)).await.unwrap()).await;
+    assert_eq!(table_units(&found), ["261301"]);
+    let department = format!("/bureau/2024?department={}", encode("示例教育局"));
+    let found = text(svc.call(get!(&department, &cookie)).await.unwrap()).await;
+    assert!(found.contains("共 22 个单位"), "{found}");
+    // A sort the table does not know is told beside the filters; the table is still shown.
+    let bad = svc
+        .call(get!("/bureau/2024?sort=colour_zh", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let bad = text(bad).await;
+    assert!(bad.contains(r#"id="filter-error""#) && table_units(&bad).len() == 20);
+}
+
+#[actix_web::test]
+async fn the_bureau_table_shows_the_distribution_chart_with_its_table_and_each_units_workflow() {
+    let h = harness();
+    let svc = service!(h);
+    make_ready_to_submit(&h);
+    assert_eq!(submit_as_head!(svc, h), 303);
+    let (cookie, _) = h.session("finance", Role::Finance, None);
+    let body = text(svc.call(get!("/bureau/2024", &cookie)).await.unwrap()).await;
+    assert!(body.contains(r#"<svg class="chart""#) && body.contains("<rect class=\"bar "));
+    let fallback = body.split(r#"id="bureau-distribution""#).nth(1).unwrap();
+    let fallback = fallback.split("</table>").next().unwrap();
+    // One unit in all: the fallback table's 合计 column adds up to 1.
+    let totals: usize = fallback
+        .split("<tr>")
+        .skip(2)
+        .filter_map(|row| row.rsplit(r#"<td class="num">"#).next())
+        .filter_map(|cell| cell.split('<').next())
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(totals, 1, "{fallback}");
+    let row = body.split(r#"data-unit="261301""#).nth(1).unwrap();
+    let row = row.split("</tr>").next().unwrap();
+    assert!(row.contains("已上报"), "{row}");
+}
+
+#[actix_web::test]
+async fn finance_approves_an_adjustment_from_the_inbox_once_and_it_leaves_the_inbox() {
+    use jixiao_domain::aggregate::Command;
+    use jixiao_domain::budget::LineId;
+    use jixiao_domain::event::BudgetAdjustmentRequested;
+    let h = harness();
+    let request_id = uuid::Uuid::new_v4();
+    write_as(
+        &h,
+        "head",
+        Command::RequestBudgetAdjustment(BudgetAdjustmentRequested {
+            request_id,
+            line_id: LineId(LINE.into()),
+            delta_yuan: jixiao_domain::money::Yuan::parse_yuan("5000").unwrap(),
+            reason: "增加培训次数".into(),
+            requested_on: chrono::NaiveDate::from_ymd_opt(YEAR, 5, 10).unwrap(),
+        }),
+    );
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("finance", Role::Finance, None);
+    let inbox = text(svc.call(get!("/bureau/2024/inbox", &cookie)).await.unwrap()).await;
+    assert!(
+        inbox.contains(&format!(r#"data-request="{request_id}""#))
+            && inbox.contains("增加培训次数"),
+        "{inbox}"
+    );
+    let key = format!("inbox:{UNIT}:{request_id}");
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let rid = request_id.to_string();
+    let form = |csrf: &str, decision: &str, reason: &str| {
+        vec![
+            ("form_key".to_string(), key.clone()),
+            ("unit".into(), UNIT.into()),
+            ("request_id".into(), rid.clone()),
+            ("kind".into(), "budget".into()),
+            ("event_id".into(), event_id.clone()),
+            ("on".into(), "2024-06-30".into()),
+            ("reason".into(), reason.into()),
+            ("decision".into(), decision.into()),
+            ("csrf".into(), csrf.into()),
+        ]
+    };
+    let before = h.events();
+    // Without the CSRF token: refused, nothing written.
+    let f = form("", "approve", "");
+    let res = svc
+        .call(post!("/bureau/2024/inbox/decide", &cookie, &pairs(&f)))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Rejecting needs a reason: shown beside the reason, nothing written.
+    let f = form(&csrf, "reject", " ");
+    let res = svc
+        .call(post!("/bureau/2024/inbox/decide", &cookie, &pairs(&f)))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    let item = body.split(&format!(r#"id="item-{key}""#)).nth(1).unwrap();
+    assert!(item.contains("驳回须填写理由"), "{item}");
+    assert_eq!(h.events(), before);
+    // Staff may not decide.
+    let (staff, staff_csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let f = form(&staff_csrf, "approve", "");
+    let res = svc
+        .call(post!("/bureau/2024/inbox/decide", &staff, &pairs(&f)))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Approved, twice: one decision recorded.
+    let f = form(&csrf, "approve", "同意");
+    for _ in 0..2 {
+        let res = svc
+            .call(post!("/bureau/2024/inbox/decide", &cookie, &pairs(&f)))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    assert_eq!(h.events(), before + 1);
+    let inbox = text(svc.call(get!("/bureau/2024/inbox", &cookie)).await.unwrap()).await;
+    assert!(!inbox.contains(&rid), "a decided request leaves the inbox");
+}
+
+#[actix_web::test]
+async fn a_submitted_self_evaluation_is_in_the_inbox_and_returning_it_needs_a_reason() {
+    let h = harness();
+    let svc = service!(h);
+    make_ready_to_submit(&h);
+    assert_eq!(submit_as_head!(svc, h), 303);
+    let (cookie, csrf) = h.session("finance", Role::Finance, None);
+    let inbox = text(svc.call(get!("/bureau/2024/inbox", &cookie)).await.unwrap()).await;
+    assert!(inbox.contains(r#"data-kind="self_evaluation""#), "{inbox}");
+    let key = format!("inbox:{UNIT}:se");
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let before = h.events();
+    let no_reason = svc
+        .call(post!(
+            "/bureau/2024/inbox/return",
+            &cookie,
+            &[
+                ("form_key", key.as_str()),
+                ("unit", UNIT),
+                ("event_id", &event_id),
+                ("on", "2024-06-30"),
+                ("reason", ""),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(no_reason.status(), 422);
+    assert!(text(no_reason).await.contains("请填写退回理由"));
+    assert_eq!(h.events(), before);
+    let returned = svc
+        .call(post!(
+            "/bureau/2024/inbox/return",
+            &cookie,
+            &[
+                ("form_key", key.as_str()),
+                ("unit", UNIT),
+                ("event_id", &event_id),
+                ("on", "2024-06-30"),
+                ("reason", "请补充佐证材料"),
+                ("csrf", &csrf),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(returned.status(), 303);
+    assert_eq!(h.events(), before + 1);
+    let inbox = text(svc.call(get!("/bureau/2024/inbox", &cookie)).await.unwrap()).await;
+    assert!(inbox.contains(r#"id="inbox-empty""#), "{inbox}");
+}
+
+#[actix_web::test]
+async fn the_admin_disables_a_user_whose_session_ends_and_who_cannot_sign_in_until_enabled() {
+    let h = harness();
+    let svc = service!(h);
+    let (staff, _) = h.session("staff", Role::Staff, Some(UNIT));
+    assert_eq!(
+        svc.call(get!("/units/261301/2024", &staff))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (cookie, csrf) = h.session("admin", Role::Admin, None);
+    let refused = svc
+        .call(post!(
+            "/admin/users/disabled",
+            &cookie,
+            &[("name", "staff"), ("disabled", "1")],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "no CSRF token, nothing changed");
+    assert!(!h.app.is_user_disabled("staff").unwrap());
+    for _ in 0..2 {
+        let res = svc
+            .call(post!(
+                "/admin/users/disabled",
+                &cookie,
+                &[("name", "staff"), ("disabled", "1"), ("csrf", &csrf)],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "a second submit changes nothing more");
+    }
+    let page = text(svc.call(get!("/admin/users", &cookie)).await.unwrap()).await;
+    let row = page.split(r#"data-user="staff""#).nth(1).unwrap();
+    assert!(row.split("</tr>").next().unwrap().contains("已停用"));
+    // The open session ends: the page sends the browser to the sign-in page.
+    let res = svc.call(get!("/units/261301/2024", &staff)).await.unwrap();
+    assert_eq!(res.status(), 303);
+    // Signing in is refused like a wrong password.
+    let res = svc.call(get!("/signin", "")).await.unwrap();
+    let pre = set_cookies(&res)
+        .into_iter()
+        .find(|c| c.starts_with("jixiao_pre="))
+        .unwrap();
+    let pre = pre.split(';').next().unwrap().to_string();
+    let sign_csrf = hidden(&text(res).await, "csrf");
+    let signin = |csrf: String| {
+        post_request(
+            "/signin",
+            &pre,
+            &[
+                ("username", "staff"),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+            ],
+        )
+        .to_request()
+    };
+    let res = svc.call(signin(sign_csrf.clone())).await.unwrap();
+    assert_eq!(res.status(), 401);
+    let enabled = svc
+        .call(post!(
+            "/admin/users/disabled",
+            &cookie,
+            &[("name", "staff"), ("disabled", "0"), ("csrf", &csrf)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(enabled.status(), 303);
+    let res = svc.call(signin(sign_csrf)).await.unwrap();
+    assert_eq!(res.status(), 303);
+}
+
+#[actix_web::test]
+async fn the_last_active_admin_can_neither_disable_nor_demote_itself_from_the_page() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("admin", Role::Admin, None);
+    let res = svc
+        .call(post!(
+            "/admin/users/disabled",
+            &cookie,
+            &[("name", "admin"), ("disabled", "1"), ("csrf", &csrf)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    assert!(body.contains("最后一个启用的系统管理员"), "{body}");
+    let res = svc
+        .call(post!(
+            "/admin/users/role",
+            &cookie,
+            &[
+                ("name", "admin"),
+                ("role", "finance"),
+                ("unit", ""),
+                ("csrf", &csrf)
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(text(res).await.contains("最后一个启用的系统管理员"));
+    assert!(!h.app.is_user_disabled("admin").unwrap());
+    let admin = h
+        .app
+        .store()
+        .users()
+        .unwrap()
+        .get("admin")
+        .unwrap()
+        .unwrap();
+    assert_eq!(admin.role, Role::Admin);
+}
+
+/// A small PDF (recognised by its magic bytes).
+const PDF: &[u8] = b"%PDF-1.4\n% sign-in sheet\n%%EOF\n";
+
+fn evidence_request(
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> test::TestRequest {
+    let (content_type, body) = multipart(fields, file);
+    test::TestRequest::post()
+        .uri("/units/261301/2024/evidence")
+        .insert_header((header::COOKIE, cookie.to_string()))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .set_payload(body)
+}
+
+macro_rules! evidence_upload {
+    ($($a:expr),* $(,)?) => { evidence_request($($a),*).to_request() };
+}
+
+#[actix_web::test]
+async fn evidence_is_attached_to_an_activity_once_listed_and_downloaded_and_bad_files_are_told_beside_the_field()
+ {
+    use jixiao_domain::aggregate::Command;
+    use jixiao_domain::budget::ProjectCode;
+    use jixiao_domain::event::ActivityHeld;
+    let h = harness();
+    let activity_id = uuid::Uuid::new_v4();
+    write_as(
+        &h,
+        "staff",
+        Command::HoldActivity(ActivityHeld {
+            activity_id,
+            project_code: ProjectCode(PROJECT.into()),
+            held_on: chrono::NaiveDate::from_ymd_opt(YEAR, 4, 16).unwrap(),
+            title: "技术培训班".into(),
+            invited: 20,
+            participants: 18,
+            evidence: Vec::new(),
+        }),
+    );
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let page = text(
+        svc.call(get!("/units/261301/2024/evidence", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let target = format!("activity:{activity_id}");
+    assert!(
+        page.contains(&target) && page.contains("技术培训班"),
+        "{page}"
+    );
+    let event_id = hidden(&page, "event_id");
+    let before = h.events();
+    let fields = |csrf: &str, target: &str| {
+        vec![
+            ("csrf".to_string(), csrf.to_string()),
+            ("event_id".into(), event_id.clone()),
+            ("target".into(), target.to_string()),
+            ("attached_on".into(), "2024-06-30".into()),
+        ]
+    };
+    // Without the CSRF token: refused.
+    let f = fields("", &target);
+    let res = svc
+        .call(evidence_upload!(
+            &cookie,
+            &pairs(&f),
+            Some(("签到表.pdf", PDF))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // A file whose content is not an accepted type: told beside the file.
+    let f = fields(&csrf, &target);
+    let res = svc
+        .call(evidence_upload!(
+            &cookie,
+            &pairs(&f),
+            Some(("签到表.pdf", b"just text, not a PDF")),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    assert!(body.contains(r#"id="evidence-file-error""#), "{body}");
+    // Too large: told beside the file.
+    let big = vec![b'%'; jixiao_domain::evidence::MAX_EVIDENCE_BYTES + 1];
+    let res = svc
+        .call(evidence_upload!(
+            &cookie,
+            &pairs(&f),
+            Some(("大.pdf", &big))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    let error = body.split(r#"id="evidence-file-error">"#).nth(1).unwrap();
+    assert!(error.starts_with("文件过大"), "{error}");
+    // No record chosen: told beside the select.
+    let none = fields(&csrf, "");
+    let res = svc
+        .call(evidence_upload!(
+            &cookie,
+            &pairs(&none),
+            Some(("签到表.pdf", PDF))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(text(res).await.contains(r#"id="evidence-target-error""#));
+    assert_eq!(h.events(), before, "nothing written by a refused upload");
+    // Submitted twice with the same event id: attached once.
+    for _ in 0..2 {
+        let res = svc
+            .call(evidence_upload!(
+                &cookie,
+                &pairs(&f),
+                Some(("签到表.pdf", PDF))
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    assert_eq!(h.events(), before + 1);
+    // Finance reads the unit: the file is listed and downloads as uploaded.
+    let (finance, _) = h.session("finance", Role::Finance, None);
+    let page = text(
+        svc.call(get!("/units/261301/2024/evidence", &finance))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!page.contains("evidence-form"), "finance does not upload");
+    let href = page
+        .split(r#"<a href="/units/261301/2024/evidence/"#)
+        .nth(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .expect("the file is listed");
+    let res = svc
+        .call(get!(
+            &format!("/units/261301/2024/evidence/{href}"),
+            &finance
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let disposition = res
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let bytes = to_bytes(res.into_body()).await.unwrap();
+    assert_eq!(&bytes[..], PDF);
+    // The admin does not read units.
+    let (admin, _) = h.session("admin", Role::Admin, None);
+    let res = svc
+        .call(get!(&format!("/units/261301/2024/evidence/{href}"), &admin))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::create_user)
         .service(users::set_password)
         .service(users::set_role)
+        .service(users::set_disabled)
         .service(reads::list_units)
         .service(reads::monitoring_view)
         .service(reads::events)

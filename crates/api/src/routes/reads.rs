@@ -153,6 +153,31 @@ pub struct UnitsQuery {
     pub profile: Option<String>,
 }
 
+/// Query of the units list: filters, sort and page (done by the application layer, the same
+/// function the bureau's page uses).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UnitListQuery {
+    /// Fiscal year (default: the year of `as_of`, else this business year).
+    pub year: Option<i32>,
+    /// Business date (default: today in a year in progress, else the year end).
+    pub as_of: Option<NaiveDate>,
+    /// Sort column: `unit` (default), `name`, `department`, `budget`, `paid`, `rate`, `v`
+    /// (lagging first) or `colour` (red first); a leading `-` sorts descending (`-rate`).
+    pub sort: Option<String>,
+    /// Units skipped (paging; default 0).
+    pub offset: Option<usize>,
+    /// Page size, 1-500 (default 100). The total before paging is in `X-Total-Count`.
+    pub limit: Option<usize>,
+    /// Only units of this 主管部门 (exact).
+    pub department: Option<String>,
+    /// Only units of this warning colour: red, yellow, green, blue or grey.
+    pub colour: Option<String>,
+    /// Only units whose code or name contains this text (≤ 64 characters).
+    pub q: Option<String>,
+    /// Scoring profile id.
+    pub profile: Option<String>,
+}
+
 /// One unit's year at a glance.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UnitRow {
@@ -240,20 +265,77 @@ async fn unit_rows(
     Ok((year, as_of, rows))
 }
 
-/// The units of a year with execution against 序时进度 (staff and unit heads see their own).
-#[utoipa::path(tag = "reads", security(("bearer" = [])), params(UnitsQuery), responses(
-    (status = 200, description = "units", body = [UnitRow]),
+/// Header holding the number of units that matched before paging.
+pub const TOTAL_COUNT_HEADER: &str = "X-Total-Count";
+
+/// The units of a year with execution against 序时进度 (staff and unit heads see their own),
+/// filtered, sorted and paged; the number that matched is in `X-Total-Count`.
+#[utoipa::path(tag = "reads", security(("bearer" = [])), params(UnitListQuery), responses(
+    (status = 200, description = "one page of units", body = [UnitRow],
+        headers(("X-Total-Count" = usize, description = "units matching the filters, before paging"))),
+    (status = 400, description = "unknown sort or colour, page size out of range", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units")]
 pub async fn list_units(
     state: web::Data<AppState>,
     auth: Auth,
-    q: web::Query<UnitsQuery>,
+    q: web::Query<UnitListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     auth.0.require(Action::ListUnits)?;
-    let (_, _, rows) = unit_rows(&state, &auth, &q).await?;
-    Ok(HttpResponse::Ok().json(rows))
+    let q = q.into_inner();
+    let year = q.year.unwrap_or_else(|| {
+        q.as_of
+            .map_or_else(|| state.business_today().year(), |d| d.year())
+    });
+    let as_of = state.app.view_as_of(year, q.as_of)?;
+    let profile = profile(&state, q.profile.as_deref())?;
+    let (sort, descending) = jixiao_app::UnitSort::parse(q.sort.as_deref().unwrap_or("unit"))?;
+    let colour = q
+        .colour
+        .as_deref()
+        .map(jixiao_app::bureau::parse_colour)
+        .transpose()?;
+    let query = jixiao_app::UnitQuery {
+        department: q.department,
+        colour,
+        search: q.q,
+        only_unit: if auth.0.sees_all_units() {
+            None
+        } else {
+            // A unit-scoped token without a unit sees nothing.
+            Some(auth.0.unit.clone().unwrap_or_default())
+        },
+        sort,
+        descending,
+        offset: q.offset.unwrap_or(0),
+        limit: q.limit.unwrap_or(jixiao_app::bureau::DEFAULT_UNITS_PAGE),
+    };
+    let table = blocking(&state, move |app| {
+        app.unit_table(year, as_of, &profile, query)
+    })
+    .await?;
+    let rows: Vec<UnitRow> = table
+        .rows
+        .into_iter()
+        .map(|r| UnitRow {
+            fiscal_year: year,
+            unit: r.summary.unit,
+            unit_name: r.summary.unit_name,
+            department: r.summary.department,
+            initial_yuan: r.summary.initial_yuan.yuan(),
+            adjusted_yuan: r.summary.adjusted_yuan.yuan(),
+            paid_yuan: r.summary.paid_yuan.yuan(),
+            rate_percent: r.warning.rate_percent,
+            schedule_progress_percent: r.warning.progress_percent,
+            v: r.warning.v,
+            colour: r.warning.colour.name_en().to_string(),
+            colour_zh: r.warning.colour.name_zh().to_string(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((TOTAL_COUNT_HEADER, table.total.to_string()))
+        .json(rows))
 }
 
 /// One unit in the monitoring view.

@@ -47,6 +47,9 @@ pub struct UserDto {
     pub created_at: String,
     /// Last changed (RFC 3339).
     pub updated_at: String,
+    /// Disabled (停用): cannot sign in, and their tokens are refused.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl From<User> for UserDto {
@@ -57,6 +60,7 @@ impl From<User> for UserDto {
             unit: u.unit,
             created_at: u.created_at.to_rfc3339(),
             updated_at: u.updated_at.to_rfc3339(),
+            disabled: false,
         }
     }
 }
@@ -93,6 +97,14 @@ pub struct NewRole {
     /// Unit (required for staff and unit_head, forbidden otherwise).
     #[serde(default)]
     pub unit: Option<String>,
+}
+
+/// Disable or enable a user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisabledFlag {
+    /// `true` disables (停用) the user, `false` enables them again.
+    pub disabled: bool,
 }
 
 fn user_error(e: UserError) -> ApiError {
@@ -177,7 +189,21 @@ pub async fn token(
 pub async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     auth.0.require(Action::ManageUsers)?;
     let list = with_users(&state, Users::list).await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(UserDto::from).collect::<Vec<_>>()))
+    let app = state.app.clone();
+    let disabled = web::block(move || app.disabled_users())
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(|u| {
+                let off = disabled.contains(&u.name);
+                UserDto {
+                    disabled: off,
+                    ..UserDto::from(u)
+                }
+            })
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// Create a user (admin).
@@ -227,10 +253,12 @@ pub async fn set_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Set a user's role and unit (admin).
+/// Set a user's role and unit (admin). The last active admin cannot be demoted (409
+/// `last_admin`).
 #[utoipa::path(tag = "users", security(("bearer" = [])), request_body = NewRole, params(("name" = String, Path, description = "user name")), responses(
     (status = 200, description = "changed", body = UserDto),
     (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the last active admin cannot be demoted", body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/api/v1/users/{name}/role")]
 pub async fn set_role(
@@ -243,6 +271,45 @@ pub async fn set_role(
     let name = path.into_inner();
     let NewRole { role, unit } = body.into_inner();
     let role = parse_role(&role)?;
-    let user = with_users(&state, move |c| c.set_role(&name, role, unit.as_deref())).await?;
-    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+    let app = state.app.clone();
+    let user = web::block(move || app.set_user_role(&name, role, unit.as_deref()))
+        .await
+        .map_err(ApiError::internal)??;
+    let app = state.app.clone();
+    let who = user.name.clone();
+    let disabled = web::block(move || app.is_user_disabled(&who))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(HttpResponse::Ok().json(UserDto {
+        disabled,
+        ..UserDto::from(user)
+    }))
+}
+
+/// Disable (停用) or enable a user (admin). A disabled user cannot sign in and their tokens
+/// stop working at once; the last active admin cannot be disabled (409 `last_admin`).
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = DisabledFlag, params(("name" = String, Path, description = "user name")), responses(
+    (status = 204, description = "changed"),
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the last active admin cannot be disabled", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/api/v1/users/{name}/disabled")]
+pub async fn set_disabled(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: web::Json<DisabledFlag>,
+) -> Result<HttpResponse, ApiError> {
+    auth.0.require(Action::ManageUsers)?;
+    let name = path.into_inner();
+    let disabled = body.into_inner().disabled;
+    let app = state.app.clone();
+    let who = name.clone();
+    web::block(move || app.set_user_disabled(&who, disabled))
+        .await
+        .map_err(ApiError::internal)??;
+    tracing::info!(user = %name, disabled, by = %auth.0.sub, "user disabled flag changed");
+    Ok(HttpResponse::NoContent().finish())
 }

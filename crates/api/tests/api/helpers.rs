@@ -192,6 +192,15 @@ impl TestApp {
         )
     }
 
+    pub fn put_with_token(&self, path: &str, token: &str, body: &Value) -> Answer {
+        to_answer(
+            self.agent
+                .put(&self.url(path))
+                .header("Authorization", &format!("Bearer {token}"))
+                .send_json(body),
+        )
+    }
+
     pub fn post(&self, path: &str, user: Option<&str>, body: &Value) -> Answer {
         self.send("POST", path, user, body, &[])
     }

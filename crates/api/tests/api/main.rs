@@ -13,5 +13,6 @@ mod openapi;
 mod ops;
 mod provenance;
 mod schemas;
+mod units_admin;
 mod writes;
 mod year;
