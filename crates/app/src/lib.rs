@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod read;
 pub mod review;
 pub mod table;
+pub mod throttle;
 pub mod write;
 
 pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
