@@ -351,3 +351,47 @@ async fn repeated_wrong_passwords_get_a_429_page_in_chinese_with_retry_after() {
     );
     assert!(text(refused).await.contains("登录失败次数过多"));
 }
+
+#[actix_web::test]
+async fn the_admin_is_refused_every_page_that_shows_a_units_figures() {
+    let h = harness(false);
+    let svc = service!(h);
+    let (cookie, _) = h.session("admin", Role::Admin, None);
+    for path in [
+        "/units/261301/2024",
+        "/units/261301/2024/record",
+        "/units/261301/2024/monitoring",
+        "/units/261301/2024/yearend",
+        "/units/261301/2024/ledger",
+        "/units/261301/2024/forms/selfeval",
+        "/units/261301/2024/forms/monitoring",
+        "/bureau/2024",
+    ] {
+        let res = svc
+            .call(
+                test::TestRequest::get()
+                    .uri(path)
+                    .insert_header((header::COOKIE, cookie.clone()))
+                    .to_request(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+        let body = text(res).await;
+        assert!(
+            !body.contains("万元") && !body.contains("执行率"),
+            "{path}: {body}"
+        );
+    }
+    // The admin's own page is there.
+    let users = svc
+        .call(
+            test::TestRequest::get()
+                .uri("/admin/users")
+                .insert_header((header::COOKIE, cookie))
+                .to_request(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(users.status(), 200);
+}

@@ -409,3 +409,63 @@ fn a_keep_alive_connection_the_server_ends_gets_connection_close_in_its_last_res
     assert!(answer.contains("connection: close"), "{answer}");
     assert!(closed, "{answer}");
 }
+
+#[test]
+fn file_names_and_ids_that_climb_directories_never_leave_their_place() {
+    let app = spawn_app();
+    import_seed(&app);
+    let pdf: &[u8] = b"%PDF-1.4\n% sheet\n%%EOF\n";
+    // Uploads: only the last path component is kept as the file's name.
+    for (asked, kept) in [
+        ("..%2F..%2Fetc%2Fpasswd.pdf", "passwd.pdf"),
+        ("..%5C..%5Cwindows%5Cboot.pdf", "boot.pdf"),
+        ("%2Fabs%2Fpath%2Fsheet.pdf", "sheet.pdf"),
+    ] {
+        let answer = app.send_raw(
+            &format!("{}/evidence?file_name={asked}", base()),
+            Some("staff"),
+            "application/pdf",
+            pdf,
+        );
+        assert_eq!(answer.status, 201, "{asked}: {}", answer.text);
+        assert_eq!(answer.json()["file_name"], kept, "{asked}");
+    }
+    // Downloads: an id is 64 hex digits of a file this unit-year references, nothing else.
+    for id in [
+        "..%2F..%2Fetc%2Fpasswd",
+        "%2E%2E",
+        "..%5Cx",
+        &"0".repeat(63),
+    ] {
+        let answer = app.get(&format!("{}/evidence/{id}", base()), Some("staff"));
+        assert!(
+            answer.status == 400 || answer.status == 404,
+            "{id}: {} {}",
+            answer.status,
+            answer.text
+        );
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/problem+json")
+        );
+    }
+    // Export file names: plain names, no directory, quote or line break in the header.
+    for format in ["csv", "html", "xlsx", "json"] {
+        let (status, headers, _) = app.get_bytes(
+            &format!("{}/forms/selfeval?format={format}", base()),
+            "finance",
+        );
+        assert_eq!(status, 200, "{format}");
+        let disposition = &headers["content-disposition"];
+        let ascii = disposition
+            .split("filename=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no filename: {disposition}"));
+        assert!(!ascii.is_empty(), "{disposition}");
+        for bad in ['/', '\\', '\r', '\n'] {
+            assert!(!ascii.contains(bad), "{disposition}");
+        }
+        assert!(!ascii.contains(".."), "{disposition}");
+    }
+}
