@@ -255,6 +255,21 @@ struct Signed<'a> {
     #[serde(flatten)]
     claims: &'a Claims,
     nbf: u64,
+    /// Unique per token of this process, so two sign-ins of one user within a second are two
+    /// tokens (signing one out leaves the other valid).
+    jti: String,
+}
+
+/// Tokens signed by this process so far (part of each `jti`).
+static TOKENS_SIGNED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn token_id() -> String {
+    let n = TOKENS_SIGNED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{:x}-{n:x}", std::process::id())
 }
 
 fn token_digest(token: &str) -> [u8; 32] {
@@ -338,7 +353,11 @@ impl JwtKeys {
     pub fn sign_not_before(&self, claims: &Claims, nbf: u64) -> Result<String, AuthError> {
         encode(
             &Header::new(Algorithm::HS256),
-            &Signed { claims, nbf },
+            &Signed {
+                claims,
+                nbf,
+                jti: token_id(),
+            },
             &self.encoding,
         )
         .map_err(|e| AuthError::Internal(format!("token signing failed: {e}")))
@@ -535,6 +554,17 @@ mod tests {
             keys.verify(&bare),
             Err(AuthError::Unauthorized(_))
         ));
+    }
+
+    #[test]
+    fn two_sign_ins_of_one_user_in_the_same_second_are_two_tokens_and_sign_out_ends_only_one() {
+        let keys = JwtKeys::new(&settings(KEY));
+        let first = keys.mint("li", Role::Staff, Some("261301")).unwrap();
+        let second = keys.mint("li", Role::Staff, Some("261301")).unwrap();
+        assert_ne!(first, second);
+        keys.revoke(&first);
+        assert!(keys.verify(&first).is_err());
+        assert!(keys.verify(&second).is_ok());
     }
 
     #[test]
