@@ -395,3 +395,38 @@ async fn the_admin_is_refused_every_page_that_shows_a_units_figures() {
         .unwrap();
     assert_eq!(users.status(), 200);
 }
+
+#[actix_web::test]
+async fn an_oversize_ledger_upload_is_refused_in_chinese_and_writes_nothing() {
+    let h = harness(false);
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let before = h.events();
+    let boundary = "BoUnD";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../../etc/ledger.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(
+        b'1',
+        jixiao_web::ledger::MAX_LEDGER_UPLOAD_BYTES + 1,
+    ));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let res = svc
+        .call(
+            test::TestRequest::post()
+                .uri("/units/261301/2024/ledger")
+                .insert_header((header::COOKIE, cookie))
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                ))
+                .set_payload(body)
+                .to_request(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(text(res).await.contains("文件过大"));
+    assert_eq!(h.events(), before);
+}
