@@ -9,7 +9,7 @@
 use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::{Ready, ready};
 
 pub use jixiao_app::auth::{Action, AuthError, Claims, JwtKeys, MAX_TOKEN_BYTES};
@@ -33,6 +33,10 @@ impl FromRequest for Auth {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Verified already by the route's guard (`crate::guard::Permit`): not twice.
+        if let Some(auth) = req.extensions().get::<Auth>() {
+            return ready(Ok(auth.clone()));
+        }
         ready(
             authenticate(req)
                 .map(Auth)
@@ -41,7 +45,8 @@ impl FromRequest for Auth {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Claims, ApiError> {
+/// The verified claims of the request's bearer token, or a 401.
+pub(crate) fn authenticate(req: &HttpRequest) -> Result<Claims, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::internal("JwtKeys not registered"))?;

@@ -28,6 +28,23 @@ pub const MAX_LOG_POSITION: u64 = i64::MAX as u64;
 /// The token settings and secrets live with the role table in `jixiao-app`, shared by the
 /// API and the web pages.
 pub use jixiao_app::auth::{JwtSettings, Secret};
+/// Sign-in throttling (limits, window, trusted proxies) is the application's, shared by the
+/// API's token route and the web sign-in.
+pub use jixiao_app::throttle::ThrottleSettings;
+
+/// How long a client may take to send a request's head, in milliseconds (actix
+/// `client_request_timeout`; a slower client gets 408 and the connection is closed).
+pub const CLIENT_REQUEST_TIMEOUT_MS: u64 = 5_000;
+/// How long a request body may stall (no byte arriving) before the connection is cut, in
+/// milliseconds; a body that stops midway never reaches a handler.
+pub const BODY_STALL_TIMEOUT_MS: u64 = 10_000;
+/// How long the server waits for a client to close after the server shut the connection, in
+/// milliseconds (actix `client_disconnect_timeout`).
+pub const CLIENT_DISCONNECT_TIMEOUT_MS: u64 = 1_000;
+/// How long an idle keep-alive connection is kept, in seconds.
+pub const KEEP_ALIVE_SECONDS: u64 = 5;
+/// Most connections one worker serves at once (actix `max_connections`).
+pub const MAX_CONNECTIONS_PER_WORKER: usize = 2_048;
 
 /// Everything the API needs besides the store.
 #[derive(Debug, Clone)]
@@ -49,6 +66,13 @@ pub struct ApiConfig {
     pub password_cost: PasswordCost,
     /// Mark the web pages' session cookie `Secure` (set it when served over HTTPS).
     pub secure_cookies: bool,
+    /// Sign-in throttling (API token route and web sign-in alike).
+    pub login_throttle: ThrottleSettings,
+    /// How long a request body may stall, in milliseconds ([`BODY_STALL_TIMEOUT_MS`]).
+    pub body_stall_timeout_ms: u64,
+    /// How long a client may take to send a request's head, in milliseconds
+    /// ([`CLIENT_REQUEST_TIMEOUT_MS`]).
+    pub client_request_timeout_ms: u64,
 }
 
 /// Why a configuration is refused.
@@ -82,6 +106,9 @@ impl ApiConfig {
             workers: None,
             password_cost: PasswordCost::Strong,
             secure_cookies: false,
+            login_throttle: ThrottleSettings::default(),
+            body_stall_timeout_ms: BODY_STALL_TIMEOUT_MS,
+            client_request_timeout_ms: CLIENT_REQUEST_TIMEOUT_MS,
         }
     }
 

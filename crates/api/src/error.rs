@@ -108,6 +108,9 @@ pub struct ApiError {
     /// For 405: the methods the route answers to (the `Allow` header), one bit per entry of
     /// [`METHODS`] (a mask keeps the error small).
     allow: u8,
+    /// For 429: seconds until the client may try again (the `Retry-After` header); 0: none.
+    /// A `u32` in the padding after `allow` keeps the error within clippy's size for `Err`.
+    retry_after_seconds: u32,
 }
 
 /// The methods a route may answer to, in the order `Allow` lists them.
@@ -123,6 +126,7 @@ impl ApiError {
             current_version: None,
             instance: None,
             allow: 0,
+            retry_after_seconds: 0,
         }
     }
 
@@ -215,6 +219,35 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, code, detail)
     }
 
+    /// 429 with `Retry-After`: too many attempts (sign-in throttling).
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_seconds: u64) -> Self {
+        ApiError {
+            retry_after_seconds: u32::try_from(retry_after_seconds.max(1)).unwrap_or(u32::MAX),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
+        }
+    }
+
+    /// 408: the request body stalled or came too slowly (the connection is closed after it).
+    pub fn request_timeout() -> Self {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "请求体发送超时，连接将关闭 (request body timed out)",
+        )
+    }
+
+    /// An error reading the request body: 408 when it timed out, else 400.
+    pub fn payload(e: &actix_web::error::PayloadError) -> Self {
+        if crate::guard::is_body_timeout(e) {
+            return ApiError::request_timeout();
+        }
+        ApiError::bad_request(
+            "unreadable_body",
+            format!("无法读取请求体：{e} (cannot read body)"),
+            vec![FieldError::new("body", "无法读取请求体", e.to_string())],
+        )
+    }
+
     /// 413.
     pub fn too_large(detail: impl Into<String>) -> Self {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail)
@@ -290,6 +323,12 @@ impl ResponseError for ApiError {
         {
             res.insert_header((header::ALLOW, value));
         }
+        if self.retry_after_seconds > 0 {
+            res.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from(self.retry_after_seconds),
+            ));
+        }
         if let Some(v) = self.current_version
             && let Ok(etag) = HeaderValue::from_str(&format!("\"{v}\""))
         {
@@ -345,6 +384,7 @@ pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error 
             format!("请求体不是有效的 JSON：{e} (malformed JSON)"),
             vec![FieldError::new("body", "不是有效的 JSON", e.to_string())],
         ),
+        JsonPayloadError::Payload(e) => ApiError::payload(e),
         other => ApiError::bad_request(
             "unreadable_body",
             format!("无法读取请求体：{other} (cannot read body)"),

@@ -17,6 +17,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

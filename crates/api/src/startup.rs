@@ -1,20 +1,27 @@
 //! Building the server: validates the configuration, binds the listener (port 0 in tests),
 //! registers the shared state, the extractor error handlers (so every error is problem+json),
 //! the telemetry middleware, every route, the web pages (`jixiao-web`), the OpenAPI document and
-//! the Swagger UI.
+//! the Swagger UI. The connection limits are set here too: the time a client has to send a
+//! request head and a body (`crate::guard::limit_body_time`), the keep-alive, the linger after
+//! the server closes, connections per worker (see `docs/security.md`).
 
 use crate::auth::JwtKeys;
-use crate::config::{ApiConfig, MAX_BODY_BYTES};
+use crate::config::{
+    ApiConfig, CLIENT_DISCONNECT_TIMEOUT_MS, KEEP_ALIVE_SECONDS, MAX_BODY_BYTES,
+    MAX_CONNECTIONS_PER_WORKER,
+};
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::openapi::ApiDoc;
-use crate::{routes, telemetry};
+use crate::{guard, routes, telemetry};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use jixiao_app::throttle::LoginThrottle;
 use jixiao_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -28,6 +35,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The application layer every handler calls.
     pub app: Arc<jixiao_app::App>,
+    /// Sign-in throttling, shared with the web sign-in.
+    pub login_throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
@@ -149,24 +158,29 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
     // Read the disabled users now, so the token check of every request answers from memory.
     app.disabled_users()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let login_throttle = Arc::new(LoginThrottle::new(config.login_throttle.clone()));
     let pages = web::Data::new(jixiao_web::WebState {
         app: app.clone(),
         settings: jixiao_web::WebSettings::new(
             config.jwt.secret.expose().as_bytes(),
             config.secure_cookies,
             config.password_cost,
-        ),
+        )
+        .with_login_throttle(login_throttle.clone()),
     });
+    let client_request_timeout = Duration::from_millis(config.client_request_timeout_ms);
     let state = web::Data::new(AppState {
         store,
         config,
         metrics: telemetry::metrics_handle(),
         app,
+        login_throttle,
     });
     let openapi = ApiDoc::openapi();
     let routes_table = web::Data::new(RouteTable::from_openapi(&openapi));
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(guard::limit_body_time))
             .wrap(from_fn(telemetry::observe))
             .app_data(state.clone())
             .app_data(keys.clone())
@@ -184,7 +198,11 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
                     .config(Config::default().validator_url("none")),
             )
             .default_service(web::to(not_found))
-    });
+    })
+    .client_request_timeout(client_request_timeout)
+    .client_disconnect_timeout(Duration::from_millis(CLIENT_DISCONNECT_TIMEOUT_MS))
+    .keep_alive(Duration::from_secs(KEEP_ALIVE_SECONDS))
+    .max_connections(MAX_CONNECTIONS_PER_WORKER);
     if let Some(n) = workers {
         server = server.workers(n.max(1));
     }

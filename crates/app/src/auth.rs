@@ -1,6 +1,7 @@
 //! Who may do what, and the tokens that say who someone is: the one role table ([`Action`] and
 //! [`Action::allowed`]), the claims of a signed-in user ([`Claims`]) and the HS256 keys that
-//! sign and verify them ([`JwtKeys`], algorithm pinned, `exp`, `iss` and `aud` required).
+//! sign and verify them ([`JwtKeys`], algorithm pinned, `exp`, `nbf`, `iss` and `aud` required,
+//! a lifetime `exp − iat` no longer than the configured one, tokens revoked at sign-out refused).
 //!
 //! Every front end shares these: the JSON API reads the token from `Authorization: Bearer`, the
 //! web pages from an HttpOnly cookie, and both ask the same table, so no page offers what the
@@ -10,14 +11,22 @@
 use jixiao_store::users::{Role, User};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Longest accepted token, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// Clock skew allowed between the servers that issue and check tokens, in seconds.
+/// Clock skew allowed between the servers that issue and check tokens, in seconds (applied to
+/// `exp`, `nbf` and an `iat` in the future).
 pub const TOKEN_LEEWAY_SECONDS: u64 = 30;
+
+/// Most revoked (signed-out) tokens remembered until they expire; past it the one closest to
+/// expiring is forgotten first.
+pub const MAX_REVOKED_TOKENS: usize = 100_000;
 
 /// Why a request may not go on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,7 +80,7 @@ pub struct JwtSettings {
     pub issuer: String,
     /// `aud` written into and required of every token.
     pub audience: String,
-    /// Token lifetime in seconds.
+    /// Token lifetime in seconds, and the longest lifetime (`exp − iat`) a token may claim.
     pub ttl_seconds: u64,
 }
 
@@ -234,6 +243,37 @@ pub struct JwtKeys {
     issuer: String,
     audience: String,
     ttl_seconds: u64,
+    /// SHA-256 of each revoked token, with its `exp`.
+    revoked: Mutex<HashMap<[u8; 32], u64>>,
+}
+
+/// What is signed: the claims and `nbf` (not before), equal to `iat`. `nbf` is not a field of
+/// [`Claims`] so that code building claims need not name it; the verifier reads it from the
+/// token itself.
+#[derive(Serialize)]
+struct Signed<'a> {
+    #[serde(flatten)]
+    claims: &'a Claims,
+    nbf: u64,
+    /// Unique per token of this process, so two sign-ins of one user within a second are two
+    /// tokens (signing one out leaves the other valid).
+    jti: String,
+}
+
+/// Tokens signed by this process so far (part of each `jti`).
+static TOKENS_SIGNED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn token_id() -> String {
+    let n = TOKENS_SIGNED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{:x}-{n:x}", std::process::id())
+}
+
+fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.trim().as_bytes()).into()
 }
 
 impl fmt::Debug for JwtKeys {
@@ -260,8 +300,9 @@ impl JwtKeys {
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.set_audience(&[settings.audience.as_str()]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.validate_exp = true;
+        validation.validate_nbf = true;
         validation.leeway = TOKEN_LEEWAY_SECONDS;
         JwtKeys {
             encoding: EncodingKey::from_secret(secret),
@@ -270,6 +311,7 @@ impl JwtKeys {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             ttl_seconds: settings.ttl_seconds,
+            revoked: Mutex::new(HashMap::new()),
         }
     }
 
@@ -301,10 +343,48 @@ impl JwtKeys {
         self.sign(&claims)
     }
 
-    /// Signs arbitrary claims (tests build expired tokens with it).
+    /// Signs arbitrary claims, valid from their `iat` (tests build expired tokens with it).
     pub fn sign(&self, claims: &Claims) -> Result<String, AuthError> {
-        encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(|e| AuthError::Internal(format!("token signing failed: {e}")))
+        self.sign_not_before(claims, claims.iat)
+    }
+
+    /// Signs claims valid from `nbf` (seconds since the epoch; tests build not-yet-valid
+    /// tokens with it).
+    pub fn sign_not_before(&self, claims: &Claims, nbf: u64) -> Result<String, AuthError> {
+        encode(
+            &Header::new(Algorithm::HS256),
+            &Signed {
+                claims,
+                nbf,
+                jti: token_id(),
+            },
+            &self.encoding,
+        )
+        .map_err(|e| AuthError::Internal(format!("token signing failed: {e}")))
+    }
+
+    /// Refuses `token` from now on (sign-out), until it expires anyway. Remembered by this
+    /// process only (see `docs/security.md`).
+    pub fn revoke(&self, token: &str) {
+        let Ok(claims) = self.verify(token) else {
+            return; // Already refused: nothing to remember.
+        };
+        let now = now_seconds();
+        let mut revoked = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
+        if revoked.len() >= MAX_REVOKED_TOKENS {
+            revoked.retain(|_, exp| *exp + TOKEN_LEEWAY_SECONDS >= now);
+        }
+        if revoked.len() >= MAX_REVOKED_TOKENS
+            && let Some(first) = revoked.iter().min_by_key(|(_, exp)| **exp).map(|(k, _)| *k)
+        {
+            revoked.remove(&first);
+        }
+        revoked.insert(token_digest(token), claims.exp);
+    }
+
+    fn is_revoked(&self, token: &str) -> bool {
+        let revoked = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
+        !revoked.is_empty() && revoked.contains_key(&token_digest(token))
     }
 
     /// Verifies a token: signature, algorithm, expiry, issuer and audience.
@@ -314,12 +394,29 @@ impl JwtKeys {
                 "令牌过长 (token too long)".to_string(),
             ));
         }
-        decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
             .map_err(|e| {
                 tracing::debug!(error = %e, "token rejected");
                 AuthError::Unauthorized(format!("令牌无效或已过期 (invalid or expired token): {e}"))
-            })
+            })?;
+        if claims.exp.saturating_sub(claims.iat) > self.ttl_seconds {
+            return Err(AuthError::Unauthorized(format!(
+                "令牌有效期超过上限 {} 秒 (token lifetime exceeds the maximum)",
+                self.ttl_seconds
+            )));
+        }
+        if claims.iat > now_seconds() + TOKEN_LEEWAY_SECONDS {
+            return Err(AuthError::Unauthorized(
+                "令牌签发时间在未来 (token issued in the future)".to_string(),
+            ));
+        }
+        if self.is_revoked(token) {
+            return Err(AuthError::Unauthorized(
+                "令牌已注销 (token revoked at sign-out)".to_string(),
+            ));
+        }
+        Ok(claims)
     }
 }
 
@@ -385,6 +482,101 @@ mod tests {
             .unwrap();
         let refused = JwtKeys::new(&settings(KEY)).verify(&token).unwrap_err();
         assert!(matches!(refused, AuthError::Unauthorized(_)), "{refused:?}");
+    }
+
+    fn claims_now(lifetime: u64) -> Claims {
+        let iat = now_seconds();
+        Claims {
+            sub: "li".into(),
+            role: Role::Staff,
+            unit: Some("261301".into()),
+            iss: "jixiao".into(),
+            aud: "jixiao-api".into(),
+            iat,
+            exp: iat + lifetime,
+        }
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused_beyond_the_leeway_and_accepted_within_it() {
+        let keys = JwtKeys::new(&settings(KEY));
+        let claims = claims_now(600);
+        let later = keys
+            .sign_not_before(&claims, claims.iat + TOKEN_LEEWAY_SECONDS + 60)
+            .unwrap();
+        let refused = keys.verify(&later).unwrap_err();
+        assert!(matches!(refused, AuthError::Unauthorized(_)), "{refused:?}");
+        let skewed = keys
+            .sign_not_before(&claims, claims.iat + TOKEN_LEEWAY_SECONDS / 2)
+            .unwrap();
+        assert!(keys.verify(&skewed).is_ok());
+    }
+
+    #[test]
+    fn a_signed_token_claiming_a_lifetime_over_the_maximum_is_refused() {
+        let keys = JwtKeys::new(&settings(KEY));
+        let too_long = keys.sign(&claims_now(keys.ttl_seconds() + 1)).unwrap();
+        let refused = keys.verify(&too_long).unwrap_err();
+        assert!(
+            matches!(&refused, AuthError::Unauthorized(m) if m.contains("lifetime")),
+            "{refused:?}"
+        );
+        assert!(
+            keys.verify(&keys.sign(&claims_now(keys.ttl_seconds())).unwrap())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() {
+        let keys = JwtKeys::new(&settings(KEY));
+        let mut claims = claims_now(600);
+        claims.iat += TOKEN_LEEWAY_SECONDS + 120;
+        claims.exp = claims.iat + 600;
+        // nbf at the real now, so only the future iat is wrong.
+        let token = keys.sign_not_before(&claims, now_seconds()).unwrap();
+        assert!(matches!(
+            keys.verify(&token),
+            Err(AuthError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn a_token_without_nbf_is_refused() {
+        let keys = JwtKeys::new(&settings(KEY));
+        let bare = encode(
+            &Header::new(Algorithm::HS256),
+            &claims_now(600),
+            &EncodingKey::from_secret(KEY.as_bytes()),
+        )
+        .unwrap();
+        assert!(matches!(
+            keys.verify(&bare),
+            Err(AuthError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn two_sign_ins_of_one_user_in_the_same_second_are_two_tokens_and_sign_out_ends_only_one() {
+        let keys = JwtKeys::new(&settings(KEY));
+        let first = keys.mint("li", Role::Staff, Some("261301")).unwrap();
+        let second = keys.mint("li", Role::Staff, Some("261301")).unwrap();
+        assert_ne!(first, second);
+        keys.revoke(&first);
+        assert!(keys.verify(&first).is_err());
+        assert!(keys.verify(&second).is_ok());
+    }
+
+    #[test]
+    fn a_revoked_token_is_refused_and_other_tokens_are_not() {
+        let keys = JwtKeys::new(&settings(KEY));
+        let token = keys.mint("li", Role::Staff, Some("261301")).unwrap();
+        let other = keys.sign(&claims_now(60)).unwrap();
+        keys.revoke(&token);
+        assert!(
+            matches!(keys.verify(&token), Err(AuthError::Unauthorized(m)) if m.contains("revoked"))
+        );
+        assert!(keys.verify(&other).is_ok());
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod ledger;
 pub mod read;
 pub mod review;
 pub mod table;
+pub mod throttle;
 pub mod write;
 
 pub use bureau::{InboxItem, InboxKind, UnitDetails, UnitQuery, UnitSort, UnitTable};

@@ -69,6 +69,10 @@ struct FileSettings {
     log_filter: Option<String>,
     business_today: Option<chrono::NaiveDate>,
     secure_cookies: Option<bool>,
+    login_max_failures_per_user: Option<u32>,
+    login_max_failures_per_address: Option<u32>,
+    login_failure_window_seconds: Option<u64>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// Settings after layering, before validation.
@@ -91,6 +95,8 @@ pub struct Settings {
     pub business_today: Option<chrono::NaiveDate>,
     /// Mark the web pages' session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Sign-in throttling: limits, window and the proxies whose `X-Forwarded-For` is believed.
+    pub login_throttle: jixiao_api::config::ThrottleSettings,
 }
 
 impl Default for Settings {
@@ -104,6 +110,7 @@ impl Default for Settings {
             log_filter: "info".to_string(),
             business_today: None,
             secure_cookies: false,
+            login_throttle: jixiao_api::config::ThrottleSettings::default(),
         }
     }
 }
@@ -134,6 +141,8 @@ pub struct Config {
     pub business_today: Option<chrono::NaiveDate>,
     /// Mark the web pages' session cookie `Secure`.
     pub secure_cookies: bool,
+    /// Sign-in throttling.
+    pub login_throttle: jixiao_api::config::ThrottleSettings,
 }
 
 /// Why the settings cannot be used.
@@ -237,6 +246,18 @@ impl Settings {
         if let Some(v) = file.secure_cookies {
             self.secure_cookies = v;
         }
+        if let Some(v) = file.login_max_failures_per_user {
+            self.login_throttle.max_failures_per_user = v;
+        }
+        if let Some(v) = file.login_max_failures_per_address {
+            self.login_throttle.max_failures_per_address = v;
+        }
+        if let Some(v) = file.login_failure_window_seconds {
+            self.login_throttle.window = std::time::Duration::from_secs(v);
+        }
+        if let Some(v) = file.trusted_proxies {
+            self.login_throttle.trusted_proxies = v;
+        }
         Ok(())
     }
 
@@ -298,6 +319,19 @@ impl Settings {
                 }
             };
         }
+        if let Some(v) = env("JIXIAO_TRUSTED_PROXIES") {
+            self.login_throttle.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse().map_err(|_| ConfigError::Invalid {
+                        key: "trusted_proxies".into(),
+                        problem: format!("“{a}”不是 IP 地址"),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
         Ok(())
     }
 
@@ -334,6 +368,13 @@ impl Settings {
                 problem: "生产模式使用真实日期（北京时间），只有开发模式可设置业务日期".into(),
             });
         }
+        let t = &self.login_throttle;
+        if t.max_failures_per_user == 0 || t.max_failures_per_address == 0 || t.window.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "login_max_failures_per_user / login_max_failures_per_address / login_failure_window_seconds".into(),
+                problem: "登录限流的次数和时间窗口须大于 0".into(),
+            });
+        }
         Ok(Config {
             mode: self.mode,
             database_path: self.database_path,
@@ -342,6 +383,7 @@ impl Settings {
             key_source,
             business_today: self.business_today,
             secure_cookies: self.secure_cookies,
+            login_throttle: self.login_throttle,
         })
     }
 }
@@ -372,6 +414,43 @@ mod tests {
     }
 
     const GOOD_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn login_throttling_and_trusted_proxies_are_read_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "login_max_failures_per_user = 7\nlogin_failure_window_seconds = 60\ntrusted_proxies = [\"10.0.0.1\"]\n",
+        )
+        .unwrap();
+        let settings = Settings::load(
+            Some(&file),
+            &env_of(&[("JIXIAO_TRUSTED_PROXIES", "10.0.0.2, ::1")]),
+        )
+        .unwrap();
+        let t = &settings.login_throttle;
+        assert_eq!(t.max_failures_per_user, 7);
+        assert_eq!(t.window, std::time::Duration::from_secs(60));
+        assert_eq!(
+            t.trusted_proxies,
+            vec![
+                "10.0.0.2".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        let bad = Settings::load(None, &env_of(&[("JIXIAO_TRUSTED_PROXIES", "proxy.local")]));
+        assert!(matches!(bad, Err(ConfigError::Invalid { .. })));
+        let mut zero = Settings {
+            jwt_secret: Some(Secret::new(GOOD_KEY)),
+            ..Settings::default()
+        };
+        zero.login_throttle.max_failures_per_user = 0;
+        assert!(matches!(
+            zero.validate(random_key),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
 
     #[test]
     fn a_business_date_is_read_from_the_environment_in_development_and_refused_in_production() {

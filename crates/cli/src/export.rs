@@ -119,3 +119,40 @@ fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     written
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_export_path_with_dot_dot_writes_exactly_the_file_it_names_and_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        write_whole(&dir.path().join("sub/../表.xlsx"), b"bytes").unwrap();
+        assert_eq!(
+            names(dir.path()),
+            vec!["sub".to_string(), "表.xlsx".to_string()]
+        );
+        assert!(names(&dir.path().join("sub")).is_empty());
+        assert_eq!(std::fs::read(dir.path().join("表.xlsx")).unwrap(), b"bytes");
+    }
+
+    #[test]
+    fn an_export_into_a_missing_directory_fails_and_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(write_whole(&dir.path().join("missing/out.csv"), b"x").is_err());
+        // A directory in place of the file: the rename fails, the partial file is removed.
+        std::fs::create_dir(dir.path().join("out.csv")).unwrap();
+        assert!(write_whole(&dir.path().join("out.csv"), b"x").is_err());
+        assert_eq!(names(dir.path()), vec!["out.csv".to_string()]);
+    }
+}

@@ -234,3 +234,35 @@ pub fn template(kind: TemplateKind, file: &Path, example: bool) -> CliResult {
     println!("已生成模板 (template written): {}", file.display());
     Ok(())
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_import_limit_is_refused_with_exit_code_3_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("ledger.csv");
+        // Sparse: the size is declared, no disk is used.
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(IMPORT_FILE_BYTES_MAX + 1)
+            .unwrap();
+        let refused = read_bytes(&big).expect_err("refused");
+        assert_eq!(refused.code, crate::exit::VALIDATION);
+        assert!(refused.error.to_string().contains("file too large"));
+    }
+
+    #[test]
+    fn a_path_that_climbs_out_to_a_missing_file_is_a_clear_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/../../no-such-dir/../ledger.csv");
+        let refused = read_bytes(&path).expect_err("refused");
+        assert!(
+            refused.error.to_string().contains("cannot read"),
+            "{}",
+            refused.error
+        );
+        assert!(refused.error.to_string().contains("ledger.csv"));
+    }
+}

@@ -28,6 +28,7 @@ pub mod session;
 
 use actix_web::web;
 use jixiao_app::App;
+use jixiao_app::throttle::LoginThrottle;
 use jixiao_store::users::PasswordCost;
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ pub struct WebSettings {
     pub password_cost: PasswordCost,
     /// Key of the CSRF HMAC (derived from the signing secret by [`WebSettings::new`]).
     csrf_key: Vec<u8>,
+    /// Sign-in throttling; the server shares one with the API's token route
+    /// ([`WebSettings::with_login_throttle`]).
+    login_throttle: Arc<LoginThrottle>,
 }
 
 impl WebSettings {
@@ -52,7 +56,20 @@ impl WebSettings {
             secure_cookies,
             password_cost,
             csrf_key: session::derive_key(secret, b"jixiao-web csrf v1"),
+            login_throttle: Arc::new(LoginThrottle::default()),
         }
+    }
+
+    /// The same settings counting sign-in failures in `throttle` (shared with the API, so
+    /// guesses spread over both front ends meet one limit).
+    pub fn with_login_throttle(mut self, throttle: Arc<LoginThrottle>) -> Self {
+        self.login_throttle = throttle;
+        self
+    }
+
+    /// The sign-in throttle.
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.login_throttle
     }
 }
 

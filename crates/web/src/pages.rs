@@ -224,6 +224,28 @@ async fn signin(
             Some("用户名或密码过长".to_string()),
         ));
     }
+    // Throttled before the hash runs: a flood of guesses costs a look-up, not argon2id.
+    let throttle = st.settings.login_throttle();
+    let address = jixiao_app::throttle::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        &throttle.settings().trusted_proxies,
+    );
+    if let Err(refused) = throttle.attempt(&name, address) {
+        let mut res = signin_page(
+            st,
+            StatusCode::TOO_MANY_REQUESTS,
+            name,
+            Some(refused.message_zh()),
+        );
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(refused.retry_after_seconds),
+        );
+        return Ok(res);
+    }
     let cost = st.settings.password_cost;
     let who = name.clone();
     let user = blocking(&st.app, move |app| {
@@ -241,6 +263,7 @@ async fn signin(
             Some("用户名或密码错误".to_string()),
         ));
     };
+    throttle.succeeded(&name, address);
     let token = keys.issue(&user)?;
     let claims = keys.verify(&token)?;
     let mut res = see_other(&start_page(&claims, st.app.business_today().year()));
@@ -262,6 +285,13 @@ async fn signout(
 ) -> Result<HttpResponse, WebError> {
     let st = state(&req)?;
     s.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    // The token stops working now, not at its expiry: a copy of the cookie is worthless.
+    if let (Some(token), Some(keys)) = (
+        cookie(&req, SESSION_COOKIE),
+        req.app_data::<web::Data<JwtKeys>>(),
+    ) {
+        keys.revoke(&token);
+    }
     let mut res = see_other("/signin");
     if let Ok(v) =
         header::HeaderValue::from_str(&session::clear_cookie(&st.settings, SESSION_COOKIE))

@@ -12,6 +12,7 @@
 use crate::auth::{Action, Auth};
 use crate::error::{ApiError, Problem};
 use crate::extract::{WriteResult, YearWrite};
+use crate::guard::Permit;
 use crate::startup::AppState;
 use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
@@ -130,7 +131,10 @@ fn too_large() -> ApiError {
         (status = 201, description = "stored", body = EvidenceRefBody),
         (status = 413, description = "over 10 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "unsupported type, type or extension not matching the content, bad name", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/evidence")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/evidence",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn upload_evidence(
     req: HttpRequest,
     auth: Auth,
@@ -147,7 +151,13 @@ pub async fn upload_evidence(
     // client gets its 413 after sending (answering mid-upload would reset its connection).
     let bytes = match payload.to_bytes_limited(MAX_EVIDENCE_BYTES).await {
         Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err(ApiError::internal(e)),
+        Ok(Err(e)) => {
+            let api = match e.as_error::<actix_web::error::PayloadError>() {
+                Some(payload) => ApiError::payload(payload),
+                None => ApiError::internal(e),
+            };
+            return Err(api.with_instance(req.path()));
+        }
         Err(_) => return Err(too_large().with_instance(req.path())),
     };
     let content_type = req
@@ -173,7 +183,10 @@ pub async fn upload_evidence(
         (status = 200, description = "the file, with its stored type and an attachment disposition", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 400, description = "not a SHA-256", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no event of this unit-year references the file", body = Problem, content_type = "application/problem+json")))]
-#[get("/api/v1/units/{unit}/years/{year}/evidence/{sha256}")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/evidence/{sha256}",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn download_evidence(
     req: HttpRequest,
     auth: Auth,
@@ -298,7 +311,10 @@ impl TryFrom<AttachmentBody> for Command {
 #[utoipa::path(tag = "evidence", security(("bearer" = [])), params(UploadPath), request_body = AttachmentBody,
     responses((status = 201, description = "recorded", body = WriteResult),
         (status = 422, description = "unknown target, file not uploaded, too many files", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/evidence-attachments")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/evidence-attachments",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn attach_evidence(
     w: YearWrite,
     body: web::Json<AttachmentBody>,

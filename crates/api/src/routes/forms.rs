@@ -5,6 +5,7 @@
 
 use crate::auth::{Action, Auth};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::guard::Permit;
 use crate::routes::reads::{blocking, parse_known_at};
 use crate::startup::AppState;
 use actix_web::http::header;
@@ -66,7 +67,10 @@ fn bad_query(field: &str, detail: String, zh: &str, en: &str) -> ApiError {
         (status = 403, description = "not a reader of this unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no budget imported, or no targets for this form", body = Problem, content_type = "application/problem+json"),
     ))]
-#[get("/api/v1/units/{unit}/years/{year}/forms/{form}")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/forms/{form}",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn form(
     state: web::Data<AppState>,
     auth: Auth,

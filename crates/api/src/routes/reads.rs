@@ -13,6 +13,7 @@ use crate::auth::{Action, Auth};
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_LOG_POSITION, MAX_PAGE_SIZE};
 use crate::dto;
 use crate::error::{ApiError, FieldError, Problem};
+use crate::guard::Permit;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -213,6 +214,43 @@ pub struct UnitRow {
     pub colour_zh: String,
 }
 
+/// One unit without its figures: what a role that may list the units but not read them (the
+/// admin, by the role table) is shown.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitEntry {
+    /// Fiscal year.
+    pub fiscal_year: i32,
+    /// 单位代码.
+    pub unit: String,
+    /// 单位名称.
+    pub unit_name: String,
+    /// 主管部门.
+    pub department: String,
+}
+
+impl From<UnitRow> for UnitEntry {
+    fn from(r: UnitRow) -> Self {
+        UnitEntry {
+            fiscal_year: r.fiscal_year,
+            unit: r.unit,
+            unit_name: r.unit_name,
+            department: r.department,
+        }
+    }
+}
+
+/// A row of the units list: with figures for those who may read the units
+/// ([`Action::Read`]), without them for the others.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum UnitListRow {
+    /// For readers of the units' figures.
+    Figures(UnitRow),
+    /// For those who only list the units (admin).
+    Entry(UnitEntry),
+}
+
 fn limit_of(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(DEFAULT_PAGE_SIZE),
@@ -269,14 +307,15 @@ async fn unit_rows(
 pub const TOTAL_COUNT_HEADER: &str = "X-Total-Count";
 
 /// The units of a year with execution against 序时进度 (staff and unit heads see their own),
-/// filtered, sorted and paged; the number that matched is in `X-Total-Count`.
+/// filtered, sorted and paged; the number that matched is in `X-Total-Count`. A role that may
+/// not read units' figures (the admin) gets each unit without its figures.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(UnitListQuery), responses(
-    (status = 200, description = "one page of units", body = [UnitRow],
+    (status = 200, description = "one page of units", body = [UnitListRow],
         headers(("X-Total-Count" = usize, description = "units matching the filters, before paging"))),
     (status = 400, description = "unknown sort or colour, page size out of range", body = Problem, content_type = "application/problem+json"),
     (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units")]
+#[get("/api/v1/units", wrap = "Permit(Action::ListUnits)")]
 pub async fn list_units(
     state: web::Data<AppState>,
     auth: Auth,
@@ -333,9 +372,14 @@ pub async fn list_units(
             colour_zh: r.warning.colour.name_zh().to_string(),
         })
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((TOTAL_COUNT_HEADER, table.total.to_string()))
-        .json(rows))
+    let mut response = HttpResponse::Ok();
+    response.insert_header((TOTAL_COUNT_HEADER, table.total.to_string()));
+    // The role table decides who reads figures: the others get the units without them.
+    if !auth.0.may(Action::Read) {
+        let entries: Vec<UnitEntry> = rows.into_iter().map(UnitEntry::from).collect();
+        return Ok(response.json(entries));
+    }
+    Ok(response.json(rows))
 }
 
 /// One unit in the monitoring view.
@@ -383,7 +427,7 @@ pub struct MonitoringView {
     (status = 200, description = "monitoring view", body = MonitoringView),
     (status = 403, description = "not finance or auditor", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/monitoring")]
+#[get("/api/v1/monitoring", wrap = "Permit(Action::MonitorAll)")]
 pub async fn monitoring_view(
     state: web::Data<AppState>,
     auth: Auth,
@@ -504,7 +548,10 @@ pub struct EventPage {
     (status = 400, description = "bad query", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no events for this unit and year", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units/{unit}/years/{year}/events")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/events",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn events(
     state: web::Data<AppState>,
     auth: Auth,
@@ -614,7 +661,10 @@ pub async fn events(
     (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units/{unit}/years/{year}/execution")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/execution",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn execution(
     state: web::Data<AppState>,
     auth: Auth,
@@ -642,7 +692,10 @@ pub async fn execution(
     (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units/{unit}/years/{year}/indicators")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/indicators",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn indicators(
     state: web::Data<AppState>,
     auth: Auth,
@@ -688,7 +741,10 @@ pub struct DraftQuery {
     (status = 400, description = "bad query (e.g. unknown project in `scope`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units/{unit}/years/{year}/monitoring-draft")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/monitoring-draft",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn monitoring_draft(
     state: web::Data<AppState>,
     auth: Auth,
@@ -778,7 +834,10 @@ impl From<&jixiao_app::SelfEvaluation> for SelfEvaluationView {
     (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units/{unit}/years/{year}/evaluation")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/evaluation",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn evaluation(
     state: web::Data<AppState>,
     auth: Auth,
@@ -824,7 +883,7 @@ pub struct VerifyResult {
     (status = 200, description = "verification", body = VerifyResult),
     (status = 403, description = "role not allowed", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/verify")]
+#[get("/api/v1/verify", wrap = "Permit(Action::Verify)")]
 pub async fn verify(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     auth.0.require(Action::Verify)?;
     let st = state.clone();

@@ -7,6 +7,7 @@
 use crate::auth::{Action, Auth};
 use crate::dto;
 use crate::error::{ApiError, Problem};
+use crate::guard::Permit;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
@@ -257,7 +258,10 @@ async fn blocking<T: Send + 'static>(
     (status = 200, description = "workflow and submission", body = SubmittedView),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units/{unit}/years/{year}/self-evaluation/submitted")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/self-evaluation/submitted",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn submitted(
     state: web::Data<AppState>,
     auth: Auth,
@@ -283,7 +287,10 @@ pub async fn submitted(
     (status = 404, description = "no budget imported or nothing submitted", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "the submission cannot be recomputed (first-release event, custom profile)", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/units/{unit}/years/{year}/self-evaluation/recheck")]
+#[get(
+    "/api/v1/units/{unit}/years/{year}/self-evaluation/recheck",
+    wrap = "Permit(Action::Read)"
+)]
 pub async fn recheck(
     state: web::Data<AppState>,
     auth: Auth,

@@ -1,10 +1,16 @@
 //! Login (`POST /api/v1/auth/token`) and user administration (admin only). Password hashing is
-//! CPU-heavy (argon2id), so it runs on the blocking pool, never on an async worker.
+//! CPU-heavy (argon2id), so it runs on the blocking pool, never on an async worker, and only
+//! for an attempt the sign-in throttle (`jixiao_app::throttle`) lets through: too many failures
+//! for a user name or from an address answer 429 with `Retry-After` before any hashing. The
+//! user routes are guarded by [`Permit`]: a caller who may not manage users gets 401/403
+//! before the body is read, so a refusal tells nothing of the schema.
 
 use crate::auth::{Action, Auth, JwtKeys};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::guard::Permit;
 use crate::startup::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use jixiao_app::throttle::client_address;
 use jixiao_store::users::{Role, User, UserError, Users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -155,20 +161,45 @@ async fn with_users<T: Send + 'static>(
 #[utoipa::path(tag = "auth", request_body = TokenRequest, responses(
     (status = 200, description = "token", body = TokenResponse),
     (status = 401, description = "wrong name or password", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "too many failed sign-ins for this user name or from this address; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "seconds to wait"))),
 ))]
 #[post("/api/v1/auth/token")]
 pub async fn token(
+    req: HttpRequest,
     state: web::Data<AppState>,
     keys: web::Data<JwtKeys>,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.into_inner();
-    let user = with_users(&state, move |c| c.verify(&username, &password)).await?;
+    let throttle = state.login_throttle.clone();
+    let address = client_address(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        &throttle.settings().trusted_proxies,
+    );
+    throttle.attempt(&username, address).map_err(|refused| {
+        tracing::warn!(user = %username.chars().take(64).collect::<String>(), address = ?address, "sign-in throttled");
+        ApiError::too_many_requests(
+            format!(
+                "{} (too many failed sign-ins; retry after {} s)",
+                refused.message_zh(),
+                refused.retry_after_seconds
+            ),
+            refused.retry_after_seconds,
+        )
+        .with_instance(req.path())
+    })?;
+    let name = username.clone();
+    let user = with_users(&state, move |c| c.verify(&name, &password)).await?;
     let Some(user) = user else {
         return Err(ApiError::unauthorized(
             "用户名或密码错误 (wrong user name or password)",
         ));
     };
+    throttle.succeeded(&username, address);
     let access_token = keys.issue(&user)?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token,
@@ -185,7 +216,7 @@ pub async fn token(
     (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
 ))]
-#[get("/api/v1/users")]
+#[get("/api/v1/users", wrap = "Permit(Action::ManageUsers)")]
 pub async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     auth.0.require(Action::ManageUsers)?;
     let list = with_users(&state, Users::list).await?;
@@ -212,7 +243,7 @@ pub async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<HttpRe
     (status = 409, description = "name taken", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid name, password, role or unit", body = Problem, content_type = "application/problem+json"),
 ))]
-#[post("/api/v1/users")]
+#[post("/api/v1/users", wrap = "Permit(Action::ManageUsers)")]
 pub async fn create_user(
     state: web::Data<AppState>,
     auth: Auth,
@@ -239,7 +270,7 @@ pub async fn create_user(
     (status = 204, description = "changed"),
     (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
 ))]
-#[put("/api/v1/users/{name}/password")]
+#[put("/api/v1/users/{name}/password", wrap = "Permit(Action::ManageUsers)")]
 pub async fn set_password(
     state: web::Data<AppState>,
     auth: Auth,
@@ -260,7 +291,7 @@ pub async fn set_password(
     (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "the last active admin cannot be demoted", body = Problem, content_type = "application/problem+json"),
 ))]
-#[put("/api/v1/users/{name}/role")]
+#[put("/api/v1/users/{name}/role", wrap = "Permit(Action::ManageUsers)")]
 pub async fn set_role(
     state: web::Data<AppState>,
     auth: Auth,

@@ -12,6 +12,7 @@ use crate::auth::Action;
 use crate::config::{MAX_BATCH_EVENTS, MAX_BULK_BODY_BYTES};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::{WriteResult, YearWrite};
+use crate::guard::Permit;
 use crate::routes::evidence::{EvidenceRefBody, evidence_refs};
 use crate::startup::json_config;
 use actix_web::{HttpResponse, post, web};
@@ -201,7 +202,10 @@ impl PaymentBody {
         (status = 409, description = "version conflict (If-Match) or event id reused", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid input or rule broken", body = Problem, content_type = "application/problem+json"),
     ))]
-#[post("/api/v1/units/{unit}/years/{year}/payments")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/payments",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn record_payment(
     w: YearWrite,
     body: web::Json<PaymentBody>,
@@ -274,7 +278,10 @@ pub struct ReversalBody {
 #[utoipa::path(tag = "writes", security(("bearer" = [])),
     params(("unit" = String, Path), ("year" = i32, Path), ("payment_id" = Uuid, Path)), request_body = ReversalBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "unknown or reversed payment", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/payments/{payment_id}/reversal")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/payments/{payment_id}/reversal",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn reverse_payment(
     w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
@@ -315,7 +322,10 @@ pub struct ActivityBody {
 /// Record an activity.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ActivityBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/activities")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/activities",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn hold_activity(
     w: YearWrite,
     body: web::Json<ActivityBody>,
@@ -347,7 +357,10 @@ pub struct ActivityCorrectionBody {
 #[utoipa::path(tag = "writes", security(("bearer" = [])),
     params(("unit" = String, Path), ("year" = i32, Path), ("activity_id" = Uuid, Path)), request_body = ActivityCorrectionBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/activities/{activity_id}/correction")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/activities/{activity_id}/correction",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn correct_activity(
     w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
@@ -374,7 +387,10 @@ pub struct WithdrawalBody {
 #[utoipa::path(tag = "writes", security(("bearer" = [])),
     params(("unit" = String, Path), ("year" = i32, Path), ("activity_id" = Uuid, Path)), request_body = WithdrawalBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/activities/{activity_id}/withdrawal")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/activities/{activity_id}/withdrawal",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn withdraw_activity(
     w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
@@ -413,7 +429,10 @@ pub struct SurveyBody {
 /// Record a satisfaction survey.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = SurveyBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/surveys")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/surveys",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn record_survey(
     w: YearWrite,
     body: web::Json<SurveyBody>,
@@ -462,7 +481,10 @@ pub struct AssessmentBody {
 /// Assess an indicator.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = AssessmentBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid (e.g. score outside its band)", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/assessments")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/assessments",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn assess_indicator(
     w: YearWrite,
     body: web::Json<AssessmentBody>,
@@ -496,7 +518,10 @@ pub struct ProcurementBody {
 /// Record a procurement.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ProcurementBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/procurements")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/procurements",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn record_procurement(
     w: YearWrite,
     body: web::Json<ProcurementBody>,
@@ -533,7 +558,10 @@ pub struct BudgetAdjustmentBody {
 /// Request a budget adjustment (unit head).
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = BudgetAdjustmentBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/budget-adjustments")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/budget-adjustments",
+    wrap = "Permit(Action::UnitHeadAct)"
+)]
 pub async fn request_budget_adjustment(
     w: YearWrite,
     body: web::Json<BudgetAdjustmentBody>,
@@ -568,7 +596,10 @@ pub struct CarryOverBody {
         (status = 403, description = "not finance", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "unknown line, amount not positive, date outside the year, year closed", body = Problem, content_type = "application/problem+json"),
     ))]
-#[post("/api/v1/units/{unit}/years/{year}/carry-overs")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/carry-overs",
+    wrap = "Permit(Action::CarryOver)"
+)]
 pub async fn record_carry_over(
     w: YearWrite,
     body: web::Json<CarryOverBody>,
@@ -622,7 +653,10 @@ impl DecisionBody {
 #[utoipa::path(tag = "writes", security(("bearer" = [])),
     params(("unit" = String, Path), ("year" = i32, Path), ("request_id" = Uuid, Path)), request_body = DecisionBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/budget-adjustments/{request_id}/decision")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/budget-adjustments/{request_id}/decision",
+    wrap = "Permit(Action::Decide)"
+)]
 pub async fn decide_budget_adjustment(
     w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
@@ -660,7 +694,10 @@ pub struct TargetAdjustmentBody {
 /// Request a target adjustment (unit head).
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = TargetAdjustmentBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid (e.g. unreadable target)", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/target-adjustments")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/target-adjustments",
+    wrap = "Permit(Action::UnitHeadAct)"
+)]
 pub async fn request_target_adjustment(
     w: YearWrite,
     body: web::Json<TargetAdjustmentBody>,
@@ -674,7 +711,10 @@ pub async fn request_target_adjustment(
 #[utoipa::path(tag = "writes", security(("bearer" = [])),
     params(("unit" = String, Path), ("year" = i32, Path), ("request_id" = Uuid, Path)), request_body = DecisionBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/target-adjustments/{request_id}/decision")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/target-adjustments/{request_id}/decision",
+    wrap = "Permit(Action::Decide)"
+)]
 pub async fn decide_target_adjustment(
     w: YearWrite,
     path: web::Path<(String, i32, Uuid)>,
@@ -712,7 +752,10 @@ pub struct MonitoringReportBody {
 /// File the monitoring report (unit head).
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = MonitoringReportBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/monitoring-reports")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/monitoring-reports",
+    wrap = "Permit(Action::UnitHeadAct)"
+)]
 pub async fn file_monitoring_report(
     w: YearWrite,
     body: web::Json<MonitoringReportBody>,
@@ -743,7 +786,10 @@ pub struct DeviationBody {
 /// Explain a deviation (staff or unit head).
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = DeviationBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/deviation-explanations")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/deviation-explanations",
+    wrap = "Permit(Action::Record)"
+)]
 pub async fn explain_deviation(
     w: YearWrite,
     body: web::Json<DeviationBody>,
@@ -772,7 +818,10 @@ pub struct SubmitBody {
 /// unexplained or indicators unassessed.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = SubmitBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "deviation explanations missing, already submitted (year_submitted)", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/self-evaluation")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/self-evaluation",
+    wrap = "Permit(Action::SubmitSelfEvaluation)"
+)]
 pub async fn submit_self_evaluation(
     w: YearWrite,
     body: web::Json<SubmitBody>,
@@ -815,7 +864,10 @@ impl ReviewBody {
 /// may edit again and submits anew.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ReviewBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "not submitted (self_evaluation_not_submitted), reason missing", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/self-evaluation:return")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/self-evaluation:return",
+    wrap = "Permit(Action::ReviewSelfEvaluation)"
+)]
 pub async fn return_self_evaluation(
     w: YearWrite,
     body: web::Json<ReviewBody>,
@@ -830,7 +882,10 @@ pub async fn return_self_evaluation(
 /// Approve (审核通过) the submitted self-evaluation (finance); the unit's writes stay refused.
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = ReviewBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "not submitted (self_evaluation_not_submitted)", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/self-evaluation:approve")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/self-evaluation:approve",
+    wrap = "Permit(Action::ReviewSelfEvaluation)"
+)]
 pub async fn approve_self_evaluation(
     w: YearWrite,
     body: web::Json<ReviewBody>,
@@ -857,7 +912,10 @@ pub struct LockBody {
 /// Close (lock) the year (finance).
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = LockBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/close")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/close",
+    wrap = "Permit(Action::CloseYear)"
+)]
 pub async fn close_year(w: YearWrite, body: web::Json<LockBody>) -> Result<HttpResponse, ApiError> {
     let w = w.allow(Action::CloseYear)?;
     let b = body.into_inner();
@@ -868,7 +926,10 @@ pub async fn close_year(w: YearWrite, body: web::Json<LockBody>) -> Result<HttpR
 /// Reopen (unlock) the year (finance; reason required).
 #[utoipa::path(tag = "writes", security(("bearer" = [])), params(UnitYearPath), request_body = LockBody,
     responses((status = 201, description = "recorded", body = WriteResult), (status = 422, description = "invalid", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/{unit}/years/{year}/reopen")]
+#[post(
+    "/api/v1/units/{unit}/years/{year}/reopen",
+    wrap = "Permit(Action::CloseYear)"
+)]
 pub async fn reopen_year(
     w: YearWrite,
     body: web::Json<LockBody>,
@@ -1065,12 +1126,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/v1/units/{unit}/years/{year}/import")
             .app_data(json_config(MAX_BULK_BODY_BYTES))
-            .route(web::post().to(import_budget)),
+            .route(web::post().to(import_budget).wrap(Permit(Action::Import))),
     )
     .service(
         web::resource("/api/v1/units/{unit}/years/{year}/payments/batch")
             .app_data(json_config(MAX_BULK_BODY_BYTES))
-            .route(web::post().to(record_payment_batch)),
+            .route(
+                web::post()
+                    .to(record_payment_batch)
+                    .wrap(Permit(Action::Record)),
+            ),
     )
     .service(record_payment)
     .service(reverse_payment)

@@ -32,7 +32,8 @@ fn admin_claims(app: &crate::helpers::TestApp, exp: u64) -> Claims {
         unit: None,
         iss: app.config.jwt.issuer.clone(),
         aud: app.config.jwt.audience.clone(),
-        iat: 0,
+        // Within the configured lifetime: a longer one is refused however it is signed.
+        iat: exp - 600,
         exp,
     }
 }

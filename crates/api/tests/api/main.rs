@@ -14,5 +14,6 @@ mod ops;
 mod provenance;
 mod schemas;
 mod units_admin;
+mod security;
 mod writes;
 mod year;

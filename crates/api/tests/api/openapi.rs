@@ -42,10 +42,14 @@ fn registered_routes() -> Vec<(String, String)> {
     for entry in std::fs::read_dir(dir).unwrap() {
         let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for method in ["get", "post", "put", "patch", "delete"] {
-            for part in source.split(&format!("#[{method}(\"")).skip(1) {
+            // `#[get("…")]`, or split over lines by rustfmt when it has `wrap = "…"`.
+            for part in source.split(&format!("#[{method}(")).skip(1) {
+                let Some(quoted) = part.trim_start().strip_prefix('"') else {
+                    continue;
+                };
                 routes.push((
                     method.to_string(),
-                    part.split('"').next().unwrap().to_string(),
+                    quoted.split('"').next().unwrap().to_string(),
                 ));
             }
         }
