@@ -126,11 +126,14 @@ pub enum Action {
     Verify,
     /// Manage users.
     ManageUsers,
+    /// 复核 a published self-evaluation table from outside the log (an uploaded file; it
+    /// reads and writes nothing of any unit): the finance bureau and the auditors.
+    RecheckTables,
 }
 
 impl Action {
     /// Every action, in the order of the role table.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ListUnits,
         Action::Read,
         Action::Record,
@@ -144,6 +147,7 @@ impl Action {
         Action::MonitorAll,
         Action::Verify,
         Action::ManageUsers,
+        Action::RecheckTables,
     ];
 
     /// Whether `role` may perform this action at all (unit scope is checked separately).
@@ -166,6 +170,7 @@ impl Action {
             // Verifying the chain reveals counts and hashes, no figures: an operator's check.
             Action::Verify => matches!(role, Finance | Auditor | Admin),
             Action::ManageUsers => matches!(role, Admin),
+            Action::RecheckTables => matches!(role, Finance | Auditor),
         }
     }
 
@@ -185,6 +190,7 @@ impl Action {
             Action::MonitorAll => "全部单位监控",
             Action::Verify => "校验哈希链",
             Action::ManageUsers => "用户管理",
+            Action::RecheckTables => "复核自评表",
         }
     }
 }
@@ -410,7 +416,7 @@ mod tests {
     }
 
     /// The role rules, action by action: (action, [staff, unit_head, finance, auditor, admin]).
-    const RULES: [(Action, [bool; 5]); 13] = [
+    const RULES: [(Action, [bool; 5]); 14] = [
         (Action::ListUnits, [true, true, true, true, true]),
         (Action::Read, [true, true, true, true, false]),
         (Action::Record, [true, true, false, false, false]),
@@ -430,6 +436,7 @@ mod tests {
         (Action::MonitorAll, [false, false, true, true, false]),
         (Action::Verify, [false, false, true, true, true]),
         (Action::ManageUsers, [false, false, false, false, true]),
+        (Action::RecheckTables, [false, false, true, true, false]),
     ];
 
     #[test]
