@@ -389,6 +389,7 @@ fn tables_of_rows(
     ctx: &mut Context<'_>,
 ) -> Vec<(usize, PublishedTable)> {
     let mut out = Vec::new();
+    let mut skipped = false;
     let mut r = 0;
     let rows = &rows[..rows.len().min(SHEET_ROWS_MAX)];
     while r < rows.len() && out.len() < TABLES_PER_FILE_MAX {
@@ -400,7 +401,7 @@ fn tables_of_rows(
         let mut ind_cols = None;
         while r < rows.len() {
             let keys: Vec<String> = rows[r].iter().map(|c| key(&c.text)).collect();
-            if keys.iter().any(|k| k.contains("部门整体支出绩效自评表")) {
+            if rows[r].iter().any(|c| c.text.contains("整体支出绩效自评表")) {
                 unit_wide = true;
             }
             if let Some(i) = keys.iter().position(|k| k == "项目名称") {
@@ -423,7 +424,7 @@ fn tables_of_rows(
             r += 1;
         }
         let Some(cols) = ind_cols else {
-            if out.is_empty() {
+            if out.is_empty() && !skipped {
                 ctx.problem(
                     None,
                     "找不到指标表头（一级指标、二级指标、三级指标所在的行），该表未复核",
@@ -437,6 +438,7 @@ fn tables_of_rows(
                 Some(a1(start, 0)),
                 "部门整体支出绩效自评表不在项目支出复核之列，已跳过",
             );
+            skipped = true;
             continue;
         }
         table.name = name.unwrap_or_else(|| fallback_name.to_string());
