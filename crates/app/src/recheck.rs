@@ -255,7 +255,10 @@ fn number(
     }
     let (body, had_percent) = match t.strip_suffix(['%', '％']) {
         Some(b) => (b, true),
-        None => (t.trim_end_matches(['分', '元']).trim_end_matches('万'), false),
+        None => (
+            t.trim_end_matches(['分', '元']).trim_end_matches('万'),
+            false,
+        ),
     };
     match body.parse::<Decimal>() {
         Ok(v) if v.is_sign_negative() => {
@@ -269,7 +272,11 @@ fn number(
                 v
             };
             // A workbook double carries binary noise past the printed decimals.
-            Some(if cell.numeric { v.round_dp(6).normalize() } else { v })
+            Some(if cell.numeric {
+                v.round_dp(6).normalize()
+            } else {
+                v
+            })
         }
         Err(_) => {
             ctx.problem(
@@ -341,7 +348,10 @@ fn indicator_header(keys: &[String]) -> Option<IndicatorCols> {
         level1,
         level2: find_col(keys, &["二级指标"]),
         name,
-        target: find_col(keys, &["年度指标值", "指标值", "年度目标值", "目标值", "预期目标"]),
+        target: find_col(
+            keys,
+            &["年度指标值", "指标值", "年度目标值", "目标值", "预期目标"],
+        ),
         actual: find_col(keys, &["实际完成值", "实际完成情况", "完成值", "实际值"]),
         weight: find_col(keys, &["分值", "权重"]),
         score: find_col(keys, &["得分", "自评得分"]),
@@ -378,7 +388,12 @@ fn grade_in(keys: &[String]) -> Option<String> {
         }
     }
     keys.iter()
-        .find(|k| matches!(k.as_str(), "优" | "良" | "中" | "差" | "优秀" | "良好" | "合格"))
+        .find(|k| {
+            matches!(
+                k.as_str(),
+                "优" | "良" | "中" | "差" | "优秀" | "良好" | "合格"
+            )
+        })
         .cloned()
 }
 
@@ -401,7 +416,10 @@ fn tables_of_rows(
         let mut ind_cols = None;
         while r < rows.len() {
             let keys: Vec<String> = rows[r].iter().map(|c| key(&c.text)).collect();
-            if rows[r].iter().any(|c| c.text.contains("整体支出绩效自评表")) {
+            if rows[r]
+                .iter()
+                .any(|c| c.text.contains("整体支出绩效自评表"))
+            {
                 unit_wide = true;
             }
             if let Some(i) = keys.iter().position(|k| k == "项目名称") {
@@ -462,7 +480,10 @@ fn read_funds(
     while *r < rows.len() && table.funds.len() < FUNDS_ROWS_MAX {
         let cells = &rows[*r];
         let keys: Vec<String> = cells.iter().map(|c| key(&c.text)).collect();
-        if keys.iter().any(|k| FUNDS_STOP.iter().any(|s| k.starts_with(s))) {
+        if keys
+            .iter()
+            .any(|k| FUNDS_STOP.iter().any(|s| k.starts_with(s)))
+        {
             return;
         }
         let label = cells[..first_amount.min(cells.len())]
@@ -528,8 +549,9 @@ fn read_indicators(
                 }
             }
             table.grade = grade_in(&keys).or_else(|| {
-                rows.get(*r)
-                    .and_then(|next| grade_in(&next.iter().map(|c| key(&c.text)).collect::<Vec<_>>()))
+                rows.get(*r).and_then(|next| {
+                    grade_in(&next.iter().map(|c| key(&c.text)).collect::<Vec<_>>())
+                })
             });
             return;
         }
@@ -614,7 +636,9 @@ fn read_workbook(file: &str, bytes: &[u8], out: &mut ReadOutcome) {
         }
         // Rows and columns as the spreadsheet numbers them (the range starts at the first
         // non-empty cell).
-        let (start_row, start_col) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+        let (start_row, start_col) = range
+            .start()
+            .map_or((0, 0), |(r, c)| (r as usize, c as usize));
         let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); start_row.min(SHEET_ROWS_MAX)];
         for row in range.rows().take(SHEET_ROWS_MAX) {
             let mut cells = vec![Cell::default(); start_col.min(SHEET_COLUMNS_MAX)];
@@ -715,16 +739,14 @@ fn read_json(file: &str, bytes: &[u8], out: &mut ReadOutcome) {
     };
     let items: Vec<serde_json::Value> = match value {
         serde_json::Value::Array(a) => a,
-        serde_json::Value::Object(mut o) if o.contains_key("tables") => {
-            match o.remove("tables") {
-                Some(serde_json::Value::Array(a)) => a,
-                _ => {
-                    out.problems
-                        .push(problem(Some("tables".into()), "“tables”须为数组".into()));
-                    return;
-                }
+        serde_json::Value::Object(mut o) if o.contains_key("tables") => match o.remove("tables") {
+            Some(serde_json::Value::Array(a)) => a,
+            _ => {
+                out.problems
+                    .push(problem(Some("tables".into()), "“tables”须为数组".into()));
+                return;
             }
-        }
+        },
         other => vec![other],
     };
     for (i, item) in items.into_iter().take(TABLES_PER_FILE_MAX).enumerate() {
@@ -822,8 +844,17 @@ mod tests {
     #[test]
     fn the_format_is_told_by_the_name_or_else_the_first_bytes() {
         assert_eq!(InputFormat::detect("a.XLSX", b""), InputFormat::Workbook);
-        assert_eq!(InputFormat::detect("upload", b"PK\x03\x04.."), InputFormat::Workbook);
-        assert_eq!(InputFormat::detect("upload", b" {\"name\":1}"), InputFormat::Json);
-        assert_eq!(InputFormat::detect("upload", "项目名称,x".as_bytes()), InputFormat::Csv);
+        assert_eq!(
+            InputFormat::detect("upload", b"PK\x03\x04.."),
+            InputFormat::Workbook
+        );
+        assert_eq!(
+            InputFormat::detect("upload", b" {\"name\":1}"),
+            InputFormat::Json
+        );
+        assert_eq!(
+            InputFormat::detect("upload", "项目名称,x".as_bytes()),
+            InputFormat::Csv
+        );
     }
 }

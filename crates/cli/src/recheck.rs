@@ -86,7 +86,10 @@ pub fn run(args: &RecheckArgs) -> CliResult {
         match std::fs::metadata(f) {
             Ok(m) if m.len() > RECHECK_FILE_BYTES_MAX => problems.push(problem(
                 f,
-                format!("文件过大：{} 字节，上限 {RECHECK_FILE_BYTES_MAX} 字节", m.len()),
+                format!(
+                    "文件过大：{} 字节，上限 {RECHECK_FILE_BYTES_MAX} 字节",
+                    m.len()
+                ),
             )),
             Ok(_) => match std::fs::read(f) {
                 Ok(bytes) => contents.push((f.display().to_string(), bytes)),
@@ -202,7 +205,11 @@ fn table_text(out: &mut String, v: &TableVerdict, place: &str) {
             .join("；"),
     ]);
     for r in &v.rows {
-        let mut why: Vec<String> = r.variants.iter().map(|x| x.message_zh().to_string()).collect();
+        let mut why: Vec<String> = r
+            .variants
+            .iter()
+            .map(|x| x.message_zh().to_string())
+            .collect();
         if r.status == RowStatus::Unchecked {
             why.extend(r.notes.iter().cloned());
         }

@@ -164,7 +164,17 @@ const ACHIEVED_WORDS: &[&str] = &[
 
 /// Texts that say it was not (checked first: "未完成" holds "完成").
 const NOT_ACHIEVED_WORDS: &[&str] = &[
-    "未", "否", "没有", "不达标", "不合格", "不满意", "不及时", "延期", "滞后", "逾期", "无效",
+    "未",
+    "否",
+    "没有",
+    "不达标",
+    "不合格",
+    "不满意",
+    "不及时",
+    "延期",
+    "滞后",
+    "逾期",
+    "无效",
 ];
 
 fn is_dash(text: &str) -> bool {
@@ -172,14 +182,35 @@ fn is_dash(text: &str) -> bool {
 }
 
 fn has_digit(text: &str) -> bool {
-    text.chars().any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    text.chars()
+        .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
 /// Whether the text opens with a comparator (a bound, not a value).
 fn opens_with_comparator(text: &str) -> bool {
     const OPENERS: &[&str] = &[
-        "≥", ">", "≤", "<", "＞", "＜", "≧", "≦", "⩾", "⩽", "不低于", "不少于", "不超过", "不高于",
-        "大于", "小于", "超过", "高于", "低于", "少于", "至少", "最多",
+        "≥",
+        ">",
+        "≤",
+        "<",
+        "＞",
+        "＜",
+        "≧",
+        "≦",
+        "⩾",
+        "⩽",
+        "不低于",
+        "不少于",
+        "不超过",
+        "不高于",
+        "大于",
+        "小于",
+        "超过",
+        "高于",
+        "低于",
+        "少于",
+        "至少",
+        "最多",
     ];
     OPENERS.iter().any(|o| text.starts_with(o)) || text.ends_with("以上") || text.ends_with("以下")
 }
@@ -488,7 +519,10 @@ impl Finding {
             Finding::ExecutionRowEmpty => "预算执行率一行为空，但资金数额不为空".into(),
             Finding::ExecutionRowZero => "预算执行率一行为零，但资金数额不为零".into(),
             Finding::GradeDoesNotFollow { printed, expected } => {
-                format!("评价等级“{printed}”与总分不符，应为“{}”", expected.name_zh())
+                format!(
+                    "评价等级“{printed}”与总分不符，应为“{}”",
+                    expected.name_zh()
+                )
             }
             Finding::TotalDiffers { published, rule } => {
                 format!("总分{published}与按规则复核的{rule}不符")
@@ -639,7 +673,9 @@ fn time_met(actual: &TimeTarget, target: &TimeTarget) -> Option<bool> {
     use chrono::Datelike;
     match (actual, target) {
         (TimeTarget::WithinYear { year: a }, TimeTarget::WithinYear { year: t }) => Some(a <= t),
-        (TimeTarget::ByDate { date }, TimeTarget::WithinYear { year }) => Some(date.year() <= *year),
+        (TimeTarget::ByDate { date }, TimeTarget::WithinYear { year }) => {
+            Some(date.year() <= *year)
+        }
         (TimeTarget::ByDate { date: a }, TimeTarget::ByDate { date: t }) => Some(a <= t),
         (TimeTarget::ByDate { date }, TimeTarget::ByMonthEnd { month }) => {
             Some(date.month() <= *month)
@@ -665,7 +701,8 @@ fn score_row_with(
         notes: Vec::new(),
     };
     let Some(target) = target else {
-        s.notes.push("年度指标值为空或无法识别，无法按规则计分".into());
+        s.notes
+            .push("年度指标值为空或无法识别，无法按规则计分".into());
         return s;
     };
     let full = |s: &mut Scored, note: &str| {
@@ -688,7 +725,14 @@ fn score_row_with(
         (TargetValue::Quantitative { .. }, ActualReading::Achieved) => {
             full(&mut s, "实际完成值为文字表述，按达成计");
         }
-        (TargetValue::Quantitative { comparator, value, unit }, ActualReading::Number { value: a, unit: au }) => {
+        (
+            TargetValue::Quantitative {
+                comparator,
+                value,
+                unit,
+            },
+            ActualReading::Number { value: a, unit: au },
+        ) => {
             let (raw, met) =
                 rules::quantitative_raw(weight, *comparator, *value, *a, profile.reverse_variant);
             s.raw = Some(raw);
@@ -715,9 +759,21 @@ fn score_row_with(
                 ));
             }
         }
-        (TargetValue::Quantitative { comparator, value, .. }, ActualReading::Bound { comparator: c, value: v, .. }) => {
+        (
+            TargetValue::Quantitative {
+                comparator, value, ..
+            },
+            ActualReading::Bound {
+                comparator: c,
+                value: v,
+                ..
+            },
+        ) => {
             if bound_implies(*comparator, *value, *c, *v) {
-                full(&mut s, "实际完成值写作区间，区间内任一数值均达成目标，按达成计");
+                full(
+                    &mut s,
+                    "实际完成值写作区间，区间内任一数值均达成目标，按达成计",
+                );
             } else {
                 s.notes.push("实际完成值写作区间而非数值，无法计分".into());
             }
@@ -740,12 +796,17 @@ fn score_row_with(
                 s.met = Some(false);
                 s.notes.push("时效指标未按期完成，得0分".into());
             }
-            None => s.notes.push("实际完成时间无法与年度指标值比较，需人工评定".into()),
+            None => s
+                .notes
+                .push("实际完成时间无法与年度指标值比较，需人工评定".into()),
         },
         (TargetValue::Qualitative { .. }, ActualReading::NotAchieved) => {
-            s.notes.push("定性指标未达成，得分由评价人在档内评定".into());
+            s.notes
+                .push("定性指标未达成，得分由评价人在档内评定".into());
         }
-        _ => s.notes.push("实际完成值与年度指标值类型不同，需人工评定".into()),
+        _ => s
+            .notes
+            .push("实际完成值与年度指标值类型不同，需人工评定".into()),
     }
     s
 }
@@ -832,9 +893,7 @@ fn execution_verdict(
         None => parts_executed,
     };
     let row_empty = total.executed.is_none() || total.score.is_none();
-    if !table.funds.is_empty()
-        && row_empty
-        && (nonzero(parts_executed) || nonzero(total.executed))
+    if !table.funds.is_empty() && row_empty && (nonzero(parts_executed) || nonzero(total.executed))
     {
         findings.push(Finding::ExecutionRowEmpty);
         if total.executed.is_none() {
@@ -852,9 +911,7 @@ fn execution_verdict(
         }
     };
     let rate_unrounded = match (executed, adjusted) {
-        (Some(e), Some(a)) if a > Decimal::ZERO => {
-            (e * Decimal::ONE_HUNDRED).checked_div(a)
-        }
+        (Some(e), Some(a)) if a > Decimal::ZERO => (e * Decimal::ONE_HUNDRED).checked_div(a),
         _ => None,
     };
     let rate = rate_unrounded.map(round2);
@@ -896,8 +953,8 @@ fn execution_verdict(
                 variants.push(Variant::AboveWeight);
             }
             if let Some(r) = rate {
-                let twice = r.max(Decimal::ZERO).min(Decimal::ONE_HUNDRED) * weight
-                    / Decimal::ONE_HUNDRED;
+                let twice =
+                    r.max(Decimal::ZERO).min(Decimal::ONE_HUNDRED) * weight / Decimal::ONE_HUNDRED;
                 if same(rounding.apply(twice), published) {
                     variants.push(Variant::RateRoundedFirst);
                 }
@@ -1033,9 +1090,13 @@ pub fn recheck_table(
                 notes.extend(scored.notes.iter().cloned());
                 let rule = scored.raw.map(|r| rounding.apply(r));
                 match (rule, ind.score) {
-                    (Some(rule), Some(published)) if same(rule, published) => {
-                        (RowStatus::Agrees, Vec::new(), scored.raw, Some(rule), scored.met)
-                    }
+                    (Some(rule), Some(published)) if same(rule, published) => (
+                        RowStatus::Agrees,
+                        Vec::new(),
+                        scored.raw,
+                        Some(rule),
+                        scored.met,
+                    ),
                     (Some(rule), Some(published))
                         if scored.range.is_some_and(|(lo, hi)| {
                             rounding.apply(lo) <= published && published <= rounding.apply(hi)
@@ -1045,7 +1106,13 @@ pub fn recheck_table(
                             "得分在实际完成百分比的舍入范围内（所印百分比保留两位小数），视为相符"
                                 .into(),
                         );
-                        (RowStatus::Agrees, Vec::new(), scored.raw, Some(rule), scored.met)
+                        (
+                            RowStatus::Agrees,
+                            Vec::new(),
+                            scored.raw,
+                            Some(rule),
+                            scored.met,
+                        )
                     }
                     (Some(rule), Some(published)) => (
                         RowStatus::Differs,
@@ -1056,7 +1123,13 @@ pub fn recheck_table(
                     ),
                     (Some(rule), None) => {
                         notes.push("未填得分".into());
-                        (RowStatus::Differs, Vec::new(), scored.raw, Some(rule), scored.met)
+                        (
+                            RowStatus::Differs,
+                            Vec::new(),
+                            scored.raw,
+                            Some(rule),
+                            scored.met,
+                        )
                     }
                     (None, published) => {
                         let variants = match published {
@@ -1183,7 +1256,10 @@ pub fn recheck_table(
             });
         }
     }
-    let rows_differing = rows.iter().filter(|r| r.status == RowStatus::Differs).count()
+    let rows_differing = rows
+        .iter()
+        .filter(|r| r.status == RowStatus::Differs)
+        .count()
         + usize::from(execution.status == RowStatus::Differs);
     let rows_unchecked = rows
         .iter()

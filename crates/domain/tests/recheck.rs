@@ -27,7 +27,14 @@ fn funds(adjusted: Decimal, executed: Decimal, weight: Decimal, score: Decimal) 
     }
 }
 
-fn row(l1: &str, name: &str, target: &str, actual: &str, w: Decimal, s: Decimal) -> PublishedIndicator {
+fn row(
+    l1: &str,
+    name: &str,
+    target: &str,
+    actual: &str,
+    w: Decimal,
+    s: Decimal,
+) -> PublishedIndicator {
     PublishedIndicator {
         level1: l1.into(),
         level2: "数量指标".into(),
@@ -50,12 +57,40 @@ fn clean_table() -> PublishedTable {
         name: "科技合作及基础运转经费".into(),
         funds: vec![funds(dec!(20000), dec!(19929), dec!(10), dec!(9.96))],
         indicators: vec![
-            row("产出指标", "举办活动场次", "≥3次", "3次", dec!(20), dec!(20)),
+            row(
+                "产出指标",
+                "举办活动场次",
+                "≥3次",
+                "3次",
+                dec!(20),
+                dec!(20),
+            ),
             // 8 of 10: 15 × 8 / 10 = 12.
-            row("产出指标", "活动参与人数", "≥10人", "8人", dec!(15), dec!(12)),
+            row(
+                "产出指标",
+                "活动参与人数",
+                "≥10人",
+                "8人",
+                dec!(15),
+                dec!(12),
+            ),
             row("产出指标", "运转质量", "良好", "良好", dec!(15), dec!(15)),
-            row("效益指标", "对产业发展的提升程度", "明显", "达成预期指标", dec!(30), dec!(30)),
-            row("满意度指标", "专家、企业满意度", "≥80%", "85.5%", dec!(10), dec!(10)),
+            row(
+                "效益指标",
+                "对产业发展的提升程度",
+                "明显",
+                "达成预期指标",
+                dec!(30),
+                dec!(30),
+            ),
+            row(
+                "满意度指标",
+                "专家、企业满意度",
+                "≥80%",
+                "85.5%",
+                dec!(10),
+                dec!(10),
+            ),
         ],
         total_weight: Some(dec!(100)),
         total_score: Some(dec!(96.96)),
@@ -105,20 +140,30 @@ fn variants_of(target: &str, actual: &str, w: Decimal, published: Decimal) -> Ve
         grade: None,
     };
     let v = check(&t);
-    assert_eq!(v.rows[0].status, RowStatus::Differs, "{target} {actual} {published}");
+    assert_eq!(
+        v.rows[0].status,
+        RowStatus::Differs,
+        "{target} {actual} {published}"
+    );
     v.rows[0].variants.clone()
 }
 
 #[test]
 fn a_proportional_score_rounded_to_an_integer_is_named() {
     // 2 of ≥3 at weight 10: 6.666… → the rule prints 6.67; 7 is integer rounding.
-    assert_eq!(variants_of("≥3次", "2次", dec!(10), dec!(7)), vec![Variant::IntegerRounding]);
+    assert_eq!(
+        variants_of("≥3次", "2次", dec!(10), dec!(7)),
+        vec![Variant::IntegerRounding]
+    );
 }
 
 #[test]
 fn a_proportional_score_floored_to_an_integer_is_named() {
     // 3 of ≥4 at weight 10: 7.5; rounded to an integer 8, floored 7 (the band rule gives 6).
-    assert_eq!(variants_of("≥4次", "3次", dec!(10), dec!(7)), vec![Variant::IntegerFloor]);
+    assert_eq!(
+        variants_of("≥4次", "3次", dec!(10), dec!(7)),
+        vec![Variant::IntegerFloor]
+    );
 }
 
 #[test]
@@ -136,7 +181,10 @@ fn a_proportional_score_rounded_or_cut_to_one_decimal_is_named() {
 #[test]
 fn the_80_60_band_rule_on_the_completion_ratio_is_named() {
     // 95 of ≥100 at weight 15: the rule gives 14.25; the band rule 0.8 × 15 = 12.
-    assert_eq!(variants_of("≥100人", "95人", dec!(15), dec!(12)), vec![Variant::BandRule]);
+    assert_eq!(
+        variants_of("≥100人", "95人", dec!(15), dec!(12)),
+        vec![Variant::BandRule]
+    );
 }
 
 #[test]
@@ -158,13 +206,19 @@ fn a_met_row_marked_down_is_a_deduction_no_rule_explains() {
 
 #[test]
 fn a_score_above_its_weight_is_named() {
-    assert_eq!(variants_of("≥3次", "3次", dec!(10), dec!(12)), vec![Variant::AboveWeight]);
+    assert_eq!(
+        variants_of("≥3次", "3次", dec!(10), dec!(12)),
+        vec![Variant::AboveWeight]
+    );
 }
 
 #[test]
 fn a_score_no_variant_reproduces_is_unexplained() {
     // 50 of ≥100 at weight 10: the rule gives 5; the band rule 0; 3 follows from nothing.
-    assert_eq!(variants_of("≥100人", "50人", dec!(10), dec!(3)), vec![Variant::Unexplained]);
+    assert_eq!(
+        variants_of("≥100人", "50人", dec!(10), dec!(3)),
+        vec![Variant::Unexplained]
+    );
 }
 
 #[test]
@@ -174,10 +228,20 @@ fn weights_adding_up_to_110_are_reported_with_each_level_sum() {
     t.indicators[0].score = Some(dec!(30));
     t.total_score = Some(dec!(106.96));
     let v = check(&t);
-    assert!(v.findings.contains(&Finding::WeightsNotHundred { sum: dec!(110) }));
+    assert!(
+        v.findings
+            .contains(&Finding::WeightsNotHundred { sum: dec!(110) })
+    );
     assert!(v.findings.contains(&Finding::LevelWeightsDiffer));
-    let output = v.level_weights.iter().find(|l| l.level1 == "产出指标").unwrap();
-    assert_eq!((output.weight, output.profile_weight), (dec!(60), Some(dec!(50))));
+    let output = v
+        .level_weights
+        .iter()
+        .find(|l| l.level1 == "产出指标")
+        .unwrap();
+    assert_eq!(
+        (output.weight, output.profile_weight),
+        (dec!(60), Some(dec!(50)))
+    );
     // Scored with the table's own weights, not rescaled: the row keeps its 30.
     assert_eq!(v.rows[0].rule_score, Some(dec!(30)));
     assert!(!v.clean);
@@ -262,7 +326,10 @@ fn a_target_written_inside_the_name_is_read_from_it() {
         split_target_from_name("活动场次（≥3次）"),
         Some(("活动场次".into(), "≥3次".into()))
     );
-    assert_eq!(split_target_from_name("满意度(≥90%)"), Some(("满意度".into(), "≥90%".into())));
+    assert_eq!(
+        split_target_from_name("满意度(≥90%)"),
+        Some(("满意度".into(), "≥90%".into()))
+    );
     assert_eq!(split_target_from_name("培训（含线上）"), None);
     let mut t = clean_table();
     t.indicators[0].name = "举办活动场次（≥3次）".into();
@@ -278,19 +345,32 @@ fn actual_texts_are_read_with_their_units_and_a_bound_is_flagged() {
     let pct = Target::parse("≥90%").unwrap();
     assert_eq!(
         read_actual("97.30%", Some(&pct)),
-        ActualReading::Number { value: dec!(97.30), unit: "%".into() }
+        ActualReading::Number {
+            value: dec!(97.30),
+            unit: "%".into()
+        }
     );
     assert_eq!(
         read_actual("2089人", None),
-        ActualReading::Number { value: dec!(2089), unit: "人".into() }
+        ActualReading::Number {
+            value: dec!(2089),
+            unit: "人".into()
+        }
     );
     assert_eq!(read_actual("达成预期指标", None), ActualReading::Achieved);
     assert_eq!(read_actual("有效", None), ActualReading::Achieved);
     assert_eq!(read_actual("未完成", None), ActualReading::NotAchieved);
-    assert_eq!(read_actual(" ≥ 90% ", Some(&pct)), ActualReading::SameAsTarget);
+    assert_eq!(
+        read_actual(" ≥ 90% ", Some(&pct)),
+        ActualReading::SameAsTarget
+    );
     assert_eq!(
         read_actual("≥95%", Some(&pct)),
-        ActualReading::Bound { comparator: Comparator::Ge, value: dec!(95), unit: "%".into() }
+        ActualReading::Bound {
+            comparator: Comparator::Ge,
+            value: dec!(95),
+            unit: "%".into()
+        }
     );
     assert_eq!(read_actual("—", None), ActualReading::Missing);
     assert_eq!(read_actual("", None), ActualReading::Missing);
@@ -335,8 +415,10 @@ fn row_kind() -> impl Strategy<Value = RowKind> {
     prop_oneof![
         (1u32..200, 0u32..300).prop_map(|(target, actual)| RowKind::AtLeast { target, actual }),
         (1u32..200, 0u32..500).prop_map(|(target, actual)| RowKind::AtMost { target, actual }),
-        (50u32..100, 0u32..10000)
-            .prop_map(|(target, actual_hundredths)| RowKind::Percent { target, actual_hundredths }),
+        (50u32..100, 0u32..10000).prop_map(|(target, actual_hundredths)| RowKind::Percent {
+            target,
+            actual_hundredths
+        }),
         Just(RowKind::Word),
     ]
 }
@@ -357,9 +439,16 @@ fn rule_row(kind: &RowKind, w: Decimal, p: &ScoringProfile) -> (String, String, 
             format!("{actual}天"),
             q(Comparator::Le, (*target).into(), (*actual).into()),
         ),
-        RowKind::Percent { target, actual_hundredths } => {
+        RowKind::Percent {
+            target,
+            actual_hundredths,
+        } => {
             let a = Decimal::new(i64::from(*actual_hundredths), 2);
-            (format!("≥{target}%"), format!("{a}%"), q(Comparator::Ge, (*target).into(), a))
+            (
+                format!("≥{target}%"),
+                format!("{a}%"),
+                q(Comparator::Ge, (*target).into(), a),
+            )
         }
         RowKind::Word => ("良好".into(), "良好".into(), r.apply(w)),
     }

@@ -191,7 +191,10 @@ fn sheet_of(v: &SourcedVerdict) -> Vec<Vec<Cell>> {
     rows.push(vec![
         t("总分"),
         t(""),
-        t(format!("所填各项得分合计{}", verdict.published_score_sum.normalize())),
+        t(format!(
+            "所填各项得分合计{}",
+            verdict.published_score_sum.normalize()
+        )),
         t(""),
         t(""),
         n(Some(verdict.weight_sum)),

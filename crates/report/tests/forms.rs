@@ -656,14 +656,26 @@ fn an_exported_project_form_rechecks_clean_in_xlsx_and_csv() {
     for (name, format) in [("自评表.xlsx", Format::Xlsx), ("自评表.csv", Format::Csv)] {
         let bytes = export(&y, Form::SelfEvaluation, format, KnownAt::Now);
         let report = jixiao_app::recheck::recheck_files([(name, bytes.as_slice())], &profile);
-        let names: Vec<_> = report.tables.iter().map(|t| (&t.sheet, &t.verdict.name, t.verdict.clean)).collect();
-        assert_eq!(report.tables.len(), 1, "{name}: {names:?} {:#?}", report.problems);
+        let names: Vec<_> = report
+            .tables
+            .iter()
+            .map(|t| (&t.sheet, &t.verdict.name, t.verdict.clean))
+            .collect();
+        assert_eq!(
+            report.tables.len(),
+            1,
+            "{name}: {names:?} {:#?}",
+            report.problems
+        );
         let v = &report.tables[0].verdict;
         assert!(v.clean, "{name}: {v:#?}");
         assert_eq!(v.rule_total, project.total, "{name}");
         assert_eq!(v.rows.len(), project.indicators.len(), "{name}");
         assert!(
-            report.problems.iter().all(|p| p.message.contains("部门整体")),
+            report
+                .problems
+                .iter()
+                .all(|p| p.message.contains("部门整体")),
             "{name}: {:?}",
             report.problems
         );

@@ -321,7 +321,8 @@ pub fn quantitative_raw(
     actual: Decimal,
     variant: ReverseVariant,
 ) -> (Decimal, bool) {
-    let cap = |raw: Option<Decimal>| raw.map_or(Decimal::ZERO, |r| r.max(Decimal::ZERO).min(weight));
+    let cap =
+        |raw: Option<Decimal>| raw.map_or(Decimal::ZERO, |r| r.max(Decimal::ZERO).min(weight));
     let proportional = |t: Decimal, a: Decimal| {
         if t <= Decimal::ZERO || a <= Decimal::ZERO {
             Decimal::ZERO
@@ -332,7 +333,14 @@ pub fn quantitative_raw(
     match comparator {
         Comparator::Ge | Comparator::Gt => {
             let met = comparator.is_met(actual, target);
-            (if met { weight } else { proportional(target, actual) }, met)
+            (
+                if met {
+                    weight
+                } else {
+                    proportional(target, actual)
+                },
+                met,
+            )
         }
         Comparator::Le | Comparator::Lt => {
             let met = comparator.is_met(actual, target) || actual.is_zero();
@@ -361,7 +369,14 @@ pub fn quantitative_raw(
         }
         Comparator::Eq => {
             let met = actual >= target;
-            (if met { weight } else { proportional(target, actual) }, met)
+            (
+                if met {
+                    weight
+                } else {
+                    proportional(target, actual)
+                },
+                met,
+            )
         }
     }
 }
