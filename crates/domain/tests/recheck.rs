@@ -308,8 +308,10 @@ fn a_grade_that_does_not_follow_from_the_total_is_reported() {
 fn the_rounding_is_a_profile_setting() {
     // Under integer rounding, 2 of ≥3 at weight 10 is 7, and a printed 6.67 is named as
     // rounded to cents.
-    let mut p = ScoringProfile::default();
-    p.score_rounding = ScoreRounding::Integer;
+    let p = ScoringProfile {
+        score_rounding: ScoreRounding::Integer,
+        ..ScoringProfile::default()
+    };
     let mut t = clean_table();
     t.indicators = vec![row("产出指标", "场次", "≥3次", "2次", dec!(10), dec!(7))];
     let v = recheck_table(&t, &p).unwrap();
