@@ -16,10 +16,11 @@ pub struct NavItem {
 }
 
 /// The sections of the site: label, the action it needs, and whether it belongs to one unit.
-const SECTIONS: [(&str, Action, Section); 4] = [
+const SECTIONS: [(&str, Action, Section); 5] = [
     ("本单位", Action::Read, Section::Unit),
     ("记录业务", Action::Record, Section::Record),
     ("全部单位", Action::MonitorAll, Section::Bureau),
+    ("复核自评表", Action::RecheckTables, Section::Recheck),
     ("用户管理", Action::ManageUsers, Section::Users),
 ];
 
@@ -32,6 +33,8 @@ pub enum Section {
     Record,
     /// The finance bureau's view of all units.
     Bureau,
+    /// The 复核 of published tables.
+    Recheck,
     /// User administration.
     Users,
     /// None (sign-in, errors).
@@ -49,6 +52,7 @@ pub fn items(claims: &Claims, year: i32, current: Section) -> Vec<NavItem> {
                 Section::Unit => format!("/units/{}/{year}", claims.unit.as_deref()?),
                 Section::Record => format!("/units/{}/{year}/record", claims.unit.as_deref()?),
                 Section::Bureau => format!("/bureau/{year}"),
+                Section::Recheck => "/recheck".to_string(),
                 Section::Users => "/admin/users".to_string(),
                 Section::None => return None,
             };
@@ -92,8 +96,8 @@ mod tests {
             labels(Role::UnitHead, Some("261301")),
             ["本单位", "记录业务"]
         );
-        assert_eq!(labels(Role::Finance, None), ["全部单位"]);
-        assert_eq!(labels(Role::Auditor, None), ["全部单位"]);
+        assert_eq!(labels(Role::Finance, None), ["全部单位", "复核自评表"]);
+        assert_eq!(labels(Role::Auditor, None), ["全部单位", "复核自评表"]);
         assert_eq!(labels(Role::Admin, None), ["用户管理"]);
     }
 

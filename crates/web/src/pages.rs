@@ -87,6 +87,16 @@ impl Chrome {
         Chrome::new(s, title, year, Section::Unit)
     }
 
+    /// The frame of a page of a section of its own (the 复核).
+    pub(crate) fn for_section(
+        s: &Session,
+        title: impl Into<String>,
+        year: i32,
+        section: Section,
+    ) -> Self {
+        Chrome::new(s, title, year, section)
+    }
+
     fn new(s: &Session, title: impl Into<String>, year: i32, section: Section) -> Self {
         Chrome {
             title: title.into(),
@@ -2336,6 +2346,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(file_monitoring),
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
+        .route("/recheck", web::get().to(crate::recheck::recheck_page))
+        .route("/recheck", web::post().to(crate::recheck::recheck_upload))
         .route(
             "/units/{unit}/{year}/ledger",
             web::get().to(crate::ledger::ledger_page),
