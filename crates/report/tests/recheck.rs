@@ -822,3 +822,28 @@ fn the_verdict_for_the_clerk_holds_both_scores_and_the_reasons_in_csv_and_xlsx()
         jixiao_report::recheck::render_xlsx(&report).unwrap()
     );
 }
+
+/// The JSON example of docs/recheck.md is the format the reader accepts, and its verdict is
+/// the one the guide's numbers give: 9.97 printed for 19.93 of 20.00 follows from the amounts.
+#[test]
+fn the_documented_json_example_reads_and_rechecks() {
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/recheck.md"),
+    )
+    .unwrap();
+    let json = guide
+        .split("```json")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the guide has a JSON example");
+    let report = recheck(&[("example.json", json.as_bytes())]);
+    assert!(report.problems.is_empty(), "{:#?}", report.problems);
+    let v = only(&report);
+    assert_eq!(v.execution.status, RowStatus::Agrees);
+    assert_eq!(row(v, "专家满意度").target_text, "≥80%");
+    assert_eq!(v.weight_sum, dec!(40));
+    assert!(
+        v.findings
+            .contains(&Finding::WeightsNotHundred { sum: dec!(40) })
+    );
+}

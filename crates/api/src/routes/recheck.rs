@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Query of a recheck.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecheckQuery {
     /// The file's name; its extension (xlsx, xls, ods, csv, json) picks the reader.
@@ -442,7 +443,6 @@ fn profile_of(query: &RecheckQuery) -> Result<ScoringProfile, ApiError> {
 pub async fn recheck_upload(
     req: HttpRequest,
     auth: Auth,
-    query: web::Query<RecheckQuery>,
     payload: web::Payload,
     _state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -450,7 +450,13 @@ pub async fn recheck_upload(
     auth.0
         .require(Action::RecheckTables)
         .map_err(|e| ApiError::from(e).with_instance(&instance))?;
-    let query = query.into_inner();
+    // The query is read after the role check: a refused caller learns nothing of its input.
+    let query = web::Query::<RecheckQuery>::from_query(req.query_string())
+        .map_err(|e| {
+            ApiError::bad_request("invalid_query", format!("查询参数有误：{e}"), Vec::new())
+                .with_instance(&instance)
+        })?
+        .into_inner();
     let profile = profile_of(&query).map_err(|e| e.with_instance(&instance))?;
     let bytes = match payload.to_bytes_limited(MAX_RECHECK_BODY_BYTES).await {
         Ok(Ok(b)) => b,
