@@ -23,7 +23,7 @@ use crate::evaluation::Grade;
 use crate::evaluation::rules;
 use crate::indicator::Level1;
 use crate::money::round2;
-use crate::profile::{ScoreRounding, ScoringProfile};
+use crate::profile::{NotApplicablePolicy, ScoreRounding, ScoringProfile};
 use crate::target::{Comparator, Target, TargetValue, TimeTarget};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,8 @@ pub enum ActualReading {
         /// The period as read.
         time: TimeTarget,
     },
+    /// "不适用", "不涉及": the measure does not apply.
+    NotApplicable,
     /// Blank, "—" or "/".
     Missing,
     /// Could not be read.
@@ -161,6 +163,10 @@ const ACHIEVED_WORDS: &[&str] = &[
     "达成", "达到", "完成", "实现", "有效", "是", "按期", "按时", "如期", "良好", "满意", "符合",
     "合格", "达标", "明显", "提升", "提高", "保障", "规范", "健全", "及时", "已",
 ];
+
+/// Texts that say the measure does not apply.
+const NOT_APPLICABLE_WORDS: &[&str] =
+    &["不适用", "不涉及", "不适用（按满分计）", "不适用（不计分）"];
 
 /// Texts that say it was not (checked first: "未完成" holds "完成").
 const NOT_ACHIEVED_WORDS: &[&str] = &[
@@ -255,6 +261,9 @@ pub fn read_actual(text: &str, target: Option<&Target>) -> ActualReading {
         };
     }
     let squashed = squash(t);
+    if NOT_APPLICABLE_WORDS.contains(&squashed.as_str()) {
+        return ActualReading::NotApplicable;
+    }
     if let Some(target) = target
         && squash(target.text()) == squashed
     {
@@ -718,6 +727,13 @@ fn score_row_with(
             s.met = Some(false);
             s.notes.push("实际完成值为空，按规则得0分".into());
         }
+        (_, ActualReading::NotApplicable) => match profile.not_applicable {
+            NotApplicablePolicy::FullScore => full(&mut s, "不适用，按评分方案计满分"),
+            NotApplicablePolicy::Exclude => {
+                s.notes
+                    .push("不适用，评分方案不计分（应不列入本表），未复核".into());
+            }
+        },
         (_, ActualReading::Unreadable { problem }) => {
             s.notes.push(format!("实际完成值无法识别：{problem}"));
         }

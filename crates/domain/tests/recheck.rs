@@ -374,6 +374,7 @@ fn actual_texts_are_read_with_their_units_and_a_bound_is_flagged() {
             unit: "%".into()
         }
     );
+    assert_eq!(read_actual("不适用", None), ActualReading::NotApplicable);
     assert_eq!(read_actual("—", None), ActualReading::Missing);
     assert_eq!(read_actual("", None), ActualReading::Missing);
 }
@@ -501,4 +502,19 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_row_that_does_not_apply_scores_full_under_a_full_score_profile() {
+    let mut t = clean_table();
+    t.indicators[4].actual = "不适用".into();
+    let v = check(&t);
+    assert_eq!(v.rows[4].rule_score, Some(dec!(10)));
+    assert!(v.clean);
+    let exclude = ScoringProfile {
+        not_applicable: jixiao_domain::profile::NotApplicablePolicy::Exclude,
+        ..ScoringProfile::default()
+    };
+    let v = recheck_table(&t, &exclude).unwrap();
+    assert_eq!(v.rows[4].status, RowStatus::Unchecked);
 }

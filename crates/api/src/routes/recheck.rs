@@ -90,7 +90,7 @@ fn variants(v: &[Variant]) -> Vec<VariantBody> {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActualBody {
     /// `number`, `bound` (flagged: "≥90%"), `same_as_target`, `achieved`, `not_achieved`,
-    /// `time`, `missing`, `unreadable`.
+    /// `time`, `not_applicable`, `missing`, `unreadable`.
     pub kind: String,
     /// The number of a `number` or a `bound`.
     #[schema(value_type = Option<String>)]
