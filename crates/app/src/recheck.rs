@@ -422,12 +422,23 @@ fn tables_of_rows(
             {
                 unit_wide = true;
             }
-            if let Some(i) = keys.iter().position(|k| k == "项目名称") {
-                name = rows[r][i + 1..]
-                    .iter()
-                    .map(|c| c.text.trim())
-                    .find(|t| !t.is_empty())
-                    .map(str::to_string);
+            if let Some(i) = keys.iter().position(|k| k.starts_with("项目名称")) {
+                // "项目名称 | X" or "项目名称：X" in one cell.
+                let inline = rows[r][i]
+                    .text
+                    .trim()
+                    .trim_start_matches("项目名称")
+                    .trim_start_matches(['：', ':'])
+                    .trim();
+                name = if inline.is_empty() {
+                    rows[r][i + 1..]
+                        .iter()
+                        .map(|c| c.text.trim())
+                        .find(|t| !t.is_empty())
+                        .map(str::to_string)
+                } else {
+                    Some(inline.to_string())
+                };
             }
             if let Some(cols) = funds_header(&keys) {
                 r += 1;
@@ -832,6 +843,18 @@ pub fn recheck_files<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_project_name_written_in_its_label_cell_is_read() {
+        let csv = "项目名称：乡村振兴（示范）\n一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分\n\
+            产出指标,数量指标,村数,≥5个,5个,90,90\n总分,,,,,90,90\n";
+        let out = read_tables("a.csv", csv.as_bytes());
+        assert_eq!(out.tables[0].table.name, "乡村振兴（示范）");
+        assert_eq!(
+            out.tables[0].table.indicators[0].location.as_deref(),
+            Some("A3")
+        );
+    }
 
     #[test]
     fn cells_are_named_in_a1_notation() {
