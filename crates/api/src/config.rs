@@ -11,6 +11,8 @@ use std::net::SocketAddr;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest request body of a bulk import (budget import, payment batch), in bytes (8 MiB).
 pub const MAX_BULK_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Largest file uploaded for a 复核 (`POST /api/v1/recheck`), in bytes (8 MiB).
+pub const MAX_RECHECK_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Largest page of any listing.
 pub const MAX_PAGE_SIZE: usize = 500;
 /// Default page size of listings.

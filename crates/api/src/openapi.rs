@@ -45,6 +45,7 @@ impl Modify for BearerScheme {
         routes::forms::form,
         routes::review::submitted,
         routes::review::recheck,
+        routes::recheck::recheck_upload,
         routes::writes::import_budget,
         routes::writes::record_payment,
         routes::writes::record_payment_batch,
@@ -78,6 +79,7 @@ impl Modify for BearerScheme {
         (name = "users", description = "用户管理 (admin)"),
         (name = "reads", description = "查询：事件日志、执行、指标、自评、监控 (as_of = business date, known_at = log position or time)"),
         (name = "writes", description = "记录业务事件 (record events; event_id makes retries safe; If-Match pins the stream version)"),
+        (name = "recheck", description = "复核：上传外来的项目支出绩效自评表，逐行与规则比对 (re-check published self-evaluation tables)"),
         (name = "evidence", description = "佐证材料：上传、补充、下载 (evidence files: upload, attach, download)"),
     )
 )]

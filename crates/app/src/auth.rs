@@ -135,11 +135,14 @@ pub enum Action {
     Verify,
     /// Manage users.
     ManageUsers,
+    /// 复核 a published self-evaluation table from outside the log (an uploaded file; it
+    /// reads and writes nothing of any unit): the finance bureau and the auditors.
+    RecheckTables,
 }
 
 impl Action {
     /// Every action, in the order of the role table.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ListUnits,
         Action::Read,
         Action::Record,
@@ -153,6 +156,7 @@ impl Action {
         Action::MonitorAll,
         Action::Verify,
         Action::ManageUsers,
+        Action::RecheckTables,
     ];
 
     /// Whether `role` may perform this action at all (unit scope is checked separately).
@@ -175,6 +179,7 @@ impl Action {
             // Verifying the chain reveals counts and hashes, no figures: an operator's check.
             Action::Verify => matches!(role, Finance | Auditor | Admin),
             Action::ManageUsers => matches!(role, Admin),
+            Action::RecheckTables => matches!(role, Finance | Auditor),
         }
     }
 
@@ -194,6 +199,7 @@ impl Action {
             Action::MonitorAll => "全部单位监控",
             Action::Verify => "校验哈希链",
             Action::ManageUsers => "用户管理",
+            Action::RecheckTables => "复核自评表",
         }
     }
 }
@@ -602,7 +608,7 @@ mod tests {
     }
 
     /// The role rules, action by action: (action, [staff, unit_head, finance, auditor, admin]).
-    const RULES: [(Action, [bool; 5]); 13] = [
+    const RULES: [(Action, [bool; 5]); 14] = [
         (Action::ListUnits, [true, true, true, true, true]),
         (Action::Read, [true, true, true, true, false]),
         (Action::Record, [true, true, false, false, false]),
@@ -622,6 +628,7 @@ mod tests {
         (Action::MonitorAll, [false, false, true, true, false]),
         (Action::Verify, [false, false, true, true, true]),
         (Action::ManageUsers, [false, false, false, false, true]),
+        (Action::RecheckTables, [false, false, true, true, false]),
     ];
 
     #[test]

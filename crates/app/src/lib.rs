@@ -25,6 +25,7 @@ pub mod forms;
 pub mod import;
 pub mod ledger;
 pub mod read;
+pub mod recheck;
 pub mod review;
 pub mod table;
 pub mod throttle;

@@ -30,6 +30,9 @@ pub enum Command {
     Import(ImportCommand),
     /// 导出自评表或监控表 (export the self-evaluation or the monitoring table).
     Export(ExportArgs),
+    /// 复核外来的项目支出绩效自评表 (re-check published self-evaluation tables: XLSX, CSV,
+    /// JSON files or folders; no database needed).
+    Recheck(RecheckArgs),
     /// 事件日志导出/导入 (export or import the event log as JSONL).
     #[command(subcommand)]
     Events(EventsCommand),
@@ -189,6 +192,40 @@ pub struct ExportArgs {
     /// Output file (default: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Output of `recheck`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecheckFormat {
+    /// A table per published table, on the terminal.
+    Table,
+    /// JSON (the API's body).
+    Json,
+    /// CSV for the clerk (UTF-8 with BOM).
+    Csv,
+    /// XLSX for the clerk, differing cells highlighted (needs --output).
+    Xlsx,
+}
+
+/// Options of `recheck`.
+#[derive(Debug, Args)]
+pub struct RecheckArgs {
+    /// Files (XLSX, XLS, ODS, CSV, JSON) or folders of them.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RecheckFormat::Table)]
+    pub format: RecheckFormat,
+    /// Output file (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Scoring profile: a built-in id (mof-2020, henan-2024) or a TOML file.
+    #[arg(long, default_value = jixiao_domain::profile::ScoringProfile::DEFAULT_ID)]
+    pub profile: String,
+    /// Rounding of rule scores: cents (0.01, the rule), tenths or integer; overrides the
+    /// profile's `score_rounding`.
+    #[arg(long, value_name = "cents|tenths|integer")]
+    pub rounding: Option<String>,
 }
 
 /// `events …`.

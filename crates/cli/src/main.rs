@@ -12,6 +12,7 @@ mod exit;
 mod export;
 mod import;
 mod progress;
+mod recheck;
 mod serve;
 mod users;
 
@@ -54,6 +55,7 @@ fn run(cli: Cli) -> CliResult {
             example,
         }) => import::template(kind, &file, example),
         Command::Export(args) => export::run(&db, &args),
+        Command::Recheck(args) => recheck::run(&args),
         Command::Events(EventsCommand::Export { file }) => events::export(&db, &file),
         Command::Events(EventsCommand::Import { file }) => events::import(&db, &file),
         Command::Verify => admin::verify(&db),
@@ -72,6 +74,7 @@ fn run(cli: Cli) -> CliResult {
 fn writes_to_stdout(command: &Command) -> bool {
     match command {
         Command::Export(args) => args.output.is_none(),
+        Command::Recheck(args) => args.output.is_none(),
         Command::Events(EventsCommand::Export { file }) => file.as_os_str() == "-",
         _ => false,
     }

@@ -993,3 +993,70 @@ fn a_self_evaluation_exports_under_henan_2024_and_a_failed_export_leaves_no_file
     assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
     assert!(!bad.exists(), "a failed export leaves no file");
 }
+
+/// `jixiao recheck` (issue 14): a folder of published tables, without a database; the terminal
+/// table names the differing row and its reason, an unreadable cell is named by its file and
+/// cell and the rest goes on; `--format xlsx|json --output` write the verdict; a bad rounding
+/// is a usage error.
+#[test]
+fn recheck_reads_a_folder_names_the_differing_rows_and_the_unreadable_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables");
+    std::fs::create_dir(&tables).unwrap();
+    // 2 of ≥3 at weight 90: 60 by the rule; printed 60.5 follows from nothing.
+    std::fs::write(
+        tables.join("a.csv"),
+        "项目名称,甲项目\n,全年预算数,全年执行数,分值,得分\n年度资金总额,10,10,10,10\n\
+         一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分\n\
+         产出指标,数量指标,场次,≥3次,2次,90,60.5\n总分,,,,,100,70.5,中\n",
+    )
+    .unwrap();
+    // 得分 of the indicator is no number (cell G5); the table is still re-checked.
+    std::fs::write(
+        tables.join("b.csv"),
+        "项目名称,乙项目\n,全年预算数,全年执行数,分值,得分\n年度资金总额,10,10,10,10\n\
+         一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分\n\
+         产出指标,数量指标,场次,≥3次,3次,90,九十\n总分,,,,,100,100,优\n",
+    )
+    .unwrap();
+    std::fs::write(tables.join("notes.txt"), "not a table").unwrap();
+    let db = dir.path().join("unused.db");
+    let out = run(dir.path(), &db, &["recheck", "tables"]);
+    assert_ok(&out);
+    let text = stdout(&out);
+    assert!(text.contains("甲项目") && text.contains("乙项目"), "{text}");
+    assert!(text.contains("得分与规则不符，原因不明"), "{text}");
+    assert!(text.contains("b.csv，G5：“九十”不是数字"), "{text}");
+    assert!(text.contains("共2张表，0张与规则相符"), "{text}");
+    assert!(!db.exists(), "the recheck opens no database");
+
+    let xlsx = dir.path().join("verdict.xlsx");
+    let out = run(
+        dir.path(),
+        &db,
+        &[
+            "recheck",
+            "tables/a.csv",
+            "--format",
+            "xlsx",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&out);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let out = run(
+        dir.path(),
+        &db,
+        &["recheck", "tables/a.csv", "--format", "json"],
+    );
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["tables"][0]["verdict"]["rows"][0]["rule_score"], "60");
+    let out = run(
+        dir.path(),
+        &db,
+        &["recheck", "tables", "--rounding", "halves"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

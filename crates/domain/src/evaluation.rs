@@ -732,9 +732,14 @@ pub fn evaluate(
     }
 
     // 预算执行率 row.
-    let execution_score = match rate_percent {
-        Some(rate) => rules::execution(execution_weight, rate),
-        None => execution_weight, // not applicable, full score (or weight 0 when excluded)
+    // Scored from the amounts and rounded once (not from the rate rounded to 0.01% first).
+    let execution_score = match rules::execution_from_amounts(
+        execution_weight,
+        execution.executed_yuan.yuan(),
+        execution.adjusted_yuan.yuan(),
+    ) {
+        Some(score) if rate_percent.is_some() => score,
+        _ => execution_weight, // not applicable, full score (or weight 0 when excluded)
     };
     let explained = |e: &Option<String>| e.as_deref().is_some_and(|t| !t.trim().is_empty());
     let execution_needs_explanation = rate_percent

@@ -25,6 +25,7 @@ pub mod measure;
 pub mod money;
 pub mod monitoring;
 pub mod profile;
+pub mod recheck;
 pub mod target;
 
 pub use rust_decimal::Decimal;

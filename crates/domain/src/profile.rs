@@ -41,6 +41,75 @@ pub enum NotApplicablePolicy {
     Exclude,
 }
 
+/// How the 复核 rounds a rule score ([`crate::recheck`]): half-up to 0.01 (the rule, default),
+/// to 0.1, or to an integer — for a bureau whose published tables print scores that way. The
+/// self-evaluation computed from the log always rounds to 0.01.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreRounding {
+    /// Half-up to 2 decimals.
+    #[default]
+    Cents,
+    /// Half-up to 1 decimal.
+    Tenths,
+    /// Half-up to an integer.
+    Integer,
+}
+
+impl ScoreRounding {
+    /// Every rounding, the default first.
+    pub const ALL: [ScoreRounding; 3] = [
+        ScoreRounding::Cents,
+        ScoreRounding::Tenths,
+        ScoreRounding::Integer,
+    ];
+
+    /// Decimals kept.
+    pub fn decimals(self) -> u32 {
+        match self {
+            ScoreRounding::Cents => 2,
+            ScoreRounding::Tenths => 1,
+            ScoreRounding::Integer => 0,
+        }
+    }
+
+    /// Round half-up (away from zero at .5).
+    pub fn apply(self, value: Decimal) -> Decimal {
+        value.round_dp_with_strategy(
+            self.decimals(),
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        )
+    }
+
+    /// The setting's name as written in TOML and on the command line: cents, tenths, integer.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScoreRounding::Cents => "cents",
+            ScoreRounding::Tenths => "tenths",
+            ScoreRounding::Integer => "integer",
+        }
+    }
+
+    /// Read a setting's name (cents, tenths, integer; also 0.01, 0.1, 1).
+    pub fn parse(text: &str) -> Option<ScoreRounding> {
+        match text.trim() {
+            "cents" | "0.01" => Some(ScoreRounding::Cents),
+            "tenths" | "0.1" => Some(ScoreRounding::Tenths),
+            "integer" | "1" => Some(ScoreRounding::Integer),
+            _ => None,
+        }
+    }
+
+    /// In Chinese: 保留两位小数, 保留一位小数, 取整.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ScoreRounding::Cents => "四舍五入保留两位小数",
+            ScoreRounding::Tenths => "四舍五入保留一位小数",
+            ScoreRounding::Integer => "四舍五入取整",
+        }
+    }
+}
+
 /// 一级 weights of a project self-evaluation (must add up to 100).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +210,9 @@ pub struct ScoringProfile {
     pub consistency_warning_percent: Decimal,
     /// Zero-denominator measures.
     pub not_applicable: NotApplicablePolicy,
+    /// How the 复核 rounds a rule score (cents unless set).
+    #[serde(default)]
+    pub score_rounding: ScoreRounding,
 }
 
 /// The default profile's id.
@@ -481,6 +553,7 @@ fn mof_2020_in_code() -> ScoringProfile {
         execution_explanation_below_percent: d(90),
         consistency_warning_percent: d(5),
         not_applicable: NotApplicablePolicy::FullScore,
+        score_rounding: ScoreRounding::Cents,
     }
 }
 

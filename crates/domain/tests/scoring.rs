@@ -322,6 +322,9 @@ fn the_execution_rate_scores_its_share_of_the_weight_capped_at_full() {
         (dec!(200000), dec!(240000), dec!(120), dec!(10), false),
         (dec!(200000), dec!(0), dec!(0), dec!(0), true),
         (dec!(300000), dec!(100000), dec!(33.33), dec!(3.33), true),
+        // Rounded once from the amounts (issue 14): 19,929 / 20,000 × 10 = 9.9645 → 9.96, not
+        // the 9.97 of the rate rounded first to 99.65%.
+        (dec!(20000), dec!(19929), dec!(99.65), dec!(9.96), false),
     ];
     for (adjusted, executed, rate, score, needs) in table {
         let e = evaluate(

@@ -17,6 +17,7 @@
 pub mod csv_form;
 pub mod grid;
 pub mod html;
+pub mod recheck;
 pub mod templates;
 pub mod xlsx;
 

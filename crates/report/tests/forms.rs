@@ -645,3 +645,39 @@ fn the_xlsx_carries_the_as_of_date_as_its_creation_time_and_no_clock_time() {
         .collect();
     assert_eq!(stamps.len(), 1, "{stamps:?}");
 }
+
+/// Issue 14: the 项目支出绩效自评表 this project exports, read back by the 复核, follows the
+/// rules row by row, in XLSX and in CSV (the 部门整体 sheet is not a project table: skipped).
+#[test]
+fn an_exported_project_form_rechecks_clean_in_xlsx_and_csv() {
+    let y = seed_year();
+    let profile = ScoringProfile::builtin(ScoringProfile::DEFAULT_ID).unwrap();
+    let (_, project) = evaluations(&y);
+    for (name, format) in [("自评表.xlsx", Format::Xlsx), ("自评表.csv", Format::Csv)] {
+        let bytes = export(&y, Form::SelfEvaluation, format, KnownAt::Now);
+        let report = jixiao_app::recheck::recheck_files([(name, bytes.as_slice())], &profile);
+        let names: Vec<_> = report
+            .tables
+            .iter()
+            .map(|t| (&t.sheet, &t.verdict.name, t.verdict.clean))
+            .collect();
+        assert_eq!(
+            report.tables.len(),
+            1,
+            "{name}: {names:?} {:#?}",
+            report.problems
+        );
+        let v = &report.tables[0].verdict;
+        assert!(v.clean, "{name}: {v:#?}");
+        assert_eq!(v.rule_total, project.total, "{name}");
+        assert_eq!(v.rows.len(), project.indicators.len(), "{name}");
+        assert!(
+            report
+                .problems
+                .iter()
+                .all(|p| p.message.contains("部门整体")),
+            "{name}: {:?}",
+            report.problems
+        );
+    }
+}

@@ -24,6 +24,7 @@ pub mod forms;
 pub mod ledger;
 pub mod nav;
 pub mod pages;
+pub mod recheck;
 pub mod session;
 
 use actix_web::web;

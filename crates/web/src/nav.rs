@@ -21,6 +21,7 @@ const SECTIONS: [(&str, Action, Section); 5] = [
     ("记录业务", Action::Record, Section::Record),
     ("全部单位", Action::MonitorAll, Section::Bureau),
     ("待审批", Action::Decide, Section::Inbox),
+    ("复核自评表", Action::RecheckTables, Section::Recheck),
     ("用户管理", Action::ManageUsers, Section::Users),
 ];
 
@@ -35,6 +36,8 @@ pub enum Section {
     Bureau,
     /// The approvals inbox.
     Inbox,
+    /// The 复核 of published tables.
+    Recheck,
     /// User administration.
     Users,
     /// None (sign-in, errors).
@@ -53,6 +56,7 @@ pub fn items(claims: &Claims, year: i32, current: Section) -> Vec<NavItem> {
                 Section::Record => format!("/units/{}/{year}/record", claims.unit.as_deref()?),
                 Section::Bureau => format!("/bureau/{year}"),
                 Section::Inbox => format!("/bureau/{year}/inbox"),
+                Section::Recheck => "/recheck".to_string(),
                 Section::Users => "/admin/users".to_string(),
                 Section::None => return None,
             };
@@ -96,8 +100,8 @@ mod tests {
             labels(Role::UnitHead, Some("261301")),
             ["本单位", "记录业务"]
         );
-        assert_eq!(labels(Role::Finance, None), ["全部单位", "待审批"]);
-        assert_eq!(labels(Role::Auditor, None), ["全部单位"]);
+        assert_eq!(labels(Role::Finance, None), ["全部单位", "待审批", "复核自评表"]);
+        assert_eq!(labels(Role::Auditor, None), ["全部单位", "复核自评表"]);
         assert_eq!(labels(Role::Admin, None), ["用户管理"]);
     }
 

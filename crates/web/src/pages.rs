@@ -2312,6 +2312,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(file_monitoring),
         )
         .route("/units/{unit}/{year}/yearend", web::get().to(yearend_page))
+        .route("/recheck", web::get().to(crate::recheck::recheck_page))
+        .route("/recheck", web::post().to(crate::recheck::recheck_upload))
         .route(
             "/units/{unit}/{year}/ledger",
             web::get().to(crate::ledger::ledger_page),

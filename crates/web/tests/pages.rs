@@ -1942,6 +1942,39 @@ async fn evidence_is_attached_to_an_activity_once_listed_and_downloaded_and_bad_
         .call(get!(
             &format!("/units/261301/2024/evidence/{href}"),
             &finance
+/// Issue 14: finance uploads a published table on the 复核 page and sees the differing row
+/// with its reason; the download button returns the verdict as XLSX; without the CSRF token
+/// nothing is shown; staff may not open the page.
+#[actix_web::test]
+async fn finance_rechecks_an_uploaded_table_sees_the_reason_and_downloads_the_xlsx_verdict() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("finance", Role::Finance, None);
+    let page = text(svc.call(get!("/recheck", &cookie)).await.unwrap()).await;
+    assert!(page.contains(r#"href="/recheck""#) && page.contains("复核自评表"));
+    // 2 of ≥3 at weight 90 → 60; printed 61 follows from nothing.
+    let csv = "项目名称,测试项目\n,全年预算数,全年执行数,分值,得分\n年度资金总额,10,10,10,10\n\
+        一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分\n\
+        产出指标,数量指标,场次,≥3次,2次,90,61\n总分,,,,,100,71,中\n";
+    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, Vec<u8>)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (content_type, body) =
+            multipart(&pairs, file.as_ref().map(|(n, b)| (*n, b.as_slice())));
+        test::TestRequest::post()
+            .uri("/recheck")
+            .insert_header((header::COOKIE, cookie.clone()))
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload(body)
+            .to_request()
+    };
+    let res = svc
+        .call(post(
+            vec![
+                ("csrf", csrf.clone()),
+                ("profile", "mof-2020".into()),
+                ("rounding", "cents".into()),
+            ],
+            Some(("t.csv", csv.as_bytes().to_vec())),
         ))
         .await
         .unwrap();
@@ -1962,5 +1995,56 @@ async fn evidence_is_attached_to_an_activity_once_listed_and_downloaded_and_bad_
         .call(get!(&format!("/units/261301/2024/evidence/{href}"), &admin))
         .await
         .unwrap();
+    assert_eq!(res.status(), 403);
+    let body = text(res).await;
+    assert!(body.contains("测试项目 · 与规则不符"), "{body}");
+    assert!(
+        body.contains(r#"<tr class="differs"><td>场次</td>"#),
+        "{body}"
+    );
+    assert!(body.contains("得分与规则不符，原因不明"));
+    let content = hidden(&body, "content");
+    let res = svc
+        .call(post(
+            vec![
+                ("csrf", csrf.clone()),
+                ("download", "xlsx".into()),
+                ("profile", "mof-2020".into()),
+                ("rounding", "cents".into()),
+                ("file_name", "t.csv".into()),
+                ("content", content),
+            ],
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()
+            .get(header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("recheck.xlsx")
+    );
+    assert!(to_bytes(res.into_body()).await.unwrap().starts_with(b"PK"));
+    // An unreadable file is told beside the field in Chinese.
+    let res = svc
+        .call(post(
+            vec![("csrf", csrf.clone())],
+            Some(("t.csv", b"a,b\n".to_vec())),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(text(res).await.contains("没有可复核的项目支出绩效自评表"));
+    // Without the CSRF token: refused.
+    let res = svc
+        .call(post(vec![], Some(("t.csv", csv.as_bytes().to_vec()))))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let (staff, _) = h.session("staff", Role::Staff, Some(UNIT));
+    let res = svc.call(get!("/recheck", &staff)).await.unwrap();
     assert_eq!(res.status(), 403);
 }

@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod forms;
 pub mod ops;
 pub mod reads;
+pub mod recheck;
 pub mod review;
 pub mod users;
 pub mod writes;
@@ -35,5 +36,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(forms::form)
         .service(review::submitted)
         .service(review::recheck)
+        .service(recheck::recheck_upload)
         .configure(writes::configure);
 }

@@ -12,6 +12,7 @@ mod limits;
 mod openapi;
 mod ops;
 mod provenance;
+mod recheck;
 mod schemas;
 mod units_admin;
 mod security;

@@ -281,11 +281,105 @@ pub fn graded(
     }
 }
 
-/// 预算执行率 score: min(rate, 100%) × W, from the rate percentage as printed (so the form can
-/// be checked by hand), rounded half-up to 0.01; a negative rate scores 0.
+/// 预算执行率 score from a rate percentage: min(rate, 100%) × W, rounded half-up to 0.01; a
+/// negative rate scores 0. Given a rate already rounded to 0.01%, this rounds twice; the
+/// self-evaluation scores from the amounts with [`execution_from_amounts`] (rounded once).
 pub fn execution(weight: Decimal, rate_percent: Decimal) -> Decimal {
     let capped = rate_percent.max(Decimal::ZERO).min(Decimal::ONE_HUNDRED);
     cap_and_round(weight * capped / Decimal::ONE_HUNDRED, weight)
+}
+
+/// 预算执行率 score before rounding: min(全年执行数 / 全年预算数, 1) × W, at least 0; `None`
+/// when the budget is not positive (the rate does not exist).
+pub fn execution_raw(weight: Decimal, executed: Decimal, adjusted: Decimal) -> Option<Decimal> {
+    if adjusted <= Decimal::ZERO {
+        return None;
+    }
+    let rate = executed
+        .checked_div(adjusted)
+        .unwrap_or(Decimal::ONE)
+        .max(Decimal::ZERO)
+        .min(Decimal::ONE);
+    Some((weight * rate).max(Decimal::ZERO).min(weight))
+}
+
+/// 预算执行率 score: min(全年执行数 / 全年预算数, 1) × W, rounded half-up to 0.01 **once**
+/// (19,929 of 20,000 at W = 10 scores 9.96, not the 9.97 a rate rounded first to 99.65% gives).
+pub fn execution_from_amounts(
+    weight: Decimal,
+    executed: Decimal,
+    adjusted: Decimal,
+) -> Option<Decimal> {
+    execution_raw(weight, executed, adjusted).map(|raw| cap_and_round(raw, weight))
+}
+
+/// An unmet or met quantitative target's score before rounding, capped to [0, W], with the
+/// met flag: the rules of [`quantitative`] without the final rounding (the 复核 shows both).
+pub fn quantitative_raw(
+    weight: Decimal,
+    comparator: Comparator,
+    target: Decimal,
+    actual: Decimal,
+    variant: ReverseVariant,
+) -> (Decimal, bool) {
+    let cap =
+        |raw: Option<Decimal>| raw.map_or(Decimal::ZERO, |r| r.max(Decimal::ZERO).min(weight));
+    let proportional = |t: Decimal, a: Decimal| {
+        if t <= Decimal::ZERO || a <= Decimal::ZERO {
+            Decimal::ZERO
+        } else {
+            cap(weight.checked_mul(a).and_then(|wa| wa.checked_div(t)))
+        }
+    };
+    match comparator {
+        Comparator::Ge | Comparator::Gt => {
+            let met = comparator.is_met(actual, target);
+            (
+                if met {
+                    weight
+                } else {
+                    proportional(target, actual)
+                },
+                met,
+            )
+        }
+        Comparator::Le | Comparator::Lt => {
+            let met = comparator.is_met(actual, target) || actual.is_zero();
+            if met {
+                return (weight, true);
+            }
+            if target <= Decimal::ZERO || actual <= Decimal::ZERO {
+                return (Decimal::ZERO, false);
+            }
+            let raw = match variant {
+                ReverseVariant::Ratio => weight
+                    .checked_mul(target)
+                    .and_then(|wt| wt.checked_div(actual)),
+                ReverseVariant::Linear => match target.checked_mul(Decimal::TWO) {
+                    Some(double) if actual < double => (actual - target)
+                        .checked_div(target)
+                        .and_then(|over| weight.checked_mul(Decimal::ONE - over)),
+                    _ => Some(Decimal::ZERO),
+                },
+            };
+            (cap(raw), false)
+        }
+        Comparator::Eq if target.is_zero() => {
+            let met = actual.is_zero();
+            (if met { weight } else { Decimal::ZERO }, met)
+        }
+        Comparator::Eq => {
+            let met = actual >= target;
+            (
+                if met {
+                    weight
+                } else {
+                    proportional(target, actual)
+                },
+                met,
+            )
+        }
+    }
 }
 
 #[cfg(test)]
@@ -311,6 +405,38 @@ mod tests {
             ReverseVariant::Ratio,
         );
         assert_eq!((q.score, q.met), (dec!(10), false));
+    }
+
+    #[test]
+    fn execution_is_rounded_once_from_the_amounts() {
+        // 19,929 of 20,000 at W = 10: 9.9645 → 9.96. Rounding the rate first (99.65%) gives 9.97.
+        assert_eq!(
+            execution_from_amounts(dec!(10), dec!(19929), dec!(20000)),
+            Some(dec!(9.96))
+        );
+        assert_eq!(execution(dec!(10), dec!(99.65)), dec!(9.97));
+        assert_eq!(
+            execution_from_amounts(dec!(10), dec!(25000), dec!(20000)),
+            Some(dec!(10))
+        );
+        assert_eq!(execution_from_amounts(dec!(10), dec!(5), dec!(0)), None);
+    }
+
+    #[test]
+    fn the_raw_quantitative_score_rounds_to_the_rounded_one() {
+        for (c, t, a) in [
+            (Comparator::Ge, dec!(3), dec!(2)),
+            (Comparator::Le, dec!(30), dec!(45)),
+            (Comparator::Eq, dec!(7), dec!(5)),
+            (Comparator::Eq, dec!(0), dec!(1)),
+            (Comparator::Gt, dec!(90), dec!(97.3)),
+        ] {
+            for v in [ReverseVariant::Ratio, ReverseVariant::Linear] {
+                let (raw, met) = quantitative_raw(dec!(16.67), c, t, a, v);
+                let q = quantitative(dec!(16.67), c, t, a, v);
+                assert_eq!((round2(raw), met), (q.score, q.met), "{c:?} {t} {a}");
+            }
+        }
     }
 
     #[test]
