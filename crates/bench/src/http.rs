@@ -460,6 +460,58 @@ pub struct HttpW2 {
     pub readers: usize,
     /// actix worker threads of the server.
     pub workers: usize,
+    /// Load every unit-year into the server's memory before the clock starts (not timed), as
+    /// a server that has been running would have them; false times the cold first touches.
+    pub warm: bool,
+}
+
+/// Threads that warm the server up before W2's timed phase.
+const WARM_THREADS: usize = 4;
+
+/// Loads every unit-year into the server's memory, untimed: one `GET …/execution` per unit
+/// (the cheapest view; it reads the year from the log into the server's shared state), from
+/// [`WARM_THREADS`] threads. What a server that has been running for a while has done already.
+fn warm_up(server: &Server) -> Result<()> {
+    let t = Instant::now();
+    let rss_before = resident_bytes();
+    let codes: Vec<&str> = server.tokens.iter().map(|(c, _)| c.as_str()).collect();
+    let chunk = codes.len().div_ceil(WARM_THREADS).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = codes
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || -> Result<()> {
+                    let a = agent();
+                    for unit in part {
+                        let url = server.url(&unit_path(unit, "execution"));
+                        let (status, _) = get(&a, &url, &server.reader_token)?;
+                        ensure!(status == 200, "预热失败 (warm-up GET {url}) {status}");
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow!("预热线程崩溃 (warm-up thread panicked)")))
+        })
+    })?;
+    println!(
+        "  warm-up (not timed): {} unit-years loaded by the server in {:.1} s; resident memory {} → {} MiB",
+        codes.len(),
+        t.elapsed().as_secs_f64(),
+        rss_before.map_or("?".into(), |b| (b >> 20).to_string()),
+        resident_bytes().map_or("?".into(), |b| (b >> 20).to_string()),
+    );
+    Ok(())
+}
+
+/// This process's resident memory (Linux `/proc/self/status`), when it can be read.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// W2 over HTTP: `clients` writer threads over `units` units, one payment per request, and
@@ -471,6 +523,7 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
         units,
         readers,
         workers,
+        warm,
     } = w;
     ensure!(
         (1..=HTTP_CLIENTS_MAX).contains(&clients),
@@ -482,10 +535,18 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
     );
     check_requests(per_client)?;
     let units = units.max(clients);
+    let temperature = if warm {
+        "warm: every unit-year loaded before timing"
+    } else {
+        "cold: first touches timed"
+    };
     print_header(&format!(
-        "W2 over HTTP: {clients} clients over {units} units, one payment per POST, {readers} readers of random units, {workers} actix workers — {per_client} requests each"
+        "W2 over HTTP: {clients} clients over {units} units, one payment per POST, {readers} readers of random units, {workers} actix workers, {temperature} — {per_client} requests each"
     ));
     let server = Server::start(b, units, workers)?;
+    if warm {
+        warm_up(&server)?;
+    }
     let codes: Vec<String> = server.tokens.iter().map(|(c, _)| c.clone()).collect();
     let stop = AtomicBool::new(false);
     let start = Instant::now();
@@ -782,6 +843,7 @@ mod tests {
             units: 6,
             readers: 1,
             workers: 1,
+            warm: true,
         };
         let r = http_w2(&b, w).unwrap();
         assert_eq!(r.lines.len(), 3, "writes, indicators, evaluation");

@@ -121,6 +121,10 @@ enum Cmd {
         /// Skip the in-process store W2 printed beside it.
         #[arg(long)]
         no_store: bool,
+        /// Time the cold first touch of every unit-year too: skip the untimed warm-up that
+        /// loads each unit-year into the server before the clock starts.
+        #[arg(long)]
+        cold: bool,
     },
     /// W6 over HTTP: one unit-year growing (payments/batch), payment and views timed at each
     /// size, then concurrent writers without If-Match.
@@ -291,6 +295,7 @@ fn main() -> Result<()> {
             readers,
             workers,
             no_store,
+            cold,
         } => {
             http::client_cost(http::CLIENT_COST_REQUESTS)?;
             let w = HttpW2 {
@@ -299,6 +304,7 @@ fn main() -> Result<()> {
                 units,
                 readers,
                 workers,
+                warm: !cold,
             };
             if no_store {
                 vec![http::http_w2(&b, w)?]
@@ -343,6 +349,7 @@ fn main() -> Result<()> {
                     units,
                     readers,
                     workers,
+                    warm: true,
                 },
             )?);
             let w = W6 {
