@@ -14,12 +14,14 @@
 
 pub mod auth;
 pub mod config;
+pub mod contract;
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod routes;
 pub mod startup;
+pub mod strict;
 pub mod telemetry;
 
 pub use config::{ApiConfig, JwtSettings, Secret};

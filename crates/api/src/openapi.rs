@@ -23,7 +23,7 @@ impl Modify for BearerScheme {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "jixiao 绩效目标跟踪 API", description = "预算绩效管理：事件日志、执行监控、绩效自评。Errors are RFC 9457 application/problem+json."),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &crate::contract::Contract),
     paths(
         routes::ops::healthz,
         routes::ops::readyz,

@@ -193,7 +193,7 @@ fn a_value_serde_cannot_read_is_not_mistaken_for_a_field_name() {
         &app.post(&format!("{b}/payments"), Some("staff"), &float),
         422,
     );
-    assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "amount_yuan", "{problem}");
     let mut unknown = payment("1.00", "2024-03-01");
     unknown["amount"] = json!("1.00");
     let problem = assert_problem(

@@ -13,5 +13,6 @@ mod openapi;
 mod ops;
 mod provenance;
 mod schemas;
+mod strict;
 mod writes;
 mod year;
