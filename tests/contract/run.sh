@@ -69,7 +69,7 @@ failed=0
 for role in $roles; do
   echo "== schemathesis as $role ($max_examples examples per operation)"
   bearer=$(token "$role")
-  if ! "$venv/bin/schemathesis" --config-file tests/contract/schemathesis.toml run openapi/openapi.json \
+  if ! (cd "$work" && "$venv/bin/schemathesis" --config-file "$root/tests/contract/schemathesis.toml" run "$root/openapi/openapi.json" \
       --url "$base" \
       --checks all \
       --max-examples "$max_examples" \
@@ -79,7 +79,7 @@ for role in $roles; do
       --no-color \
       --warnings off \
       --header "Authorization: Bearer $bearer" \
-      --report junit --report-dir "$work/report-$role"; then
+      --report junit --report-dir "$work/report-$role"); then
     echo "schemathesis failed for role $role" >&2
     failed=1
   fi

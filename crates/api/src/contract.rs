@@ -14,12 +14,21 @@ use jixiao_domain::profile::ScoringProfile;
 use serde_json::{Value, json};
 use utoipa::Modify;
 
-/// Smallest and largest fiscal year a path or query names (four digits).
-pub const YEAR_MIN: i32 = 1000;
+/// Smallest and largest fiscal year a path or query names.
+pub const YEAR_MIN: i32 = jixiao_domain::input::FISCAL_YEAR_MIN;
 /// See [`YEAR_MIN`].
-pub const YEAR_MAX: i32 = 9999;
-/// Longest log position written in digits in `known_at` (positions are int64).
-const KNOWN_AT_POSITION_DIGITS_MAX: usize = 19;
+pub const YEAR_MAX: i32 = jixiao_domain::input::FISCAL_YEAR_MAX;
+
+/// The forms `GET …/forms/{form}` renders, and the formats it renders them in.
+const FORMS: [&str; 4] = [
+    "selfeval",
+    "project-selfeval",
+    "unit-selfeval",
+    "monitoring",
+];
+const FORM_FORMATS: [&str; 4] = ["xlsx", "html", "csv", "json"];
+/// Longest project code a query names (`routes::forms`).
+const PROJECT_CODE_CHARS_MAX: usize = 64;
 
 /// The HTTP methods of a path item, as the document names them.
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -89,9 +98,20 @@ fn profile_ids() -> Vec<Value> {
         .collect()
 }
 
-/// The schema of a parameter the server reads strictly, by where it is and its name.
-fn parameter_schema(location: &str, name: &str) -> Option<Value> {
+/// Longest unit code in characters: the store keeps at most 256 bytes, four per character.
+const UNIT_CHARS_MAX: usize = 64;
+
+/// The schema of a parameter the server reads strictly, by the operation's path, where the
+/// parameter is and its name.
+fn parameter_schema(path: &str, location: &str, name: &str) -> Option<Value> {
     Some(match (location, name) {
+        ("path", "unit") => json!({
+            "type": "string",
+            "pattern": format!("^[^\\u0000-\\u001f\\u007f-\\u009f]{{1,{UNIT_CHARS_MAX}}}$")
+        }),
+        ("query", "sort") if path == "/api/v1/monitoring" => {
+            json!({"type": "string", "enum": ["v", "rate", "unit"]})
+        }
         ("path" | "query", "year") => {
             json!({"type": "integer", "format": "int32", "minimum": YEAR_MIN, "maximum": YEAR_MAX})
         }
@@ -101,10 +121,14 @@ fn parameter_schema(location: &str, name: &str) -> Option<Value> {
         }
         ("query", "after") => json!({"type": "integer", "minimum": 0, "maximum": MAX_LOG_POSITION}),
         ("query", "known_at") => json!({"anyOf": [
-            {"type": "string", "pattern": format!("^[0-9]{{1,{KNOWN_AT_POSITION_DIGITS_MAX}}}$")},
+            {"type": "string", "pattern": "^[0-9]+$"},
             {"type": "string", "format": "date-time"}
         ]}),
         ("query", "profile") => json!({"type": "string", "enum": profile_ids()}),
+        ("path", "sha256") => json!({"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}),
+        ("path", "form") => json!({"type": "string", "enum": FORMS}),
+        ("query", "format") => json!({"type": "string", "enum": FORM_FORMATS}),
+        ("query", "project") => json!({"type": "string", "maxLength": PROJECT_CODE_CHARS_MAX}),
         ("query", "as_of" | "from_date" | "to_date") => {
             json!({"type": "string", "format": "date", "pattern": ISO_DATE_PATTERN})
         }
@@ -115,10 +139,10 @@ fn parameter_schema(location: &str, name: &str) -> Option<Value> {
 /// Applies every rule of this module to the document as JSON.
 pub fn make_true(doc: &mut Value) {
     if let Some(paths) = doc.pointer_mut("/paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             for method in METHODS {
                 if let Some(op) = item.get_mut(method) {
-                    operation(method, op);
+                    operation(path, method, op);
                 }
             }
         }
@@ -133,7 +157,7 @@ pub fn make_true(doc: &mut Value) {
     }
 }
 
-fn operation(method: &str, op: &mut Value) {
+fn operation(path: &str, method: &str, op: &mut Value) {
     if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
         let mut seen = Vec::new();
         params.retain(|p| {
@@ -147,7 +171,7 @@ fn operation(method: &str, op: &mut Value) {
                 p["in"].as_str().unwrap_or_default().to_string(),
                 p["name"].as_str().unwrap_or_default().to_string(),
             );
-            if let Some(schema) = parameter_schema(&location, &name) {
+            if let Some(schema) = parameter_schema(path, &location, &name) {
                 p["schema"] = schema;
             }
         }
@@ -159,7 +183,10 @@ fn operation(method: &str, op: &mut Value) {
     let has_body = op.get("requestBody").is_some();
     let write = method != "get";
     let mut statuses: Vec<(&str, &str)> = vec![
-        ("400", "the request cannot be read: a path or query parameter, or the body's syntax"),
+        (
+            "400",
+            "the request cannot be read: a path or query parameter, or the body's syntax",
+        ),
         ("404", "no such unit, year, resource or route"),
         ("503", "the database is not available"),
     ];
@@ -167,12 +194,18 @@ fn operation(method: &str, op: &mut Value) {
         statuses.push(("401", "no valid bearer token"));
         statuses.push(("403", "the role or unit may not do this"));
     }
+    let has_parameters = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty());
     if has_body {
         statuses.push(("413", "the body is larger than the limit"));
         statuses.push(("415", "the body is not of the documented media type"));
+    }
+    if has_body || has_parameters {
         statuses.push((
             "422",
-            "the body is readable but a field is invalid or a rule is broken (`errors` names the fields)",
+            "readable, but a field is invalid or a rule is broken, e.g. a date outside the path's fiscal year (`errors` names the fields)",
         ));
     }
     if write && secured {
@@ -182,7 +215,10 @@ fn operation(method: &str, op: &mut Value) {
         ));
     }
     if !secured {
-        statuses.push(("429", "too many attempts; retry after `Retry-After` seconds"));
+        statuses.push((
+            "429",
+            "too many attempts; retry after `Retry-After` seconds",
+        ));
     }
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
         return;
@@ -259,7 +295,9 @@ mod tests {
         let params = op["parameters"].as_array().unwrap();
         assert_eq!(params.len(), 2);
         assert_eq!(params[1]["schema"]["maximum"], YEAR_MAX);
-        for status in ["400", "401", "403", "404", "409", "413", "415", "422", "201"] {
+        for status in [
+            "400", "401", "403", "404", "409", "413", "415", "422", "201",
+        ] {
             assert!(op["responses"].get(status).is_some(), "{status}");
         }
         assert_eq!(

@@ -12,7 +12,7 @@
 //! ``field `amount_yuan`: …``; [`crate::error::json_error`] turns that into a 422 problem whose
 //! `errors[0].field` is the field.
 
-use crate::config::MAX_LOG_POSITION;
+use crate::config::{MAX_LOG_POSITION, MAX_PAGE_SIZE};
 use crate::error::{ApiError, FieldError};
 use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
@@ -85,7 +85,10 @@ impl StringOf<'_> {
     fn wrong<E: de::Error>(&self, got: impl fmt::Display) -> E {
         field_error(
             self.field,
-            format_args!("应为字符串 {}，收到 {got} (expected a string)", self.expected),
+            format_args!(
+                "应为字符串 {}，收到 {got} (expected a string)",
+                self.expected
+            ),
         )
     }
 }
@@ -183,12 +186,14 @@ pub mod opt_text {
 }
 
 /// Query parameters read strictly before any handler sees them, with what each must be.
-const STRICT_QUERY_PARAMETERS: [(&str, QueryRule); 5] = [
+const STRICT_QUERY_PARAMETERS: [(&str, QueryRule); 7] = [
     ("as_of", QueryRule::Date),
     ("from_date", QueryRule::Date),
     ("to_date", QueryRule::Date),
     ("year", QueryRule::Year),
     ("after", QueryRule::Position),
+    ("offset", QueryRule::Position),
+    ("limit", QueryRule::PageSize),
 ];
 
 #[derive(Clone, Copy)]
@@ -196,6 +201,7 @@ enum QueryRule {
     Date,
     Year,
     Position,
+    PageSize,
 }
 
 impl QueryRule {
@@ -208,6 +214,16 @@ impl QueryRule {
             QueryRule::Year => input::parse_year(value)
                 .err()
                 .map(|e| (e.to_string(), "must be four digits".to_string())),
+            QueryRule::PageSize => {
+                let plain = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+                match value.parse::<usize>() {
+                    Ok(n) if plain && (1..=MAX_PAGE_SIZE).contains(&n) => None,
+                    _ => Some((
+                        format!("每页条数“{value}”无效：应为 1 至 {MAX_PAGE_SIZE} 的整数"),
+                        format!("must be an integer from 1 to {MAX_PAGE_SIZE}"),
+                    )),
+                }
+            }
             QueryRule::Position => {
                 let plain = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
                 match value.parse::<u64>() {
@@ -232,12 +248,20 @@ pub fn request_problem(path: &str, query: &str) -> Option<ApiError> {
         return Some(ApiError::bad_request(
             "invalid_path",
             format!("路径参数“year”无效：{e} (invalid path parameter year)"),
-            vec![FieldError::new("year", e.to_string(), "must be four digits")],
+            vec![FieldError::new(
+                "year",
+                e.to_string(),
+                "must be four digits",
+            )],
         ));
     }
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(query).ok()?.into_inner();
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+        .ok()?
+        .into_inner();
     pairs.iter().find_map(|(key, value)| {
-        let (name, rule) = STRICT_QUERY_PARAMETERS.iter().find(|(name, _)| name == key)?;
+        let (name, rule) = STRICT_QUERY_PARAMETERS
+            .iter()
+            .find(|(name, _)| *name == key.as_str())?;
         let (zh, en) = rule.check(value)?;
         Some(ApiError::bad_request(
             "invalid_query",
@@ -249,10 +273,10 @@ pub fn request_problem(path: &str, query: &str) -> Option<ApiError> {
 
 /// Middleware: refuses a request whose unit-year path or strictly read query parameters do not
 /// read ([`request_problem`]) with a 400 problem, before routing and extraction.
-pub async fn check_request(
+pub async fn check_request<B: MessageBody>(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     if req.path().starts_with("/api/")
         && let Some(problem) = request_problem(req.path(), req.query_string())
     {
@@ -285,8 +309,8 @@ mod tests {
 
     #[test]
     fn a_plain_body_is_read() {
-        let b = read(r#"{"amount_yuan":"100.50","paid_on":"2024-03-01","voucher_no":null}"#)
-            .unwrap();
+        let b =
+            read(r#"{"amount_yuan":"100.50","paid_on":"2024-03-01","voucher_no":null}"#).unwrap();
         assert_eq!(b.amount_yuan, Decimal::new(1005, 1));
         assert_eq!(b.paid_on, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
         assert_eq!(b.summary, "");
@@ -296,14 +320,29 @@ mod tests {
     #[test]
     fn each_refusal_names_its_field() {
         for (json, field) in [
-            (r#"{"amount_yuan":"1e3","paid_on":"2024-03-01"}"#, "amount_yuan"),
-            (r#"{"amount_yuan":100,"paid_on":"2024-03-01"}"#, "amount_yuan"),
+            (
+                r#"{"amount_yuan":"1e3","paid_on":"2024-03-01"}"#,
+                "amount_yuan",
+            ),
+            (
+                r#"{"amount_yuan":100,"paid_on":"2024-03-01"}"#,
+                "amount_yuan",
+            ),
             (r#"{"amount_yuan":"1","paid_on":"2024-3-1"}"#, "paid_on"),
-            (r#"{"amount_yuan":"1","paid_on":"2024-03-01","summary":"a\u0000"}"#, "summary"),
-            (r#"{"amount_yuan":"1","paid_on":"2024-03-01","voucher_no":"\u202e1"}"#, "voucher_no"),
+            (
+                r#"{"amount_yuan":"1","paid_on":"2024-03-01","summary":"a\u0000"}"#,
+                "summary",
+            ),
+            (
+                r#"{"amount_yuan":"1","paid_on":"2024-03-01","voucher_no":"\u202e1"}"#,
+                "voucher_no",
+            ),
         ] {
             let message = read(json).unwrap_err();
-            assert!(message.starts_with(&format!("field `{field}`")), "{json}: {message}");
+            assert!(
+                message.starts_with(&format!("field `{field}`")),
+                "{json}: {message}"
+            );
         }
     }
 
@@ -311,14 +350,26 @@ mod tests {
     fn path_years_and_query_values_are_read_strictly() {
         let base = "/api/v1/units/261301/years";
         assert!(request_problem(&format!("{base}/2024/execution"), "as_of=2024-06-01").is_none());
-        assert!(request_problem("/api/v1/monitoring", "year=2024&after=9223372036854775807").is_none());
+        assert!(
+            request_problem("/api/v1/monitoring", "year=2024&after=9223372036854775807").is_none()
+        );
         for (path, query, field) in [
             (format!("{base}/+2024/execution"), "", "year"),
             (format!("{base}/02024/payments"), "", "year"),
             (format!("{base}/2024/execution"), "as_of=2024-6-1", "as_of"),
-            (format!("{base}/2024/events"), "from_date=%2B002024-06-01", "from_date"),
-            (format!("{base}/2024/events"), "after=9223372036854775808", "after"),
+            (
+                format!("{base}/2024/events"),
+                "from_date=%2B002024-06-01",
+                "from_date",
+            ),
+            (
+                format!("{base}/2024/events"),
+                "after=9223372036854775808",
+                "after",
+            ),
             (format!("{base}/2024/events"), "after=%2B1", "after"),
+            (format!("{base}/2024/events"), "limit=0", "limit"),
+            ("/api/v1/units".to_string(), "limit=501", "limit"),
             ("/api/v1/monitoring".to_string(), "year=%2B2024", "year"),
         ] {
             let problem = request_problem(&path, query).expect(query).problem();

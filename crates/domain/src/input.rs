@@ -10,6 +10,10 @@ use chrono::NaiveDate;
 pub const ISO_DATE_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 /// The grammar of [`parse_year`] as a regular expression, for API schemas.
 pub const YEAR_PATTERN: &str = r"^[0-9]{4}$";
+/// Earliest fiscal year (the store keeps none before it).
+pub const FISCAL_YEAR_MIN: i32 = 1900;
+/// Latest fiscal year (the last of four digits).
+pub const FISCAL_YEAR_MAX: i32 = 9999;
 
 /// Why typed input is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,10 +22,14 @@ pub enum InputError {
     #[error("日期“{0}”无效：应为 YYYY-MM-DD，如 2024-06-01 (date must be YYYY-MM-DD)")]
     NotIsoDate(String),
     /// Not a fiscal year of four plain digits.
-    #[error("年度“{0}”无效：应为四位数字，如 2024 (year must be four digits)")]
+    #[error(
+        "年度“{0}”无效：应为 1900 至 9999 的四位数字，如 2024 (year must be four digits from 1900)"
+    )]
     NotYear(String),
     /// A control character, NUL or bidirectional override in free text (code point given).
-    #[error("文本含有不允许的字符 U+{0:04X}（控制字符或双向文本控制符） (text holds a control or bidirectional character)")]
+    #[error(
+        "文本含有不允许的字符 U+{0:04X}（控制字符或双向文本控制符） (text holds a control or bidirectional character)"
+    )]
     ForbiddenCharacter(u32),
 }
 
@@ -37,15 +45,23 @@ pub fn parse_iso_date(text: &str) -> Result<NaiveDate, InputError> {
     if !shaped {
         return Err(InputError::NotIsoDate(text.to_string()));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| InputError::NotIsoDate(text.to_string()))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| InputError::NotIsoDate(text.to_string()))
 }
 
-/// Reads a fiscal year written as four plain digits ("2024"; not "+2024", "02024" or "24").
+/// Reads a fiscal year written as four plain digits from [`FISCAL_YEAR_MIN`] ("2024"; not
+/// "+2024", "02024", "24" or "1899").
 pub fn parse_year(text: &str) -> Result<i32, InputError> {
+    let refused = || InputError::NotYear(text.to_string());
     if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(InputError::NotYear(text.to_string()));
+        return Err(refused());
     }
-    text.parse().map_err(|_| InputError::NotYear(text.to_string()))
+    let year: i32 = text.parse().map_err(|_| refused())?;
+    if (FISCAL_YEAR_MIN..=FISCAL_YEAR_MAX).contains(&year) {
+        Ok(year)
+    } else {
+        Err(refused())
+    }
 }
 
 /// True for a character free text must not hold: C0 and C1 control characters (NUL, escape,
@@ -95,7 +111,18 @@ mod tests {
     #[test]
     fn a_year_is_four_plain_digits() {
         assert_eq!(parse_year("2024"), Ok(2024));
-        for text in ["+2024", "02024", "24", "-2024", "2024 ", "", "２０２４"] {
+        assert_eq!(parse_year("1900"), Ok(1900));
+        for text in [
+            "+2024",
+            "02024",
+            "24",
+            "-2024",
+            "2024 ",
+            "",
+            "２０２４",
+            "1899",
+            "0999",
+        ] {
             assert!(
                 matches!(parse_year(text), Err(InputError::NotYear(_))),
                 "{text:?}"

@@ -93,7 +93,8 @@ impl Yuan {
             .filter(|c| *c != ',' && *c != '，' && *c != ' ')
             .collect();
         Yuan::parse_plain(&cleaned).map_err(|e| match e {
-            MoneyError::NotPlain(_) if cleaned.parse::<Decimal>().is_err() => {
+            // Without a single digit it is no number at all, not a number written oddly.
+            MoneyError::NotPlain(_) if !cleaned.bytes().any(|b| b.is_ascii_digit()) => {
                 MoneyError::NotANumber(text.to_string())
             }
             MoneyError::NotPlain(_) => MoneyError::NotPlain(text.to_string()),
@@ -275,8 +276,28 @@ mod tests {
     #[test]
     fn amounts_not_written_plainly_are_refused() {
         for text in [
-            "1e3", "1E3", "1_000", "0.1e1", "+100", ".5", "5.", "00100", "01", "-", "", " 1",
-            "1 ", "1,000", "--1", "-+1", "0x10", "NaN", "inf", "１００", "1.2.3", "1000000000000000",
+            "1e3",
+            "1E3",
+            "1_000",
+            "0.1e1",
+            "+100",
+            ".5",
+            "5.",
+            "00100",
+            "01",
+            "-",
+            "",
+            " 1",
+            "1 ",
+            "1,000",
+            "--1",
+            "-+1",
+            "0x10",
+            "NaN",
+            "inf",
+            "１００",
+            "1.2.3",
+            "1000000000000000",
         ] {
             assert!(
                 matches!(Yuan::parse_plain(text), Err(MoneyError::NotPlain(_))),
@@ -294,10 +315,22 @@ mod tests {
     fn ledger_and_form_amounts_keep_their_separators_but_not_exponents() {
         assert_eq!(Yuan::parse_yuan("1,234.50").unwrap().yuan(), dec!(1234.5));
         assert_eq!(Yuan::parse_yuan(" 12 000 ").unwrap().yuan(), dec!(12000));
-        assert!(matches!(Yuan::parse_yuan("1e3"), Err(MoneyError::NotPlain(_))));
-        assert!(matches!(Yuan::parse_yuan("+100"), Err(MoneyError::NotPlain(_))));
-        assert!(matches!(Yuan::parse_yuan("00100"), Err(MoneyError::NotPlain(_))));
-        assert!(matches!(Yuan::parse_yuan("abc"), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            Yuan::parse_yuan("1e3"),
+            Err(MoneyError::NotPlain(_))
+        ));
+        assert!(matches!(
+            Yuan::parse_yuan("+100"),
+            Err(MoneyError::NotPlain(_))
+        ));
+        assert!(matches!(
+            Yuan::parse_yuan("00100"),
+            Err(MoneyError::NotPlain(_))
+        ));
+        assert!(matches!(
+            Yuan::parse_yuan("abc"),
+            Err(MoneyError::NotANumber(_))
+        ));
     }
 
     #[test]

@@ -35,8 +35,10 @@ pub(crate) fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
     let Some(text) = text else {
         return Ok(KnownAt::Now);
     };
-    if let Ok(p) = text.parse::<u64>() {
-        // Beyond the last storable position the log held everything there is.
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        // Beyond the last storable position the log held everything there is, however many
+        // digits the position has.
+        let p = text.parse::<u64>().unwrap_or(MAX_LOG_POSITION);
         return Ok(KnownAt::Position(p.min(MAX_LOG_POSITION)));
     }
     DateTime::parse_from_rfc3339(text).map(|t| KnownAt::RecordedAt(t.with_timezone(&Utc))).map_err(|_| {
@@ -453,7 +455,7 @@ pub async fn events(
     if let (Some(from), Some(to)) = (q.from_date, q.to_date)
         && to < from
     {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unprocessable(
             "invalid_query",
             format!("to_date {to} 早于 from_date {from} (to_date is before from_date)"),
             vec![FieldError::new(

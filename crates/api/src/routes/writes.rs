@@ -148,7 +148,7 @@ pub struct PaymentBody {
     /// Project, for 项目支出 (the line's when omitted).
     #[serde(default, deserialize_with = "strict::opt_text::project_code")]
     pub project_code: Option<String>,
-    /// Amount in 元 (positive, at most 2 decimals), as a string or number.
+    /// Amount in 元 (positive, at most 2 decimals), as a string written plainly ("1234.56").
     #[schema(value_type = String, pattern = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$", example = "1234.56")]
     #[serde(deserialize_with = "strict::amount::amount_yuan")]
     pub amount_yuan: Decimal,

@@ -16,15 +16,26 @@ fn amounts_not_written_plainly_are_refused_naming_the_field_and_nothing_is_recor
     import_seed(&app);
     let before = version(&app);
     let url = format!("{}/payments", base());
-    for amount in ["1e3", "1_000", "0.1e1", "+100", ".5", "00100", "1.234", " 100", "100."] {
-        let problem = assert_problem(&app.post(&url, Some("staff"), &payment(amount, "2024-03-01")), 422);
-        assert_eq!(problem["errors"][0]["field"], "amount_yuan", "{amount}: {problem}");
+    for amount in [
+        "1e3", "1_000", "0.1e1", "+100", ".5", "00100", "1.234", " 100", "100.",
+    ] {
+        let problem = assert_problem(
+            &app.post(&url, Some("staff"), &payment(amount, "2024-03-01")),
+            422,
+        );
+        assert_eq!(
+            problem["errors"][0]["field"], "amount_yuan",
+            "{amount}: {problem}"
+        );
     }
     for number in [json!(100), json!(100.5), json!(1e300)] {
         let mut body = payment("1", "2024-03-01");
         body["amount_yuan"] = number.clone();
         let problem = assert_problem(&app.post(&url, Some("staff"), &body), 422);
-        assert_eq!(problem["errors"][0]["field"], "amount_yuan", "{number}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["field"], "amount_yuan",
+            "{number}: {problem}"
+        );
     }
     assert_eq!(version(&app), before, "a refused amount recorded something");
     for amount in ["100", "100.5", "100.50", "0.01"] {
@@ -39,15 +50,30 @@ fn dates_other_than_yyyy_mm_dd_are_refused_naming_the_field() {
     let app = spawn_app();
     import_seed(&app);
     let before = version(&app);
-    for date in ["2024-6-1", "+002024-06-01", "2024-06-01T00:00:00", "2024/06/01"] {
+    for date in [
+        "2024-6-1",
+        "+002024-06-01",
+        "2024-06-01T00:00:00",
+        "2024/06/01",
+    ] {
         let problem = assert_problem(
-            &app.post(&format!("{}/payments", base()), Some("staff"), &payment("1.00", date)),
+            &app.post(
+                &format!("{}/payments", base()),
+                Some("staff"),
+                &payment("1.00", date),
+            ),
             422,
         );
-        assert_eq!(problem["errors"][0]["field"], "paid_on", "{date}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["field"], "paid_on",
+            "{date}: {problem}"
+        );
     }
     let problem = assert_problem(
-        &app.get(&format!("{}/execution?as_of=2024-6-1", base()), Some("staff")),
+        &app.get(
+            &format!("{}/execution?as_of=2024-6-1", base()),
+            Some("staff"),
+        ),
         400,
     );
     assert_eq!(problem["errors"][0]["field"], "as_of", "{problem}");
@@ -79,11 +105,17 @@ fn an_event_position_above_int64_is_refused() {
     import_seed(&app);
     let events = format!("{}/events", base());
     let problem = assert_problem(
-        &app.get(&format!("{events}?after=9223372036854775808"), Some("staff")),
+        &app.get(
+            &format!("{events}?after=9223372036854775808"),
+            Some("staff"),
+        ),
         400,
     );
     assert_eq!(problem["errors"][0]["field"], "after", "{problem}");
-    let last = app.get(&format!("{events}?after=9223372036854775807"), Some("staff"));
+    let last = app.get(
+        &format!("{events}?after=9223372036854775807"),
+        Some("staff"),
+    );
     assert_eq!(last.status, 200, "{}", last.text);
 }
 
@@ -96,19 +128,39 @@ fn text_with_control_or_bidirectional_characters_is_refused_naming_the_field() {
         json!({"event_id": Uuid::new_v4(), "project_code": PROJECT, "held_on": "2024-04-10",
             "title": title, "invited": 10, "participants": 8})
     };
-    for title in ["培训\u{0}会", "培训\u{1b}[31m", "invoice\u{202E}fdp.exe", "a\u{2066}b", "两行\n标题"] {
+    for title in [
+        "培训\u{0}会",
+        "培训\u{1b}[31m",
+        "invoice\u{202E}fdp.exe",
+        "a\u{2066}b",
+        "两行\n标题",
+    ] {
         let problem = assert_problem(
-            &app.post(&format!("{}/activities", base()), Some("staff"), &activity(title)),
+            &app.post(
+                &format!("{}/activities", base()),
+                Some("staff"),
+                &activity(title),
+            ),
             422,
         );
-        assert_eq!(problem["errors"][0]["field"], "title", "{title:?}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["field"], "title",
+            "{title:?}: {problem}"
+        );
     }
     let mut body = payment("1.00", "2024-03-01");
     body["summary"] = json!("办公\u{7}用品");
-    let problem = assert_problem(&app.post(&format!("{}/payments", base()), Some("staff"), &body), 422);
+    let problem = assert_problem(
+        &app.post(&format!("{}/payments", base()), Some("staff"), &body),
+        422,
+    );
     assert_eq!(problem["errors"][0]["field"], "summary", "{problem}");
     assert_eq!(version(&app), before);
-    let ok = app.post(&format!("{}/activities", base()), Some("staff"), &activity("专家培训会"));
+    let ok = app.post(
+        &format!("{}/activities", base()),
+        Some("staff"),
+        &activity("专家培训会"),
+    );
     assert_eq!(ok.status, 201, "{}", ok.text);
 }
 
