@@ -531,7 +531,7 @@ pub async fn events(
 /// colours.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "execution summary", body = dto::ExecutionSummary),
-    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "bad query (e.g. unknown `profile`, bad `known_at`; an `as_of` outside the fiscal year is a 422)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/execution")]
@@ -559,7 +559,7 @@ pub async fn execution(
 /// events the value came from (`sources` by id, `source_positions` in the log).
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "indicator status list", body = [dto::IndicatorStatus]),
-    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "bad query (e.g. unknown `profile`, bad `known_at`; an `as_of` outside the fiscal year is a 422)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/indicators")]
@@ -695,7 +695,7 @@ impl From<&jixiao_app::SelfEvaluation> for SelfEvaluationView {
 /// `profile` selects the scoring profile.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "self-evaluation", body = SelfEvaluationView),
-    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "bad query (e.g. unknown `profile`, bad `known_at`; an `as_of` outside the fiscal year is a 422)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/units/{unit}/years/{year}/evaluation")]
