@@ -340,10 +340,15 @@ impl ResponseError for ApiError {
 }
 
 /// The field named in a serde message ("missing field `x`", "unknown field `x`", "duplicate
-/// field `x`"), if any. Other messages quote the offending value ("invalid value: integer
+/// field `x`", or a strict reader's "field `x`: …" from [`crate::strict`]), if any. Other messages quote the offending value ("invalid value: integer
 /// `4294967296`"), which is not a field name.
 fn field_of_serde_message(message: &str) -> Option<String> {
-    const NAMING_A_FIELD: [&str; 3] = ["missing field `", "unknown field `", "duplicate field `"];
+    const NAMING_A_FIELD: [&str; 4] = [
+        "missing field `",
+        "unknown field `",
+        "duplicate field `",
+        "field `",
+    ];
     if !NAMING_A_FIELD.iter().any(|p| message.contains(p)) {
         return None;
     }

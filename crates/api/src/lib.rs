@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod contract;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -21,6 +22,7 @@ pub mod guard;
 pub mod openapi;
 pub mod routes;
 pub mod startup;
+pub mod strict;
 pub mod telemetry;
 
 pub use config::{ApiConfig, JwtSettings, Secret};

@@ -2,6 +2,7 @@
 //! and the `ToSchema` DTOs. Served at `/api-docs/openapi.json` and committed as
 //! `openapi/openapi.json` (a test fails when the two drift).
 
+use crate::contract::Contract;
 use crate::error::{FieldError, Problem};
 use crate::routes;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -23,7 +24,7 @@ impl Modify for BearerScheme {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "jixiao 绩效目标跟踪 API", description = "预算绩效管理：事件日志、执行监控、绩效自评。Errors are RFC 9457 application/problem+json."),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &Contract),
     paths(
         routes::ops::healthz,
         routes::ops::readyz,

@@ -136,12 +136,14 @@ impl App {
     }
 
     /// A date within the fiscal year, or an error naming `field`: the figures of a year are
-    /// judged within it, and a date in another year is almost always a typing slip.
+    /// judged within it, and a date in another year is almost always a typing slip. A rule
+    /// about the path's year, not unreadable input: `rejected` (the API's 422), so a request
+    /// its schema admits is never a 400.
     pub fn within_year(year: i32, date: NaiveDate, field: &str) -> Result<NaiveDate, AppError> {
         if date.year() == year {
             return Ok(date);
         }
-        Err(AppError::invalid(
+        Err(AppError::rejected(
             "as_of_outside_year",
             format!(
                 "{field}“{date}”不在 {year} 年度内，应在 {year}-01-01 至 {year}-12-31 之间 ({field} must lie within fiscal year {year})"

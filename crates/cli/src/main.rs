@@ -14,6 +14,7 @@ mod import;
 mod progress;
 mod recheck;
 mod serve;
+mod unreadable;
 mod users;
 
 use clap::Parser;
@@ -21,19 +22,25 @@ use cli::{Cli, Command, EventsCommand, ImportCommand};
 use config::{LogFormat, Settings};
 use exit::CliResult;
 use std::process::ExitCode;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 fn init_logging(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let json = matches!(settings.log_format, LogFormat::Json);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Colour only on a terminal: journald, files and log shippers get plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
+    // A request actix cannot parse is a WARN, not an ERROR (see `unreadable`).
+    let unreadable = unreadable::UnreadableRequests { json };
     // A second initialisation (never expected) is harmless: keep the first subscriber.
-    let _ = match settings.log_format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+    let _ = if json {
+        builder.json().finish().with(unreadable).try_init()
+    } else {
+        builder.finish().with(unreadable).try_init()
     };
 }
 

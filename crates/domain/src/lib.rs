@@ -21,6 +21,7 @@ pub mod event;
 pub mod evidence;
 pub mod fixture;
 pub mod indicator;
+pub mod input;
 pub mod measure;
 pub mod money;
 pub mod monitoring;

@@ -25,7 +25,21 @@ pub enum MoneyError {
     /// More than two decimal places in 元 (finer than 分).
     #[error("金额“{0}”精度超过分（最多两位小数） (more than 2 decimals in yuan)")]
     TooPrecise(String),
+    /// A number, but not written plainly: an exponent, a `+` sign, `_` separators, leading
+    /// zeros, a bare decimal point, or more integer digits than any budget holds.
+    #[error(
+        "金额“{0}”写法无效：应为普通十进制数，如 100、100.5、-20.00（不可用指数、正号、下划线、前导零） (amount must be written plainly, e.g. 100.50)"
+    )]
+    NotPlain(String),
 }
+
+/// Most integer digits of an amount in 元 (up to 10¹⁵ − 1 元: far beyond any budget, far
+/// within `Decimal`).
+pub const MAX_YUAN_INTEGER_DIGITS: usize = 15;
+/// Most fraction digits of an amount in 元 (分).
+pub const MAX_YUAN_FRACTION_DIGITS: usize = 2;
+/// The grammar of [`Yuan::parse_plain`] as a regular expression, for API schemas.
+pub const PLAIN_YUAN_PATTERN: &str = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$";
 
 /// 10,000: one 万元 in 元.
 pub const YUAN_PER_WAN: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
@@ -43,17 +57,50 @@ impl Yuan {
         Ok(Yuan(normalized))
     }
 
-    /// Parse a text amount in 元 ("1234.56", "1,234.56", "-20").
+    /// The one parser of an amount in 元 as a person or client writes it: an optional `-`,
+    /// the integer part without leading zeros (at most [`MAX_YUAN_INTEGER_DIGITS`] digits), and
+    /// optionally a point with one or two digits (分). "100", "100.5", "100.50", "0.01", "-20"
+    /// are amounts; "1e3", "1_000", "0.1e1", "+100", ".5", "5.", "00100", "1.234", " 1" are not.
+    /// Every front end (API, ledger import, web forms) reads amounts through it.
+    pub fn parse_plain(text: &str) -> Result<Self, MoneyError> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (int, frac) = match digits.split_once('.') {
+            Some((int, frac)) => (int, Some(frac)),
+            None => (digits, None),
+        };
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let plain_int = all_digits(int)
+            && int.len() <= MAX_YUAN_INTEGER_DIGITS
+            && (int == "0" || !int.starts_with('0'));
+        if !plain_int || frac.is_some_and(|f| !all_digits(f)) {
+            return Err(MoneyError::NotPlain(text.to_string()));
+        }
+        if frac.is_some_and(|f| f.len() > MAX_YUAN_FRACTION_DIGITS) {
+            return Err(MoneyError::TooPrecise(text.to_string()));
+        }
+        let d: Decimal = text
+            .parse()
+            .map_err(|_| MoneyError::NotANumber(text.to_string()))?;
+        Yuan::new(d)
+    }
+
+    /// Parse a text amount in 元 as found in ledgers and forms ("1234.56", "1,234.56", "-20"):
+    /// thousands separators and spaces are dropped, then [`Yuan::parse_plain`] reads the rest.
     pub fn parse_yuan(text: &str) -> Result<Self, MoneyError> {
         let cleaned: String = text
             .trim()
             .chars()
             .filter(|c| *c != ',' && *c != '，' && *c != ' ')
             .collect();
-        let d: Decimal = cleaned
-            .parse()
-            .map_err(|_| MoneyError::NotANumber(text.to_string()))?;
-        Yuan::new(d)
+        Yuan::parse_plain(&cleaned).map_err(|e| match e {
+            // Without a single digit it is no number at all, not a number written oddly.
+            MoneyError::NotPlain(_) if !cleaned.bytes().any(|b| b.is_ascii_digit()) => {
+                MoneyError::NotANumber(text.to_string())
+            }
+            MoneyError::NotPlain(_) => MoneyError::NotPlain(text.to_string()),
+            MoneyError::TooPrecise(_) => MoneyError::TooPrecise(text.to_string()),
+            other => other,
+        })
     }
 
     /// From an amount in 万元 as published in the budget tables ("82.34" → 823,400.00 元).
@@ -209,6 +256,81 @@ mod tests {
             Err(MoneyError::NotANumber(_))
         ));
         assert_eq!(Yuan::parse_yuan("1,234.50").unwrap().yuan(), dec!(1234.5));
+    }
+
+    #[test]
+    fn plainly_written_amounts_are_accepted() {
+        for (text, value) in [
+            ("100", dec!(100)),
+            ("100.5", dec!(100.5)),
+            ("100.50", dec!(100.5)),
+            ("0.01", dec!(0.01)),
+            ("0", dec!(0)),
+            ("-20.00", dec!(-20)),
+            ("999999999999999.99", dec!(999999999999999.99)),
+        ] {
+            assert_eq!(Yuan::parse_plain(text).unwrap().yuan(), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn amounts_not_written_plainly_are_refused() {
+        for text in [
+            "1e3",
+            "1E3",
+            "1_000",
+            "0.1e1",
+            "+100",
+            ".5",
+            "5.",
+            "00100",
+            "01",
+            "-",
+            "",
+            " 1",
+            "1 ",
+            "1,000",
+            "--1",
+            "-+1",
+            "0x10",
+            "NaN",
+            "inf",
+            "１００",
+            "1.2.3",
+            "1000000000000000",
+        ] {
+            assert!(
+                matches!(Yuan::parse_plain(text), Err(MoneyError::NotPlain(_))),
+                "{text:?} was not refused as not plain: {:?}",
+                Yuan::parse_plain(text)
+            );
+        }
+        assert!(matches!(
+            Yuan::parse_plain("1.234"),
+            Err(MoneyError::TooPrecise(_))
+        ));
+    }
+
+    #[test]
+    fn ledger_and_form_amounts_keep_their_separators_but_not_exponents() {
+        assert_eq!(Yuan::parse_yuan("1,234.50").unwrap().yuan(), dec!(1234.5));
+        assert_eq!(Yuan::parse_yuan(" 12 000 ").unwrap().yuan(), dec!(12000));
+        assert!(matches!(
+            Yuan::parse_yuan("1e3"),
+            Err(MoneyError::NotPlain(_))
+        ));
+        assert!(matches!(
+            Yuan::parse_yuan("+100"),
+            Err(MoneyError::NotPlain(_))
+        ));
+        assert!(matches!(
+            Yuan::parse_yuan("00100"),
+            Err(MoneyError::NotPlain(_))
+        ));
+        assert!(matches!(
+            Yuan::parse_yuan("abc"),
+            Err(MoneyError::NotANumber(_))
+        ));
     }
 
     #[test]

@@ -276,6 +276,7 @@ pub struct AttachmentBody {
     /// The uploaded files (references as the upload answered them).
     pub evidence: Vec<EvidenceRefBody>,
     /// Date attached.
+    #[serde(deserialize_with = "crate::strict::date::attached_on")]
     pub attached_on: NaiveDate,
 }
 

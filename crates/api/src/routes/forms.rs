@@ -63,7 +63,7 @@ fn bad_query(field: &str, detail: String, zh: &str, en: &str) -> ApiError {
                 (String = "text/csv"),
                 (Object = "application/json"),
             )),
-        (status = 400, description = "bad query (unknown form or format, `as_of` outside the fiscal year, unknown `profile` or `project`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad query (unknown form or format, unknown `profile` or `project`, bad `known_at`; an `as_of` outside the fiscal year is a 422)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not a reader of this unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no budget imported, or no targets for this form", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -36,8 +36,10 @@ pub(crate) fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
     let Some(text) = text else {
         return Ok(KnownAt::Now);
     };
-    if let Ok(p) = text.parse::<u64>() {
-        // Beyond the last storable position the log held everything there is.
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        // Beyond the last storable position the log held everything there is, however many
+        // digits the position has.
+        let p = text.parse::<u64>().unwrap_or(MAX_LOG_POSITION);
         return Ok(KnownAt::Position(p.min(MAX_LOG_POSITION)));
     }
     DateTime::parse_from_rfc3339(text).map(|t| KnownAt::RecordedAt(t.with_timezone(&Utc))).map_err(|_| {
@@ -582,7 +584,7 @@ pub async fn events(
     if let (Some(from), Some(to)) = (q.from_date, q.to_date)
         && to < from
     {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unprocessable(
             "invalid_query",
             format!("to_date {to} 早于 from_date {from} (to_date is before from_date)"),
             vec![FieldError::new(
@@ -658,7 +660,7 @@ pub async fn events(
 /// colours.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "execution summary", body = dto::ExecutionSummary),
-    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "bad query (e.g. unknown `profile`, bad `known_at`; an `as_of` outside the fiscal year is a 422)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get(
@@ -689,7 +691,7 @@ pub async fn execution(
 /// events the value came from (`sources` by id, `source_positions` in the log).
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "indicator status list", body = [dto::IndicatorStatus]),
-    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "bad query (e.g. unknown `profile`, bad `known_at`; an `as_of` outside the fiscal year is a 422)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get(
@@ -831,7 +833,7 @@ impl From<&jixiao_app::SelfEvaluation> for SelfEvaluationView {
 /// `profile` selects the scoring profile.
 #[utoipa::path(tag = "reads", security(("bearer" = [])), params(("unit" = String, Path), ("year" = i32, Path), ViewQuery), responses(
     (status = 200, description = "self-evaluation", body = SelfEvaluationView),
-    (status = 400, description = "bad query (e.g. `as_of` outside the fiscal year, unknown `profile`, bad `known_at`)", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "bad query (e.g. unknown `profile`, bad `known_at`; an `as_of` outside the fiscal year is a 422)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no budget imported", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get(

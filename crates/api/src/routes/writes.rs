@@ -15,6 +15,7 @@ use crate::extract::{WriteResult, YearWrite};
 use crate::guard::Permit;
 use crate::routes::evidence::{EvidenceRefBody, evidence_refs};
 use crate::startup::json_config;
+use crate::strict;
 use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
 use jixiao_app::Item;
@@ -134,26 +135,29 @@ pub struct PaymentBody {
     #[serde(default)]
     pub payment_id: Option<Uuid>,
     /// Business date.
+    #[serde(deserialize_with = "strict::date::paid_on")]
     pub paid_on: NaiveDate,
     /// Budget line charged.
+    #[serde(deserialize_with = "strict::text::line_id")]
     pub line_id: String,
     /// 部门经济分类 (5 digits); the line's when omitted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::economic_code")]
     pub economic_code: Option<String>,
     /// 功能分类 (7 digits); the line's when omitted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::function_code")]
     pub function_code: Option<String>,
     /// Project, for 项目支出 (the line's when omitted).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::project_code")]
     pub project_code: Option<String>,
-    /// Amount in 元 (positive, at most 2 decimals), as a string or number.
-    #[schema(value_type = String, example = "1234.56")]
+    /// Amount in 元 (positive, at most 2 decimals), as a string written plainly ("1234.56").
+    #[schema(value_type = String, pattern = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$", example = "1234.56")]
+    #[serde(deserialize_with = "strict::amount::amount_yuan")]
     pub amount_yuan: Decimal,
     /// 凭证号.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::voucher_no")]
     pub voucher_no: Option<String>,
     /// 摘要.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::text::summary")]
     pub summary: String,
 }
 
@@ -269,8 +273,10 @@ pub struct ReversalBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Business date of the reversal.
+    #[serde(deserialize_with = "strict::date::reversed_on")]
     pub reversed_on: NaiveDate,
     /// Why.
+    #[serde(deserialize_with = "strict::text::reason")]
     pub reason: String,
 }
 
@@ -305,10 +311,13 @@ pub struct ActivityBody {
     #[serde(default)]
     pub activity_id: Option<Uuid>,
     /// The project.
+    #[serde(deserialize_with = "strict::text::project_code")]
     pub project_code: String,
     /// Date held.
+    #[serde(deserialize_with = "strict::date::held_on")]
     pub held_on: NaiveDate,
     /// Title.
+    #[serde(deserialize_with = "strict::text::title")]
     pub title: String,
     /// People invited.
     pub invited: u32,
@@ -342,14 +351,17 @@ pub struct ActivityCorrectionBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Corrected date.
+    #[serde(deserialize_with = "strict::date::held_on")]
     pub held_on: NaiveDate,
     /// Corrected title.
+    #[serde(deserialize_with = "strict::text::title")]
     pub title: String,
     /// Corrected invited.
     pub invited: u32,
     /// Corrected participants.
     pub participants: u32,
     /// Why.
+    #[serde(deserialize_with = "strict::text::reason")]
     pub reason: String,
 }
 
@@ -378,8 +390,10 @@ pub struct WithdrawalBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Date of the withdrawal.
+    #[serde(deserialize_with = "strict::date::withdrawn_on")]
     pub withdrawn_on: NaiveDate,
     /// Why.
+    #[serde(deserialize_with = "strict::text::reason")]
     pub reason: String,
 }
 
@@ -411,11 +425,13 @@ pub struct SurveyBody {
     #[serde(default)]
     pub survey_id: Option<Uuid>,
     /// The project (omit for a unit-wide survey).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::project_code")]
     pub project_code: Option<String>,
     /// Date.
+    #[serde(deserialize_with = "strict::date::surveyed_on")]
     pub surveyed_on: NaiveDate,
     /// 专家, 企业, 工作人员, 服务对象, …
+    #[serde(deserialize_with = "strict::text::respondent_group")]
     pub respondent_group: String,
     /// Valid responses.
     pub respondents: u32,
@@ -449,11 +465,13 @@ pub struct AssessmentBody {
     /// Client event id.
     pub event_id: Uuid,
     /// The project (omit for a unit-wide indicator).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::project_code")]
     pub project_code: Option<String>,
     /// The indicator.
+    #[serde(deserialize_with = "strict::text::indicator_id")]
     pub indicator_id: String,
     /// Date.
+    #[serde(deserialize_with = "strict::date::assessed_on")]
     pub assessed_on: NaiveDate,
     /// `achieved`, `partial` or `not_achieved`.
     #[serde(default)]
@@ -468,10 +486,10 @@ pub struct AssessmentBody {
     #[schema(value_type = Option<String>)]
     pub actual_value: Option<Decimal>,
     /// 实际完成值 as text.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::text::actual_text")]
     pub actual_text: String,
     /// Note.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::text::note")]
     pub note: String,
     /// 佐证材料 uploaded before (`…/evidence`), as the upload answered them.
     #[serde(default)]
@@ -504,14 +522,17 @@ pub struct ProcurementBody {
     #[serde(default)]
     pub procurement_id: Option<Uuid>,
     /// Date.
+    #[serde(deserialize_with = "strict::date::procured_on")]
     pub procured_on: NaiveDate,
     /// The project, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::project_code")]
     pub project_code: Option<String>,
     /// Amount in 元.
-    #[schema(value_type = String, example = "50000.00")]
+    #[schema(value_type = String, pattern = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$", example = "50000.00")]
+    #[serde(deserialize_with = "strict::amount::amount_yuan")]
     pub amount_yuan: Decimal,
     /// What was procured.
+    #[serde(deserialize_with = "strict::text::description")]
     pub description: String,
 }
 
@@ -544,14 +565,17 @@ pub struct BudgetAdjustmentBody {
     #[serde(default)]
     pub request_id: Option<Uuid>,
     /// The line.
+    #[serde(deserialize_with = "strict::text::line_id")]
     pub line_id: String,
     /// Signed change in 元.
-    #[schema(value_type = String, example = "-20000.00")]
+    #[schema(value_type = String, pattern = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$", example = "-20000.00")]
+    #[serde(deserialize_with = "strict::amount::delta_yuan")]
     pub delta_yuan: Decimal,
     /// Reason (required above the profile's threshold).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::text::reason")]
     pub reason: String,
     /// Date.
+    #[serde(deserialize_with = "strict::date::requested_on")]
     pub requested_on: NaiveDate,
 }
 
@@ -578,11 +602,14 @@ pub struct CarryOverBody {
     /// Client event id.
     pub event_id: Uuid,
     /// The line.
+    #[serde(deserialize_with = "strict::text::line_id")]
     pub line_id: String,
     /// Amount carried over in 元 (positive, at most 2 decimals).
-    #[schema(value_type = String, example = "30000.00")]
+    #[schema(value_type = String, pattern = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$", example = "30000.00")]
+    #[serde(deserialize_with = "strict::amount::amount_yuan")]
     pub amount_yuan: Decimal,
     /// Date recorded (within the fiscal year).
+    #[serde(deserialize_with = "strict::date::recorded_on")]
     pub recorded_on: NaiveDate,
 }
 
@@ -616,11 +643,12 @@ pub struct DecisionBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Date of the decision.
+    #[serde(deserialize_with = "strict::date::decided_on")]
     pub decided_on: NaiveDate,
     /// `approve` or `reject`.
     pub decision: String,
     /// Note (approve) or reason (reject, required).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::text::note")]
     pub note: String,
 }
 
@@ -679,15 +707,19 @@ pub struct TargetAdjustmentBody {
     #[serde(default)]
     pub request_id: Option<Uuid>,
     /// The project (omit for a unit-wide indicator).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::project_code")]
     pub project_code: Option<String>,
     /// The indicator.
+    #[serde(deserialize_with = "strict::text::indicator_id")]
     pub indicator_id: String,
     /// The new target text (`≥12次`, `良好`, …).
+    #[serde(deserialize_with = "strict::text::new_target")]
     pub new_target: String,
     /// Why.
+    #[serde(deserialize_with = "strict::text::reason")]
     pub reason: String,
     /// Date.
+    #[serde(deserialize_with = "strict::date::requested_on")]
     pub requested_on: NaiveDate,
 }
 
@@ -737,11 +769,14 @@ pub struct MonitoringReportBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Last business date covered (e.g. 2024-07-31).
+    #[serde(deserialize_with = "strict::date::as_of")]
     pub as_of: NaiveDate,
     /// Date filed.
+    #[serde(deserialize_with = "strict::date::filed_on")]
     pub filed_on: NaiveDate,
     /// 全年预计执行数 in 元.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$")]
+    #[serde(deserialize_with = "strict::amount::expected_full_year_yuan")]
     pub expected_full_year_yuan: Decimal,
     /// Indicator rows: {scope, indicator_id, value_so_far, expected_full_year, deviation_cause
     /// (funding|institutional|staffing|facilities|other|null), likelihood (certain|possible|impossible), explanation}.
@@ -772,14 +807,16 @@ pub struct DeviationBody {
     /// Client event id.
     pub event_id: Uuid,
     /// The project (omit for a unit-wide indicator or the unit's execution rate).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::project_code")]
     pub project_code: Option<String>,
     /// The indicator; omit for 预算执行率.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::opt_text::indicator_id")]
     pub indicator_id: Option<String>,
     /// The explanation.
+    #[serde(deserialize_with = "strict::text::explanation")]
     pub explanation: String,
     /// Date.
+    #[serde(deserialize_with = "strict::date::explained_on")]
     pub explained_on: NaiveDate,
 }
 
@@ -806,6 +843,7 @@ pub struct SubmitBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Date of submission (also the as-of date of the scores).
+    #[serde(deserialize_with = "strict::date::submitted_on")]
     pub submitted_on: NaiveDate,
     /// Scoring profile id (the server's default when omitted).
     #[serde(default)]
@@ -844,9 +882,10 @@ pub struct ReviewBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Date of the decision.
+    #[serde(deserialize_with = "strict::date::on")]
     pub on: NaiveDate,
     /// Why it is returned (required to return), or the approver's note (may be empty).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::text::reason")]
     pub reason: String,
 }
 
@@ -904,8 +943,10 @@ pub struct LockBody {
     /// Client event id.
     pub event_id: Uuid,
     /// Date.
+    #[serde(deserialize_with = "strict::date::on")]
     pub on: NaiveDate,
     /// Why (required).
+    #[serde(deserialize_with = "strict::text::reason")]
     pub reason: String,
 }
 

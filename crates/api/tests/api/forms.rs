@@ -134,7 +134,7 @@ fn a_bad_form_query_is_problem_json_and_another_units_staff_may_not_download() {
             &format!("{b}/forms/selfeval?as_of=2023-12-31"),
             Some("finance"),
         ),
-        400,
+        422,
     );
     assert_eq!(p["errors"][0]["field"], "as_of");
     let p = assert_problem(

@@ -16,5 +16,6 @@ mod recheck;
 mod schemas;
 mod units_admin;
 mod security;
+mod strict;
 mod writes;
 mod year;
