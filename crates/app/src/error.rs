@@ -189,7 +189,21 @@ impl From<StoreError> for AppError {
             ),
             // The events are safe in the log; the read models did not catch up in time.
             e @ StoreError::ReadModelsBehind { .. } => AppError::unavailable(e.to_string()),
-            other => AppError::internal(other),
+            // The disk refused the write (full, read-only, I/O): nothing was written; the
+            // client retries with the same event ids once the operator has fixed the disk.
+            other => match other.storage_fault() {
+                Some(fault) => {
+                    tracing::error!(error = %other, "storage refused a write");
+                    AppError::new(
+                        ErrorKind::Unavailable,
+                        fault.code(),
+                        format!(
+                            "{fault}：本次写入未保存，请稍后用相同的 event_id 重试 (nothing was written; retry later with the same event ids)"
+                        ),
+                    )
+                }
+                None => AppError::internal(other),
+            },
         }
     }
 }
@@ -229,5 +243,28 @@ impl AppError {
             ),
             AppendError::Store(inner) => inner.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jixiao_store::StorageFault;
+
+    #[test]
+    fn a_write_the_disk_refused_is_a_503_naming_the_fault_not_an_internal_error() {
+        let e = AppError::append(
+            AppendError::Store(StoreError::StorageUnavailable {
+                fault: StorageFault::Full,
+                message: "database or disk is full".into(),
+            }),
+            None,
+        );
+        assert_eq!(e.kind, ErrorKind::Unavailable);
+        assert_eq!(e.code, "storage_full");
+        assert!(e.detail.contains("磁盘空间已满"), "{}", e.detail);
+        assert!(e.detail.contains("event_id"), "{}", e.detail);
+        let other = AppError::from(StoreError::CommitFailed("constraint".into()));
+        assert_eq!(other.kind, ErrorKind::Internal);
     }
 }

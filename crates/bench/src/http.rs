@@ -188,7 +188,7 @@ pub(crate) fn get(agent: &ureq::Agent, url: &str, token: &str) -> Result<(u16, u
 }
 
 /// Appends each unit's budget and targets to `store`, `SEED_THREADS` units at a time.
-fn seed_budgets(store: &Store, codes: &[String], seed: u64) -> Result<()> {
+pub(crate) fn seed_budgets(store: &Store, codes: &[String], seed: u64) -> Result<()> {
     let template = import_events_for("000000")?;
     let chunk = codes.len().div_ceil(SEED_THREADS).max(1);
     std::thread::scope(|s| {

@@ -7,8 +7,10 @@
 //!
 //! Modules: [`generate`] realistic domain events, [`raw`] the raw SQLite baselines, [`stats`]
 //! percentiles, [`workloads`] W1–W4 through the store, [`http`] W1/W2 through the real HTTP API,
-//! [`w6`] one unit-year growing to 50,000 events through the HTTP API.
+//! [`w6`] one unit-year growing to 50,000 events through the HTTP API, [`faults`] the real
+//! `jixiao serve` killed with SIGKILL, out of disk and read-only under concurrent writers.
 
+pub mod faults;
 pub mod generate;
 pub mod http;
 pub mod raw;

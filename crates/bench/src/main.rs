@@ -6,6 +6,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use jixiao_bench::faults;
 use jixiao_bench::generate::IdKind;
 use jixiao_bench::http::{self, HttpW2};
 use jixiao_bench::raw::Sync;
@@ -147,6 +148,31 @@ enum Cmd {
         /// actix worker threads of the server.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+    },
+    /// Faults: the real `jixiao serve` under concurrent writers (single and batch payments,
+    /// resent with the same event ids), killed with SIGKILL N times at seeded random moments,
+    /// then optionally out of disk (`prlimit --fsize`) and read-only (`chattr +i`); checks that
+    /// every acknowledged write is in the log once, positions are gapless, the chain verifies
+    /// and the read models equal a rebuild. Build the binary first: `cargo build -p jixiao`.
+    Faults {
+        /// SIGKILLs.
+        #[arg(long, default_value_t = 20)]
+        kills: u32,
+        /// Concurrent writer threads.
+        #[arg(long, default_value_t = 8)]
+        writers: usize,
+        /// Units written to.
+        #[arg(long, default_value_t = 8)]
+        units: usize,
+        /// The `jixiao` binary (default: beside this one, e.g. target/debug/jixiao).
+        #[arg(long, value_name = "FILE")]
+        jixiao: Option<PathBuf>,
+        /// Then run the server out of disk (RLIMIT_FSIZE through util-linux `prlimit`).
+        #[arg(long)]
+        disk_full: bool,
+        /// Then make the database read-only under the server (`chattr +i`; root, ext4/xfs/btrfs).
+        #[arg(long)]
+        read_only: bool,
     },
     /// Environment, profile and W1–W4 with moderate sizes, then a summary of the targets.
     All {
@@ -366,6 +392,45 @@ fn main() -> Result<()> {
         Cmd::Profile { events } => {
             workloads::profile(&b, events)?;
             Vec::new()
+        }
+        Cmd::Faults {
+            kills,
+            writers,
+            units,
+            jixiao,
+            disk_full,
+            read_only,
+        } => {
+            let jixiao = match jixiao {
+                Some(path) => path,
+                None => std::env::current_exe()?.with_file_name("jixiao"),
+            };
+            let dir = tempfile::tempdir_in(&b.dir)?;
+            let f = faults::Faults {
+                jixiao,
+                dir: dir.path().to_path_buf(),
+                kills,
+                seed: b.seed,
+                writers,
+                units,
+                disk_full,
+                read_only,
+            };
+            println!(
+                "faults: {kills} kills, {writers} writers, {units} units, seed {}",
+                b.seed
+            );
+            match faults::run(&f) {
+                Ok(outcome) => {
+                    println!("{}", outcome.summary());
+                    return Ok(());
+                }
+                Err(e) => {
+                    // Keep the database and the server logs for whoever investigates.
+                    let kept = dir.keep();
+                    return Err(e.context(format!("保留现场 (kept): {}", kept.display())));
+                }
+            }
         }
         Cmd::All { events } => {
             workloads::profile(&b, 200_000)?;

@@ -3,7 +3,11 @@
 //! `restore` never replaces a database with a file that has not verified: the backup is copied
 //! beside the target, opened (migrations), its hash chain and SQLite's integrity check are
 //! checked, and only then is it renamed into place. The old database, if replaced, is kept.
+//!
+//! `rebuild`, `restore` and `migrate` rewrite or replace the file, so each first takes the
+//! database's lock (`dblock.rs`) and refuses (exit 5, naming the holder) while a server runs.
 
+use crate::dblock;
 use crate::exit::{CliResult, Failure};
 use crate::progress;
 use anyhow::Context as _;
@@ -76,6 +80,7 @@ pub fn verify(db: &Path) -> CliResult {
 
 /// `jixiao rebuild`.
 pub fn rebuild(db: &Path) -> CliResult {
+    let _lock = dblock::acquire(db, "rebuild")?;
     let store = open_store(db)?;
     let head = store.head().context("无法读取头部 (cannot read head)")?;
     let bar = progress::bar(head.position, "重建读模型 (rebuilding read models)");
@@ -139,6 +144,9 @@ fn move_database(from: &Path, to: &Path) -> CliResult {
 
 /// `jixiao restore FILE [--force]`: stop the service first.
 pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
+    // Before anything else: a server that has the database open would go on writing to the
+    // file moved aside, and every write it acknowledged afterwards would be lost.
+    let _lock = dblock::acquire(db, "restore")?;
     if !backup_file.is_file() {
         return Err(Failure::usage(format!(
             "备份文件不存在 (no such backup): {}",
@@ -203,6 +211,7 @@ pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
 
 /// `jixiao migrate`: opening the store applies pending migrations (and refuses edited ones).
 pub fn migrate(db: &Path) -> CliResult {
+    let _lock = dblock::acquire(db, "migrate")?;
     let store = open_store(db)?;
     let head = store.head().context("无法读取头部 (cannot read head)")?;
     println!(

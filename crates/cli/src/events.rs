@@ -10,9 +10,11 @@
 //! service writes) and recomputes every hash from the exported fields, so a file it writes
 //! always verifies. Import accepts only an empty database, checks the whole file's chain before
 //! writing anything (exit 4 when broken, 3 when malformed), and after writing requires the
-//! database's head to equal the file's.
+//! database's head to equal the file's. It takes the database's lock (`dblock.rs`): never
+//! under a running server.
 
 use crate::admin::{open_store, verify_store};
+use crate::dblock;
 use crate::exit::{CliResult, Failure};
 use crate::progress;
 use anyhow::Context as _;
@@ -192,6 +194,8 @@ pub fn export(db: &Path, file: &Path) -> CliResult {
 
 /// `jixiao events import FILE`: into an empty database only.
 pub fn import(db: &Path, file: &Path) -> CliResult {
+    // An import into a database a server holds would interleave with the server's writes.
+    let _lock = dblock::acquire(db, "events import")?;
     let reader = BufReader::new(
         std::fs::File::open(file)
             .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?,

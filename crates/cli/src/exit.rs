@@ -1,7 +1,8 @@
 //! Exit codes scripts can rely on, and the error type that carries one.
 //!
 //! 0 ok, 1 error, 2 usage (clap's own code), 3 validation failed (nothing written),
-//! 4 verification failed. Documented in `docs/cli.md`; changing one is a breaking change.
+//! 4 verification failed, 5 the database is in use (a running server or another offline
+//! operation holds its lock; `dblock.rs`). Documented in `docs/cli.md`; changing one is a breaking change.
 
 use std::fmt;
 
@@ -15,6 +16,9 @@ pub const USAGE: u8 = 2;
 pub const VALIDATION: u8 = 3;
 /// The hash chain, a backup or an imported log did not verify.
 pub const VERIFICATION: u8 = 4;
+/// The database is in use: a running server (or another offline operation) holds its lock,
+/// and the command refused to touch it. Nothing was changed.
+pub const LOCKED: u8 = 5;
 
 /// A failure with its exit code. Build it with [`Failure::usage`], [`Failure::validation`],
 /// [`Failure::verification`]; any other error converts with code [`ERROR`].

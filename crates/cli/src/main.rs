@@ -6,6 +6,7 @@ mod admin;
 mod budget_xlsx;
 mod cli;
 mod config;
+mod dblock;
 mod demo;
 mod events;
 mod exit;

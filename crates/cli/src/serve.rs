@@ -1,10 +1,12 @@
 //! `jixiao serve [--demo]`: validate the settings, open the store, (for the demo: reset the
 //! demo database and fill it with the 焦作 2024 year), then run the API until stopped
-//! (SIGINT/SIGTERM stop it gracefully).
+//! (SIGINT/SIGTERM stop it gracefully). The server holds the database's lock (`dblock.rs`)
+//! for its whole life.
 
 use crate::admin::open_store;
 use crate::cli::ServeArgs;
 use crate::config::{KeySource, Mode, Settings, random_key};
+use crate::dblock;
 use crate::demo;
 use crate::exit::{CliResult, Failure};
 use anyhow::Context as _;
@@ -61,6 +63,11 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     // The configured business date (development only), else the real date in Asia/Shanghai.
     let mut business_today = config.business_today;
     let mut demo_info = None;
+    // Held until the server stops (or the process dies: the kernel releases it), before the
+    // database is opened or, for the demo, reset: restore, rebuild, migrate and events import
+    // refuse to run under a live server, and a second server on the same file refuses to start.
+    let lock = dblock::acquire(&config.database_path, "serve")?;
+    tracing::info!(lock = %lock.path().display(), "database locked for this server");
     let store = if args.demo {
         demo::reset_database(&config.database_path)?;
         let store = open_store(&config.database_path)?;
@@ -98,7 +105,9 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
         }
         server.await.context("服务异常退出 (server failed)")?;
         Ok::<(), Failure>(())
-    })
+    })?;
+    drop(lock);
+    Ok(())
 }
 
 /// Longest wait of a health probe.

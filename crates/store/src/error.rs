@@ -70,6 +70,72 @@ pub enum StoreError {
     /// The writer thread has stopped (the store is shutting down or crashed).
     #[error("写入线程已停止 (writer stopped)")]
     WriterStopped,
+    /// The disk refused the group commit (full, read-only, or an I/O error): none of the
+    /// group's appends was written and none was acknowledged; the store keeps running, and
+    /// retrying with the same event ids once the disk accepts writes again is safe.
+    #[error("{fault}，本次写入未保存 (storage refused the write): {message}")]
+    StorageUnavailable {
+        /// What the disk said.
+        fault: StorageFault,
+        /// SQLite's message.
+        message: String,
+    },
+}
+
+/// Why the disk refused a write, from SQLite's result code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFault {
+    /// `SQLITE_FULL`: no space left on the device (or a file-size limit reached mid-write).
+    Full,
+    /// `SQLITE_READONLY`: the database file or its directory cannot be written.
+    ReadOnly,
+    /// `SQLITE_IOERR`: the operating system refused the write (a file-size limit, a file made
+    /// immutable, a filesystem remounted read-only, a failing device).
+    Io,
+}
+
+impl StorageFault {
+    /// A stable machine-readable code (`storage_full`, `storage_read_only`, `storage_io`).
+    pub fn code(self) -> &'static str {
+        match self {
+            StorageFault::Full => "storage_full",
+            StorageFault::ReadOnly => "storage_read_only",
+            StorageFault::Io => "storage_io",
+        }
+    }
+}
+
+impl std::fmt::Display for StorageFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StorageFault::Full => "磁盘空间已满 (disk full)",
+            StorageFault::ReadOnly => "数据库只读 (database read-only)",
+            StorageFault::Io => "磁盘拒绝写入 (I/O error)",
+        })
+    }
+}
+
+impl StoreError {
+    /// The disk fault behind this error, if it is one: a write refused for space, permission
+    /// or I/O, which passes when the operator frees space or restores write access.
+    pub fn storage_fault(&self) -> Option<StorageFault> {
+        match self {
+            StoreError::StorageUnavailable { fault, .. } => Some(*fault),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
+                rusqlite::ErrorCode::DiskFull => Some(StorageFault::Full),
+                rusqlite::ErrorCode::ReadOnly => Some(StorageFault::ReadOnly),
+                rusqlite::ErrorCode::SystemIoFailure => Some(StorageFault::Io),
+                _ => None,
+            },
+            StoreError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => {
+                Some(StorageFault::Full)
+            }
+            StoreError::Io(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                Some(StorageFault::ReadOnly)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Why an append was rejected. Except for `Store`, nothing was written.
@@ -148,5 +214,39 @@ pub enum AppendError {
 impl From<rusqlite::Error> for AppendError {
     fn from(e: rusqlite::Error) -> Self {
         AppendError::Store(StoreError::Sqlite(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: std::ffi::c_int) -> StoreError {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        ))
+    }
+
+    #[test]
+    fn a_full_read_only_or_failing_disk_is_named_a_storage_fault_and_nothing_else_is() {
+        assert_eq!(
+            sqlite(rusqlite::ffi::SQLITE_FULL).storage_fault(),
+            Some(StorageFault::Full)
+        );
+        assert_eq!(
+            sqlite(rusqlite::ffi::SQLITE_READONLY).storage_fault(),
+            Some(StorageFault::ReadOnly)
+        );
+        assert_eq!(
+            sqlite(rusqlite::ffi::SQLITE_IOERR_WRITE).storage_fault(),
+            Some(StorageFault::Io)
+        );
+        assert_eq!(
+            sqlite(rusqlite::ffi::SQLITE_CONSTRAINT).storage_fault(),
+            None
+        );
+        assert_eq!(StoreError::WriterStopped.storage_fault(), None);
+        assert_eq!(StorageFault::Full.code(), "storage_full");
     }
 }

@@ -33,7 +33,7 @@ pub mod upcast;
 pub mod users;
 pub mod writer;
 
-pub use error::{AppendError, StoreError};
+pub use error::{AppendError, StorageFault, StoreError};
 pub use model::{
     Appended, EventMeta, ExpectedVersion, Head, KnownAt, NewEvent, Page, ReadFilter, RecordedEvent,
     StreamId, VerifyReport,

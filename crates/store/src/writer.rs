@@ -579,17 +579,21 @@ impl Writer {
             }
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed");
+                let fault = e.storage_fault();
                 let message = e.to_string();
                 self.head = load_head(&self.conn).unwrap_or(head_before);
                 self.versions.clear();
                 self.known.reset();
+                // A disk fault (full, read-only, I/O) is named as such, so that a client gets
+                // "retry later" rather than an internal error; the writer stays up and the
+                // next group tries the disk again.
+                let error = |message: String| match fault {
+                    Some(fault) => StoreError::StorageUnavailable { fault, message },
+                    None => StoreError::CommitFailed(message),
+                };
                 group
                     .iter()
-                    .map(|_| {
-                        Err(AppendError::Store(StoreError::CommitFailed(
-                            message.clone(),
-                        )))
-                    })
+                    .map(|_| Err(AppendError::Store(error(message.clone()))))
                     .collect()
             }
         };
