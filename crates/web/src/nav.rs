@@ -16,7 +16,7 @@ pub struct NavItem {
 }
 
 /// The sections of the site: label, the action it needs, and whether it belongs to one unit.
-const SECTIONS: [(&str, Action, Section); 5] = [
+const SECTIONS: [(&str, Action, Section); 6] = [
     ("本单位", Action::Read, Section::Unit),
     ("记录业务", Action::Record, Section::Record),
     ("全部单位", Action::MonitorAll, Section::Bureau),
@@ -100,7 +100,10 @@ mod tests {
             labels(Role::UnitHead, Some("261301")),
             ["本单位", "记录业务"]
         );
-        assert_eq!(labels(Role::Finance, None), ["全部单位", "待审批", "复核自评表"]);
+        assert_eq!(
+            labels(Role::Finance, None),
+            ["全部单位", "待审批", "复核自评表"]
+        );
         assert_eq!(labels(Role::Auditor, None), ["全部单位", "复核自评表"]);
         assert_eq!(labels(Role::Admin, None), ["用户管理"]);
     }

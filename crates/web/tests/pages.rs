@@ -1942,6 +1942,29 @@ async fn evidence_is_attached_to_an_activity_once_listed_and_downloaded_and_bad_
         .call(get!(
             &format!("/units/261301/2024/evidence/{href}"),
             &finance
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let disposition = res
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let bytes = to_bytes(res.into_body()).await.unwrap();
+    assert_eq!(&bytes[..], PDF);
+    // The admin does not read units.
+    let (admin, _) = h.session("admin", Role::Admin, None);
+    let res = svc
+        .call(get!(&format!("/units/261301/2024/evidence/{href}"), &admin))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
 /// Issue 14: finance uploads a published table on the 复核 page and sees the differing row
 /// with its reason; the download button returns the verdict as XLSX; without the CSRF token
 /// nothing is shown; staff may not open the page.
@@ -1979,23 +2002,6 @@ async fn finance_rechecks_an_uploaded_table_sees_the_reason_and_downloads_the_xl
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let disposition = res
-        .headers()
-        .get(header::CONTENT_DISPOSITION)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(disposition.starts_with("attachment"), "{disposition}");
-    let bytes = to_bytes(res.into_body()).await.unwrap();
-    assert_eq!(&bytes[..], PDF);
-    // The admin does not read units.
-    let (admin, _) = h.session("admin", Role::Admin, None);
-    let res = svc
-        .call(get!(&format!("/units/261301/2024/evidence/{href}"), &admin))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
     let body = text(res).await;
     assert!(body.contains("测试项目 · 与规则不符"), "{body}");
     assert!(

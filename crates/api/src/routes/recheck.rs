@@ -8,6 +8,7 @@
 use crate::auth::{Action, Auth};
 use crate::config::MAX_RECHECK_BODY_BYTES;
 use crate::error::{ApiError, FieldError, Problem};
+use crate::guard::Permit;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use jixiao_app::recheck::{ReadProblem, RecheckReport, SourcedVerdict};
@@ -439,7 +440,7 @@ fn profile_of(query: &RecheckQuery) -> Result<ScoringProfile, ApiError> {
         (status = 403, description = "only the finance bureau and auditors re-check", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "over 8 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "no table could be read", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/recheck")]
+#[post("/api/v1/recheck", wrap = "Permit(Action::RecheckTables)")]
 pub async fn recheck_upload(
     req: HttpRequest,
     auth: Auth,

@@ -326,7 +326,7 @@ pub async fn set_role(
     (status = 404, description = "no such user", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "the last active admin cannot be disabled", body = Problem, content_type = "application/problem+json"),
 ))]
-#[put("/api/v1/users/{name}/disabled")]
+#[put("/api/v1/users/{name}/disabled", wrap = "Permit(Action::ManageUsers)")]
 pub async fn set_disabled(
     state: web::Data<AppState>,
     auth: Auth,
