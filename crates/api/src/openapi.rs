@@ -46,6 +46,7 @@ impl Modify for BearerScheme {
         routes::review::submitted,
         routes::review::recheck,
         routes::writes::import_budget,
+        routes::units::import_unit,
         routes::writes::record_payment,
         routes::writes::record_payment_batch,
         routes::writes::reverse_payment,

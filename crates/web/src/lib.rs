@@ -25,6 +25,7 @@ pub mod ledger;
 pub mod nav;
 pub mod pages;
 pub mod session;
+pub mod units;
 
 use actix_web::web;
 use jixiao_app::App;

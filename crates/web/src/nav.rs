@@ -16,12 +16,13 @@ pub struct NavItem {
 }
 
 /// The sections of the site: label, the action it needs, and whether it belongs to one unit.
-const SECTIONS: [(&str, Action, Section); 5] = [
+const SECTIONS: [(&str, Action, Section); 6] = [
     ("本单位", Action::Read, Section::Unit),
     ("记录业务", Action::Record, Section::Record),
     ("全部单位", Action::MonitorAll, Section::Bureau),
     ("待审批", Action::Decide, Section::Inbox),
     ("用户管理", Action::ManageUsers, Section::Users),
+    ("单位管理", Action::Import, Section::Units),
 ];
 
 /// A section of the site.
@@ -37,6 +38,8 @@ pub enum Section {
     Inbox,
     /// User administration.
     Users,
+    /// The units, and a new unit's budget import.
+    Units,
     /// None (sign-in, errors).
     None,
 }
@@ -54,6 +57,7 @@ pub fn items(claims: &Claims, year: i32, current: Section) -> Vec<NavItem> {
                 Section::Bureau => format!("/bureau/{year}"),
                 Section::Inbox => format!("/bureau/{year}/inbox"),
                 Section::Users => "/admin/users".to_string(),
+                Section::Units => format!("/admin/units?year={year}"),
                 Section::None => return None,
             };
             Some(NavItem {
@@ -96,9 +100,12 @@ mod tests {
             labels(Role::UnitHead, Some("261301")),
             ["本单位", "记录业务"]
         );
-        assert_eq!(labels(Role::Finance, None), ["全部单位", "待审批"]);
+        assert_eq!(
+            labels(Role::Finance, None),
+            ["全部单位", "待审批", "单位管理"]
+        );
         assert_eq!(labels(Role::Auditor, None), ["全部单位"]);
-        assert_eq!(labels(Role::Admin, None), ["用户管理"]);
+        assert_eq!(labels(Role::Admin, None), ["用户管理", "单位管理"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod ops;
 pub mod reads;
 pub mod review;
+pub mod units;
 pub mod users;
 pub mod writes;
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::set_role)
         .service(users::set_disabled)
         .service(reads::list_units)
+        .service(units::import_unit)
         .service(reads::monitoring_view)
         .service(reads::events)
         .service(reads::execution)
