@@ -541,6 +541,8 @@ fn set(obj: &mut Map<String, Value>, dotted: &str, value: Value) {
 }
 
 type Sheets = calamine::Sheets<Cursor<Vec<u8>>>;
+/// One row of a sheet: its spreadsheet row number and its cells by header.
+type Record = (usize, HashMap<String, String>);
 
 /// One sheet as (spreadsheet row number, cells by header), blank rows skipped; a missing sheet
 /// or header column is a problem.
@@ -548,7 +550,7 @@ fn sheet_records(
     wb: &mut Sheets,
     name: &'static str,
     columns: &[&str],
-) -> Result<Vec<(usize, HashMap<String, String>)>, BudgetProblem> {
+) -> Result<Vec<Record>, BudgetProblem> {
     let range = wb.worksheet_range(name).map_err(|_| {
         BudgetProblem::new(name, None, "", "缺少此工作表：请使用下载的预算模板填写")
     })?;
