@@ -48,6 +48,7 @@ impl Modify for BearerScheme {
         routes::review::recheck,
         routes::recheck::recheck_upload,
         routes::writes::import_budget,
+        routes::units::import_unit,
         routes::writes::record_payment,
         routes::writes::record_payment_batch,
         routes::writes::reverse_payment,

@@ -394,7 +394,7 @@ impl App {
 
 /// Decides `items` in order on a copy of `state`, each on the state the ones before it left:
 /// their events with ids, or every refusal (index of the command, the rule broken).
-fn decide_all(
+pub(crate) fn decide_all(
     state: &jixiao_domain::aggregate::UnitYear,
     items: &[Item],
     profile: &ScoringProfile,

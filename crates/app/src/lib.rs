@@ -4,7 +4,8 @@
 //! It loads a unit-year (the shared in-memory state caught up with the log, [`cache`]), turns
 //! commands into events through the domain and appends them with the loaded version, retrying
 //! a lost race ([`write`]); computes views as of a business date or as the log held them at a
-//! position ([`read`]); runs imports (the budget fixture, ledgers) all or nothing ([`import`],
+//! position ([`read`]); runs imports (the budget as a fixture or workbook, [`budget_file`];
+//! ledgers) all or nothing ([`import`],
 //! [`ledger`], [`table`]); produces the data of exports ([`export`]) and of the official
 //! forms ([`forms`], laid out by `jixiao-report`); computes the finance bureau's views over all
 //! units once — the filtered, sorted, paged units table and the approvals inbox ([`bureau`]);
@@ -16,6 +17,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod budget_file;
 pub mod bureau;
 pub mod cache;
 pub mod error;

@@ -13,18 +13,13 @@ use crate::cli::{LedgerArgs, TemplateKind};
 use crate::exit::{CliResult, Failure};
 use crate::progress;
 use anyhow::Context as _;
-use jixiao_app::import::{Approval, BudgetImported, ImportError, LedgerError};
+use jixiao_app::budget_file::{BudgetFileError, BudgetFileKind};
+use jixiao_app::import::LedgerError;
 use jixiao_app::table::{self, IMPORT_FILE_BYTES_MAX, TableKind};
 use jixiao_app::{Actor, App, AppError};
 use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
 use jixiao_store::StreamId;
 use std::path::Path;
-
-fn read_text(file: &Path) -> CliResult<String> {
-    let bytes = read_bytes(file)?;
-    Ok(String::from_utf8(bytes)
-        .with_context(|| format!("无法读取 {}（须为 UTF-8） (cannot read)", file.display()))?)
-}
 
 /// A file's bytes, refusing files over [`IMPORT_FILE_BYTES_MAX`].
 pub fn read_bytes(file: &Path) -> CliResult<Vec<u8>> {
@@ -73,44 +68,42 @@ fn cli_actor(run: &str) -> Actor {
     }
 }
 
-/// `jixiao import budget FILE` (.toml or .json in the fixture format, or .xlsx from the template).
+/// `jixiao import budget FILE` (.toml or .json in the fixture format, or .xlsx from the
+/// template): read and imported by `App::import_budget_file`, the path the web page and the
+/// API take too.
 pub fn budget(db: &Path, file: &Path) -> CliResult {
-    let import = match extension(file).as_str() {
-        "toml" => BudgetImport::from_toml_str(&read_text(file)?),
-        "json" => BudgetImport::from_json_str(&read_text(file)?),
-        "xlsx" => Ok(crate::budget_xlsx::read(file)?),
-        other => {
-            return Err(Failure::usage(format!(
-                "不支持的预算文件类型“.{other}”：请用 .toml、.json（格式见 fixtures/README.md）或由模板填写的 .xlsx (unsupported budget file type)"
-            )));
-        }
-    }
-    .map_err(|e| Failure::validation(e.to_string()))?;
-    let approval = Approval::of(&import).map_err(app_failure)?;
+    let name = file.to_string_lossy();
+    let Some(kind) = BudgetFileKind::of_file_name(&name) else {
+        return Err(Failure::usage(format!(
+            "不支持的预算文件类型“.{}”：请用 .toml、.json（格式见 fixtures/README.md）或由模板填写的 .xlsx (unsupported budget file type)",
+            extension(file)
+        )));
+    };
+    let bytes = read_bytes(file)?;
     let app = open_app(db)?;
-    match app.import_budget(&approval, &cli_actor("import-budget")) {
-        Ok(BudgetImported::AlreadyThere) => println!(
+    match app.import_budget_file(kind, &bytes, None, false, &cli_actor("import-budget")) {
+        Ok(done) if done.written.as_ref().is_none_or(|w| w.replayed) => println!(
             "该单位 {} 年度预算已导入，无新增 (already imported; nothing added)",
-            approval.budget.fiscal_year
+            done.preview.fiscal_year
         ),
-        Ok(BudgetImported::Written(_)) => println!(
+        Ok(done) => println!(
             "已导入预算 (budget imported): {} {} 年度，{} 条预算行，{} 个项目",
-            approval.budget.unit.name,
-            approval.budget.fiscal_year,
-            approval.budget.lines.len(),
-            approval.budget.projects.len()
+            done.preview.unit_name,
+            done.preview.fiscal_year,
+            done.preview.lines.len(),
+            done.preview.projects.len()
         ),
-        Err(ImportError::Refused(refused)) => {
-            let list: Vec<String> = refused
-                .iter()
-                .map(|(i, e)| format!("第 {} 条 ({i}): {e}", i + 1))
-                .collect();
+        Err(BudgetFileError::Rejected(problems)) => {
+            let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
             return Err(Failure::validation(format!(
-                "预算不符合规则，未写入任何数据 (refused; nothing written):\n{}",
+                "{}：预算文件有 {} 处问题，未写入任何数据 (refused; nothing written):\n{}",
+                file.display(),
+                problems.len(),
                 list.join("\n")
             )));
         }
-        Err(ImportError::App(e)) => return Err(app_failure(e)),
+        Err(e @ BudgetFileError::Exists { .. }) => return Err(Failure::validation(e.to_string())),
+        Err(BudgetFileError::App(e)) => return Err(app_failure(e)),
     }
     Ok(())
 }
@@ -223,7 +216,10 @@ pub fn template(kind: TemplateKind, file: &Path, example: bool) -> CliResult {
             } else {
                 None
             };
-            crate::budget_xlsx::write(file, example.as_ref())?;
+            let bytes = jixiao_report::templates::budget_template(example.as_ref())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(file, bytes)
+                .with_context(|| format!("无法写入 {} (cannot write)", file.display()))?;
             println!(
                 "已生成预算模板 (budget template written): {}",
                 file.display()

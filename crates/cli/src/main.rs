@@ -3,7 +3,6 @@
 //! logging and dispatches to one module per command; maps failures to documented exit codes.
 
 mod admin;
-mod budget_xlsx;
 mod cli;
 mod config;
 mod dblock;

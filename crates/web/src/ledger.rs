@@ -75,8 +75,9 @@ pub async fn ledger_page(
     Ok(html(StatusCode::OK, page(&s, unit, year).render()))
 }
 
-/// Reads every part of the form: text fields, and the file as (name, bytes).
-async fn read_form(
+/// Reads every part of a multipart form: text fields, and the file as (name, bytes); the
+/// budget upload of the 单位 page reads its form with it too.
+pub(crate) async fn read_form(
     mut form: Multipart,
 ) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), String> {
     let mut fields = HashMap::new();

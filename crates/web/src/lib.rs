@@ -26,6 +26,7 @@ pub mod nav;
 pub mod pages;
 pub mod recheck;
 pub mod session;
+pub mod units;
 
 use actix_web::web;
 use jixiao_app::App;

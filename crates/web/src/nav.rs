@@ -16,13 +16,14 @@ pub struct NavItem {
 }
 
 /// The sections of the site: label, the action it needs, and whether it belongs to one unit.
-const SECTIONS: [(&str, Action, Section); 6] = [
+const SECTIONS: [(&str, Action, Section); 7] = [
     ("本单位", Action::Read, Section::Unit),
     ("记录业务", Action::Record, Section::Record),
     ("全部单位", Action::MonitorAll, Section::Bureau),
     ("待审批", Action::Decide, Section::Inbox),
     ("复核自评表", Action::RecheckTables, Section::Recheck),
     ("用户管理", Action::ManageUsers, Section::Users),
+    ("单位管理", Action::Import, Section::Units),
 ];
 
 /// A section of the site.
@@ -40,6 +41,8 @@ pub enum Section {
     Recheck,
     /// User administration.
     Users,
+    /// The units, and a new unit's budget import.
+    Units,
     /// None (sign-in, errors).
     None,
 }
@@ -58,6 +61,7 @@ pub fn items(claims: &Claims, year: i32, current: Section) -> Vec<NavItem> {
                 Section::Inbox => format!("/bureau/{year}/inbox"),
                 Section::Recheck => "/recheck".to_string(),
                 Section::Users => "/admin/users".to_string(),
+                Section::Units => format!("/admin/units?year={year}"),
                 Section::None => return None,
             };
             Some(NavItem {
@@ -102,10 +106,10 @@ mod tests {
         );
         assert_eq!(
             labels(Role::Finance, None),
-            ["全部单位", "待审批", "复核自评表"]
+            ["全部单位", "待审批", "复核自评表", "单位管理"]
         );
         assert_eq!(labels(Role::Auditor, None), ["全部单位", "复核自评表"]);
-        assert_eq!(labels(Role::Admin, None), ["用户管理"]);
+        assert_eq!(labels(Role::Admin, None), ["用户管理", "单位管理"]);
     }
 
     #[test]

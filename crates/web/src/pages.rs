@@ -2381,6 +2381,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(|r, s, p, f| crate::bureau::inbox_act(r, s, p, f, YearEndForm::Return)),
         )
         .route("/admin/users", web::get().to(users_page))
+        .route("/admin/units", web::get().to(crate::units::units_page))
+        .route(
+            "/admin/units/import",
+            web::post().to(crate::units::import_upload),
+        )
+        .route(
+            "/admin/units/budget-template.xlsx",
+            web::get().to(crate::units::budget_template_download),
+        )
         .route(
             "/admin/users",
             web::post().to(|r, s, f| user_form(r, s, f, UserForm::Create)),

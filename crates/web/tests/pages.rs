@@ -2054,3 +2054,219 @@ async fn finance_rechecks_an_uploaded_table_sees_the_reason_and_downloads_the_xl
     let res = svc.call(get!("/recheck", &staff)).await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The admin's 单位 page: a new unit's budget imported from a file
+
+const NEW_UNIT: &str = "261399";
+const NEW_UNIT_NAME: &str = "示例新单位（测试）";
+
+/// The 焦作 2024 budget as another unit's, with `change` applied.
+fn new_unit_import(
+    change: impl FnOnce(&mut jixiao_domain::fixture::BudgetImport),
+) -> jixiao_domain::fixture::BudgetImport {
+    let mut import = jixiao_domain::fixture::BudgetImport::from_toml_str(
+        jixiao_domain::fixture::JIAOZUO_2024_TOML,
+    )
+    .unwrap();
+    import.unit.code = NEW_UNIT.to_string();
+    import.unit.name = NEW_UNIT_NAME.to_string();
+    change(&mut import);
+    import
+}
+
+fn new_unit_workbook(change: impl FnOnce(&mut jixiao_domain::fixture::BudgetImport)) -> Vec<u8> {
+    jixiao_report::templates::budget_template(Some(&new_unit_import(change))).unwrap()
+}
+
+fn budget_request(
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> test::TestRequest {
+    let (content_type, body) = multipart(fields, file);
+    test::TestRequest::post()
+        .uri("/admin/units/import")
+        .insert_header((header::COOKIE, cookie.to_string()))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .set_payload(body)
+}
+
+macro_rules! budget_upload {
+    ($($a:expr),* $(,)?) => { budget_request($($a),*).to_request() };
+}
+
+fn new_unit_events(h: &Harness) -> usize {
+    h.app
+        .store()
+        .read_stream(&StreamId::new(NEW_UNIT, YEAR), KnownAt::Now)
+        .unwrap()
+        .len()
+}
+
+#[actix_web::test]
+async fn the_admin_creates_a_unit_from_its_budget_workbook_after_a_dry_run_and_a_double_submit_writes_once()
+ {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("admin", Role::Admin, None);
+    let page = text(svc.call(get!("/admin/units", &cookie)).await.unwrap()).await;
+    assert!(page.contains("焦作市产业技术科学院") && page.contains("budget-form"));
+    let template = svc
+        .call(get!("/admin/units/budget-template.xlsx?example=1", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(template.status(), 200);
+    let example = to_bytes(template.into_body()).await.unwrap();
+    assert!(
+        jixiao_app::budget_file::read_budget_file(
+            jixiao_app::budget_file::BudgetFileKind::Workbook,
+            &example
+        )
+        .is_ok(),
+        "the example downloads as a workbook that reads back"
+    );
+
+    let xlsx = new_unit_workbook(|_| {});
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let fields = [("csrf", csrf.as_str()), ("event_id", event_id.as_str())];
+    let head = h.app.store().head().unwrap();
+
+    // Without the CSRF token: refused, nothing written.
+    let res = svc
+        .call(budget_upload!(
+            &cookie,
+            &[("event_id", event_id.as_str())],
+            Some(("预算.xlsx", &xlsx))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // The dry run: the unit, its totals and the confirm form; nothing written.
+    let res = svc
+        .call(budget_upload!(&cookie, &fields, Some(("预算.xlsx", &xlsx))))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let preview = text(res).await;
+    assert!(preview.contains(NEW_UNIT_NAME), "{preview}");
+    assert!(preview.contains("中共焦作市委组织部"));
+    let total = new_unit_import(|_| {})
+        .budget()
+        .initial_total()
+        .wan_display();
+    assert!(preview.contains(&format!("{total} 万元")), "{preview}");
+    assert!(preview.contains("budget-confirm"));
+    assert_eq!(
+        h.app.store().head().unwrap(),
+        head,
+        "a dry run writes nothing"
+    );
+
+    // The confirm, twice (a double submit): written once.
+    let confirm = [
+        ("csrf", csrf.as_str()),
+        ("event_id", event_id.as_str()),
+        ("confirm", "1"),
+        ("file_name", "预算.xlsx"),
+    ];
+    let content = hidden(&preview, "content");
+    let with_content: Vec<(&str, &str)> = confirm
+        .iter()
+        .copied()
+        .chain([("content", content.as_str())])
+        .collect();
+    let res = svc
+        .call(budget_upload!(&cookie, &with_content, None))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let written = new_unit_events(&h);
+    assert!(written >= 2, "budget and targets recorded");
+    let res = svc
+        .call(budget_upload!(&cookie, &with_content, None))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(new_unit_events(&h), written, "the double submit wrote once");
+
+    // The new unit is in the admin's list and the bureau's table.
+    let list = text(
+        svc.call(get!("/admin/units?year=2024", &cookie))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(list.contains(NEW_UNIT_NAME));
+    let (finance, _) = h.session("finance", Role::Finance, None);
+    let bureau = text(svc.call(get!("/bureau/2024", &finance)).await.unwrap()).await;
+    assert!(bureau.contains(NEW_UNIT_NAME));
+
+    // Another upload of a budget for the same unit-year: refused beside the field.
+    let other = uuid::Uuid::new_v4().to_string();
+    let res = svc
+        .call(budget_upload!(
+            &cookie,
+            &[("csrf", csrf.as_str()), ("event_id", other.as_str())],
+            Some(("预算.xlsx", &xlsx))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let body = text(res).await;
+    assert!(body.contains("budget-file-error") && body.contains("已有预算"));
+    assert_eq!(new_unit_events(&h), written);
+}
+
+#[actix_web::test]
+async fn a_budget_workbook_with_an_unreadable_target_is_refused_with_its_sheet_row_and_column() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("admin", Role::Admin, None);
+    let xlsx = new_unit_workbook(|i| i.unit_targets[0].target = "大概吧".to_string());
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let res = svc
+        .call(budget_upload!(
+            &cookie,
+            &[("csrf", csrf.as_str()), ("event_id", event_id.as_str())],
+            Some(("预算.xlsx", &xlsx))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = text(res).await;
+    assert!(body.contains("budget-file-error"), "{body}");
+    assert!(
+        body.contains("<td>绩效指标</td><td class=\"num\">2</td><td>指标值</td>"),
+        "{body}"
+    );
+    assert!(body.contains("大概吧"));
+    assert!(!body.contains("budget-confirm"));
+    assert_eq!(new_unit_events(&h), 0);
+}
+
+#[actix_web::test]
+async fn a_staff_member_may_not_import_a_units_budget() {
+    let h = harness();
+    let svc = service!(h);
+    let (cookie, csrf) = h.session("staff", Role::Staff, Some(UNIT));
+    let res = svc.call(get!("/admin/units", &cookie)).await.unwrap();
+    assert_eq!(res.status(), 403);
+    let xlsx = new_unit_workbook(|_| {});
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let res = svc
+        .call(budget_upload!(
+            &cookie,
+            &[
+                ("csrf", csrf.as_str()),
+                ("event_id", event_id.as_str()),
+                ("confirm", "1")
+            ],
+            Some(("预算.xlsx", &xlsx))
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(new_unit_events(&h), 0);
+}

@@ -8,6 +8,7 @@ pub mod ops;
 pub mod reads;
 pub mod recheck;
 pub mod review;
+pub mod units;
 pub mod users;
 pub mod writes;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::set_role)
         .service(users::set_disabled)
         .service(reads::list_units)
+        .service(units::import_unit)
         .service(reads::monitoring_view)
         .service(reads::events)
         .service(reads::execution)

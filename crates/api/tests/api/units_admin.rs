@@ -182,3 +182,72 @@ fn the_last_active_admin_can_be_neither_disabled_nor_demoted() {
     );
     assert_eq!(a.status, 409, "{}", a.text);
 }
+
+#[test]
+fn a_unit_is_created_from_its_budget_file_once_after_a_dry_run_and_never_twice() {
+    let app = spawn_app();
+    let mut body = seed_import_body();
+    *body.pointer_mut("/unit/code").unwrap() = json!("100009");
+    *body.pointer_mut("/unit/name").unwrap() = json!("示例新建单位");
+    let file = serde_json::to_vec(&body).unwrap();
+    let event_id = Uuid::new_v4();
+    let path = |id: Uuid, dry: bool| {
+        format!("/api/v1/units/import?event_id={id}&format=json&dry_run={dry}")
+    };
+    let ct = "application/octet-stream";
+
+    let staff = app.send_raw(&path(event_id, false), Some("staff"), ct, &file);
+    assert_problem(&staff, 403);
+
+    let dry = app.send_raw(&path(event_id, true), Some("admin"), ct, &file);
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    let preview = dry.json();
+    assert_eq!(preview["unit"], "100009");
+    assert_eq!(preview["unit_name"], "示例新建单位");
+    assert_eq!(preview["dry_run"], true);
+    assert!(preview["lines"].as_u64().unwrap() > 0);
+    let units = |app: &TestApp| {
+        codes(
+            &app.get(&format!("/api/v1/units?year={YEAR}"), Some("finance"))
+                .json(),
+        )
+    };
+    assert!(
+        !units(&app).contains(&"100009".to_string()),
+        "a dry run writes nothing"
+    );
+
+    let created = app.send_raw(&path(event_id, false), Some("admin"), ct, &file);
+    assert_eq!(created.status, 201, "{}", created.text);
+    let positions = created.json()["positions"].clone();
+    assert!(!positions.as_array().unwrap().is_empty());
+    let retry = app.send_raw(&path(event_id, false), Some("admin"), ct, &file);
+    assert_eq!(retry.status, 200, "{}", retry.text);
+    assert_eq!(retry.json()["replayed"], true);
+    assert_eq!(
+        retry.json()["positions"],
+        positions,
+        "the retry wrote nothing new"
+    );
+    assert!(units(&app).contains(&"100009".to_string()));
+
+    let again = app.send_raw(&path(Uuid::new_v4(), false), Some("admin"), ct, &file);
+    let problem = assert_problem(&again, 409);
+    assert_eq!(problem["code"], "unit_year_exists");
+
+    let broken = app.send_raw(
+        &path(Uuid::new_v4(), true),
+        Some("admin"),
+        ct,
+        b"{\n  \"format_version\": ",
+    );
+    let problem = assert_problem(&broken, 422);
+    assert_eq!(problem["code"], "invalid_budget_file");
+    assert!(
+        problem["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("第2行"),
+        "{problem}"
+    );
+}
