@@ -8,6 +8,7 @@
 
 use crate::auth::{Action, Auth};
 use crate::error::{ApiError, Problem};
+use crate::guard::Permit;
 use crate::startup::AppState;
 use crate::telemetry::RequestId;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -132,7 +133,7 @@ impl From<BudgetFileImported> for UnitImportResult {
         (status = 409, description = "the unit-year already has a budget", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "over 4 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "problems of the file, each with its sheet, row and column", body = Problem, content_type = "application/problem+json")))]
-#[post("/api/v1/units/import")]
+#[post("/api/v1/units/import", wrap = "Permit(Action::Import)")]
 pub async fn import_unit(
     req: HttpRequest,
     auth: Auth,
