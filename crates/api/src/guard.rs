@@ -74,7 +74,15 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        match permit(&req, self.action) {
+        // Authorised first, then the path's year and the strictly read query parameters.
+        let checked =
+            permit(&req, self.action).and_then(|auth| {
+                match crate::strict::request_problem(req.path(), req.query_string()) {
+                    Some(problem) => Err(problem),
+                    None => Ok(auth),
+                }
+            });
+        match checked {
             Ok(auth) => {
                 req.extensions_mut().insert(auth);
                 let answer = self.service.call(req);

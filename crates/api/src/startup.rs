@@ -181,8 +181,6 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(guard::limit_body_time))
-            // Inside the telemetry, so a refused request is logged with its request id.
-            .wrap(from_fn(crate::strict::check_request))
             .wrap(from_fn(telemetry::observe))
             .app_data(state.clone())
             .app_data(keys.clone())

@@ -4,8 +4,10 @@
 //! ([`input::parse_iso_date`]: `YYYY-MM-DD` exactly) and free text ([`input::check_text`]: no
 //! control characters, NUL or bidirectional overrides).
 //!
-//! Path years and the date, year and position query parameters are read by the middleware
-//! [`check_request`] before any handler, so every route reads them alike.
+//! Path years and the date, year and position query parameters are read by
+//! [`request_problem`], which the route guard [`crate::guard::Permit`] calls once the caller is
+//! authorised (so a caller without the right learns nothing of a route's parameters) and before
+//! any handler, so every route reads them alike.
 //!
 //! serde's messages do not say which field failed, so each field has a reader of its own
 //! (`#[serde(deserialize_with = "strict::amount::amount_yuan")]`) whose error names it as
@@ -14,10 +16,6 @@
 
 use crate::config::{MAX_LOG_POSITION, MAX_PAGE_SIZE};
 use crate::error::{ApiError, FieldError};
-use actix_web::ResponseError;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::web;
 use chrono::NaiveDate;
 use jixiao_domain::input;
@@ -269,21 +267,6 @@ pub fn request_problem(path: &str, query: &str) -> Option<ApiError> {
             vec![FieldError::new(*name, zh, en)],
         ))
     })
-}
-
-/// Middleware: refuses a request whose unit-year path or strictly read query parameters do not
-/// read ([`request_problem`]) with a 400 problem, before routing and extraction.
-pub async fn check_request<B: MessageBody>(
-    req: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    if req.path().starts_with("/api/")
-        && let Some(problem) = request_problem(req.path(), req.query_string())
-    {
-        let response = problem.with_instance(req.path()).error_response();
-        return Ok(req.into_response(response).map_into_right_body());
-    }
-    Ok(next.call(req).await?.map_into_left_body())
 }
 
 #[cfg(test)]
