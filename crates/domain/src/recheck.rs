@@ -24,7 +24,7 @@ use crate::evaluation::rules;
 use crate::indicator::Level1;
 use crate::money::round2;
 use crate::profile::{NotApplicablePolicy, ScoreRounding, ScoringProfile};
-use crate::target::{Comparator, Target, TargetValue, TimeTarget};
+use crate::target::{Comparator, Target, TargetCategory, TargetValue, TimeTarget};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -1086,7 +1086,9 @@ pub fn recheck_table(
         } else {
             (ind.name.trim().to_string(), ind.target.trim().to_string())
         };
-        let target = match Target::parse(&target_text) {
+        // Under 成本指标 a bare amount is a cap (the grammar's one reading of it).
+        let category = TargetCategory::of_names(&ind.level1, &ind.level2);
+        let target = match Target::parse_in(&target_text, category) {
             Ok(t) => Some(t),
             Err(e) => {
                 if !target_text.is_empty() {

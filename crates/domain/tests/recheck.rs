@@ -518,3 +518,24 @@ fn a_row_that_does_not_apply_scores_full_under_a_full_score_profile() {
     let v = recheck_table(&t, &exclude).unwrap();
     assert_eq!(v.rows[4].status, RowStatus::Unchecked);
 }
+
+/// Given a 成本指标 row whose target is a bare amount ("250万元") and a cost below it, when the
+/// table is re-checked, then the grammar reads the target as a cap (≤), the row is met at full
+/// weight as the rules score it, and the published full score agrees.
+#[test]
+fn a_bare_amount_under_a_cost_indicator_is_rechecked_as_a_cap() {
+    let mut table = clean_table();
+    table.indicators[0] = row(
+        "成本指标",
+        "活动成本",
+        "250万元",
+        "230万元",
+        dec!(20),
+        dec!(20),
+    );
+    let v = check(&table);
+    let r = &v.rows[0];
+    assert_eq!(r.met, Some(true), "{r:#?}");
+    assert_eq!(r.rule_score, Some(dec!(20)), "{r:#?}");
+    assert_eq!(r.status, RowStatus::Agrees, "{r:#?}");
+}
