@@ -10,6 +10,7 @@ use crate::error::WebError;
 use crate::forms::FormState;
 use crate::pages::{Choice, Chrome, blocking, html, state, write_form};
 use crate::session::Session;
+use crate::upload::read_form;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
@@ -17,7 +18,6 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use jixiao_app::auth::Action;
 use jixiao_domain::aggregate::Command;
 use jixiao_domain::budget::ProjectCode;
@@ -25,10 +25,7 @@ use jixiao_domain::event::{EvidenceAttached, EvidenceTarget};
 use jixiao_domain::evidence::MAX_EVIDENCE_BYTES;
 use jixiao_domain::indicator::{IndicatorId, Scope};
 use jixiao_store::StreamId;
-use std::collections::HashMap;
 
-/// Most parts one upload form may have (csrf, event id, target, date, file).
-const MAX_PARTS: usize = 8;
 /// Longest text field of the upload form, in bytes.
 const MAX_TEXT_FIELD_BYTES: usize = 4 * 1024;
 
@@ -177,54 +174,6 @@ pub async fn evidence_page(
     page_with(&req, &s, unit, year, None, notice).await
 }
 
-/// The form's text fields and its file (name and bytes), or why it could not be read (with
-/// the field the message belongs beside).
-async fn read_form(
-    mut form: Multipart,
-) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), (&'static str, String)> {
-    let mut fields = HashMap::new();
-    let mut file = None;
-    let mut parts = 0usize;
-    while let Some(field) = form.next().await {
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err(("file", "上传内容的字段过多".to_string()));
-        }
-        let mut field = field.map_err(|e| ("file", format!("无法读取上传内容：{e}")))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(str::to_string);
-        let limit = if file_name.is_some() {
-            MAX_EVIDENCE_BYTES
-        } else {
-            MAX_TEXT_FIELD_BYTES
-        };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ("file", format!("无法读取上传内容：{e}")))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err((
-                    "file",
-                    format!(
-                        "文件过大：佐证材料最大 {} MB",
-                        MAX_EVIDENCE_BYTES / (1024 * 1024)
-                    ),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match file_name {
-            Some(f) if name == "file" => file = Some((f, bytes)),
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    Ok((fields, file))
-}
-
 /// Uploads a file and attaches it to the chosen record.
 pub async fn evidence_upload(
     req: HttpRequest,
@@ -235,7 +184,10 @@ pub async fn evidence_upload(
     let st = state(&req)?;
     let (unit, year) = path.into_inner();
     s.require_unit(Action::Record, &unit)?;
-    let (fields, file) = match read_form(form).await {
+    let (fields, file) = match read_form(form, MAX_EVIDENCE_BYTES, MAX_TEXT_FIELD_BYTES)
+        .await
+        .map_err(|message| ("file", message))
+    {
         Ok(read) => read,
         Err((field, message)) => {
             // The CSRF token may be unread (the file came first): nothing is written, so

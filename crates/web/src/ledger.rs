@@ -7,25 +7,22 @@
 use crate::error::WebError;
 use crate::pages::{Chrome, html, state};
 use crate::session::Session;
+use crate::upload::read_form;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use jixiao_app::auth::Action;
 use jixiao_app::import::LedgerError;
 use jixiao_app::table::{self, TableKind};
 use jixiao_app::{Actor, AppError};
 use jixiao_store::StreamId;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Largest ledger file accepted from the browser, in bytes.
 pub const MAX_LEDGER_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
-/// Most parts read from one upload form (it has four).
-const MAX_PARTS: usize = 8;
 /// Largest text field of the upload form, in bytes (the confirm form's hex file included).
-const MAX_FIELD_BYTES: usize = 2 * MAX_LEDGER_UPLOAD_BYTES + 1024;
+pub(crate) const MAX_FIELD_BYTES: usize = 2 * MAX_LEDGER_UPLOAD_BYTES + 1024;
 
 /// One row problem of the verdict.
 pub struct ProblemRow {
@@ -75,51 +72,6 @@ pub async fn ledger_page(
     Ok(html(StatusCode::OK, page(&s, unit, year).render()))
 }
 
-/// Reads every part of a multipart form: text fields, and the file as (name, bytes); the
-/// budget upload of the 单位 page reads its form with it too.
-pub(crate) async fn read_form(
-    mut form: Multipart,
-) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), String> {
-    let mut fields = HashMap::new();
-    let mut file = None;
-    let mut parts = 0usize;
-    while let Some(field) = form.next().await {
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err("上传内容的字段过多".to_string());
-        }
-        let mut field = field.map_err(|e| format!("无法读取上传内容：{e}"))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(str::to_string);
-        let limit = if file_name.is_some() {
-            MAX_LEDGER_UPLOAD_BYTES
-        } else {
-            MAX_FIELD_BYTES
-        };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("无法读取上传内容：{e}"))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(format!(
-                    "文件过大：最多 {} KB",
-                    MAX_LEDGER_UPLOAD_BYTES / 1024
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match file_name {
-            Some(f) if name == "file" => file = Some((f, bytes)),
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    Ok((fields, file))
-}
-
 /// `POST /units/{unit}/{year}/ledger`: the dry run of an uploaded file, or (with `confirm`)
 /// the import of the file the dry run showed.
 pub async fn ledger_upload(
@@ -132,7 +84,7 @@ pub async fn ledger_upload(
     let (unit, year) = path.into_inner();
     s.require_unit(Action::Record, &unit)?;
     let mut p = page(&s, unit.clone(), year);
-    let (fields, file) = match read_form(form).await {
+    let (fields, file) = match read_form(form, MAX_LEDGER_UPLOAD_BYTES, MAX_FIELD_BYTES).await {
         Ok(read) => read,
         Err(message) => {
             p.file_error = Some(message);

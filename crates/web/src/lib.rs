@@ -27,6 +27,7 @@ pub mod pages;
 pub mod recheck;
 pub mod session;
 pub mod units;
+mod upload;
 
 use actix_web::web;
 use jixiao_app::App;

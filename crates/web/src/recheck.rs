@@ -8,22 +8,19 @@ use crate::error::WebError;
 use crate::nav::Section;
 use crate::pages::{Chrome, html, state};
 use crate::session::Session;
+use crate::upload::read_form;
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Datelike;
-use futures_util::StreamExt;
 use jixiao_app::auth::Action;
 use jixiao_app::recheck::{RecheckReport, recheck_files};
 use jixiao_domain::profile::{ScoreRounding, ScoringProfile};
 use jixiao_domain::recheck::RowStatus;
-use std::collections::HashMap;
 
 /// Largest table file accepted from the browser, in bytes.
 pub const MAX_RECHECK_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
-/// Most parts read from one form (it has five).
-const MAX_PARTS: usize = 8;
 /// Largest text field (the download form's hex file included), in bytes.
 const MAX_FIELD_BYTES: usize = 2 * MAX_RECHECK_UPLOAD_BYTES + 1024;
 
@@ -122,49 +119,6 @@ pub async fn recheck_page(req: HttpRequest, s: Session) -> Result<HttpResponse, 
     Ok(html(StatusCode::OK, page(&s, year).show()))
 }
 
-type Form = (HashMap<String, String>, Option<(String, Vec<u8>)>);
-
-async fn read_form(mut form: Multipart) -> Result<Form, String> {
-    let mut fields = HashMap::new();
-    let mut file = None;
-    let mut parts = 0usize;
-    while let Some(field) = form.next().await {
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err("上传内容的字段过多".to_string());
-        }
-        let mut field = field.map_err(|e| format!("无法读取上传内容：{e}"))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(str::to_string);
-        let limit = if file_name.is_some() {
-            MAX_RECHECK_UPLOAD_BYTES
-        } else {
-            MAX_FIELD_BYTES
-        };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| format!("无法读取上传内容：{e}"))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(format!(
-                    "文件过大：最多 {} KB",
-                    MAX_RECHECK_UPLOAD_BYTES / 1024
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match file_name {
-            Some(f) if name == "file" => file = Some((f, bytes)),
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    Ok((fields, file))
-}
-
 fn num(d: Option<jixiao_domain::Decimal>) -> String {
     d.map_or_else(|| "—".to_string(), |d| d.normalize().to_string())
 }
@@ -258,7 +212,7 @@ pub async fn recheck_upload(
     s.require(Action::RecheckTables)?;
     let year = state(&req)?.app.business_today().year();
     let mut p = page(&s, year);
-    let (fields, file) = match read_form(form).await {
+    let (fields, file) = match read_form(form, MAX_RECHECK_UPLOAD_BYTES, MAX_FIELD_BYTES).await {
         Ok(read) => read,
         Err(message) => {
             p.file_error = Some(message);

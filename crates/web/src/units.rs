@@ -10,10 +10,11 @@
 //! submit is a replay that writes once; a unit-year that already has a budget is refused.
 
 use crate::error::WebError;
-use crate::ledger::read_form;
+use crate::ledger::{MAX_FIELD_BYTES, MAX_LEDGER_UPLOAD_BYTES};
 use crate::nav::Section;
 use crate::pages::{Chrome, blocking, html, state};
 use crate::session::Session;
+use crate::upload::read_form;
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -214,7 +215,7 @@ pub async fn import_upload(
     let st = state(&req)?;
     let year = st.app.business_today().year();
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let (fields, file) = match read_form(form).await {
+    let (fields, file) = match read_form(form, MAX_LEDGER_UPLOAD_BYTES, MAX_FIELD_BYTES).await {
         Ok(read) => read,
         Err(message) => {
             return render(&req, &s, year, unprocessable, |p| {
