@@ -382,7 +382,7 @@ fn budget_request(budget: &BudgetApproved, tag: &str, through: NaiveDate) -> Opt
             request_id: id(&format!("{tag}-budget-request"), 0),
             line_id: line.line_id.clone(),
             delta_yuan: delta,
-            reason: "办公设备老化，申请追加购置经费（演示数据）".to_string(),
+            reason: "下半年业务量增加，申请追加该项经费（演示数据）".to_string(),
             requested_on: request_day(through),
         })
     })
