@@ -21,7 +21,7 @@ max_examples=${CONTRACT_MAX_EXAMPLES:-25}
 roles=${CONTRACT_ROLES:-"staff head finance auditor admin"}
 seed=${CONTRACT_SEED:-1}
 venv=${SCHEMATHESIS_VENV:-$root/target/schemathesis-venv}
-binary=${1:-$root/target/debug/jixiao}
+binary=$(realpath -m "${1:-$root/target/debug/jixiao}")
 
 if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/schemathesis" --version | grep -q "$SCHEMATHESIS_VERSION"; then
   echo "== installing schemathesis $SCHEMATHESIS_VERSION into $venv"

@@ -109,6 +109,26 @@ fn parameter_schema(path: &str, location: &str, name: &str) -> Option<Value> {
             "type": "string",
             "pattern": format!("^[^\\u0000-\\u001f\\u007f-\\u009f]{{1,{UNIT_CHARS_MAX}}}$")
         }),
+        ("query", "sort") if path == "/api/v1/units" => {
+            let names: Vec<String> = jixiao_app::UnitSort::ALL
+                .iter()
+                .flat_map(|(_, n)| [n.to_string(), format!("-{n}")])
+                .collect();
+            json!({"type": "string", "enum": names})
+        }
+        ("query", "colour") if path == "/api/v1/units" => {
+            let names: Vec<&str> = jixiao_app::bureau::COLOURS
+                .iter()
+                .map(|c| c.name_en())
+                .collect();
+            json!({"type": "string", "enum": names})
+        }
+        ("query", "rounding") => {
+            json!({"type": "string", "enum": ["cents", "tenths", "integer", "0.01", "0.1", "1"]})
+        }
+        ("query", "format") if path == "/api/v1/units/import" => {
+            json!({"type": "string", "enum": ["xlsx", "toml", "json"]})
+        }
         ("query", "sort") if path == "/api/v1/monitoring" => {
             json!({"type": "string", "enum": ["v", "rate", "unit"]})
         }
