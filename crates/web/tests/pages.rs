@@ -1,111 +1,21 @@
 //! Black-box tests of the pages through the actix service: a fresh database with the 焦作 2024
 //! budget and one user per role, requests with cookies and forms as a browser sends them.
 
-use actix_web::body::to_bytes;
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header;
-use actix_web::{App as ActixApp, test, web};
-use jixiao_app::auth::{JwtKeys, JwtSettings, Secret};
-use jixiao_app::import::Approval;
-use jixiao_app::{Actor, App, AppConfig};
-use jixiao_store::users::{PasswordCost, Role};
-use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
-use jixiao_web::session::{self, SESSION_COOKIE};
-use jixiao_web::{WebSettings, WebState};
-use std::sync::Arc;
+mod common;
 
-const UNIT: &str = "261301";
-const YEAR: i32 = 2024;
-const PASSWORD: &str = "test-password-123";
-const SECRET: &str = "test-signing-key-that-is-long-enough-0123456789";
+use actix_web::body::to_bytes;
+use actix_web::dev::Service;
+use actix_web::http::header;
+use actix_web::test;
+use common::{Harness, PASSWORD, UNIT, YEAR, harness, hidden, set_cookies, text};
+use jixiao_app::Actor;
+use jixiao_app::import::Approval;
+use jixiao_store::users::Role;
+use jixiao_store::{KnownAt, StreamId};
+
 /// The fixture's one project and a 公用经费 line.
 const PROJECT: &str = "410800240000000053204";
 const LINE: &str = "B-30216";
-
-struct Harness {
-    app: Arc<App>,
-    keys: web::Data<JwtKeys>,
-    state: web::Data<WebState>,
-    _dir: tempfile::TempDir,
-}
-
-fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(StoreOptions::new(dir.path().join("t.db"))).unwrap();
-    {
-        let users = store.users().unwrap().with_cost(PasswordCost::Test);
-        users
-            .add("staff", PASSWORD, Role::Staff, Some(UNIT))
-            .unwrap();
-        users
-            .add("head", PASSWORD, Role::UnitHead, Some(UNIT))
-            .unwrap();
-        users.add("finance", PASSWORD, Role::Finance, None).unwrap();
-        users.add("admin", PASSWORD, Role::Admin, None).unwrap();
-    }
-    let app = Arc::new(App::new(
-        store,
-        AppConfig {
-            business_today: chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30),
-            ..AppConfig::default()
-        },
-    ));
-    let actor = Actor {
-        name: "import".into(),
-        request_id: "test".into(),
-    };
-    app.import_budget(&Approval::jiaozuo_2024().unwrap(), &actor)
-        .unwrap();
-    let keys = web::Data::new(JwtKeys::new(&JwtSettings {
-        secret: Secret::new(SECRET),
-        issuer: "jixiao".into(),
-        audience: "jixiao".into(),
-        ttl_seconds: 3600,
-    }));
-    let state = web::Data::new(WebState {
-        app: app.clone(),
-        settings: WebSettings::new(SECRET.as_bytes(), false, PasswordCost::Test),
-    });
-    Harness {
-        app,
-        keys,
-        state,
-        _dir: dir,
-    }
-}
-
-impl Harness {
-    /// A session as the sign-in would make it: the cookie header and the CSRF token.
-    fn session(&self, name: &str, role: Role, unit: Option<&str>) -> (String, String) {
-        let token = self.keys.mint(name, role, unit).unwrap();
-        let csrf = session::csrf_token(&self.state.settings, &token);
-        (format!("{SESSION_COOKIE}={token}"), csrf)
-    }
-
-    fn events(&self) -> usize {
-        self.app
-            .store()
-            .read_stream(&StreamId::new(UNIT, YEAR), KnownAt::Now)
-            .unwrap()
-            .len()
-    }
-}
-
-macro_rules! service {
-    ($h:expr) => {
-        test::init_service(
-            ActixApp::new()
-                .app_data($h.keys.clone())
-                .app_data($h.state.clone())
-                .configure(jixiao_web::configure),
-        )
-        .await
-    };
-}
-
-async fn text(res: ServiceResponse) -> String {
-    String::from_utf8(to_bytes(res.into_body()).await.unwrap().to_vec()).unwrap()
-}
 
 fn form_body(pairs: &[(&str, &str)]) -> String {
     pairs
@@ -144,22 +54,6 @@ macro_rules! post {
 
 macro_rules! get {
     ($($a:expr),* $(,)?) => { get_request($($a),*).to_request() };
-}
-
-fn set_cookies(res: &ServiceResponse) -> Vec<String> {
-    res.headers()
-        .get_all(header::SET_COOKIE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect()
-}
-
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {body}"))
-        + marker.len();
-    body[start..].split('"').next().unwrap().to_string()
 }
 
 #[actix_web::test]

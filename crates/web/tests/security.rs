@@ -2,139 +2,28 @@
 //! a missing or wrong CSRF token and changes nothing; the session cookie's attributes; sign-out
 //! makes the token worthless; the sign-in is throttled with a 429 page in Chinese.
 
-use actix_web::body::to_bytes;
-use actix_web::dev::{Service, ServiceResponse};
+mod common;
+
+use actix_web::dev::Service;
 use actix_web::http::header;
-use actix_web::{App as ActixApp, test, web};
-use jixiao_app::auth::{JwtKeys, JwtSettings, Secret};
-use jixiao_app::import::Approval;
+use actix_web::test;
+use common::{Options, PASSWORD, UNIT, form, harness_with, hidden, set_cookies, text};
 use jixiao_app::throttle::{LoginThrottle, ThrottleSettings};
-use jixiao_app::{Actor, App, AppConfig};
-use jixiao_store::users::{PasswordCost, Role};
-use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
-use jixiao_web::session::{self, SESSION_COOKIE};
-use jixiao_web::{WebSettings, WebState};
+use jixiao_store::users::Role;
+use jixiao_web::session;
 use std::sync::Arc;
 
-const UNIT: &str = "261301";
-const YEAR: i32 = 2024;
-const PASSWORD: &str = "test-password-123";
-const SECRET: &str = "test-signing-key-that-is-long-enough-0123456789";
 /// Failed sign-ins of one user name before the throttle refuses, in these tests.
 const MAX_FAILURES: u32 = 3;
 
-struct Harness {
-    app: Arc<App>,
-    keys: web::Data<JwtKeys>,
-    state: web::Data<WebState>,
-    _dir: tempfile::TempDir,
-}
-
-fn harness(secure_cookies: bool) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(StoreOptions::new(dir.path().join("t.db"))).unwrap();
-    {
-        let users = store.users().unwrap().with_cost(PasswordCost::Test);
-        for (name, role, unit) in [
-            ("staff", Role::Staff, Some(UNIT)),
-            ("head", Role::UnitHead, Some(UNIT)),
-            ("finance", Role::Finance, None),
-            ("admin", Role::Admin, None),
-        ] {
-            users.add(name, PASSWORD, role, unit).unwrap();
-        }
-    }
-    let app = Arc::new(App::new(
-        store,
-        AppConfig {
-            business_today: chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30),
-            ..AppConfig::default()
-        },
-    ));
-    let actor = Actor {
-        name: "import".into(),
-        request_id: "test".into(),
-    };
-    app.import_budget(&Approval::jiaozuo_2024().unwrap(), &actor)
-        .unwrap();
-    let keys = web::Data::new(JwtKeys::new(&JwtSettings {
-        secret: Secret::new(SECRET),
-        issuer: "jixiao".into(),
-        audience: "jixiao".into(),
-        ttl_seconds: 3600,
-    }));
-    let throttle = Arc::new(LoginThrottle::new(ThrottleSettings {
-        max_failures_per_user: MAX_FAILURES,
-        ..ThrottleSettings::default()
-    }));
-    let state = web::Data::new(WebState {
-        app: app.clone(),
-        settings: WebSettings::new(SECRET.as_bytes(), secure_cookies, PasswordCost::Test)
-            .with_login_throttle(throttle),
-    });
-    Harness {
-        app,
-        keys,
-        state,
-        _dir: dir,
-    }
-}
-
-impl Harness {
-    fn session(&self, name: &str, role: Role, unit: Option<&str>) -> (String, String) {
-        let token = self.keys.mint(name, role, unit).unwrap();
-        let csrf = session::csrf_token(&self.state.settings, &token);
-        (format!("{SESSION_COOKIE}={token}"), csrf)
-    }
-
-    fn events(&self) -> usize {
-        self.app
-            .store()
-            .read_stream(&StreamId::new(UNIT, YEAR), KnownAt::Now)
-            .unwrap()
-            .len()
-    }
-
-    fn users(&self) -> usize {
-        self.app.store().users().unwrap().list().unwrap().len()
-    }
-}
-
-macro_rules! service {
-    ($h:expr) => {
-        test::init_service(
-            ActixApp::new()
-                .app_data($h.keys.clone())
-                .app_data($h.state.clone())
-                .configure(jixiao_web::configure),
-        )
-        .await
-    };
-}
-
-async fn text(res: ServiceResponse) -> String {
-    String::from_utf8(to_bytes(res.into_body()).await.unwrap().to_vec()).unwrap()
-}
-
-fn form(path: &str, cookie: &str, body: &str) -> test::TestRequest {
-    test::TestRequest::post()
-        .uri(path)
-        .insert_header((header::COOKIE, cookie.to_string()))
-        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
-        .set_payload(body.to_string())
-}
-
-fn set_cookies(res: &ServiceResponse) -> Vec<String> {
-    res.headers()
-        .get_all(header::SET_COOKIE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect()
-}
-
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = body.find(&marker).unwrap() + marker.len();
-    body[start..].split('"').next().unwrap().to_string()
+fn harness(secure_cookies: bool) -> common::Harness {
+    harness_with(Options {
+        secure_cookies,
+        throttle: Some(Arc::new(LoginThrottle::new(ThrottleSettings {
+            max_failures_per_user: MAX_FAILURES,
+            ..ThrottleSettings::default()
+        }))),
+    })
 }
 
 /// Every form of the pages, with a user whose role may send it (so only the token is wrong).
