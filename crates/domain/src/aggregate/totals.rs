@@ -159,47 +159,35 @@ impl PaymentTotals {
         // A year holds at most `MAX_EVENTS_PER_YEAR` events, far below u32::MAX.
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         let sangong = e.economic_code.is_sangong();
-        let mut sets = vec![&mut self.unit];
-        if let Some(code) = &e.project_code {
-            sets.push(self.projects.entry(code.clone()).or_default());
-        }
-        for s in sets {
+        let record = |s: &mut ScopePayments| {
             s.all.record(index, e);
             if sangong {
                 s.sangong.record(index, e);
             }
+        };
+        record(&mut self.unit);
+        if let Some(code) = &e.project_code {
+            record(keyed(&mut self.projects, code));
         }
-        self.by_line
-            .entry(e.line_id.clone())
-            .or_default()
-            .add(e.paid_on, e.amount_yuan);
-        self.by_class
-            .entry(e.economic_code.class().to_string())
-            .or_default()
-            .add(e.paid_on, e.amount_yuan);
+        keyed(&mut self.by_line, &e.line_id).add(e.paid_on, e.amount_yuan);
+        class_of(&mut self.by_class, e).add(e.paid_on, e.amount_yuan);
     }
 
     /// Folds in the (first) reversal of a payment.
     pub(crate) fn reverse(&mut self, paid: &PaymentRecorded, e: &PaymentReversed) {
         let sangong = paid.economic_code.is_sangong();
-        let mut sets = vec![&mut self.unit];
-        if let Some(code) = &paid.project_code {
-            sets.push(self.projects.entry(code.clone()).or_default());
-        }
-        for s in sets {
+        let reverse = |s: &mut ScopePayments| {
             s.all.reverse(paid, e);
             if sangong {
                 s.sangong.reverse(paid, e);
             }
+        };
+        reverse(&mut self.unit);
+        if let Some(code) = &paid.project_code {
+            reverse(keyed(&mut self.projects, code));
         }
-        self.by_line
-            .entry(paid.line_id.clone())
-            .or_default()
-            .add(e.reversed_on, -paid.amount_yuan);
-        self.by_class
-            .entry(paid.economic_code.class().to_string())
-            .or_default()
-            .add(e.reversed_on, -paid.amount_yuan);
+        keyed(&mut self.by_line, &paid.line_id).add(e.reversed_on, -paid.amount_yuan);
+        class_of(&mut self.by_class, paid).add(e.reversed_on, -paid.amount_yuan);
     }
 
     /// The payments of a scope (None for a project without payments).
@@ -219,6 +207,28 @@ impl PaymentTotals {
     pub fn classes(&self) -> &BTreeMap<String, DaySums> {
         &self.by_class
     }
+}
+
+/// The entry of `key`, created empty on first use (the key is cloned only then: a fold is on
+/// every write's path).
+fn keyed<'a, K, V>(map: &'a mut HashMap<K, V>, key: &K) -> &'a mut V
+where
+    K: std::hash::Hash + Eq + Clone,
+    V: Default,
+{
+    if !map.contains_key(key) {
+        map.insert(key.clone(), V::default());
+    }
+    map.get_mut(key).expect("inserted above when missing")
+}
+
+/// The sums of a payment's 经济分类 类, created empty on first use.
+fn class_of<'a>(map: &'a mut BTreeMap<String, DaySums>, e: &PaymentRecorded) -> &'a mut DaySums {
+    let class = e.economic_code.class();
+    if !map.contains_key(class) {
+        map.insert(class.to_string(), DaySums::default());
+    }
+    map.get_mut(class).expect("inserted above when missing")
 }
 
 /// The facts behind a value, summarised: how many there are, and the last of them in the
