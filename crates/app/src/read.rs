@@ -233,9 +233,9 @@ impl App {
     ) -> Result<Vec<IndicatorView>, AppError> {
         self.with_budgeted_year(stream, known, |y| {
             Ok(y.state
-                .indicator_status(as_of, profile)
+                .indicator_status_summarised(as_of, profile, MAX_SOURCES_LISTED)
                 .into_iter()
-                .map(|status| indicator_view(y, status))
+                .map(|(status, source_count)| indicator_view(y, status, source_count))
                 .collect())
         })
     }
@@ -373,8 +373,9 @@ fn lagging(state: &UnitYear, as_of: Option<NaiveDate>, profile: &ScoringProfile)
             .collect();
     }
     out.indicators = state
-        .indicator_status(as_of, profile)
+        .indicator_status_summarised(as_of, profile, 0)
         .into_iter()
+        .map(|(status, _)| status)
         .filter(|i| i.progress.colour.is_behind())
         .map(|i| Lagging {
             key: match &i.scope {
@@ -436,13 +437,10 @@ fn self_evaluation(
     })
 }
 
-/// The status with its sources cut to the most recent [`MAX_SOURCES_LISTED`] and their log
-/// positions looked up in the year's provenance index.
-fn indicator_view(year: &Year, mut status: IndicatorStatus) -> IndicatorView {
-    let source_count = status.sources.len();
-    if source_count > MAX_SOURCES_LISTED {
-        status.sources.drain(..source_count - MAX_SOURCES_LISTED);
-    }
+/// The status (its sources already cut by the domain to the most recent
+/// [`MAX_SOURCES_LISTED`] of `source_count`) with their log positions looked up in the year's
+/// provenance index.
+fn indicator_view(year: &Year, status: IndicatorStatus, source_count: usize) -> IndicatorView {
     let mut source_positions: Vec<u64> = status
         .sources
         .iter()

@@ -285,3 +285,50 @@ fn a_year_cached_by_one_app_sees_what_another_app_over_the_store_appended_before
         })
         .unwrap();
 }
+
+#[test]
+fn an_indicator_backed_by_more_payments_than_listed_names_the_most_recent_and_counts_them_all() {
+    let f = year_with_budget();
+    let listed = jixiao_app::read::MAX_SOURCES_LISTED;
+    let payments = listed + 30;
+    let mut positions = Vec::new();
+    for i in 0..payments {
+        let id = Uuid::from_u128(0x3000 + i as u128);
+        let mut command = payment(&f.line, id, dec!(1.25));
+        // Dated out of recorded order, so that "most recent" means recorded last.
+        if let Command::RecordPayment(p) = &mut command {
+            p.paid_on =
+                NaiveDate::from_ymd_opt(2024, 3 + (i % 3) as u32, 1 + (i % 28) as u32).unwrap();
+        }
+        let w = f
+            .app
+            .write(write(&f, vec![Item::new(id, command)], None))
+            .unwrap();
+        positions.extend(w.positions);
+    }
+    let profile = ScoringProfile::builtin(ScoringProfile::DEFAULT_ID).unwrap();
+    let now = f
+        .app
+        .indicators(&f.stream, None, KnownAt::Now, &profile)
+        .unwrap();
+    let execution = now
+        .iter()
+        .find(|v| v.status.name == "预算执行率")
+        .expect("the unit-wide execution rate");
+    // Every payment and the budget approval behind it are counted; the budget approval and
+    // the payments recorded last are listed, up to the limit.
+    assert_eq!(execution.source_count, payments + 1);
+    assert_eq!(execution.status.sources.len(), listed);
+    assert_eq!(execution.source_positions.len(), listed);
+    let (older, latest) = positions.split_at(payments - (listed - 1));
+    assert!(
+        latest
+            .iter()
+            .all(|p| execution.source_positions.contains(p))
+    );
+    assert!(
+        older
+            .iter()
+            .all(|p| !execution.source_positions.contains(p))
+    );
+}

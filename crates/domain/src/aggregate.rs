@@ -13,6 +13,7 @@ mod error;
 mod evidence;
 mod handle;
 mod state;
+mod totals;
 mod views;
 
 pub use command::{Command, Decide, Decision, RecordPayment, SubmitSelfEvaluation};
@@ -29,4 +30,6 @@ pub use state::{
     ActivityState, BudgetRequest, BudgetState, IndicatorState, LineState, PaymentState,
     RequestStatus, TargetRequest, TargetSet, UnitYear, Workflow, WorkflowStep,
 };
+pub(crate) use totals::SourcePart;
+pub use totals::{DaySums, PaymentSet, PaymentTotals, ScopePayments, SourceSummary};
 pub use views::{ExecutionRow, ExecutionSummary, IndicatorStatus, MonthRow};

@@ -3,6 +3,12 @@
 //! groups, execution rate, adjustment rate, carry-over rate, 三公 control rate, procurement
 //! execution rate, the 时效 period) or assessed by a person.
 //!
+//! [`measure`], [`paid_yuan`] and [`payments_by_month`] are the definitions, computed from the
+//! year's facts; the views read [`measure_summarised`], [`paid_net_yuan`] and
+//! [`paid_by_month`], which take payment figures from the totals the aggregate maintains as
+//! events are folded in (`aggregate::PaymentTotals`) and are held equal to the definitions by
+//! a property test (`tests/aggregate_props.rs`).
+//!
 //! CONTRACT: the `Measure` enum is shared by fixtures, the aggregate and the store.
 
 use serde::{Deserialize, Serialize};
@@ -67,7 +73,7 @@ impl Measure {
 // Computing measures from the state of a unit's year.
 // ---------------------------------------------------------------------------------------------
 
-use crate::aggregate::UnitYear;
+use crate::aggregate::{SourcePart, SourceSummary, UnitYear};
 use crate::budget::{LineId, ProjectCode};
 use crate::event::IndicatorAssessed;
 use crate::indicator::{Indicator, IndicatorId, QualGrade, Scope};
@@ -539,6 +545,112 @@ pub fn measure(
     }
 }
 
+/// Σ payments net of reversals in a scope as of a date, as [`paid_yuan`] counts them, read
+/// from the totals maintained as payments are folded in (no pass over the payments).
+pub fn paid_net_yuan(year: &UnitYear, scope: &Scope, as_of: Option<NaiveDate>) -> Yuan {
+    year.payment_totals()
+        .scope(scope)
+        .map_or(Yuan::ZERO, |s| s.all.counted_yuan(as_of))
+}
+
+/// [`payments_by_month`] read from the totals maintained as payments are folded in: the cost
+/// depends on the days with payments, not on the payments.
+pub fn paid_by_month(year: &UnitYear, scope: &Scope, as_of: Option<NaiveDate>) -> Vec<Yuan> {
+    let Some(fy) = year.fiscal_year() else {
+        return Vec::new();
+    };
+    let mut out = vec![Yuan::ZERO; months_up_to(fy, as_of) as usize];
+    if let Some(s) = year.payment_totals().scope(scope) {
+        for (date, amount) in s.all.booked().days(as_of) {
+            if date.year() == fy
+                && let Some(slot) = out.get_mut(date.month0() as usize)
+            {
+                *slot += amount;
+            }
+        }
+    }
+    out
+}
+
+/// An indicator's actual value as [`measure`] computes it, without its sources; payment
+/// measures are read from the incrementally maintained totals.
+pub fn measured_value(
+    year: &UnitYear,
+    scope: &Scope,
+    indicator: &Indicator,
+    as_of: Option<NaiveDate>,
+) -> MeasureValue {
+    measure_summarised(year, scope, indicator, as_of, 0).0
+}
+
+/// An indicator's actual value as [`measure`] computes it, with its sources summarised: how
+/// many, and the last `max_sources` in the order `measure` lists them. Payment measures
+/// (execution, carry-over, 三公) are read from the incrementally maintained totals, so their
+/// cost does not grow with the year's payments; the others read the year's activities,
+/// surveys, procurements and assessments as `measure` does.
+pub fn measure_summarised(
+    year: &UnitYear,
+    scope: &Scope,
+    indicator: &Indicator,
+    as_of: Option<NaiveDate>,
+    max_sources: usize,
+) -> (MeasureValue, SourceSummary) {
+    let totals = year.payment_totals().scope(scope);
+    let payment = |i: u32| {
+        year.payments().get(i as usize).map(|p| Source::Payment {
+            id: p.payment.payment_id,
+        })
+    };
+    let summary = |parts| SourceSummary::of(parts, max_sources, payment);
+    match &indicator.measure {
+        Measure::ExecutionRate | Measure::CarryOverRate => {
+            let paid = paid_net_yuan(year, scope, as_of);
+            let (budget, budget_sources) = adjusted_budget_yuan(year, scope, as_of);
+            let value = if indicator.measure == Measure::ExecutionRate {
+                ratio(paid.yuan(), budget.yuan())
+            } else {
+                // 结转结余 cannot be negative: spending above the budget leaves nothing over.
+                let left = (budget - paid).yuan().max(Decimal::ZERO);
+                ratio(left, budget.yuan())
+            };
+            let sources = summary(vec![
+                SourcePart::Payments(totals.map(|t| &t.all), as_of),
+                SourcePart::Listed(budget_sources),
+            ]);
+            (value, sources)
+        }
+        Measure::SangongControlRate => {
+            let Some(b) = year.budget() else {
+                return (MeasureValue::NoData, SourceSummary::default());
+            };
+            let spent = totals.map_or(Yuan::ZERO, |t| t.sangong.counted_yuan(as_of));
+            let sources = summary(vec![
+                SourcePart::Listed(vec![Source::BudgetApproval]),
+                SourcePart::Payments(totals.map(|t| &t.sangong), as_of),
+            ]);
+            // The 三公 budget is set for the unit as a whole (预算09), whatever the scope.
+            (ratio(spent.yuan(), b.sangong_budget_yuan.yuan()), sources)
+        }
+        _ => {
+            let Measured { value, sources } = measure(year, scope, indicator, as_of);
+            (value, summary(vec![SourcePart::Listed(sources)]))
+        }
+    }
+}
+
+/// Months of the fiscal year up to the month of `as_of` (all 12 when None).
+fn months_up_to(fy: i32, as_of: Option<NaiveDate>) -> u32 {
+    as_of.map_or(MONTHS, |a| {
+        if a.year() < fy {
+            0
+        } else if a.year() > fy {
+            MONTHS
+        } else {
+            a.month()
+        }
+    })
+}
+
 fn no_data() -> Measured {
     Measured {
         value: MeasureValue::NoData,
@@ -569,16 +681,7 @@ pub fn payments_by_month(year: &UnitYear, scope: &Scope, as_of: Option<NaiveDate
     let Some(fy) = year.fiscal_year() else {
         return Vec::new();
     };
-    let months = as_of.map_or(MONTHS, |a| {
-        if a.year() < fy {
-            0
-        } else if a.year() > fy {
-            MONTHS
-        } else {
-            a.month()
-        }
-    });
-    let mut out = vec![Yuan::ZERO; months as usize];
+    let mut out = vec![Yuan::ZERO; months_up_to(fy, as_of) as usize];
     let mut book = |date: NaiveDate, amount: Yuan| {
         if date.year() == fy
             && dated_ok(date, as_of)

@@ -1,7 +1,9 @@
 //! Property tests of the aggregate over random sequences of every command type: whatever is
 //! accepted, the state rebuilt by replaying the recorded log equals the state built
 //! incrementally; `handle` never changes the state it decides on; the version counts the
-//! events; and the project's net payments never exceed what was paid.
+//! events; and the project's net payments never exceed what was paid. The measures the
+//! views read from incrementally maintained totals equal the same measures recomputed from
+//! the year's facts, at every as-of date.
 //!
 //! Commands are drawn over small id spaces and dates from mid-December before the year to
 //! mid-July after it, so that duplicates, unknown ids, decisions on decided requests, dates
@@ -17,8 +19,8 @@ use jixiao_domain::aggregate::{
 use jixiao_domain::budget::LineId;
 use jixiao_domain::codes::EconomicCode;
 use jixiao_domain::event::*;
-use jixiao_domain::indicator::{IndicatorId, QualGrade, Scope};
-use jixiao_domain::measure::paid_yuan;
+use jixiao_domain::indicator::{Indicator, IndicatorId, Level1, QualGrade, Scope};
+use jixiao_domain::measure::{self, Measure, paid_yuan};
 use jixiao_domain::target::Target;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -327,5 +329,190 @@ proptest! {
         let (net, _) = paid_yuan(&state, &Scope::Unit, None);
         prop_assert!(net.yuan() >= Decimal::ZERO && net.yuan() <= gross);
         prop_assert!(state.activities().iter().all(|a| a.activity.participants <= a.activity.invited));
+    }
+}
+
+/// Most sources a summarised view lists in the comparisons below (small, so that the cut
+/// falls inside the payments as well as inside the budget's sources).
+const LISTED: [usize; 4] = [0, 1, 3, 100];
+
+/// The year of the comparisons: the budget with a 三公 budget, the project's targets and
+/// unit-wide targets on every payment measure.
+fn year_with_payment_measures() -> Vec<Event> {
+    let Event::BudgetApproved(mut budget) = budget_approved() else {
+        unreachable!()
+    };
+    budget.sangong_budget_yuan = yuan(Decimal::new(500_000, 2));
+    let unit = |id: &str, name: &str, target: &str, measure: Measure| {
+        indicator(id, Level1::Input, "预算和财务管理", name, target, measure)
+    };
+    vec![
+        Event::BudgetApproved(budget),
+        project_targets(),
+        Event::TargetsApproved(TargetsApproved {
+            scope: Scope::Unit,
+            overall_goal: String::new(),
+            indicators: vec![
+                unit("U-1", "预算执行率", "≥90%", Measure::ExecutionRate),
+                unit("U-2", "结转结余率", "≤10%", Measure::CarryOverRate),
+                unit(
+                    "U-3",
+                    "三公经费控制率",
+                    "≤100%",
+                    Measure::SangongControlRate,
+                ),
+                unit("U-4", "预算调整率", "≤10%", Measure::AdjustmentRate),
+            ],
+            approved_on: d(2024, 1, 15),
+        }),
+    ]
+}
+
+/// A drawn command, with some payments charged to 公务接待费 (a 三公 code).
+fn build_with_sangong(w: Draw) -> Command {
+    let mut command = build(w);
+    if let Command::RecordPayment(p) = &mut command
+        && w.k % 4 == 1
+    {
+        p.economic_code = Some(EconomicCode::parse("30217").expect("code"));
+    }
+    command
+}
+
+/// Every measure kind, for an indicator of any scope.
+fn every_measure() -> Vec<Indicator> {
+    let kinds = [
+        Measure::ActivityCount,
+        Measure::ParticipantSum,
+        Measure::ParticipationRate,
+        Measure::Satisfaction { groups: vec![] },
+        Measure::ActivityPeriod,
+        Measure::ExecutionRate,
+        Measure::AdjustmentRate,
+        Measure::CarryOverRate,
+        Measure::SangongControlRate,
+        Measure::ProcurementExecutionRate,
+        Measure::Assessed,
+    ];
+    kinds
+        .into_iter()
+        .map(|m| indicator("BEN-1", Level1::Output, "数量指标", "指标", "≥1次", m))
+        .collect()
+}
+
+/// Σ net of reversals per line and per 经济分类 类, booked on each event's own date, computed
+/// from the payments themselves.
+fn booked_from_scratch(
+    state: &UnitYear,
+    as_of: Option<NaiveDate>,
+) -> (
+    std::collections::BTreeMap<String, Decimal>,
+    std::collections::BTreeMap<String, Decimal>,
+) {
+    let mut by_line = std::collections::BTreeMap::new();
+    let mut by_class = std::collections::BTreeMap::new();
+    for p in state.payments() {
+        let net = p.net_yuan(as_of).yuan();
+        *by_line.entry(p.payment.line_id.0.clone()).or_default() += net;
+        *by_class
+            .entry(p.payment.economic_code.class().to_string())
+            .or_default() += net;
+    }
+    (by_line, by_class)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    #[test]
+    fn incremental_measures_equal_the_measures_recomputed_from_the_year_at_every_as_of_date(
+        draws in prop::collection::vec(draw(), 0..COMMANDS_MAX),
+        extra in -DAYS_BEFORE_YEAR..DAYS_AFTER_START,
+    ) {
+        let p = profile();
+        let ctx = Context { profile: &p };
+        let mut state = UnitYear::replay(&year_with_payment_measures());
+        for w in draws {
+            if let Ok(events) = state.handle(build_with_sangong(w), &ctx) {
+                for e in &events {
+                    state.apply(e);
+                }
+            }
+        }
+        let dates = [
+            None,
+            Some(d(2023, 12, 31)),
+            Some(d(2024, 1, 15)),
+            Some(d(2024, 3, 31)),
+            Some(d(2024, 7, 31)),
+            Some(d(2024, 12, 31)),
+            Some(d(2025, 6, 30)),
+            Some(day(extra)),
+        ];
+        let scopes = [
+            Scope::Unit,
+            project_scope(),
+            Scope::Project(jixiao_domain::budget::ProjectCode("P2".into())),
+        ];
+        for as_of in dates {
+            for scope in &scopes {
+                prop_assert_eq!(
+                    measure::paid_net_yuan(&state, scope, as_of),
+                    paid_yuan(&state, scope, as_of).0
+                );
+                prop_assert_eq!(
+                    measure::paid_by_month(&state, scope, as_of),
+                    measure::payments_by_month(&state, scope, as_of)
+                );
+                for ind in every_measure() {
+                    let full = measure::measure(&state, scope, &ind, as_of);
+                    for listed in LISTED {
+                        let (value, summary) =
+                            measure::measure_summarised(&state, scope, &ind, as_of, listed);
+                        prop_assert_eq!(&value, &full.value, "{:?} {:?}", ind.measure, as_of);
+                        prop_assert_eq!(summary.count, full.sources.len());
+                        let tail = &full.sources[full.sources.len().saturating_sub(listed)..];
+                        prop_assert_eq!(summary.latest.as_slice(), tail);
+                    }
+                }
+            }
+            // The views: the summarised indicator status is the full one cut to its tail.
+            let full = state.indicator_status(as_of, &p);
+            for listed in LISTED {
+                let summarised = state.indicator_status_summarised(as_of, &p, listed);
+                prop_assert_eq!(summarised.len(), full.len());
+                for ((s, count), f) in summarised.iter().zip(&full) {
+                    prop_assert_eq!(*count, f.sources.len());
+                    let mut cut = f.clone();
+                    cut.sources.drain(..f.sources.len().saturating_sub(listed));
+                    prop_assert_eq!(s, &cut);
+                }
+            }
+            // The execution summary's paid amounts per line and class, against the payments.
+            let (lines, classes) = booked_from_scratch(&state, as_of);
+            if let Some(summary) = state.execution_summary(as_of, &p) {
+                for row in &summary.by_line {
+                    let want = lines.get(&row.key).copied().unwrap_or_default();
+                    prop_assert_eq!(row.paid_yuan.yuan(), want, "line {}", row.key);
+                }
+                let shown: std::collections::BTreeMap<String, Decimal> = summary
+                    .by_economic_class
+                    .iter()
+                    .map(|r| (r.key.clone(), r.paid_yuan.yuan()))
+                    .filter(|(k, _)| classes.contains_key(k))
+                    .collect();
+                prop_assert_eq!(shown, classes);
+                let months: Decimal = summary.by_month.iter().map(|m| m.paid_yuan.yuan()).sum();
+                let booked: Decimal = measure::payments_by_month(
+                    &state,
+                    &Scope::Unit,
+                    Some(state.view_date(as_of)),
+                )
+                .iter()
+                .map(|y| y.yuan())
+                .sum();
+                prop_assert_eq!(months, booked);
+            }
+        }
     }
 }

@@ -12,9 +12,16 @@ pub mod units;
 pub mod users;
 pub mod writes;
 
-/// Registers every route.
+/// Registers every route, the busiest first: actix tries each resource's pattern in
+/// registration order, with a regex capture (and its allocation) per dynamic pattern, so a
+/// payment POST or an indicators / evaluation GET registered late paid for every pattern
+/// tried before it (captures were ≈ 7 % of all samples under W2). No two patterns match one path,
+/// so the order changes nothing but the cost.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(ops::healthz)
+    cfg.service(writes::record_payment)
+        .service(reads::indicators)
+        .service(reads::evaluation)
+        .service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)
         .service(users::token)
@@ -28,8 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reads::monitoring_view)
         .service(reads::events)
         .service(reads::execution)
-        .service(reads::indicators)
-        .service(reads::evaluation)
         .service(reads::monitoring_draft)
         .service(reads::verify)
         .service(evidence::upload_evidence)

@@ -1178,7 +1178,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .wrap(Permit(Action::Record)),
             ),
     )
-    .service(record_payment)
+    // `record_payment` is registered first of all, in `routes::configure`.
     .service(reverse_payment)
     .service(hold_activity)
     .service(correct_activity)

@@ -333,6 +333,8 @@ pub struct UnitYear {
     pub(crate) review: Workflow,
     /// Every workflow step in order.
     pub(crate) workflow_steps: Vec<WorkflowStep>,
+    /// Payment measures maintained as payments and reversals are folded in.
+    pub(crate) totals: super::totals::PaymentTotals,
 }
 
 impl UnitYear {
@@ -402,6 +404,11 @@ impl UnitYear {
     /// Payments in recorded order.
     pub fn payments(&self) -> &[PaymentState] {
         &self.payments
+    }
+
+    /// The payment measures maintained incrementally (per scope, line, class and day).
+    pub fn payment_totals(&self) -> &super::totals::PaymentTotals {
+        &self.totals
     }
 
     /// Activities in recorded order.
@@ -603,6 +610,7 @@ impl UnitYear {
                     self.voucher_nos.insert(v.clone(), e.payment_id);
                 }
                 self.payment_index.insert(e.payment_id, self.payments.len());
+                self.totals.record(self.payments.len(), e);
                 self.payments.push(PaymentState {
                     payment: e.clone(),
                     reversed: None,
@@ -613,6 +621,7 @@ impl UnitYear {
                     && let Some(p) = self.payments.get_mut(i)
                     && p.reversed.is_none()
                 {
+                    self.totals.reverse(&p.payment, e);
                     p.reversed = Some((e.reversed_on, e.reason.clone()));
                 }
             }

@@ -157,12 +157,12 @@ impl UnitYear {
         let fy = budget.fiscal_year;
         let date = self.view_date(as_of);
         let progress = monitoring::schedule_progress(date, fy, profile.schedule_basis);
+        // Payments are read from the totals maintained as they are folded in: the cost is
+        // bounded by the lines, classes and days, not by the payments.
         let paid_of_line = |line_id: &crate::budget::LineId| -> Yuan {
-            self.payments()
-                .iter()
-                .filter(|p| &p.payment.line_id == line_id)
-                .map(|p| p.net_yuan(as_of))
-                .sum()
+            self.totals
+                .line(line_id)
+                .map_or(Yuan::ZERO, |days| days.as_of(as_of))
         };
         let mut by_line = Vec::new();
         let mut by_kind: BTreeMap<SpendingKind, (Yuan, Yuan, Yuan)> = BTreeMap::new();
@@ -200,11 +200,8 @@ impl UnitYear {
                 add(by_project.entry(code.0.clone()).or_default(), true);
             }
         }
-        for p in self.payments() {
-            by_class
-                .entry(p.payment.economic_code.class().to_string())
-                .or_default()
-                .2 += p.net_yuan(as_of);
+        for (class, days) in self.totals.classes() {
+            by_class.entry(class.clone()).or_default().2 += days.as_of(as_of);
         }
         let total_amounts = by_line
             .iter()
@@ -251,7 +248,7 @@ impl UnitYear {
                 self.execution_row(class, name, a, progress, profile)
             })
             .collect();
-        let monthly = measure::payments_by_month(self, &Scope::Unit, Some(date));
+        let monthly = measure::paid_by_month(self, &Scope::Unit, Some(date));
         let mut cumulative = Yuan::ZERO;
         let by_month = monthly
             .iter()
@@ -299,12 +296,47 @@ impl UnitYear {
             .collect()
     }
 
-    /// Where each indicator stands as of a date (everything recorded when None).
+    /// Where each indicator stands as of a date (everything recorded when None), with every
+    /// source of each value: the values and sources are computed from the year's facts by
+    /// [`measure::measure`] (a pass over the payments behind payment measures). Views served
+    /// per request use [`UnitYear::indicator_status_summarised`].
     pub fn indicator_status(
         &self,
         as_of: Option<NaiveDate>,
         profile: &ScoringProfile,
     ) -> Vec<IndicatorStatus> {
+        self.indicator_rows(as_of, profile, |scope, ind| {
+            let Measured { value, sources } = measure::measure(self, scope, ind, as_of);
+            (value, sources, 0)
+        })
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect()
+    }
+
+    /// Where each indicator stands as of a date, each with how many facts its value came from
+    /// and only the last `max_sources` of them in `sources` (the order of
+    /// [`UnitYear::indicator_status`]). Payment measures are read from the totals maintained
+    /// as events are folded in: the cost does not grow with the year's payments.
+    pub fn indicator_status_summarised(
+        &self,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+        max_sources: usize,
+    ) -> Vec<(IndicatorStatus, usize)> {
+        self.indicator_rows(as_of, profile, |scope, ind| {
+            let (value, summary) =
+                measure::measure_summarised(self, scope, ind, as_of, max_sources);
+            (value, summary.latest, summary.count)
+        })
+    }
+
+    fn indicator_rows(
+        &self,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+        measured: impl Fn(&Scope, &Indicator) -> (MeasureValue, Vec<Source>, usize),
+    ) -> Vec<(IndicatorStatus, usize)> {
         let fy = self.fiscal_year().unwrap_or_default();
         let date = self.view_date(as_of);
         let progress = monitoring::schedule_progress(date, fy, profile.schedule_basis);
@@ -312,7 +344,7 @@ impl UnitYear {
         self.indicators_as_of(None, as_of)
             .into_iter()
             .map(|(scope, ind)| {
-                let Measured { value, sources } = measure::measure(self, &scope, &ind, as_of);
+                let (value, sources, count) = measured(&scope, &ind);
                 let unit = ind.target.unit().map(|u| u.0.clone()).unwrap_or_default();
                 let number = value.number();
                 let completion_percent = match (number, ind.target.threshold()) {
@@ -339,7 +371,7 @@ impl UnitYear {
                     .get(&(scope.clone(), ind.id.clone()))
                     .copied()
                     .unwrap_or((Decimal::ZERO, None));
-                IndicatorStatus {
+                let status = IndicatorStatus {
                     actual_text: value.display(&unit),
                     scope,
                     indicator_id: ind.id.clone(),
@@ -353,7 +385,8 @@ impl UnitYear {
                     weight,
                     projected_score,
                     sources,
-                }
+                };
+                (status, count)
             })
             .collect()
     }
@@ -374,8 +407,7 @@ impl UnitYear {
             let mut increments = Vec::new();
             for m in 1..=months {
                 let end = measure::month_end(fy, m).map_or(as_of, |e| e.min(as_of));
-                let now = measure::measure(self, scope, ind, Some(end))
-                    .value
+                let now = measure::measured_value(self, scope, ind, Some(end))
                     .number()
                     .unwrap_or_default();
                 increments.push(now - previous);
@@ -383,7 +415,7 @@ impl UnitYear {
             }
             return SoFar::Monthly { months: increments };
         }
-        match measure::measure(self, scope, ind, Some(as_of)).value {
+        match measure::measured_value(self, scope, ind, Some(as_of)) {
             MeasureValue::Number { value } => SoFar::Current { value },
             MeasureValue::Assessed { text, value, .. } => SoFar::Assessed { text, value },
             MeasureValue::Met { met } => SoFar::Assessed {
@@ -415,7 +447,7 @@ impl UnitYear {
         let funds = FundsInput {
             initial_yuan: measure::initial_budget_yuan(self, scope),
             adjusted_yuan: measure::adjusted_budget_yuan(self, scope, Some(as_of)).0,
-            monthly_paid_yuan: measure::payments_by_month(self, scope, Some(as_of)),
+            monthly_paid_yuan: measure::paid_by_month(self, scope, Some(as_of)),
         };
         let indicators: Vec<IndicatorMonitoringInput> = self
             .indicators_as_of(Some(scope), Some(as_of))
@@ -454,7 +486,7 @@ impl UnitYear {
         }
         let quantitative = matches!(ind.target.value(), TargetValue::Quantitative { .. });
         let timely = matches!(ind.target.value(), TargetValue::Time(_));
-        match measure::measure(self, scope, ind, as_of).value {
+        match measure::measured_value(self, scope, ind, as_of) {
             MeasureValue::Number { value } if quantitative => Actual::Value(value),
             MeasureValue::Met { met } if timely => Actual::Timeliness { met },
             MeasureValue::NotApplicable => Actual::NotApplicable,
@@ -478,7 +510,7 @@ impl UnitYear {
         let execution = ExecutionInput {
             initial_yuan: measure::initial_budget_yuan(self, scope),
             adjusted_yuan: measure::adjusted_budget_yuan(self, scope, as_of).0,
-            executed_yuan: measure::paid_yuan(self, scope, as_of).0,
+            executed_yuan: measure::paid_net_yuan(self, scope, as_of),
             explanation: explanation(None),
         };
         let inputs = self
