@@ -199,6 +199,9 @@ enum Cmd {
         /// The `jixiao` binary (default: beside this one, e.g. target/release/jixiao).
         #[arg(long, value_name = "FILE")]
         jixiao: Option<PathBuf>,
+        /// Only the reads of the mix: nothing is written, so memory growth once warm is not data.
+        #[arg(long)]
+        reads_only: bool,
     },
     /// Environment, profile and W1–W4 with moderate sizes, then a summary of the targets.
     All {
@@ -465,6 +468,7 @@ fn main() -> Result<()> {
             clients,
             sample_seconds,
             jixiao,
+            reads_only,
         } => {
             let jixiao = match jixiao {
                 Some(path) => path,
@@ -481,10 +485,16 @@ fn main() -> Result<()> {
                 sample_every: std::time::Duration::from_secs(sample_seconds),
                 seed: b.seed,
                 verbose: true,
+                reads_only,
             };
             println!(
-                "soak: {minutes} min{}, {units} units, {clients} clients, RSS every {sample_seconds} s, seed {}",
+                "soak: {minutes} min{}, {units} units, {clients} clients, RSS every {sample_seconds} s, {}, seed {}",
                 requests.map_or(String::new(), |r| format!(" or {r} requests")),
+                if reads_only {
+                    "reads only"
+                } else {
+                    "reads and writes"
+                },
                 b.seed
             );
             let outcome = soak::run(&s)?;

@@ -129,6 +129,14 @@ impl Kind {
         }
     }
 
+    /// Whether it appends to the log.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Kind::Payment | Kind::Activity | Kind::Correction | Kind::Survey
+        )
+    }
+
     fn index(self) -> usize {
         MIX.iter().position(|(k, _)| *k == self).unwrap_or(0)
     }
@@ -167,6 +175,9 @@ pub struct Soak {
     pub seed: u64,
     /// Print the RSS samples as they are taken.
     pub verbose: bool,
+    /// Only the reads of the mix (in their proportions): nothing is added to the log, so any
+    /// growth of the server's memory once warm is not data.
+    pub reads_only: bool,
 }
 
 /// One RSS sample of the server.
@@ -548,7 +559,12 @@ fn plan(kind: Kind, unit: &str, u: usize, rng: &mut Rng, correct: uuid::Uuid) ->
 }
 
 /// One client's run until the soak is over: its own units, a seeded mix.
-fn client_run(shared: &Shared<'_>, units: &[(&str, &str)], seed: u64) -> Result<Vec<KindResult>> {
+fn client_run(
+    shared: &Shared<'_>,
+    units: &[(&str, &str)],
+    seed: u64,
+    reads_only: bool,
+) -> Result<Vec<KindResult>> {
     ensure!(!units.is_empty(), "客户端没有单位 (client without units)");
     // Redirects are not followed: a page that sends the session to /signin is an error here.
     let a: ureq::Agent = ureq::Agent::config_builder()
@@ -562,6 +578,9 @@ fn client_run(shared: &Shared<'_>, units: &[(&str, &str)], seed: u64) -> Result<
     let mut activities: VecDeque<(usize, uuid::Uuid)> = VecDeque::new();
     while shared.next().is_some() {
         let mut kind = Kind::pick(rng.below(1000));
+        while reads_only && kind.writes() {
+            kind = Kind::pick(rng.below(1000));
+        }
         if kind == Kind::Correction && activities.is_empty() {
             kind = Kind::Activity;
         }
@@ -771,7 +790,8 @@ pub fn run(s: &Soak) -> Result<Outcome> {
                     .map(|(u, t)| (u.as_str(), t.as_str()))
                     .collect();
                 let seed = s.seed ^ ((c as u64 + 1) << 32);
-                scope.spawn(move || client_run(shared, &own, seed))
+                let reads_only = s.reads_only;
+                scope.spawn(move || client_run(shared, &own, seed, reads_only))
             })
             .collect();
         let results: Vec<Result<Vec<KindResult>>> = clients

@@ -28,6 +28,7 @@ fn a_bounded_soak_of_a_days_mix_answers_every_request_without_an_error() {
         sample_every: Duration::from_millis(500),
         seed: 15_06,
         verbose: false,
+        reads_only: false,
     };
     let outcome = soak::run(&s).unwrap();
     let summary = outcome.summary();
