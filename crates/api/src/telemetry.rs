@@ -19,6 +19,21 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// Longest request id accepted from a client; longer ones are replaced.
 pub const MAX_REQUEST_ID_BYTES: usize = 128;
 
+/// The request methods a metric names; any other (actix accepts any token as a method) is
+/// counted as [`OTHER_METHOD`], so a client cannot grow the metric series without bound.
+pub const METRIC_METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+/// The method label of every method outside [`METRIC_METHODS`].
+pub const OTHER_METHOD: &str = "OTHER";
+
+/// The `method` label of a request: one of a fixed set.
+pub fn metric_method(method: &actix_web::http::Method) -> &'static str {
+    METRIC_METHODS
+        .iter()
+        .find(|m| **m == method.as_str())
+        .copied()
+        .unwrap_or(OTHER_METHOD)
+}
+
 /// Latency histogram buckets in seconds (1 ms … 10 s).
 const LATENCY_BUCKETS_SECONDS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -84,6 +99,7 @@ pub async fn observe(
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().to_string();
+    let method_label = metric_method(req.method());
     let path = req.path().to_string();
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
@@ -99,9 +115,9 @@ pub async fn observe(
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
     }
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
+    metrics::counter!("http_requests_total", "method" => method_label, "route" => route.clone(), "status" => status.to_string())
         .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
+    metrics::histogram!("http_request_duration_seconds", "method" => method_label, "route" => route.clone())
         .record(elapsed.as_secs_f64());
     span.in_scope(|| {
         tracing::info!(status, route = %route, latency_us = elapsed.as_micros() as u64, "request finished");
@@ -113,4 +129,20 @@ pub async fn observe(
 pub fn record_append(events: usize) {
     metrics::counter!("event_appends_total").increment(1);
     metrics::counter!("events_appended_total").increment(events as u64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::Method;
+
+    #[test]
+    fn the_metric_method_label_is_one_of_a_fixed_set_whatever_the_client_sends() {
+        assert_eq!(metric_method(&Method::GET), "GET");
+        assert_eq!(metric_method(&Method::DELETE), "DELETE");
+        for odd in ["FOO", "BREW", "X0123456789"] {
+            let m = Method::from_bytes(odd.as_bytes()).unwrap();
+            assert_eq!(metric_method(&m), OTHER_METHOD, "{odd}");
+        }
+    }
 }

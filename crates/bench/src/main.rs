@@ -3,6 +3,7 @@
 //! `cargo run --release -p jixiao-bench -- w3 --events 1000000` runs one workload; `all` runs
 //! W1–W4 and the profile with moderate sizes, `http-all` runs W1, W2 (each through HTTP beside
 //! the in-process store) and W6 through HTTP; both print a Markdown summary of the targets.
+//! `soak --minutes 10` drives the real `jixiao serve` with a day's mix and samples its memory.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -10,6 +11,7 @@ use jixiao_bench::faults;
 use jixiao_bench::generate::IdKind;
 use jixiao_bench::http::{self, HttpW2};
 use jixiao_bench::raw::Sync;
+use jixiao_bench::soak;
 use jixiao_bench::w6::{self, W6};
 use jixiao_bench::workloads::{self, Bench, Report};
 use std::path::PathBuf;
@@ -173,6 +175,33 @@ enum Cmd {
         /// Then make the database read-only under the server (`chattr +i`; root, ext4/xfs/btrfs).
         #[arg(long)]
         read_only: bool,
+    },
+    /// Soak: the real `jixiao serve` under a day's mix of reads and writes over many units
+    /// (payments, activities, corrections, surveys; execution, indicators, evaluation, the
+    /// XLSX form, the bureau's units list, web pages with a cookie session) for `--minutes`,
+    /// with its RSS sampled over time. Build the binary first: `cargo build --release -p jixiao`.
+    Soak {
+        /// How long the load runs.
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// Stop after this many requests instead (if sooner).
+        #[arg(long)]
+        requests: Option<u64>,
+        /// Units with a budget.
+        #[arg(long, default_value_t = 2_000)]
+        units: usize,
+        /// Client threads.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Seconds between two RSS samples.
+        #[arg(long, default_value_t = 5)]
+        sample_seconds: u64,
+        /// The `jixiao` binary (default: beside this one, e.g. target/release/jixiao).
+        #[arg(long, value_name = "FILE")]
+        jixiao: Option<PathBuf>,
+        /// Only the reads of the mix: nothing is written, so memory growth once warm is not data.
+        #[arg(long)]
+        reads_only: bool,
     },
     /// Environment, profile and W1–W4 with moderate sizes, then a summary of the targets.
     All {
@@ -431,6 +460,53 @@ fn main() -> Result<()> {
                     return Err(e.context(format!("保留现场 (kept): {}", kept.display())));
                 }
             }
+        }
+        Cmd::Soak {
+            minutes,
+            requests,
+            units,
+            clients,
+            sample_seconds,
+            jixiao,
+            reads_only,
+        } => {
+            let jixiao = match jixiao {
+                Some(path) => path,
+                None => std::env::current_exe()?.with_file_name("jixiao"),
+            };
+            let dir = tempfile::tempdir_in(&b.dir)?;
+            let s = soak::Soak {
+                jixiao,
+                dir: dir.path().to_path_buf(),
+                duration: Some(std::time::Duration::from_secs(minutes.saturating_mul(60))),
+                requests,
+                units,
+                clients,
+                sample_every: std::time::Duration::from_secs(sample_seconds),
+                seed: b.seed,
+                verbose: true,
+                reads_only,
+            };
+            println!(
+                "soak: {minutes} min{}, {units} units, {clients} clients, RSS every {sample_seconds} s, {}, seed {}",
+                requests.map_or(String::new(), |r| format!(" or {r} requests")),
+                if reads_only {
+                    "reads only"
+                } else {
+                    "reads and writes"
+                },
+                b.seed
+            );
+            let outcome = soak::run(&s)?;
+            println!("{}", outcome.summary());
+            anyhow::ensure!(
+                outcome.errors == 0 && outcome.server_error_lines == 0,
+                "浸泡测试出现错误 (soak saw errors: {} answers, {} ERROR lines; server log kept in {})",
+                outcome.errors,
+                outcome.server_error_lines,
+                dir.keep().display()
+            );
+            return Ok(());
         }
         Cmd::All { events } => {
             workloads::profile(&b, 200_000)?;

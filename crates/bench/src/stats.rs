@@ -63,6 +63,22 @@ impl Latencies {
     }
 }
 
+impl Latencies {
+    /// The nearest-rank percentile at `per_mille` / 1000 (999: p99.9), or None when nothing
+    /// was recorded.
+    pub fn percentile_per_mille(&self, per_mille: usize) -> Option<u64> {
+        let mut sorted = self.samples_us.clone();
+        sorted.sort_unstable();
+        if sorted.is_empty() {
+            return None;
+        }
+        let rank = (per_mille * sorted.len())
+            .div_ceil(1000)
+            .clamp(1, sorted.len());
+        sorted.get(rank - 1).copied()
+    }
+}
+
 /// The nearest-rank `percent` percentile of ascending `sorted` samples.
 fn nearest_rank(sorted: &[u64], percent: usize) -> Option<u64> {
     if sorted.is_empty() {
@@ -127,6 +143,14 @@ mod tests {
         a.merge(from_us(&[3, 9]));
         let s = a.summary().unwrap();
         assert_eq!((s.count, s.p50_us, s.max_us), (4, 3, 9));
+    }
+
+    #[test]
+    fn p99_9_of_two_thousand_samples_is_the_1998th_smallest() {
+        let l = from_us(&(1..=2000).rev().collect::<Vec<_>>());
+        assert_eq!(l.percentile_per_mille(999), Some(1998));
+        assert_eq!(l.percentile_per_mille(500), Some(1000));
+        assert_eq!(Latencies::new().percentile_per_mille(999), None);
     }
 
     #[test]

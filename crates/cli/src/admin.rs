@@ -129,14 +129,45 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Move a database file and its WAL/SHM companions (a stale WAL left beside a new database
-/// would be replayed into it by SQLite).
-fn move_database(from: &Path, to: &Path) -> CliResult {
-    for suffix in ["", "-wal", "-shm"] {
+/// Whether the database at `db` (or its WAL) holds any byte.
+fn holds_data(db: &Path) -> bool {
+    ["", "-wal"]
+        .iter()
+        .any(|suffix| std::fs::metadata(sidecar(db, suffix)).is_ok_and(|m| m.len() > 0))
+}
+
+/// Keeps the database at `db` as `kept` without the path `db` ever naming no file: its WAL and
+/// SHM are moved aside, the main file gets a second name (a hard link) that the rename of the
+/// replacement over `db` leaves behind. Falls back to a copy where hard links are refused.
+fn keep_database(db: &Path, kept: &Path) -> CliResult {
+    for suffix in ["-wal", "-shm", ""] {
+        let _ = std::fs::remove_file(sidecar(kept, suffix));
+    }
+    for suffix in ["-wal", "-shm"] {
+        let src = sidecar(db, suffix);
+        if src.exists() {
+            std::fs::rename(&src, sidecar(kept, suffix))
+                .with_context(|| format!("无法移动 {} (cannot move)", src.display()))?;
+        }
+    }
+    if std::fs::hard_link(db, kept).is_err() {
+        std::fs::copy(db, kept)
+            .with_context(|| format!("无法保留 {} (cannot keep)", db.display()))?;
+    }
+    Ok(())
+}
+
+/// Renames the database at `from` over `to` (one atomic rename of the main file, after its WAL
+/// and SHM when it has them).
+fn replace_database(from: &Path, to: &Path) -> CliResult {
+    for suffix in ["-wal", "-shm", ""] {
         let src = sidecar(from, suffix);
         if src.exists() {
             std::fs::rename(&src, sidecar(to, suffix))
                 .with_context(|| format!("无法移动 {} (cannot move)", src.display()))?;
+        } else if !suffix.is_empty() {
+            // A stale WAL of the old database must not be replayed into the new one.
+            let _ = std::fs::remove_file(sidecar(to, suffix));
         }
     }
     Ok(())
@@ -146,14 +177,16 @@ fn move_database(from: &Path, to: &Path) -> CliResult {
 pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
     // Before anything else: a server that has the database open would go on writing to the
     // file moved aside, and every write it acknowledged afterwards would be lost.
-    let _lock = dblock::acquire(db, "restore")?;
+    let lock = dblock::acquire(db, "restore")?;
     if !backup_file.is_file() {
         return Err(Failure::usage(format!(
             "备份文件不存在 (no such backup): {}",
             backup_file.display()
         )));
     }
-    if db.exists() && !force {
+    // The lock created an empty file where there was none: nothing to keep or to protect.
+    let existed = !lock.created_database() || holds_data(db);
+    if existed && !force {
         return Err(Failure::usage(format!(
             "数据库 {} 已存在；确认替换请加 --force（原库将保留为 .before-restore） (database exists; use --force)",
             db.display()
@@ -190,15 +223,23 @@ pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
             return Err(f);
         }
     };
-    if db.exists() {
-        let kept = sidecar(db, ".before-restore");
-        move_database(db, &kept)?;
+    // Locked before it takes the database's place: the path never names an unlocked file.
+    let _replacement = match dblock::lock_replacement(&staging) {
+        Ok(f) => f,
+        Err(f) => {
+            remove_staging();
+            return Err(f);
+        }
+    };
+    let kept = sidecar(db, ".before-restore");
+    if existed {
+        keep_database(db, &kept)?;
         println!(
             "原数据库已保留为 (previous database kept as) {}",
             kept.display()
         );
     }
-    move_database(&staging, db)?;
+    replace_database(&staging, db)?;
     println!(
         "已恢复并校验 (restored and verified): {} — {} 个事件, 头部位置 {}, 哈希 {}",
         db.display(),

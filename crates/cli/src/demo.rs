@@ -613,12 +613,16 @@ fn self_evaluation(
 /// Who submits the example unit's self-evaluation (an example unit has no user of its own).
 const DEMO_SUBMITTER: &str = "示例单位负责人（演示）";
 
-/// Delete the demo database and its WAL/SHM files (the demo starts fresh every time).
+/// Empty the demo database and delete its WAL/SHM files (the demo starts fresh every time).
 pub fn reset_database(path: &Path) -> CliResult {
-    if path.exists() {
+    // An empty file (the lock creates one where there was none) holds nothing to check.
+    let holds_bytes = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if holds_bytes || Path::new(&wal).exists() {
         ensure_demo_database(path)?;
     }
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         match std::fs::remove_file(&p) {
@@ -631,6 +635,21 @@ pub fn reset_database(path: &Path) -> CliResult {
                 ))));
             }
         }
+    }
+    // The main file is emptied, not deleted (after its WAL, which must not be replayed into
+    // it): the server's lock (`dblock.rs`) is on this file, and a new file at the path would be
+    // unlocked. SQLite reads an empty file as a new database.
+    if path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_len(0))
+            .map_err(|e| {
+                Failure::from(anyhow::Error::from(e).context(format!(
+                    "无法清空演示数据库 {} (cannot empty)",
+                    path.display()
+                )))
+            })?;
     }
     Ok(())
 }

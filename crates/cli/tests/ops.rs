@@ -222,3 +222,65 @@ fn a_second_demo_server_cannot_reset_the_database_the_first_one_serves() {
     );
     assert!(text(&second.stderr).contains("jixiao serve"));
 }
+
+#[test]
+fn deleting_the_side_lock_file_under_a_live_server_opens_the_database_to_no_one() {
+    // The lock is on the database file itself; `<db>.lock` only names the holder.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = fresh_db_with_budget(d);
+    let backup = d.join("backup.db");
+    assert_ok(&run(d, &db, &["backup", backup.to_str().unwrap()]));
+    let events = d.join("events.jsonl");
+    assert_ok(&run(
+        d,
+        &db,
+        &["events", "export", events.to_str().unwrap()],
+    ));
+    let before = verify_line(d, &db);
+
+    let (server, base) = serve(d, &db);
+    let pid = server.0.id();
+    std::fs::remove_file(d.join("jixiao.db.lock")).unwrap();
+    let refused: [&[&str]; 5] = [
+        &["restore", backup.to_str().unwrap(), "--force"],
+        &["rebuild"],
+        &["migrate"],
+        &["events", "import", events.to_str().unwrap()],
+        &["serve", "--bind", "127.0.0.1:0"],
+    ];
+    for args in refused {
+        let o = run(d, &db, args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(EXIT_LOCKED), "{args:?}: {err}");
+        // Without the side file the kernel's lock table still names the server.
+        assert!(err.contains(&format!("pid {pid}")), "{args:?}: {err}");
+        assert!(!text(&o.stdout).contains("http://"), "{args:?}");
+    }
+    assert!(!d.join("jixiao.db.before-restore").exists());
+    assert_eq!(verify_line(d, &db), before);
+    let health = ureq::get(format!("{base}/healthz")).call().unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+#[test]
+fn restore_into_a_missing_database_needs_no_force_and_leaves_it_locked_for_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = fresh_db_with_budget(d);
+    let backup = d.join("backup.db");
+    assert_ok(&run(d, &db, &["backup", backup.to_str().unwrap()]));
+    let before = verify_line(d, &db);
+    let fresh = d.join("fresh.db");
+    assert_ok(&run(d, &fresh, &["restore", backup.to_str().unwrap()]));
+    assert!(!d.join("fresh.db.before-restore").exists());
+    assert_eq!(
+        verify_line(d, &fresh),
+        before,
+        "the restored log is the backup's"
+    );
+    // Restoring again over the now-existing database asks for --force.
+    let o = run(d, &fresh, &["restore", backup.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o.stderr).contains("--force"), "{}", text(&o.stderr));
+}
