@@ -270,6 +270,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// One unit's row of [`Store::unit_statuses`] (None: no budget approved yet).
+    pub fn unit_status(
+        &self,
+        fiscal_year: i32,
+        unit: &str,
+    ) -> Result<Option<UnitStatus>, StoreError> {
+        self.with_read_models(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT unit, review, closed, pending_requests FROM rm_unit_status
+                 WHERE fiscal_year = ?1 AND unit = ?2",
+            )?;
+            let mut rows = stmt.query_map(params![fiscal_year, unit], |r| {
+                Ok(UnitStatus {
+                    unit: r.get(0)?,
+                    review: r.get(1)?,
+                    closed: r.get::<_, i64>(2)? != 0,
+                    pending_requests: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                })
+            })?;
+            Ok(rows.next().transpose()?)
+        })
+    }
+}
+
 /// One unit's year-end workflow and pending requests, as folded into `rm_unit_status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnitStatus {
