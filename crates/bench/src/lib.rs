@@ -13,6 +13,7 @@
 pub mod faults;
 pub mod generate;
 pub mod http;
+pub mod province;
 pub mod raw;
 pub mod stats;
 pub mod w6;
