@@ -7,7 +7,8 @@
 //!
 //! Modules: [`generate`] realistic domain events, [`raw`] the raw SQLite baselines, [`stats`]
 //! percentiles, [`workloads`] W1–W4 through the store, [`http`] W1/W2 through the real HTTP API,
-//! [`w6`] one unit-year growing to 50,000 events through the HTTP API, [`faults`] the real
+//! [`province`] a synthetic province and [`w5`] its benchmark through the HTTP API (issue 15
+//! point 7), [`w6`] one unit-year growing to 50,000 events through the HTTP API, [`faults`] the real
 //! `jixiao serve` killed with SIGKILL, out of disk and read-only under concurrent writers.
 
 pub mod faults;
@@ -16,5 +17,6 @@ pub mod http;
 pub mod province;
 pub mod raw;
 pub mod stats;
+pub mod w5;
 pub mod w6;
 pub mod workloads;

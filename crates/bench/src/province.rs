@@ -494,7 +494,7 @@ fn year_commands(
                     requested_on,
                 }),
             ));
-            let pending = a + 1 == ADJUSTMENTS_PER_UNIT && i % PENDING_EVERY == 0;
+            let pending = a + 1 == ADJUSTMENTS_PER_UNIT && i.is_multiple_of(PENDING_EVERY);
             if !pending {
                 let decided_on = requested_on + chrono::Days::new(5 + rng.below(16));
                 dated.push((
@@ -632,7 +632,8 @@ mod tests {
                 .count();
             let n = unit.commands.len();
             assert!(
-                n + ADJUSTMENTS_PER_UNIT >= p.commands_per_unit() && n <= p.commands_per_unit() + 80,
+                n + ADJUSTMENTS_PER_UNIT >= p.commands_per_unit()
+                    && n <= p.commands_per_unit() + 80,
                 "unit {i} has {n} commands"
             );
         }
