@@ -172,10 +172,20 @@ impl App {
             self.check_evidence_stored(&plain)?;
         }
         // Lock every unit's year, in stream order (so two bulk batches never wait on each
-        // other in a cycle; a single write locks one year only).
+        // other in a cycle; a single write locks one year only). A year not in the cache is
+        // loaded on the side and not cached: loading a province must not evict the years
+        // people are working on, nor hold every unit's state in memory. Its appends expect
+        // the version it was loaded at, so a write racing it from elsewhere fails the batch
+        // (409), and the retry skips what was written.
         let entries: Vec<(StreamId, Arc<Mutex<Year>>)> = by_unit
             .keys()
-            .map(|s| (s.clone(), self.cache.entry(s)))
+            .map(|s| {
+                let year = self
+                    .cache
+                    .cached(s)
+                    .unwrap_or_else(|| Arc::new(Mutex::new(Year::default())));
+                (s.clone(), year)
+            })
             .collect();
         let mut years: Vec<_> = entries.iter().map(|(_, e)| lock(e)).collect();
         let mut refused = Vec::new();

@@ -111,6 +111,11 @@ fn a_batch_of_many_units_is_written_once_and_a_retry_writes_nothing() {
     );
     assert_eq!(loaded.first_position, Some(1));
     assert_eq!(loaded.last_position, Some(head));
+    assert_eq!(
+        app.cached_streams(),
+        0,
+        "a bulk load caches no unit-year it did not find cached"
+    );
     let (v1, v2) = (version(&app, "800001"), version(&app, "800002"));
     assert!(v1 > 5 && v2 > 3);
 
