@@ -39,6 +39,8 @@ pub const RSS_TARGET_BYTES: u64 = 1 << 30;
 pub const VIEW_PAGE_UNITS: usize = 500;
 /// Most units per bulk request.
 pub const BATCH_UNITS_MAX: usize = 1_000;
+/// Ingest progress is printed each time the log passes a multiple of this many events.
+const PROGRESS_EVERY_EVENTS: u64 = 500_000;
 /// Most client threads loading.
 pub const CLIENTS_MAX: usize = 16;
 
@@ -222,6 +224,7 @@ fn ingest_http(
             .map(|_| {
                 let rx = &rx;
                 let url = &url;
+                let started = &started;
                 s.spawn(move || -> Result<(u64, Latencies)> {
                     let a = agent();
                     let mut lat = Latencies::new();
@@ -242,6 +245,17 @@ fn ingest_http(
                         ensure!(status == 200, "批量导入失败 (bulk) {status}: {text}");
                         let v: serde_json::Value = serde_json::from_str(&text)?;
                         events += v["events"].as_u64().unwrap_or(0);
+                        let last = v["last_position"].as_u64().unwrap_or(0);
+                        if last / PROGRESS_EVERY_EVENTS
+                            != last.saturating_sub(v["events"].as_u64().unwrap_or(0))
+                                / PROGRESS_EVERY_EVENTS
+                        {
+                            // A line now and then, so a long run shows where it is.
+                            eprintln!(
+                                "  … log at position {last} after {:.0} s",
+                                started.elapsed().as_secs_f64()
+                            );
+                        }
                     }
                     Ok((events, lat))
                 })
