@@ -32,6 +32,11 @@ CREATE TABLE rm_unit_status (
     PRIMARY KEY (fiscal_year, unit)
 ) WITHOUT ROWID;
 
+-- The days of one month across every unit (the part of a view as of a date inside a month
+-- that the monthly rows do not cover): found by day instead of scanning every unit's year.
+CREATE INDEX rm_unit_budget_day_by_day ON rm_unit_budget_day (fiscal_year, day);
+CREATE INDEX rm_unit_paid_day_by_day ON rm_unit_paid_day (fiscal_year, day);
+
 -- Every read model is a cache of the log: empty them all and let the store refold the log
 -- from position 0 when it opens, so the new tables hold every event already stored.
 DELETE FROM rm_unit;

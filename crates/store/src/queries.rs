@@ -188,13 +188,21 @@ impl Store {
             // Whole months before the as-of date's month from `rm_unit_month` (at most 12 rows
             // per unit for a year), then the days of its own month up to the date from the
             // daily tables (none for "now").
-            let (month, first_day) = match as_of {
-                Some(d) => {
+            // As of a month's last day ("as of a past month"), that month is whole too: only
+            // monthly rows are read.
+            let partial = as_of.filter(|d| d.succ_opt().is_some_and(|next| next.day() != 1));
+            let (month, first_day) = match (as_of, partial) {
+                (_, Some(d)) => {
                     let m = crate::projection::month_text((d.year(), d.month()));
                     let first = format!("{m}-01");
                     (m, first)
                 }
-                None => (END_OF_TIME.to_string(), END_OF_TIME.to_string()),
+                (Some(d), None) => {
+                    let next = d.succ_opt().unwrap_or(d);
+                    let m = crate::projection::month_text((next.year(), next.month()));
+                    (m, END_OF_TIME.to_string())
+                }
+                (None, None) => (END_OF_TIME.to_string(), END_OF_TIME.to_string()),
             };
             {
                 let mut stmt = conn.prepare_cached(
@@ -219,7 +227,7 @@ impl Store {
                     s.paid_yuan = yuan(paid);
                 }
             }
-            if as_of.is_some() {
+            if partial.is_some() {
                 let moved = sum_by_unit(
                     conn,
                     "SELECT unit, sum(adjust_fen + carry_fen) FROM rm_unit_budget_day
