@@ -49,6 +49,7 @@ impl Modify for BearerScheme {
         routes::recheck::recheck_upload,
         routes::writes::import_budget,
         routes::units::import_unit,
+        routes::bulk::bulk_load,
         routes::writes::record_payment,
         routes::writes::record_payment_batch,
         routes::writes::reverse_payment,

@@ -292,6 +292,22 @@ fn compare(sort: UnitSort, a: &UnitRow, b: &UnitRow) -> Ordering {
     by.then_with(|| text_cmp(&sa.unit, &sb.unit))
 }
 
+/// The workflow state a folded status row stands for (closed wins, as in the aggregate).
+pub fn workflow_of(status: &jixiao_store::UnitStatus) -> Workflow {
+    if status.closed {
+        return Workflow::Closed;
+    }
+    [
+        Workflow::Draft,
+        Workflow::Submitted,
+        Workflow::Returned,
+        Workflow::Approved,
+    ]
+    .into_iter()
+    .find(|w| w.code() == status.review)
+    .unwrap_or_default()
+}
+
 /// Filters, sorts and pages `rows` (the pure part of [`App::unit_table`]).
 pub fn table_of(rows: Vec<UnitRow>, query: &UnitQuery) -> UnitTable {
     let mut departments: Vec<String> = rows.iter().map(|r| r.summary.department.clone()).collect();
@@ -363,7 +379,9 @@ impl App {
         Ok(table_of(rows, &query))
     }
 
-    /// A unit's lagging items and workflow state, for its row in the bureau's table.
+    /// A unit's lagging items and workflow state, for its row in the bureau's table. The
+    /// workflow comes from the per-unit status the store folds as events arrive
+    /// (`rm_unit_status`); the lagging items need the unit's indicators, so its year.
     pub fn unit_details(
         &self,
         stream: &StreamId,
@@ -371,7 +389,10 @@ impl App {
         profile: &ScoringProfile,
     ) -> Result<UnitDetails, AppError> {
         let lagging = self.lagging(stream, as_of, profile)?;
-        let workflow = self.with_year(stream, KnownAt::Now, |y| Ok(y.state.workflow()))?;
+        let workflow = match self.store().unit_status(stream.fiscal_year, &stream.unit)? {
+            Some(status) => workflow_of(&status),
+            None => self.with_year(stream, KnownAt::Now, |y| Ok(y.state.workflow()))?,
+        };
         Ok(UnitDetails { lagging, workflow })
     }
 

@@ -161,6 +161,18 @@ impl YearCache {
         year
     }
 
+    /// The shared state of `stream` when it is cached (marked used), without caching it
+    /// otherwise: for a bulk load, which must not evict the streams people are working on.
+    pub fn cached(&self, stream: &StreamId) -> Option<Arc<Mutex<Year>>> {
+        let mut entries = self.entries();
+        entries.tick += 1;
+        let tick = entries.tick;
+        entries.map.get_mut(stream).map(|(used, year)| {
+            *used = tick;
+            Arc::clone(year)
+        })
+    }
+
     /// Streams cached now.
     pub fn len(&self) -> usize {
         self.entries().map.len()

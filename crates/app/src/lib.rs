@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod auth;
 pub mod budget_file;
+pub mod bulk;
 pub mod bureau;
 pub mod cache;
 pub mod error;

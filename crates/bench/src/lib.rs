@@ -7,15 +7,18 @@
 //!
 //! Modules: [`generate`] realistic domain events, [`raw`] the raw SQLite baselines, [`stats`]
 //! percentiles, [`workloads`] W1–W4 through the store, [`http`] W1/W2 through the real HTTP API,
-//! [`w6`] one unit-year growing to 50,000 events through the HTTP API, [`faults`] the real
-//! `jixiao serve` killed with SIGKILL, out of disk and read-only under concurrent writers,
+//! [`province`] a synthetic province and [`w5`] its benchmark through the HTTP API (issue 15
+//! point 7), [`w6`] one unit-year growing to 50,000 events through the HTTP API, [`faults`] the
+//! real `jixiao serve` killed with SIGKILL, out of disk and read-only under concurrent writers,
 //! [`soak`] the real `jixiao serve` under a day's mix for minutes with its memory sampled.
 
 pub mod faults;
 pub mod generate;
 pub mod http;
+pub mod province;
 pub mod raw;
 pub mod soak;
 pub mod stats;
+pub mod w5;
 pub mod w6;
 pub mod workloads;

@@ -10,8 +10,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use jixiao_bench::faults;
 use jixiao_bench::generate::IdKind;
 use jixiao_bench::http::{self, HttpW2};
+use jixiao_bench::province::Province;
 use jixiao_bench::raw::Sync;
 use jixiao_bench::soak;
+use jixiao_bench::w5::{self, W5};
 use jixiao_bench::w6::{self, W6};
 use jixiao_bench::workloads::{self, Bench, Report};
 use std::path::PathBuf;
@@ -202,6 +204,43 @@ enum Cmd {
         /// Only the reads of the mix: nothing is written, so memory growth once warm is not data.
         #[arg(long)]
         reads_only: bool,
+    },
+    /// W5, a province: generate it (10,000 units under 100 主管部门, 5 projects each, about
+    /// 10M events over a year), load it through the running server's bulk route, then time the
+    /// bureau's view over every unit (now and as of a past month), its web page, one unit's
+    /// self-evaluation, a full rebuild; print the database size and memory; and the same load
+    /// in process beside it. Build with `--release`.
+    Province {
+        /// Units.
+        #[arg(long, default_value_t = 10_000)]
+        units: usize,
+        /// Events in all (about).
+        #[arg(long, default_value_t = 10_000_000)]
+        events: u64,
+        /// Units per bulk request.
+        #[arg(long, default_value_t = 20)]
+        batch_units: usize,
+        /// Client threads posting bulk requests.
+        #[arg(long, default_value_t = 2)]
+        clients: usize,
+        /// actix worker threads of the server.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Passes over every page of the view, now and as of.
+        #[arg(long, default_value_t = 5)]
+        view_rounds: usize,
+        /// Requests of the bureau's web page.
+        #[arg(long, default_value_t = 200)]
+        web_samples: usize,
+        /// Requests of a random unit's self-evaluation.
+        #[arg(long, default_value_t = 500)]
+        evaluation_samples: usize,
+        /// The past date of the "as of" view.
+        #[arg(long, default_value = "2024-06-30")]
+        as_of: chrono::NaiveDate,
+        /// Units loaded in process beside it (0: skip).
+        #[arg(long, default_value_t = 1_000)]
+        in_process_units: usize,
     },
     /// Environment, profile and W1–W4 with moderate sizes, then a summary of the targets.
     All {
@@ -417,6 +456,35 @@ fn main() -> Result<()> {
             };
             reports.push(w6::w6(&b, &w)?);
             reports
+        }
+        Cmd::Province {
+            units,
+            events,
+            batch_units,
+            clients,
+            workers,
+            view_rounds,
+            web_samples,
+            evaluation_samples,
+            as_of,
+            in_process_units,
+        } => {
+            let w = W5 {
+                province: Province {
+                    units,
+                    events,
+                    seed: b.seed,
+                },
+                batch_units,
+                clients,
+                workers,
+                view_rounds,
+                web_samples,
+                evaluation_samples,
+                as_of,
+                in_process_units,
+            };
+            vec![w5::w5(&b, &w)?]
         }
         Cmd::Profile { events } => {
             workloads::profile(&b, events)?;

@@ -58,12 +58,31 @@ pub enum Command {
     Users(UsersCommand),
     /// 执行数据库迁移 (apply database migrations and exit).
     Migrate,
+    /// 批量导入：把 NDJSON 命令文件分批发送给运行中的服务 (load many units' commands through
+    /// the running server's bulk route; token in JIXIAO_TOKEN).
+    BulkLoad(BulkLoadArgs),
     /// 健康检查：请求本机服务的 /healthz (probe the local service; for container HEALTHCHECK).
     Healthcheck {
         /// Address to probe (default: the configured bind address; 0.0.0.0 means 127.0.0.1).
         #[arg(long, value_name = "ADDR")]
         addr: Option<String>,
     },
+}
+
+/// Options of `bulk-load`.
+#[derive(Debug, Args)]
+pub struct BulkLoadArgs {
+    /// The NDJSON file: one `{"unit", "event_id", "command", "data"}` a line.
+    pub file: PathBuf,
+    /// The running server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// Fiscal year of every command.
+    #[arg(long)]
+    pub year: i32,
+    /// Lines per request (at most 50,000).
+    #[arg(long, default_value_t = 10_000)]
+    pub batch: usize,
 }
 
 /// Options of `serve`.

@@ -3,6 +3,7 @@
 //! logging and dispatches to one module per command; maps failures to documented exit codes.
 
 mod admin;
+mod bulk;
 mod cli;
 mod config;
 mod dblock;
@@ -71,6 +72,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Restore { file, force } => admin::restore(&db, &file, force),
         Command::Users(command) => users::run(&db, command),
         Command::Migrate => admin::migrate(&db),
+        Command::BulkLoad(args) => bulk::run(&args),
         Command::Healthcheck { addr } => {
             serve::healthcheck(addr.as_deref().unwrap_or(&settings.bind))
         }

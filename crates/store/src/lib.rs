@@ -39,6 +39,6 @@ pub use model::{
     StreamId, VerifyReport,
 };
 pub use options::{StoreOptions, Synchronous};
-pub use queries::{ExecutionRow, UnitSummary};
+pub use queries::{ExecutionRow, UnitStatus, UnitSummary};
 pub use store::Store;
 pub use writer::{WriterStats, WriterStatsSnapshot};

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_users_disabled.sql",
         sql: include_str!("../../../migrations/0007_users_disabled.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_unit_month_status.sql",
+        sql: include_str!("../../../migrations/0008_unit_month_status.sql"),
+    },
 ];
 
 /// Applies the missing migrations of `list` in one transaction, after checking that every

@@ -5,8 +5,10 @@
 //!
 //! Only what a production query reads is folded: the unit (`rm_unit`), its budget and payments
 //! per day (`rm_unit_budget_day`, `rm_unit_paid_day`) for the finance bureau's all-units view
-//! (`Store::unit_summaries`), and the payments (`rm_payment`) a reversal subtracts. Every other
-//! figure is the aggregate's.
+//! (`Store::unit_summaries`), the same sums per unit and month (`rm_unit_month`, so a view as
+//! of a date reads at most 12 monthly rows per unit plus the days of that date's own month),
+//! each unit's year-end workflow and pending adjustment requests (`rm_unit_status`), and the
+//! payments (`rm_payment`) a reversal subtracts. Every other figure is the aggregate's.
 //!
 //! Choices (documented in docs/eventstore.md):
 //! - money is stored as INTEGER 分 so SQL sums are exact;
@@ -101,6 +103,27 @@ impl MoveSums {
     }
 }
 
+/// Key of `rm_unit_month`: (year, unit, (calendar year, month)) — sorted as the table's
+/// `YYYY-MM` text key is.
+type MonthKey<'a> = (i32, &'a str, (i32, u32));
+
+/// Budget movement and payment sums of one unit and month.
+#[derive(Debug, Default, Clone, Copy)]
+struct MonthSums {
+    moves: MoveSums,
+    paid: i64,
+}
+
+fn month_of(day: NaiveDate) -> (i32, u32) {
+    use chrono::Datelike;
+    (day.year(), day.month())
+}
+
+/// `YYYY-MM`, the month key of `rm_unit_month` (the prefix of a day's `YYYY-MM-DD`).
+pub(crate) fn month_text((year, month): (i32, u32)) -> String {
+    format!("{year:04}-{month:02}")
+}
+
 /// The additive read models (sums of money per key) folded in memory, then written with one
 /// upsert per distinct key by [`Deltas::flush`]. Sums commute, so folding a whole group of
 /// appends (or a rebuild chunk) first and writing once gives the same rows as writing per
@@ -111,6 +134,7 @@ impl MoveSums {
 pub(crate) struct Deltas<'a> {
     unit_paid_day: BTreeMap<UnitKey<'a>, i64>,
     unit_budget_day: BTreeMap<UnitKey<'a>, MoveSums>,
+    unit_month: BTreeMap<MonthKey<'a>, MonthSums>,
 }
 
 impl<'a> Deltas<'a> {
@@ -119,6 +143,11 @@ impl<'a> Deltas<'a> {
             .entry((s.fiscal_year, s.unit.as_str(), day))
             .or_default()
             .add(m);
+        self.unit_month
+            .entry((s.fiscal_year, s.unit.as_str(), month_of(day)))
+            .or_default()
+            .moves
+            .add(m);
     }
 
     fn add_paid(&mut self, s: &'a StreamId, day: NaiveDate, amount: i64) {
@@ -126,6 +155,10 @@ impl<'a> Deltas<'a> {
             .unit_paid_day
             .entry((s.fiscal_year, s.unit.as_str(), day))
             .or_default() += amount;
+        self.unit_month
+            .entry((s.fiscal_year, s.unit.as_str(), month_of(day)))
+            .or_default()
+            .paid += amount;
     }
 
     /// Writes one upsert per distinct key (in the caller's transaction) and empties the sums.
@@ -155,6 +188,28 @@ impl<'a> Deltas<'a> {
                     m.initial,
                     m.adjust,
                     m.carry
+                ])?;
+            }
+        }
+        if !self.unit_month.is_empty() {
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO rm_unit_month (fiscal_year, unit, month, initial_fen, adjust_fen, carry_fen, paid_fen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (fiscal_year, unit, month) DO UPDATE SET
+                     initial_fen = rm_unit_month.initial_fen + excluded.initial_fen,
+                     adjust_fen = rm_unit_month.adjust_fen + excluded.adjust_fen,
+                     carry_fen = rm_unit_month.carry_fen + excluded.carry_fen,
+                     paid_fen = rm_unit_month.paid_fen + excluded.paid_fen",
+            )?;
+            for ((year, unit, month), m) in std::mem::take(&mut self.unit_month) {
+                stmt.execute(params![
+                    year,
+                    unit,
+                    month_text(month),
+                    m.moves.initial,
+                    m.moves.adjust,
+                    m.moves.carry,
+                    m.paid
                 ])?;
             }
         }
@@ -191,6 +246,7 @@ pub(crate) fn fold<'a>(
                 fen(e.sangong_budget_yuan)?,
                 fen(e.procurement_budget_yuan)?
             ])?;
+            status(conn, s, StatusChange::Pending(0))?;
             let day = e.approved_on;
             for line in &e.lines {
                 deltas.add_budget_move(
@@ -204,6 +260,7 @@ pub(crate) fn fold<'a>(
             }
         }
         Event::BudgetAdjusted(e) => {
+            status(conn, s, StatusChange::Pending(-1))?;
             let delta = fen(e.delta_yuan)?;
             deltas.add_budget_move(
                 s,
@@ -251,26 +308,77 @@ pub(crate) fn fold<'a>(
         // Activities, surveys, assessments and procurement, requests, rejections, targets,
         // reports and locks live in the aggregate, not in these read models (no production
         // query read the tables they once filled; migration 0005 dropped them).
+        // The bureau's view shows where each unit's year-end workflow stands and what waits
+        // for a decision: folded here as the aggregate applies them (the aggregate refuses a
+        // decision on a request that is not pending, so the count never goes below zero).
+        Event::BudgetAdjustmentRequested(_) | Event::TargetAdjustmentRequested(_) => {
+            status(conn, s, StatusChange::Pending(1))?;
+        }
+        Event::BudgetAdjustmentRejected(_)
+        | Event::TargetAdjustmentApproved(_)
+        | Event::TargetAdjustmentRejected(_) => status(conn, s, StatusChange::Pending(-1))?,
+        Event::SelfEvaluationSubmitted(_) => status(conn, s, StatusChange::Review("submitted"))?,
+        Event::SelfEvaluationReturned(_) => status(conn, s, StatusChange::Review("returned"))?,
+        Event::SelfEvaluationApproved(_) => status(conn, s, StatusChange::Review("approved"))?,
+        Event::YearClosed(_) => status(conn, s, StatusChange::Closed(true))?,
+        Event::YearReopened(_) => {
+            // Reopened to be corrected: the unit submits anew.
+            status(conn, s, StatusChange::Closed(false))?;
+            status(conn, s, StatusChange::Review("draft"))?;
+        }
         Event::ActivityHeld(_)
         | Event::ActivityCorrected(_)
         | Event::ActivityWithdrawn(_)
         | Event::SurveyRecorded(_)
         | Event::IndicatorAssessed(_)
         | Event::ProcurementRecorded(_)
-        | Event::BudgetAdjustmentRequested(_)
-        | Event::BudgetAdjustmentRejected(_)
         | Event::TargetsApproved(_)
-        | Event::TargetAdjustmentRequested(_)
-        | Event::TargetAdjustmentApproved(_)
-        | Event::TargetAdjustmentRejected(_)
         | Event::MonitoringReportFiled(_)
         | Event::DeviationExplained(_)
-        | Event::SelfEvaluationSubmitted(_)
-        | Event::SelfEvaluationReturned(_)
-        | Event::SelfEvaluationApproved(_)
-        | Event::YearClosed(_)
-        | Event::YearReopened(_)
         | Event::EvidenceAttached(_) => {}
+    }
+    Ok(())
+}
+
+/// One change of a unit's row in `rm_unit_status`.
+enum StatusChange {
+    /// Requests waiting for the bureau, up or down (0: only make sure the row exists).
+    Pending(i64),
+    /// The review step: draft, submitted, returned or approved.
+    Review(&'static str),
+    /// The year closed or reopened.
+    Closed(bool),
+}
+
+/// Applies `change` to the unit's status row, creating it (草稿, open, nothing pending) first.
+fn status(conn: &Connection, s: &StreamId, change: StatusChange) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO rm_unit_status (fiscal_year, unit, review, closed, pending_requests)
+         VALUES (?1, ?2, 'draft', 0, 0)
+         ON CONFLICT (fiscal_year, unit) DO NOTHING",
+    )?
+    .execute(params![s.fiscal_year, s.unit])?;
+    match change {
+        StatusChange::Pending(0) => {}
+        StatusChange::Pending(delta) => {
+            conn.prepare_cached(
+                "UPDATE rm_unit_status SET pending_requests = pending_requests + ?3
+                 WHERE fiscal_year = ?1 AND unit = ?2",
+            )?
+            .execute(params![s.fiscal_year, s.unit, delta])?;
+        }
+        StatusChange::Review(review) => {
+            conn.prepare_cached(
+                "UPDATE rm_unit_status SET review = ?3 WHERE fiscal_year = ?1 AND unit = ?2",
+            )?
+            .execute(params![s.fiscal_year, s.unit, review])?;
+        }
+        StatusChange::Closed(closed) => {
+            conn.prepare_cached(
+                "UPDATE rm_unit_status SET closed = ?3 WHERE fiscal_year = ?1 AND unit = ?2",
+            )?
+            .execute(params![s.fiscal_year, s.unit, i64::from(closed)])?;
+        }
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 use crate::error::StoreError;
 use crate::projection::yuan;
 use crate::store::Store;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use jixiao_domain::money::Yuan;
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -152,10 +152,15 @@ impl Store {
             let bound = day_bound(as_of);
             let mut units: BTreeMap<String, UnitSummary> = BTreeMap::new();
             {
-                let mut stmt =
-                    conn.prepare_cached("SELECT unit, unit_name, department FROM rm_unit WHERE fiscal_year = ?1")?;
+                let mut stmt = conn.prepare_cached(
+                    "SELECT unit, unit_name, department FROM rm_unit WHERE fiscal_year = ?1",
+                )?;
                 let rows = stmt.query_map([fiscal_year], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
                 })?;
                 for row in rows {
                     let (unit, unit_name, department) = row?;
@@ -180,35 +185,133 @@ impl Store {
                 adjusted_yuan: Yuan::ZERO,
                 paid_yuan: Yuan::ZERO,
             };
+            // Whole months before the as-of date's month from `rm_unit_month` (at most 12 rows
+            // per unit for a year), then the days of its own month up to the date from the
+            // daily tables (none for "now").
+            // As of a month's last day ("as of a past month"), that month is whole too: only
+            // monthly rows are read.
+            let partial = as_of.filter(|d| d.succ_opt().is_some_and(|next| next.day() != 1));
+            let (month, first_day) = match (as_of, partial) {
+                (_, Some(d)) => {
+                    let m = crate::projection::month_text((d.year(), d.month()));
+                    let first = format!("{m}-01");
+                    (m, first)
+                }
+                (Some(d), None) => {
+                    let next = d.succ_opt().unwrap_or(d);
+                    let m = crate::projection::month_text((next.year(), next.month()));
+                    (m, END_OF_TIME.to_string())
+                }
+                (None, None) => (END_OF_TIME.to_string(), END_OF_TIME.to_string()),
+            };
             {
                 let mut stmt = conn.prepare_cached(
                     "SELECT unit, sum(initial_fen),
-                            sum(initial_fen + CASE WHEN day <= ?2 THEN adjust_fen + carry_fen ELSE 0 END)
-                     FROM rm_unit_budget_day WHERE fiscal_year = ?1 GROUP BY unit",
+                            sum(CASE WHEN month < ?2 THEN adjust_fen + carry_fen ELSE 0 END),
+                            sum(CASE WHEN month < ?2 THEN paid_fen ELSE 0 END)
+                     FROM rm_unit_month WHERE fiscal_year = ?1 GROUP BY unit",
                 )?;
-                let rows = stmt.query_map(params![fiscal_year, bound], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                let rows = stmt.query_map(params![fiscal_year, month], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
                 })?;
                 for row in rows {
-                    let (unit, initial, adjusted) = row?;
+                    let (unit, initial, moved, paid) = row?;
                     let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
                     s.initial_yuan = yuan(initial);
-                    s.adjusted_yuan = yuan(adjusted);
+                    s.adjusted_yuan = yuan(initial + moved);
+                    s.paid_yuan = yuan(paid);
                 }
             }
-            // Summed over the unit's payment days up to `as_of` (at most 366 rows per unit, as
-            // for the budget above).
-            let paid = sum_by_unit(
-                conn,
-                "SELECT unit, sum(paid_fen) FROM rm_unit_paid_day
-                 WHERE fiscal_year = ?1 AND day <= ?2 GROUP BY unit",
-                &[&fiscal_year, &bound],
-            )?;
-            for (unit, paid) in paid {
-                let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
-                s.paid_yuan += yuan(paid);
+            if partial.is_some() {
+                let moved = sum_by_unit(
+                    conn,
+                    "SELECT unit, sum(adjust_fen + carry_fen) FROM rm_unit_budget_day
+                     WHERE fiscal_year = ?1 AND day >= ?2 AND day <= ?3 GROUP BY unit",
+                    &[&fiscal_year, &first_day, &bound],
+                )?;
+                for (unit, moved) in moved {
+                    let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
+                    s.adjusted_yuan += yuan(moved);
+                }
+                let paid = sum_by_unit(
+                    conn,
+                    "SELECT unit, sum(paid_fen) FROM rm_unit_paid_day
+                     WHERE fiscal_year = ?1 AND day >= ?2 AND day <= ?3 GROUP BY unit",
+                    &[&fiscal_year, &first_day, &bound],
+                )?;
+                for (unit, paid) in paid {
+                    let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
+                    s.paid_yuan += yuan(paid);
+                }
             }
             bounded(units.into_values().collect())
         })
     }
+
+    /// Where every unit of a year stands in the year-end workflow, with its adjustment
+    /// requests waiting for the bureau (folded as events arrive: one row per unit).
+    pub fn unit_statuses(
+        &self,
+        fiscal_year: i32,
+    ) -> Result<BTreeMap<String, UnitStatus>, StoreError> {
+        self.with_read_models(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT unit, review, closed, pending_requests FROM rm_unit_status
+                 WHERE fiscal_year = ?1 LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![fiscal_year, MAX_QUERY_ROWS as i64 + 1], |r| {
+                Ok(UnitStatus {
+                    unit: r.get(0)?,
+                    review: r.get(1)?,
+                    closed: r.get::<_, i64>(2)? != 0,
+                    pending_requests: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                })
+            })?;
+            let rows = bounded(rows.collect::<Result<Vec<_>, _>>()?)?;
+            Ok(rows.into_iter().map(|s| (s.unit.clone(), s)).collect())
+        })
+    }
+}
+
+impl Store {
+    /// One unit's row of [`Store::unit_statuses`] (None: no budget approved yet).
+    pub fn unit_status(
+        &self,
+        fiscal_year: i32,
+        unit: &str,
+    ) -> Result<Option<UnitStatus>, StoreError> {
+        self.with_read_models(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT unit, review, closed, pending_requests FROM rm_unit_status
+                 WHERE fiscal_year = ?1 AND unit = ?2",
+            )?;
+            let mut rows = stmt.query_map(params![fiscal_year, unit], |r| {
+                Ok(UnitStatus {
+                    unit: r.get(0)?,
+                    review: r.get(1)?,
+                    closed: r.get::<_, i64>(2)? != 0,
+                    pending_requests: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                })
+            })?;
+            Ok(rows.next().transpose()?)
+        })
+    }
+}
+
+/// One unit's year-end workflow and pending requests, as folded into `rm_unit_status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitStatus {
+    /// 单位代码.
+    pub unit: String,
+    /// The review step's code: draft, submitted, returned or approved.
+    pub review: String,
+    /// Closed by the bureau (wins over the review step).
+    pub closed: bool,
+    /// Budget and target adjustment requests waiting for a decision.
+    pub pending_requests: u64,
 }

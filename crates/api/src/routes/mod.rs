@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod bulk;
 pub mod evidence;
 pub mod forms;
 pub mod ops;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::set_disabled)
         .service(reads::list_units)
         .service(units::import_unit)
+        .service(bulk::bulk_load)
         .service(reads::monitoring_view)
         .service(reads::events)
         .service(reads::execution)

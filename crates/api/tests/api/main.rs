@@ -3,6 +3,7 @@
 
 mod auth;
 mod budget;
+mod bulk;
 mod draft;
 mod edges;
 mod evidence;

@@ -1,0 +1,226 @@
+//! `POST /api/v1/years/{year}/bulk`: an operator loads many units' commands of one fiscal year
+//! through the running server in one batch (`App::bulk_load`) — a province's ledgers without a
+//! staff account per unit. The body is NDJSON, one command a line:
+//! `{"unit":"800001","event_id":"…","command":"record_payment","data":{…}}` (the command's
+//! `command`/`data` are the domain's `Command` as JSON). The whole batch is read and checked
+//! before anything is written: a line that cannot be read is a 400 naming it, a command the
+//! rules refuse a 422 naming its line and unit, and then nothing is written; a command whose
+//! event id is already recorded is skipped, so a retried batch writes nothing twice. The answer
+//! holds counts and log positions only (the admin reads no unit figures: docs/security.md).
+
+use crate::auth::{Action, Auth};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::guard::Permit;
+use crate::startup::AppState;
+use crate::telemetry::RequestId;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use jixiao_app::bulk::{BulkItem, MAX_BULK_ITEMS};
+use jixiao_app::{Actor, Item};
+use jixiao_domain::aggregate::Command;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Largest bulk body, in bytes (50,000 commands of a few hundred bytes each).
+pub const MAX_BULK_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// One line of the NDJSON body.
+#[derive(Debug, Deserialize)]
+struct BulkLine {
+    /// 单位代码.
+    unit: String,
+    /// Client event id of the command (a retry with the same id writes nothing).
+    event_id: Uuid,
+    /// The command: `command` (its name) and `data`.
+    #[serde(flatten)]
+    command: Command,
+}
+
+/// What a bulk batch wrote: counts and positions only.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BulkResult {
+    /// Fiscal year.
+    pub fiscal_year: i32,
+    /// Units in the batch.
+    pub units: usize,
+    /// Commands in the batch.
+    pub items: usize,
+    /// Commands already recorded before (skipped).
+    pub replayed: usize,
+    /// Events appended.
+    pub events: usize,
+    /// Lowest log position written (absent: nothing written).
+    pub first_position: Option<u64>,
+    /// Highest log position written.
+    pub last_position: Option<u64>,
+}
+
+fn line_problem(line: usize, zh: String, en: String) -> ApiError {
+    ApiError::bad_request(
+        "invalid_body",
+        format!("第 {line} 行无法读取：{zh} (unreadable line)"),
+        vec![FieldError {
+            field: format!("line {line}"),
+            message_zh: zh,
+            message_en: en,
+        }],
+    )
+}
+
+/// Reads the NDJSON body (blank lines skipped); the first unreadable line is the error.
+fn read_lines(body: &[u8]) -> Result<Vec<BulkItem>, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_body",
+            "请求体不是 UTF-8 文本 (body is not UTF-8)",
+            vec![],
+        )
+    })?;
+    let mut items = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        if items.len() == MAX_BULK_ITEMS {
+            return Err(ApiError::bad_request(
+                "bulk_too_large",
+                format!("一批最多 {MAX_BULK_ITEMS} 条命令 (batch too large)"),
+                vec![FieldError {
+                    field: format!("line {line}"),
+                    message_zh: format!("一批最多 {MAX_BULK_ITEMS} 条命令"),
+                    message_en: "batch too large".into(),
+                }],
+            ));
+        }
+        let parsed: BulkLine = serde_json::from_str(raw)
+            .map_err(|e| line_problem(line, e.to_string(), e.to_string()))?;
+        if parsed.unit.is_empty() {
+            return Err(line_problem(
+                line,
+                "缺少单位代码 unit".into(),
+                "unit is missing".into(),
+            ));
+        }
+        items.push(BulkItem {
+            unit: parsed.unit,
+            item: Item::new(parsed.event_id, parsed.command),
+            line,
+        });
+    }
+    Ok(items)
+}
+
+/// Load many units' commands of one year in one batch (NDJSON, one command a line), all or
+/// nothing; commands already recorded (same event id) are skipped. For operators: answers
+/// counts and log positions only.
+#[utoipa::path(tag = "writes", security(("bearer" = [])),
+    params(("year" = String, Path, description = "fiscal year, four digits", pattern = "^[0-9]{4}$")),
+    request_body(content = String, description = "NDJSON: one `{\"unit\", \"event_id\", \"command\", \"data\"}` a line, at most 50,000 lines and 32 MiB", content_type = "application/x-ndjson"),
+    responses(
+        (status = 200, description = "written (or already recorded)", body = BulkResult),
+        (status = 400, description = "a line cannot be read, or the batch is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "the role may not import", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "over 32 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "commands the rules refuse, each with its line and unit; nothing written", body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/years/{year}/bulk", wrap = "Permit(Action::Import)")]
+pub async fn bulk_load(
+    req: HttpRequest,
+    auth: Auth,
+    request_id: RequestId,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let instance = req.path().to_string();
+    auth.0
+        .require(Action::Import)
+        .map_err(|e| ApiError::from(e).with_instance(&instance))?;
+    let year_text = req.match_info().get("year").unwrap_or_default();
+    let year = jixiao_domain::input::parse_year(year_text).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_path",
+            format!("路径参数“year”无效：{e} (invalid path parameter year)"),
+            vec![FieldError {
+                field: "year".into(),
+                message_zh: e.to_string(),
+                message_en: "must be four digits".into(),
+            }],
+        )
+        .with_instance(&instance)
+    })?;
+    let bytes = match payload.to_bytes_limited(MAX_BULK_BODY_BYTES).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return Err(ApiError::internal(e)),
+        Err(_) => {
+            return Err(ApiError::from(jixiao_app::AppError::too_large(format!(
+                "批量导入请求体超过 {} MiB (bulk body too large)",
+                MAX_BULK_BODY_BYTES >> 20
+            )))
+            .with_instance(&instance));
+        }
+    };
+    let actor = Actor {
+        name: auth.0.sub.clone(),
+        request_id: request_id.0,
+    };
+    let app = state.app.clone();
+    let loaded = web::block(move || {
+        let items = read_lines(&bytes)?;
+        let profile = app.profile(None).map_err(ApiError::internal)?;
+        app.bulk_load(year, items, &actor, &profile)
+            .map_err(|e| ApiError::from(jixiao_app::AppError::from(e)))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| e.with_instance(&instance))?;
+    Ok(HttpResponse::Ok().json(BulkResult {
+        fiscal_year: year,
+        units: loaded.units,
+        items: loaded.items,
+        replayed: loaded.replayed,
+        events: loaded.events,
+        first_position: loaded.first_position,
+        last_position: loaded.last_position,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_reads_its_unit_event_id_and_command_and_blank_lines_keep_their_numbers() {
+        let command = Command::RecordPayment(jixiao_domain::aggregate::RecordPayment {
+            payment_id: Uuid::from_u128(7),
+            paid_on: chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            line_id: jixiao_domain::budget::LineId("B-30201".into()),
+            economic_code: None,
+            function_code: None,
+            project_code: None,
+            amount_yuan: jixiao_domain::money::Yuan::new(rust_decimal::Decimal::new(1050, 2))
+                .unwrap(),
+            voucher_no: None,
+            summary: "办公用品".into(),
+        });
+        let mut line = serde_json::to_value(&command).unwrap();
+        line["unit"] = "800001".into();
+        line["event_id"] = Uuid::from_u128(9).to_string().into();
+        let body = format!("{line}\n\n{line}\n");
+        let items = read_lines(body.as_bytes()).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].unit, "800001");
+        assert_eq!(items[0].item.event_id, Uuid::from_u128(9));
+        assert_eq!(items[0].item.command, command);
+        assert_eq!(items[1].line, 3);
+    }
+
+    #[test]
+    fn an_unreadable_line_is_a_bad_request_naming_it() {
+        let body = b"{\"unit\":\"800001\",\"event_id\":\"not-a-uuid\",\"command\":\"record_payment\",\"data\":{}}\n";
+        let e = read_lines(body).unwrap_err();
+        assert_eq!(e.problem().errors[0].field, "line 1");
+        let e = read_lines(b"\n\n{\"unit\":\"\"}\n").unwrap_err();
+        assert_eq!(e.problem().errors[0].field, "line 3");
+    }
+}
