@@ -4,8 +4,6 @@
 #[macro_use]
 mod common;
 
-#[allow(unused_imports)]
-use common::TestDb;
 use common::*;
 use jixiao_store::model::MAX_EVENTS_PER_APPEND;
 use jixiao_store::{AppendError, ExpectedVersion, KnownAt, NewEvent, ReadFilter};
