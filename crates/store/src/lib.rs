@@ -24,7 +24,7 @@ pub mod inspect;
 pub mod migrate;
 pub mod model;
 pub mod options;
-mod pg;
+pub(crate) mod pg;
 pub mod projection;
 pub mod queries;
 pub mod read;

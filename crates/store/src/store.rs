@@ -121,6 +121,13 @@ impl Store {
         options: StoreOptions,
         url: crate::options::PostgresUrl,
     ) -> Result<Store, StoreError> {
+        crate::pg::off_runtime(move || Self::open_postgres_here(options, url))
+    }
+
+    fn open_postgres_here(
+        options: StoreOptions,
+        url: crate::options::PostgresUrl,
+    ) -> Result<Store, StoreError> {
         let mut client = crate::pg::connect(&url)?;
         crate::pg::migrate::apply_pg_migrations(&mut client, crate::pg::migrate::PG_MIGRATIONS)?;
         let mut quiet: Progress = Box::new(|_, _| {});

@@ -489,7 +489,18 @@ pub struct Users {
 enum UsersConn {
     Sqlite(Connection),
     /// A `Mutex` because a PostgreSQL client needs `&mut` and the handle's methods take `&self`.
-    Postgres(std::sync::Mutex<postgres::Client>),
+    /// `None` only while the handle is dropped.
+    Postgres(std::sync::Mutex<Option<postgres::Client>>),
+}
+
+impl Drop for Users {
+    fn drop(&mut self) {
+        if let UsersConn::Postgres(client) = &mut self.conn {
+            // Closing a client blocks on its runtime: off any async runtime.
+            let client = client.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+            crate::pg::off_runtime(move || drop(client));
+        }
+    }
 }
 
 impl std::fmt::Debug for Users {
@@ -508,7 +519,7 @@ impl Users {
 
     pub(crate) fn postgres(client: postgres::Client) -> Self {
         Users {
-            conn: UsersConn::Postgres(std::sync::Mutex::new(client)),
+            conn: UsersConn::Postgres(std::sync::Mutex::new(Some(client))),
             cost: PasswordCost::default(),
         }
     }
@@ -517,14 +528,20 @@ impl Users {
     fn on<T>(
         &self,
         sqlite: impl FnOnce(&Connection) -> Result<T, UserError>,
-        pg: impl FnOnce(&mut postgres::Client) -> Result<T, UserError>,
-    ) -> Result<T, UserError> {
+        pg: impl FnOnce(&mut postgres::Client) -> Result<T, UserError> + Send,
+    ) -> Result<T, UserError>
+    where
+        T: Send,
+    {
         match &self.conn {
             UsersConn::Sqlite(conn) => sqlite(conn),
             UsersConn::Postgres(client) => {
                 // A client holds no half-done state between calls: a poisoned lock is usable.
                 let mut client = client.lock().unwrap_or_else(|p| p.into_inner());
-                pg(&mut client)
+                let client = client
+                    .as_mut()
+                    .ok_or_else(|| UserError::Corrupt("postgres connection closed".into()))?;
+                crate::pg::off_runtime(|| pg(client))
             }
         }
     }
@@ -544,17 +561,19 @@ impl Users {
         role: Role,
         unit: Option<&str>,
     ) -> Result<User, UserError> {
+        let cost = self.cost;
         self.on(
-            |c| add_with_cost(c, self.cost, name, password, role, unit),
-            |c| crate::pg::users::add(c, self.cost, name, password, role, unit),
+            |c| add_with_cost(c, cost, name, password, role, unit),
+            |c| crate::pg::users::add(c, cost, name, password, role, unit),
         )
     }
 
     /// Replaces a user's password.
     pub fn set_password(&self, name: &str, password: &str) -> Result<(), UserError> {
+        let cost = self.cost;
         self.on(
-            |c| set_password_with_cost(c, self.cost, name, password),
-            |c| crate::pg::users::set_password(c, self.cost, name, password),
+            |c| set_password_with_cost(c, cost, name, password),
+            |c| crate::pg::users::set_password(c, cost, name, password),
         )
     }
 
@@ -599,9 +618,10 @@ impl Users {
     /// Checks a name and password. `Ok(None)` when the user is unknown or the password is
     /// wrong — callers must not tell the two apart to the client.
     pub fn verify(&self, name: &str, password: &str) -> Result<Option<User>, UserError> {
+        let cost = self.cost;
         self.on(
-            |c| verify_with_cost(c, self.cost, name, password),
-            |c| crate::pg::users::verify(c, self.cost, name, password),
+            |c| verify_with_cost(c, cost, name, password),
+            |c| crate::pg::users::verify(c, cost, name, password),
         )
     }
 }

@@ -67,3 +67,26 @@ fn users_sign_in_change_roles_and_are_disabled_alike_on_both_engines(db: &TestDb
     );
     assert!(stored[0][0].starts_with("$argon2id$"), "{stored:?}");
 }
+
+both_engines!(the_store_answers_and_drops_inside_an_async_runtime_thread);
+/// A server's worker thread runs an async runtime, and some callers use the store there
+/// directly (the users handle at start-up): every call answers, and the store and the handle
+/// drop cleanly there, on either engine (the synchronous PostgreSQL client would panic inside
+/// a runtime if the store did not step off it).
+fn the_store_answers_and_drops_inside_an_async_runtime_thread(db: &TestDb) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = db.open();
+        let users = store.users().unwrap().with_cost(PasswordCost::Test);
+        users
+            .add("zhao", "first-password", Role::Auditor, None)
+            .unwrap();
+        assert_eq!(users.disabled_names().unwrap(), Vec::<String>::new());
+        assert_eq!(store.head().unwrap().position, 0);
+        assert!(store.verify().unwrap().first_broken.is_none());
+        drop(users);
+        drop(store);
+    });
+}

@@ -42,7 +42,22 @@ pub(crate) struct PgStore {
 
 /// Opens a connection to `url`.
 pub(crate) fn connect(url: &PostgresUrl) -> Result<Client, StoreError> {
-    Ok(Client::connect(url.expose(), NoTls)?)
+    off_runtime(|| Ok(Client::connect(url.expose(), NoTls)?))
+}
+
+/// Runs `f` (which uses or drops a synchronous PostgreSQL client) on a thread outside any
+/// async runtime: the `postgres` client drives its own runtime and panics when called from a
+/// thread that runs one (an actix worker calling the store directly, e.g. at server start).
+/// Outside a runtime `f` runs here.
+pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
 }
 
 impl PgStore {
@@ -60,7 +75,14 @@ impl PgStore {
 
     /// Runs `f` on a pooled connection (a new one when the pool is empty). A connection that
     /// broke is dropped rather than returned to the pool.
-    pub(crate) fn with_client<T>(
+    pub(crate) fn with_client<T: Send>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        off_runtime(|| self.with_client_here(f))
+    }
+
+    fn with_client_here<T>(
         &self,
         f: impl FnOnce(&mut Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -81,6 +103,14 @@ impl PgStore {
             pool.push(client);
         }
         result
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Closing a client blocks on its runtime: do it off any async runtime.
+        let clients = std::mem::take(self.pool.get_mut().unwrap_or_else(|p| p.into_inner()));
+        off_runtime(move || drop(clients));
     }
 }
 
