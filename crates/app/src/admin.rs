@@ -31,7 +31,9 @@ pub fn user_error(e: UserError) -> AppError {
         }
         UserError::Exists(_) => AppError::conflict("user_exists", e.to_string()),
         UserError::NotFound(_) => AppError::not_found(e.to_string()),
-        UserError::Hash(_) | UserError::Corrupt(_) | UserError::Sql(_) => AppError::internal(e),
+        UserError::Hash(_) | UserError::Corrupt(_) | UserError::Sql(_) | UserError::Postgres(_) => {
+            AppError::internal(e)
+        }
     }
 }
 

@@ -14,11 +14,30 @@ use anyhow::Context as _;
 use jixiao_store::{Store, StoreOptions};
 use std::path::{Path, PathBuf};
 
-/// Open the store at `path` (creating it and applying migrations).
+/// Open the store at `path` (creating it and applying migrations): a SQLite file, or the
+/// PostgreSQL database of a `postgres://` URL (`database.url`).
 pub fn open_store(path: &Path) -> CliResult<Store> {
-    Store::open(StoreOptions::new(path))
-        .with_context(|| format!("无法打开数据库 {} (cannot open database)", path.display()))
+    let options = match path.to_str() {
+        Some(url) if crate::config::is_postgres(path) => StoreOptions::from_url(url),
+        _ => StoreOptions::new(path),
+    };
+    Store::open(options)
+        .with_context(|| {
+            format!(
+                "无法打开数据库 {} (cannot open database)",
+                crate::config::database_display(path)
+            )
+        })
         .map_err(Failure::from)
+}
+
+/// Takes the database's file lock (`dblock.rs`) for `command`; `None` on PostgreSQL, where
+/// several servers share the database by design and the server serialises what must be.
+pub fn lock_database(db: &Path, command: &str) -> CliResult<Option<dblock::DbLock>> {
+    if crate::config::is_postgres(db) {
+        return Ok(None);
+    }
+    dblock::acquire(db, command).map(Some)
 }
 
 /// The application over the store at `path`, with the default settings (the CLI has no
@@ -44,9 +63,13 @@ pub struct Verified {
 pub fn verify_store(store: &Store) -> CliResult<Verified> {
     let spinner = progress::spinner("校验哈希链 (verifying the hash chain)");
     let report = store.verify().context("校验失败 (verify failed)")?;
-    let problems = store
-        .integrity_check()
-        .context("完整性检查失败 (integrity check failed)")?;
+    // PostgreSQL checks its own pages (pg_amcheck): only the hash chain is ours to walk there.
+    let problems = match store.engine() {
+        jixiao_store::Engine::Sqlite => store
+            .integrity_check()
+            .context("完整性检查失败 (integrity check failed)")?,
+        jixiao_store::Engine::Postgres(_) => Vec::new(),
+    };
     spinner.finish_and_clear();
     if let Some(pos) = report.first_broken {
         return Err(Failure::verification(format!(
@@ -80,7 +103,7 @@ pub fn verify(db: &Path) -> CliResult {
 
 /// `jixiao rebuild`.
 pub fn rebuild(db: &Path) -> CliResult {
-    let _lock = dblock::acquire(db, "rebuild")?;
+    let _lock = lock_database(db, "rebuild")?;
     let store = open_store(db)?;
     let head = store.head().context("无法读取头部 (cannot read head)")?;
     let bar = progress::bar(head.position, "重建读模型 (rebuilding read models)");
@@ -177,6 +200,11 @@ fn replace_database(from: &Path, to: &Path) -> CliResult {
 pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
     // Before anything else: a server that has the database open would go on writing to the
     // file moved aside, and every write it acknowledged afterwards would be lost.
+    if crate::config::is_postgres(db) {
+        return Err(Failure::usage(
+            "PostgreSQL 数据库请用 pg_restore 或 pg_basebackup 恢复，见 docs/operations.md (restore is for SQLite files)",
+        ));
+    }
     let lock = dblock::acquire(db, "restore")?;
     if !backup_file.is_file() {
         return Err(Failure::usage(format!(
@@ -252,7 +280,7 @@ pub fn restore(db: &Path, backup_file: &Path, force: bool) -> CliResult {
 
 /// `jixiao migrate`: opening the store applies pending migrations (and refuses edited ones).
 pub fn migrate(db: &Path) -> CliResult {
-    let _lock = dblock::acquire(db, "migrate")?;
+    let _lock = lock_database(db, "migrate")?;
     let store = open_store(db)?;
     let head = store.head().context("无法读取头部 (cannot read head)")?;
     println!(

@@ -57,12 +57,21 @@ pub enum LogFormat {
     Json,
 }
 
+/// The `[database]` table of the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseSettings {
+    /// `postgres://…` (PostgreSQL), `sqlite:PATH` or a plain path (SQLite).
+    url: Option<String>,
+}
+
 /// What the settings file may contain; every key is optional and overrides the default.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     mode: Option<Mode>,
     database_path: Option<PathBuf>,
+    database: Option<DatabaseSettings>,
     bind: Option<String>,
     jwt_secret: Option<Secret>,
     log_format: Option<LogFormat>,
@@ -228,6 +237,10 @@ impl Settings {
         if let Some(v) = file.database_path {
             self.database_path = v;
         }
+        // `database.url` wins over `database_path` (it says which engine, too).
+        if let Some(url) = file.database.and_then(|d| d.url) {
+            self.database_path = database_location(&url)?;
+        }
         if let Some(v) = file.bind {
             self.bind = v;
         }
@@ -267,6 +280,9 @@ impl Settings {
         }
         if let Some(v) = env("JIXIAO_DATABASE_PATH") {
             self.database_path = PathBuf::from(v);
+        }
+        if let Some(url) = env("JIXIAO_DATABASE_URL") {
+            self.database_path = database_location(&url)?;
         }
         if let Some(v) = env("JIXIAO_BIND") {
             self.bind = v;
@@ -388,6 +404,43 @@ impl Settings {
     }
 }
 
+/// Where a `database.url` points, as the CLI passes databases around: a PostgreSQL URL stays
+/// whole (`jixiao_store::StoreOptions::from_url` reads it when the store is opened), a
+/// `sqlite:` URL becomes its file path, a plain path stays a path.
+fn database_location(url: &str) -> Result<PathBuf, ConfigError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(ConfigError::Invalid {
+            key: "database.url".into(),
+            problem: "数据库地址为空".into(),
+        });
+    }
+    if jixiao_store::StoreOptions::is_postgres_url(url) {
+        return Ok(PathBuf::from(url));
+    }
+    Ok(jixiao_store::StoreOptions::from_url(url).path)
+}
+
+/// The database for messages and logs: a file's path, or a PostgreSQL URL without its
+/// password.
+pub fn database_display(db: &Path) -> String {
+    match db.to_str() {
+        Some(s) if jixiao_store::StoreOptions::is_postgres_url(s) => {
+            jixiao_store::StoreOptions::from_url(s)
+                .path
+                .display()
+                .to_string()
+        }
+        _ => db.display().to_string(),
+    }
+}
+
+/// Whether the configured database is a PostgreSQL server (no file, no file lock).
+pub fn is_postgres(db: &Path) -> bool {
+    db.to_str()
+        .is_some_and(jixiao_store::StoreOptions::is_postgres_url)
+}
+
 /// A random 64-hex-character key (256 bits from two v4 UUIDs, which use the OS generator).
 pub fn random_key() -> Secret {
     let a = uuid::Uuid::new_v4().simple().to_string();
@@ -487,6 +540,33 @@ mod tests {
             .validate(random_key)
             .unwrap();
         assert_eq!(unset.business_today, None);
+    }
+
+    #[test]
+    fn database_url_selects_postgres_from_the_file_or_the_environment_and_hides_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "database_path = \"/srv/old.db\"\n[database]\nurl = \"postgres://jx:s3cret@db.local/jixiao\"\n",
+        )
+        .unwrap();
+        let from_file = Settings::load(Some(&file), &env_of(&[])).unwrap();
+        assert!(is_postgres(&from_file.database_path));
+        let shown = database_display(&from_file.database_path);
+        assert_eq!(shown, "postgres://jx:***@db.local/jixiao");
+        let from_env = Settings::load(
+            Some(&file),
+            &env_of(&[("JIXIAO_DATABASE_URL", "sqlite:/var/lib/jixiao/jixiao.db")]),
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.database_path,
+            PathBuf::from("/var/lib/jixiao/jixiao.db")
+        );
+        assert!(!is_postgres(&from_env.database_path));
+        let empty = Settings::load(None, &env_of(&[("JIXIAO_DATABASE_URL", " ")]));
+        assert!(matches!(empty, Err(ConfigError::Invalid { .. })));
     }
 
     #[test]

@@ -14,7 +14,6 @@
 //! under a running server.
 
 use crate::admin::{open_store, verify_store};
-use crate::dblock;
 use crate::exit::{CliResult, Failure};
 use crate::progress;
 use anyhow::Context as _;
@@ -195,7 +194,7 @@ pub fn export(db: &Path, file: &Path) -> CliResult {
 /// `jixiao events import FILE`: into an empty database only.
 pub fn import(db: &Path, file: &Path) -> CliResult {
     // An import into a database a server holds would interleave with the server's writes.
-    let _lock = dblock::acquire(db, "events import")?;
+    let _lock = crate::admin::lock_database(db, "events import")?;
     let reader = BufReader::new(
         std::fs::File::open(file)
             .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?,

@@ -6,7 +6,6 @@
 use crate::admin::open_store;
 use crate::cli::ServeArgs;
 use crate::config::{KeySource, Mode, Settings, random_key};
-use crate::dblock;
 use crate::demo;
 use crate::exit::{CliResult, Failure};
 use anyhow::Context as _;
@@ -43,10 +42,13 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     if args.demo {
         // The demo is for trying the service locally: an ephemeral key is fine.
         settings.mode = Mode::Development;
-        settings.database_path = args
-            .demo_database
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEMO_DATABASE));
+        // A configured PostgreSQL database holds the demo itself (it must be empty).
+        let configured_postgres = crate::config::is_postgres(&settings.database_path);
+        settings.database_path = match args.demo_database.clone() {
+            Some(db) => db,
+            None if configured_postgres => settings.database_path.clone(),
+            None => PathBuf::from(DEMO_DATABASE),
+        };
     }
     let config = settings.validate(random_key)?;
     if config.key_source == KeySource::Ephemeral {
@@ -58,7 +60,9 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
         );
     }
     let bind = resolve_bind(&config.bind)?;
-    tracing::info!(mode = ?config.mode, database = %config.database_path.display(), "starting");
+    let db_display = crate::config::database_display(&config.database_path);
+    let postgres = crate::config::is_postgres(&config.database_path);
+    tracing::info!(mode = ?config.mode, database = %db_display, "starting");
 
     // The configured business date (development only), else the real date in Asia/Shanghai.
     let mut business_today = config.business_today;
@@ -66,11 +70,22 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     // Held until the server stops (or the process dies: the kernel releases it), before the
     // database is opened or, for the demo, reset: restore, rebuild, migrate and events import
     // refuse to run under a live server, and a second server on the same file refuses to start.
-    let lock = dblock::acquire(&config.database_path, "serve")?;
-    tracing::info!(lock = %lock.path().display(), "database locked for this server");
+    // On PostgreSQL several servers share the database: no file lock (the store serialises
+    // appends across processes).
+    let lock = crate::admin::lock_database(&config.database_path, "serve")?;
+    if let Some(lock) = &lock {
+        tracing::info!(lock = %lock.path().display(), "database locked for this server");
+    }
     let store = if args.demo {
-        demo::reset_database(&config.database_path)?;
+        if !postgres {
+            demo::reset_database(&config.database_path)?;
+        }
         let store = open_store(&config.database_path)?;
+        if postgres && store.head().map_or(true, |h| h.position > 0) {
+            return Err(Failure::usage(format!(
+                "演示需要空的 PostgreSQL 数据库，{db_display} 已有事件，拒绝写入演示数据 (the demo needs an empty database)"
+            )));
+        }
         let today = args
             .demo_today
             .unwrap_or_else(|| demo_today(chrono::Local::now().date_naive(), demo::DEMO_YEAR));
@@ -87,7 +102,6 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     api.business_today = business_today;
     api.secure_cookies = config.secure_cookies;
     api.login_throttle = config.login_throttle.clone();
-    let db_display = config.database_path.display().to_string();
     actix_web::rt::System::new().block_on(async move {
         let (server, address) =
             jixiao_api::build(api, store).context("无法启动服务 (cannot start the server)")?;

@@ -27,7 +27,9 @@ fn read_password() -> CliResult<String> {
 /// Validation errors (bad name, role, unit, password) exit with 3; others with 1.
 fn user_failure(e: UserError) -> Failure {
     match e {
-        UserError::Sql(_) | UserError::Hash(_) | UserError::Corrupt(_) => Failure::from(e),
+        UserError::Sql(_) | UserError::Postgres(_) | UserError::Hash(_) | UserError::Corrupt(_) => {
+            Failure::from(e)
+        }
         other => Failure::validation(other.to_string()),
     }
 }

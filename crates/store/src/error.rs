@@ -10,6 +10,22 @@ pub enum StoreError {
     /// SQLite reported an error.
     #[error("数据库错误 (sqlite): {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error (or the connection failed).
+    #[error("数据库错误 (postgres): {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The operation exists only on the other engine (e.g. a SQLite online backup on a
+    /// PostgreSQL store); `advice` names the engine's own tool.
+    #[error(
+        "{engine} 数据库不支持此操作：{operation}；请改用 {advice} (not supported on this engine)"
+    )]
+    NotSupported {
+        /// The engine the store runs on.
+        engine: &'static str,
+        /// What was asked.
+        operation: &'static str,
+        /// What to use instead.
+        advice: &'static str,
+    },
     /// JSON could not be written or read.
     #[error("JSON 错误 (json): {0}")]
     Json(#[from] serde_json::Error),
@@ -209,6 +225,12 @@ pub enum AppendError {
     /// The store failed; the append may not have been written (retrying with the same ids is safe).
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<postgres::Error> for AppendError {
+    fn from(e: postgres::Error) -> Self {
+        AppendError::Store(StoreError::Postgres(e))
+    }
 }
 
 impl From<rusqlite::Error> for AppendError {

@@ -48,6 +48,10 @@ impl Store {
             });
         }
         let sha256 = sha256_of(bytes);
+        if let Some(pg) = self.pg() {
+            pg.put_evidence(media_type, bytes, &sha256)?;
+            return Ok(sha256);
+        }
         let conn = self.options().open_connection()?;
         conn.execute(
             "INSERT OR IGNORE INTO evidence_blobs (sha256, media_type, size, content, stored_at)
@@ -66,6 +70,9 @@ impl Store {
     /// The stored file with this hash, if any. A row whose bytes no longer hash to its address,
     /// or whose type is not an accepted one, is reported as corrupt rather than served.
     pub fn evidence_blob(&self, sha256: &Sha256Hex) -> Result<Option<EvidenceBlob>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.evidence_blob(sha256);
+        }
         self.with_reader(|conn| {
             let row: Option<(String, Vec<u8>)> = conn
                 .query_row(
@@ -99,6 +106,9 @@ impl Store {
         &self,
         sha256: &Sha256Hex,
     ) -> Result<Option<(MediaType, u64)>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.evidence_meta(sha256);
+        }
         self.with_reader(|conn| {
             let row: Option<(String, i64)> = conn
                 .query_row(

@@ -1,4 +1,5 @@
-//! `jixiao-store`: the event log of jixiao on SQLite.
+//! `jixiao-store`: the event log of jixiao on SQLite (embedded, the default) or PostgreSQL
+//! (`StoreOptions::engine`; several processes may share one database, see `pg`).
 //!
 //! One stream per (unit, fiscal year). A dedicated writer thread owns the only write
 //! connection: it assigns one gapless global position to every event, chains each event's
@@ -23,6 +24,7 @@ pub mod inspect;
 pub mod migrate;
 pub mod model;
 pub mod options;
+pub(crate) mod pg;
 pub mod projection;
 pub mod queries;
 pub mod read;
@@ -38,7 +40,7 @@ pub use model::{
     Appended, EventMeta, ExpectedVersion, Head, KnownAt, NewEvent, Page, ReadFilter, RecordedEvent,
     StreamId, VerifyReport,
 };
-pub use options::{StoreOptions, Synchronous};
+pub use options::{Engine, PostgresUrl, StoreOptions, Synchronous};
 pub use queries::{ExecutionRow, UnitStatus, UnitSummary};
 pub use store::Store;
 pub use writer::{WriterStats, WriterStatsSnapshot};

@@ -1,4 +1,5 @@
-//! Options of a store: where the database lives and how durable a commit is.
+//! Options of a store: which engine and where the database lives (a SQLite file, the default,
+//! or a PostgreSQL server named by a `postgres://` URL) and how durable a commit is.
 
 use rusqlite::Connection;
 use std::path::PathBuf;
@@ -24,11 +25,73 @@ impl Synchronous {
     }
 }
 
+/// A PostgreSQL connection URL (`postgres://user:password@host:port/database`). Its `Debug`
+/// and `Display` hide the password, so the URL can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresUrl(String);
+
+impl PostgresUrl {
+    /// The URL as given (with its password): for connecting only, never for printing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PostgresUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `scheme://user:password@host…` → `scheme://user:***@host…`.
+        let url = &self.0;
+        let (scheme, rest) = url.split_once("://").unwrap_or(("", url.as_str()));
+        match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+                let hidden = if userinfo.contains(':') { ":***" } else { "" };
+                write!(f, "{scheme}://{user}{hidden}@{host}")
+            }
+            None => f.write_str(url),
+        }
+    }
+}
+
+impl std::fmt::Debug for PostgresUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PostgresUrl({self})")
+    }
+}
+
+/// Which database engine holds the log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The embedded SQLite file at [`StoreOptions::path`]. The default.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL server; several jixiao processes may share its database.
+    Postgres(PostgresUrl),
+}
+
+impl Engine {
+    /// The engine's name, for messages (`sqlite`, `postgres`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// URL schemes that select PostgreSQL.
+pub const POSTGRES_SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
+/// The prefix that names a SQLite file explicitly (`sqlite:jixiao.db`, `sqlite:///var/lib/…`).
+pub const SQLITE_PREFIX: &str = "sqlite:";
+
 /// How to open a store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Path of the SQLite database file (created when missing).
+    /// Path of the SQLite database file (created when missing). With
+    /// [`Engine::Postgres`] it holds the URL without its password, for messages only.
     pub path: PathBuf,
+    /// The engine: SQLite at `path` (default) or PostgreSQL.
+    pub engine: Engine,
     /// Durability of commits.
     pub synchronous: Synchronous,
     /// How long a connection waits for a lock before failing.
@@ -72,6 +135,7 @@ impl StoreOptions {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         StoreOptions {
             path: path.into(),
+            engine: Engine::Sqlite,
             synchronous: Synchronous::Full,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             wal_autocheckpoint_pages: DEFAULT_WAL_AUTOCHECKPOINT_PAGES,
@@ -81,6 +145,33 @@ impl StoreOptions {
             reader_cache_kib: DEFAULT_READER_CACHE_KIB,
             max_stream_read: crate::model::MAX_STREAM_READ,
         }
+    }
+
+    /// Options for a `database.url`: `postgres://…` or `postgresql://…` selects PostgreSQL;
+    /// `sqlite:PATH` (also `sqlite://PATH`) or a plain file path selects SQLite.
+    pub fn from_url(url: &str) -> Self {
+        let url = url.trim();
+        if POSTGRES_SCHEMES.iter().any(|s| url.starts_with(s)) {
+            return Self::postgres(url);
+        }
+        let path = url.strip_prefix(SQLITE_PREFIX).map_or(url, |rest| {
+            // `sqlite:///abs/path` and `sqlite://rel` both name a file.
+            rest.strip_prefix("//").unwrap_or(rest)
+        });
+        Self::new(path)
+    }
+
+    /// Durable defaults for the PostgreSQL database at `url`.
+    pub fn postgres(url: &str) -> Self {
+        let url = PostgresUrl(url.to_string());
+        let mut options = Self::new(url.to_string());
+        options.engine = Engine::Postgres(url);
+        options
+    }
+
+    /// Whether `text` names a PostgreSQL database (a `postgres://` or `postgresql://` URL).
+    pub fn is_postgres_url(text: &str) -> bool {
+        POSTGRES_SCHEMES.iter().any(|s| text.trim().starts_with(s))
     }
 
     /// Opens a connection with the store's pragmas (WAL, synchronous, busy timeout,
@@ -120,6 +211,35 @@ mod tests {
             u64::try_from(options.max_stream_read).unwrap() >= max_year,
             "max_stream_read {} < MAX_EVENTS_PER_YEAR {max_year}",
             options.max_stream_read
+        );
+    }
+
+    #[test]
+    fn a_database_url_selects_the_engine_and_a_path_stays_sqlite() {
+        assert_eq!(StoreOptions::from_url("./jixiao.db").engine, Engine::Sqlite);
+        let file = StoreOptions::from_url("sqlite:///var/lib/jixiao/jixiao.db");
+        assert_eq!(
+            (file.engine, file.path),
+            (Engine::Sqlite, PathBuf::from("/var/lib/jixiao/jixiao.db"))
+        );
+        assert_eq!(
+            StoreOptions::from_url("sqlite:data.db").path,
+            PathBuf::from("data.db")
+        );
+        let pg = StoreOptions::from_url("postgres://jx:s3cret@db.local:5432/jixiao");
+        assert_eq!(pg.engine.name(), "postgres");
+        assert!(StoreOptions::is_postgres_url("postgresql://db/jixiao"));
+        assert!(!StoreOptions::is_postgres_url("/srv/postgres.db"));
+    }
+
+    #[test]
+    fn a_postgres_url_never_prints_its_password() {
+        let pg = StoreOptions::from_url("postgres://jx:s3cret@db.local:5432/jixiao");
+        let shown = format!("{pg:?} {}", pg.path.display());
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://jx:***@db.local:5432/jixiao"),
+            "{shown}"
         );
     }
 

@@ -99,6 +99,9 @@ impl Store {
         fiscal_year: i32,
         as_of: Option<NaiveDate>,
     ) -> Result<Vec<ExecutionRow>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.execution(unit, fiscal_year, as_of);
+        }
         self.with_read_models(|conn| {
             let mut stmt = conn.prepare_cached(
                 // Computed from the unit's payments, found through the stream index of
@@ -148,6 +151,9 @@ impl Store {
         fiscal_year: i32,
         as_of: Option<NaiveDate>,
     ) -> Result<Vec<UnitSummary>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.unit_summaries(fiscal_year, as_of);
+        }
         self.with_read_models(|conn| {
             let bound = day_bound(as_of);
             let mut units: BTreeMap<String, UnitSummary> = BTreeMap::new();

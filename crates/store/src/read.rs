@@ -111,6 +111,9 @@ impl Store {
         known: KnownAt,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let limit = limit.min(self.options().max_stream_read.saturating_add(1));
+        if let Some(pg) = self.pg() {
+            return pg.read_stream_page(stream, after_version, limit, known);
+        }
         // Taken before the snapshot: a reset of the known versions after it voids the seed.
         let generation = self.known_versions().generation();
         let events = self.with_reader(|conn| {
@@ -160,6 +163,9 @@ impl Store {
     ) -> Result<Page, StoreError> {
         let limit = limit.clamp(1, MAX_READ_LIMIT);
         let from = from_position.max(1);
+        if let Some(pg) = self.pg() {
+            return pg.read_all(from, limit, filter);
+        }
         self.with_reader(|conn| {
             let scan_end = from.saturating_add(MAX_SCAN_ROWS as u64 - 1);
             let mut p: Vec<Value> = vec![
@@ -218,6 +224,9 @@ impl Store {
 
     /// Current version of a stream (0 when it has no event).
     pub fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.stream_version(stream);
+        }
         self.with_reader(|conn| {
             // Versions are gapless from 1: the largest is the number of events.
             let v: Option<i64> = conn.query_row(
@@ -231,6 +240,9 @@ impl Store {
 
     /// Last position and its hash: exported reports print them as the state they were computed from.
     pub fn head(&self) -> Result<Head, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.head();
+        }
         self.with_reader(crate::writer::load_head)
     }
 
@@ -239,6 +251,9 @@ impl Store {
     /// prints this head, so it equals the export made then. A position beyond the log is the
     /// current head.
     pub fn head_at(&self, known: KnownAt) -> Result<Head, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.head_at(known);
+        }
         let mut p: Vec<Value> = Vec::new();
         let clause = known_at_clause(known, &mut p)?;
         self.with_reader(|conn| {
@@ -265,6 +280,9 @@ impl Store {
 
     /// Last position folded into the read models (equals `head().position` once committed).
     pub fn read_model_checkpoint(&self) -> Result<u64, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.read_model_checkpoint();
+        }
         self.with_read_models(crate::projection::checkpoint)
     }
 
@@ -293,6 +311,10 @@ impl Store {
         threads: usize,
         min_per_thread: u64,
     ) -> Result<VerifyReport, StoreError> {
+        // PostgreSQL walks the chain once, on the server's snapshot.
+        if let Some(pg) = self.pg() {
+            return pg.verify();
+        }
         let last: Option<i64> = self.with_reader(|conn| {
             Ok(conn.query_row("SELECT max(position) FROM events", [], |r| r.get(0))?)
         })?;
@@ -468,6 +490,9 @@ impl Store {
     /// re-serialised payload may differ in formatting, e.g. "52.00" vs "52").
     pub fn stored_payloads(&self, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
         let to = to.min(from.saturating_add(MAX_READ_LIMIT as u64 - 1));
+        if let Some(pg) = self.pg() {
+            return pg.stored_payloads(from, to);
+        }
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT position, payload FROM events WHERE position >= ?1 AND position <= ?2 ORDER BY position",

@@ -1,6 +1,11 @@
 //! The store handle: opening (pragmas, migrations, read-model catch-up, the writer thread),
 //! the blocking append API, rebuilds, backups and the users handle.
 //!
+//! One contract, two engines: [`StoreOptions::engine`] chooses SQLite (the code of this
+//! module, `writer.rs`, `read.rs`, …) or PostgreSQL (`crate::pg`). Appends and rebuilds go to
+//! the engine's writer thread through the same queue; each public read dispatches to the
+//! PostgreSQL engine first when there is one (`Store::pg`).
+//!
 //! [`Store`] is cheap to clone and `Send + Sync`; every clone talks to the same writer thread.
 //! Appends block the calling thread until the group they joined is committed (call them from
 //! `web::block` in async code). Reads use pooled `query_only` connections and never wait for
@@ -9,7 +14,7 @@
 use crate::error::{AppendError, StoreError};
 use crate::migrate::{MIGRATIONS, apply_migrations};
 use crate::model::{Appended, ExpectedVersion, MAX_EVENTS_PER_APPEND, NewEvent, StreamId};
-use crate::options::StoreOptions;
+use crate::options::{Engine, StoreOptions};
 use crate::projection;
 use crate::writer::{
     Command, KnownVersions, Positions, Progress, Writer, WriterStats, WriterStatsSnapshot,
@@ -35,6 +40,8 @@ struct Inner {
     stats: Arc<WriterStats>,
     positions: Arc<Positions>,
     known: Arc<KnownVersions>,
+    /// The PostgreSQL engine, when the store runs on one (its writer is `writer`).
+    pg: Option<crate::pg::PgStore>,
 }
 
 impl Drop for Inner {
@@ -61,6 +68,10 @@ impl Store {
     /// Opens (creating if needed) the database: applies migrations (refusing an edited one),
     /// folds any events the read models have not seen, and starts the writer thread.
     pub fn open(options: StoreOptions) -> Result<Store, StoreError> {
+        if let Engine::Postgres(url) = &options.engine {
+            let url = url.clone();
+            return Self::open_postgres(options, url);
+        }
         let mut conn = options.open_connection()?;
         apply_migrations(&mut conn, MIGRATIONS)?;
         if std::env::var("JX_NOIDX").is_ok() {
@@ -99,8 +110,59 @@ impl Store {
                 stats,
                 positions,
                 known,
+                pg: None,
             }),
         })
+    }
+
+    /// Opens a PostgreSQL database: applies its migrations (refusing an edited one), folds
+    /// what the read models miss, and starts this process's writer thread.
+    fn open_postgres(
+        options: StoreOptions,
+        url: crate::options::PostgresUrl,
+    ) -> Result<Store, StoreError> {
+        crate::pg::off_runtime(move || Self::open_postgres_here(options, url))
+    }
+
+    fn open_postgres_here(
+        options: StoreOptions,
+        url: crate::options::PostgresUrl,
+    ) -> Result<Store, StoreError> {
+        let mut client = crate::pg::connect(&url)?;
+        crate::pg::migrate::apply_pg_migrations(&mut client, crate::pg::migrate::PG_MIGRATIONS)?;
+        let mut quiet: Progress = Box::new(|_, _| {});
+        let folded = crate::pg::projection::refold(&mut client, false, &mut quiet)?;
+        if folded > 0 {
+            tracing::info!(folded, "read models caught up with the log");
+        }
+        let stats = Arc::new(WriterStats::default());
+        let writer = crate::pg::writer::PgWriter::new(url.clone(), client, stats.clone());
+        let (sender, receiver) = sync_channel(options.queue_capacity.max(1));
+        let handle = std::thread::Builder::new()
+            .name("jixiao-store-pg-writer".to_string())
+            .spawn(move || writer.run(receiver))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                options,
+                sender: Some(sender),
+                writer: Some(handle),
+                readers: Mutex::new(Vec::new()),
+                stats,
+                positions: Arc::new(Positions::new(0, 0)),
+                known: Arc::new(KnownVersions::default()),
+                pg: Some(crate::pg::PgStore::new(url)),
+            }),
+        })
+    }
+
+    /// The PostgreSQL engine, when the store runs on one.
+    pub(crate) fn pg(&self) -> Option<&crate::pg::PgStore> {
+        self.inner.pg.as_ref()
+    }
+
+    /// The engine the store runs on.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.options.engine
     }
 
     /// Counters of the writer: group commits, requests, events.
@@ -115,7 +177,13 @@ impl Store {
     /// not seen here: the expected-version check of [`Store::append`] refuses a decision made
     /// without them). An application's cache compares its state's version with this to skip
     /// reading the log.
+    ///
+    /// On PostgreSQL always `None`: another process sharing the database may have appended,
+    /// so only a read of the log ([`Store::stream_version`]) can say.
     pub fn known_stream_version(&self, stream: &StreamId) -> Option<u64> {
+        if self.pg().is_some() {
+            return None;
+        }
         self.inner.known.get(stream)
     }
 
@@ -195,6 +263,9 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        if self.pg().is_some() {
+            return Err(sqlite_only());
+        }
         let target = self.inner.positions.committed();
         self.inner.positions.wait_for(target, || {
             // A full queue means the writer is busy and folds soon anyway.
@@ -210,6 +281,9 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        if self.pg().is_some() {
+            return Err(sqlite_only());
+        }
         let pooled = self
             .inner
             .readers
@@ -232,6 +306,9 @@ impl Store {
     /// User administration (the `users` table, outside the event log) on a fresh connection of
     /// its own, so it never waits for the writer thread.
     pub fn users(&self) -> Result<crate::users::Users, StoreError> {
+        if let Some(pg) = self.pg() {
+            return Ok(crate::users::Users::postgres(crate::pg::connect(pg.url())?));
+        }
         Ok(crate::users::Users::new(
             self.inner.options.open_connection()?,
         ))
@@ -239,6 +316,12 @@ impl Store {
 
     /// A consistent copy of the database at `path` (SQLite online backup), safe while writing.
     pub fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        if self.pg().is_some() {
+            return Err(crate::pg::not_supported(
+                "SQLite 在线备份 (backup)",
+                "pg_dump / pg_basebackup（见 docs/operations.md）",
+            ));
+        }
         self.with_reader(|conn| {
             let mut dst = Connection::open(path)?;
             let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
@@ -251,6 +334,12 @@ impl Store {
 
     /// `PRAGMA integrity_check`: `Ok(vec![])` when the database is sound, else the problems.
     pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        if self.pg().is_some() {
+            return Err(crate::pg::not_supported(
+                "PRAGMA integrity_check",
+                "pg_amcheck（见 docs/operations.md）",
+            ));
+        }
         self.with_reader(|conn| {
             let mut stmt = conn.prepare("PRAGMA integrity_check")?;
             let lines: Vec<String> = stmt
@@ -259,4 +348,12 @@ impl Store {
             Ok(if lines == ["ok"] { Vec::new() } else { lines })
         })
     }
+}
+
+/// A SQLite connection asked for on a PostgreSQL store: a bug of this crate, reported rather
+/// than opening a file named after the URL.
+fn sqlite_only() -> StoreError {
+    StoreError::Corrupt(
+        "SQLite 连接不适用于 PostgreSQL 存储 (sqlite connection on a postgres store)".into(),
+    )
 }

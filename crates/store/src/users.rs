@@ -199,6 +199,9 @@ pub enum UserError {
     /// The database failed.
     #[error("数据库错误 (database error): {0}")]
     Sql(#[from] rusqlite::Error),
+    /// The PostgreSQL database failed.
+    #[error("数据库错误 (database error): {0}")]
+    Postgres(#[from] postgres::Error),
 }
 
 /// Checks a user name: 1..=64 characters, no whitespace or control characters.
@@ -222,7 +225,7 @@ fn validate_password(password: &str) -> Result<(), UserError> {
     Ok(())
 }
 
-fn validate_scope(role: Role, unit: Option<&str>) -> Result<(), UserError> {
+pub(crate) fn validate_scope(role: Role, unit: Option<&str>) -> Result<(), UserError> {
     match (role.is_unit_scoped(), unit) {
         (true, None) => Err(UserError::UnitRequired(role)),
         (false, Some(_)) => Err(UserError::UnitNotAllowed(role)),
@@ -253,7 +256,7 @@ pub fn hash_password_with_cost(cost: PasswordCost, password: &str) -> Result<Str
         .map_err(|e| UserError::Hash(e.to_string()))
 }
 
-fn password_matches(hash: &str, password: &str) -> bool {
+pub(crate) fn password_matches(hash: &str, password: &str) -> bool {
     match PasswordHash::new(hash) {
         // The parameters (and algorithm) come from the stored hash, not from the hasher.
         Ok(parsed) => Argon2::default()
@@ -269,7 +272,7 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, UserError> {
         .map_err(|e| UserError::Corrupt(format!("time “{text}”: {e}")))
 }
 
-fn row_to_user(
+pub(crate) fn row_to_user(
     name: String,
     role: String,
     unit: Option<String>,
@@ -478,8 +481,26 @@ pub(crate) fn verify_with_cost(
 /// User administration on the `users` table (outside the event log), on a connection of its
 /// own: obtained from `Store::users()`, used for one or a few operations, then dropped.
 pub struct Users {
-    conn: Connection,
+    conn: UsersConn,
     cost: PasswordCost,
+}
+
+/// The connection of a [`Users`] handle, on the store's engine.
+enum UsersConn {
+    Sqlite(Connection),
+    /// A `Mutex` because a PostgreSQL client needs `&mut` and the handle's methods take `&self`.
+    /// `None` only while the handle is dropped.
+    Postgres(std::sync::Mutex<Option<postgres::Client>>),
+}
+
+impl Drop for Users {
+    fn drop(&mut self) {
+        if let UsersConn::Postgres(client) = &mut self.conn {
+            // Closing a client blocks on its runtime: off any async runtime.
+            let client = client.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+            crate::pg::off_runtime(move || drop(client));
+        }
+    }
 }
 
 impl std::fmt::Debug for Users {
@@ -491,8 +512,37 @@ impl std::fmt::Debug for Users {
 impl Users {
     pub(crate) fn new(conn: Connection) -> Self {
         Users {
-            conn,
+            conn: UsersConn::Sqlite(conn),
             cost: PasswordCost::default(),
+        }
+    }
+
+    pub(crate) fn postgres(client: postgres::Client) -> Self {
+        Users {
+            conn: UsersConn::Postgres(std::sync::Mutex::new(Some(client))),
+            cost: PasswordCost::default(),
+        }
+    }
+
+    /// Runs `sqlite` or `pg` on this handle's connection.
+    fn on<T>(
+        &self,
+        sqlite: impl FnOnce(&Connection) -> Result<T, UserError>,
+        pg: impl FnOnce(&mut postgres::Client) -> Result<T, UserError> + Send,
+    ) -> Result<T, UserError>
+    where
+        T: Send,
+    {
+        match &self.conn {
+            UsersConn::Sqlite(conn) => sqlite(conn),
+            UsersConn::Postgres(client) => {
+                // A client holds no half-done state between calls: a poisoned lock is usable.
+                let mut client = client.lock().unwrap_or_else(|p| p.into_inner());
+                let client = client
+                    .as_mut()
+                    .ok_or_else(|| UserError::Corrupt("postgres connection closed".into()))?;
+                crate::pg::off_runtime(|| pg(client))
+            }
         }
     }
 
@@ -511,50 +561,68 @@ impl Users {
         role: Role,
         unit: Option<&str>,
     ) -> Result<User, UserError> {
-        add_with_cost(&self.conn, self.cost, name, password, role, unit)
+        let cost = self.cost;
+        self.on(
+            |c| add_with_cost(c, cost, name, password, role, unit),
+            |c| crate::pg::users::add(c, cost, name, password, role, unit),
+        )
     }
 
     /// Replaces a user's password.
     pub fn set_password(&self, name: &str, password: &str) -> Result<(), UserError> {
-        set_password_with_cost(&self.conn, self.cost, name, password)
+        let cost = self.cost;
+        self.on(
+            |c| set_password_with_cost(c, cost, name, password),
+            |c| crate::pg::users::set_password(c, cost, name, password),
+        )
     }
 
     /// Changes a user's role (and unit scope).
     pub fn set_role(&self, name: &str, role: Role, unit: Option<&str>) -> Result<User, UserError> {
-        set_role(&self.conn, name, role, unit)
+        self.on(
+            |c| set_role(c, name, role, unit),
+            |c| crate::pg::users::set_role(c, name, role, unit),
+        )
     }
 
     /// One user, if it exists.
     pub fn get(&self, name: &str) -> Result<Option<User>, UserError> {
-        get(&self.conn, name)
+        self.on(|c| get(c, name), |c| crate::pg::users::get(c, name))
     }
 
     /// Every user, by name (at most [`MAX_USERS_LISTED`]).
     pub fn list(&self) -> Result<Vec<User>, UserError> {
-        list(&self.conn)
+        self.on(list, crate::pg::users::list)
     }
 
     /// Disables (停用) or enables a user: a disabled user cannot sign in (`verify` answers as
     /// for a wrong password). Refusing the tokens already issued is the caller's part (the
     /// application layer checks [`Users::disabled_names`]).
     pub fn set_disabled(&self, name: &str, disabled: bool) -> Result<(), UserError> {
-        set_disabled(&self.conn, name, disabled)
+        self.on(
+            |c| set_disabled(c, name, disabled),
+            |c| crate::pg::users::set_disabled(c, name, disabled),
+        )
     }
 
     /// The names of the disabled users, by name.
     pub fn disabled_names(&self) -> Result<Vec<String>, UserError> {
-        disabled_names(&self.conn)
+        self.on(disabled_names, crate::pg::users::disabled_names)
     }
 
     /// Number of users.
     pub fn count(&self) -> Result<u64, UserError> {
-        count(&self.conn)
+        self.on(count, crate::pg::users::count)
     }
 
     /// Checks a name and password. `Ok(None)` when the user is unknown or the password is
     /// wrong — callers must not tell the two apart to the client.
     pub fn verify(&self, name: &str, password: &str) -> Result<Option<User>, UserError> {
-        verify_with_cost(&self.conn, self.cost, name, password)
+        let cost = self.cost;
+        self.on(
+            |c| verify_with_cost(c, cost, name, password),
+            |c| crate::pg::users::verify(c, cost, name, password),
+        )
     }
 }
 

@@ -229,11 +229,11 @@ pub(crate) enum Command {
     Project,
 }
 
-struct AppendRequest {
-    stream: StreamId,
-    expected: ExpectedVersion,
-    events: Vec<NewEvent>,
-    reply: SyncSender<Result<Appended, AppendError>>,
+pub(crate) struct AppendRequest {
+    pub(crate) stream: StreamId,
+    pub(crate) expected: ExpectedVersion,
+    pub(crate) events: Vec<NewEvent>,
+    pub(crate) reply: SyncSender<Result<Appended, AppendError>>,
 }
 
 /// Counters of the writer, readable while it runs (for metrics and the benchmark).
@@ -635,7 +635,11 @@ impl Writer {
 /// order — no gap, no overlap. A replayed retry answers with the positions of its original,
 /// written before the group or earlier in it: entirely below the next position. A broken invariant stops the writer before anyone is answered
 /// (the transaction is committed; the next open recovers from the log and `verify` sees it).
-fn assert_gapless(head_before: u64, head_after: u64, results: &[Result<Appended, AppendError>]) {
+pub(crate) fn assert_gapless(
+    head_before: u64,
+    head_after: u64,
+    results: &[Result<Appended, AppendError>],
+) {
     let mut next = head_before + 1;
     for appended in results.iter().flatten() {
         if appended.first_position < next {
@@ -680,7 +684,12 @@ fn assert_gapless(head_before: u64, head_after: u64, results: &[Result<Appended,
 
 /// Invariant of a stream: a batch appended after version `current` takes the next versions,
 /// one per event.
-fn assert_versions_continue(stream: &StreamId, current: u64, events: usize, appended: &Appended) {
+pub(crate) fn assert_versions_continue(
+    stream: &StreamId,
+    current: u64,
+    events: usize,
+    appended: &Appended,
+) {
     assert_eq!(
         appended.stream_version,
         current + events as u64,
@@ -811,14 +820,14 @@ fn commit_group_safe(
 }
 
 /// Content of a stored event for the idempotency comparison.
-struct StoredContent {
-    position: u64,
-    unit: String,
-    fiscal_year: i32,
-    stream_version: u64,
-    event_type: String,
-    schema_version: u32,
-    payload: String,
+pub(crate) struct StoredContent {
+    pub(crate) position: u64,
+    pub(crate) unit: String,
+    pub(crate) fiscal_year: i32,
+    pub(crate) stream_version: u64,
+    pub(crate) event_type: String,
+    pub(crate) schema_version: u32,
+    pub(crate) payload: String,
 }
 
 fn find_stored(conn: &Connection, ne: &NewEvent) -> Result<Option<StoredContent>, StoreError> {
@@ -861,11 +870,19 @@ fn check_idempotency(
     conn: &Connection,
     req: &AppendRequest,
 ) -> Result<Option<Appended>, AppendError> {
+    judge_idempotency(req, |ne| find_stored(conn, ne))
+}
+
+/// The idempotency rule of both engines: `find` looks an event up by its id.
+pub(crate) fn judge_idempotency(
+    req: &AppendRequest,
+    mut find: impl FnMut(&NewEvent) -> Result<Option<StoredContent>, StoreError>,
+) -> Result<Option<Appended>, AppendError> {
     let mut found: Vec<StoredContent> = Vec::new();
     let mut first_found_id = None;
     let mut any_new = false;
     for ne in &req.events {
-        match find_stored(conn, ne)? {
+        match find(ne)? {
             Some(s) => {
                 let same = s.unit == req.stream.unit
                     && s.fiscal_year == req.stream.fiscal_year

@@ -1,6 +1,7 @@
 //! Appending: optimistic concurrency, permanent idempotency, all-or-nothing batches, one
 //! gapless global order, and the limits of a request.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -10,10 +11,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 use uuid::Uuid;
 
-#[test]
-fn racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race);
+fn racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race(db: &TestDb) {
+    let store = db.open();
     let s = stream("261301");
     const THREADS: usize = 8;
     const RACES: u64 = 25;
@@ -53,10 +53,9 @@ fn racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race() {
     assert_eq!(store.stream_version(&s).unwrap(), RACES);
 }
 
-#[test]
-fn a_retried_batch_returns_the_original_positions_and_writes_nothing_new() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(a_retried_batch_returns_the_original_positions_and_writes_nothing_new);
+fn a_retried_batch_returns_the_original_positions_and_writes_nothing_new(db: &TestDb) {
+    let store = db.open();
     let s = stream("261301");
     let batch: Vec<NewEvent> = (0..3)
         .map(|i| {
@@ -83,10 +82,9 @@ fn a_retried_batch_returns_the_original_positions_and_writes_nothing_new() {
     assert_eq!(store.read_stream(&s, KnownAt::Now).unwrap().len(), 3);
 }
 
-#[test]
-fn retries_from_many_threads_after_lost_replies_never_duplicate_an_event() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(retries_from_many_threads_after_lost_replies_never_duplicate_an_event);
+fn retries_from_many_threads_after_lost_replies_never_duplicate_an_event(db: &TestDb) {
+    let store = db.open();
     let batches: Vec<Vec<NewEvent>> = (0..20)
         .map(|i| {
             vec![new_event(payment(
@@ -120,10 +118,9 @@ fn retries_from_many_threads_after_lost_replies_never_duplicate_an_event() {
     assert_eq!(store.head().unwrap().position, 20);
 }
 
-#[test]
-fn the_same_id_with_different_content_is_a_conflict() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(the_same_id_with_different_content_is_a_conflict);
+fn the_same_id_with_different_content_is_a_conflict(db: &TestDb) {
+    let store = db.open();
     let id = Uuid::new_v4();
     let pay = |amount: &str| {
         NewEvent::new(
@@ -148,10 +145,9 @@ fn the_same_id_with_different_content_is_a_conflict() {
     assert_eq!(store.head().unwrap().position, 1);
 }
 
-#[test]
-fn a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing);
+fn a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing(db: &TestDb) {
+    let store = db.open();
     let old = new_event(payment(
         Uuid::new_v4(),
         "B-30201",
@@ -182,10 +178,9 @@ fn a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing() {
     assert_eq!(store.head().unwrap().position, 1);
 }
 
-#[test]
-fn a_rejected_batch_writes_nothing_and_reports_the_current_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(a_rejected_batch_writes_nothing_and_reports_the_current_version);
+fn a_rejected_batch_writes_nothing_and_reports_the_current_version(db: &TestDb) {
+    let store = db.open();
     let s = stream("261301");
     store
         .append(
@@ -223,10 +218,9 @@ fn a_rejected_batch_writes_nothing_and_reports_the_current_version() {
     assert_eq!(ok.stream_version, 6);
 }
 
-#[test]
-fn one_failing_request_in_a_group_does_not_abort_the_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(one_failing_request_in_a_group_does_not_abort_the_others);
+fn one_failing_request_in_a_group_does_not_abort_the_others(db: &TestDb) {
+    let store = db.open();
     let handles: Vec<_> = (0..32)
         .map(|i| {
             let store = store.clone();
@@ -258,10 +252,11 @@ fn one_failing_request_in_a_group_does_not_abort_the_others() {
     assert!(store.verify().unwrap().first_broken.is_none());
 }
 
-#[test]
-fn a_reader_tailing_the_log_during_concurrent_appends_sees_every_position_once_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(a_reader_tailing_the_log_during_concurrent_appends_sees_every_position_once_in_order);
+fn a_reader_tailing_the_log_during_concurrent_appends_sees_every_position_once_in_order(
+    db: &TestDb,
+) {
+    let store = db.open();
     const WRITERS: usize = 6;
     const APPENDS: usize = 60;
     let total = (WRITERS * APPENDS * 2) as u64;
@@ -305,16 +300,14 @@ fn a_reader_tailing_the_log_during_concurrent_appends_sees_every_position_once_i
     assert_eq!(seen, (1..=total).collect::<Vec<_>>());
 }
 
+both_engines!(a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused);
 /// A whole-stream read returns a stream of exactly `max_stream_read` events and refuses one
 /// event more with a limit error naming the limit (never a stream cut short). The limit is
 /// lowered through the options to keep the test fast; the defaults agree with the domain's
 /// `MAX_EVENTS_PER_YEAR` (unit test in `options.rs`).
-#[test]
-fn a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused() {
+fn a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused(db: &TestDb) {
     const LIMIT: usize = 5;
-    let dir = tempfile::tempdir().unwrap();
-    let mut options = jixiao_store::StoreOptions::new(dir.path().join("jixiao.db"));
-    options.synchronous = jixiao_store::Synchronous::Normal;
+    let mut options = db.options();
     options.max_stream_read = LIMIT;
     let store = jixiao_store::Store::open(options).unwrap();
     let s = stream("261301");
@@ -362,10 +355,9 @@ fn a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused(
     assert_eq!(rest.len(), 1);
 }
 
-#[test]
-fn requests_beyond_the_limits_are_refused_before_reaching_the_writer() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(requests_beyond_the_limits_are_refused_before_reaching_the_writer);
+fn requests_beyond_the_limits_are_refused_before_reaching_the_writer(db: &TestDb) {
+    let store = db.open();
     let too_many: Vec<NewEvent> = (0..=MAX_EVENTS_PER_APPEND)
         .map(|_| {
             new_event(payment(
@@ -415,10 +407,9 @@ fn requests_beyond_the_limits_are_refused_before_reaching_the_writer() {
     assert_eq!(store.head().unwrap().position, 0);
 }
 
-#[test]
-fn stored_events_carry_their_metadata_and_distinct_ids() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(stored_events_carry_their_metadata_and_distinct_ids);
+fn stored_events_carry_their_metadata_and_distinct_ids(db: &TestDb) {
+    let store = db.open();
     let e = new_event(budget_approved("261301"));
     store
         .append(stream("261301"), ExpectedVersion::Any, vec![e.clone()])
@@ -434,10 +425,9 @@ fn stored_events_carry_their_metadata_and_distinct_ids() {
     assert_eq!(ids.len(), got.len());
 }
 
-#[test]
-fn concurrent_appends_share_commits() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(concurrent_appends_share_commits);
+fn concurrent_appends_share_commits(db: &TestDb) {
+    let store = db.open();
     const CLIENTS: usize = 32;
     const APPENDS: usize = 20;
     let barrier = Arc::new(Barrier::new(CLIENTS));
@@ -472,10 +462,9 @@ fn concurrent_appends_share_commits() {
     assert!(stats.groups_committed < total, "{stats:?}");
 }
 
-#[test]
-fn a_batch_ending_in_a_stored_id_is_refused_alone_while_its_group_commits() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(a_batch_ending_in_a_stored_id_is_refused_alone_while_its_group_commits);
+fn a_batch_ending_in_a_stored_id_is_refused_alone_while_its_group_commits(db: &TestDb) {
+    let store = db.open();
     let stored = Uuid::new_v4();
     let original = NewEvent::new(
         stored,
@@ -619,4 +608,154 @@ fn the_known_stream_version_follows_every_append_and_read_without_running_ahead_
     assert_eq!(reopened.known_stream_version(&a), None);
     reopened.read_stream_page(&a, 2, 10, KnownAt::Now).unwrap();
     assert_eq!(reopened.known_stream_version(&a), Some(4));
+}
+
+postgres_only!(postgres_never_claims_a_stream_version_another_process_may_have_passed);
+/// On PostgreSQL another process may append to any stream at any time: the store never
+/// claims to know a stream's version without reading the log, so the application asks.
+fn postgres_never_claims_a_stream_version_another_process_may_have_passed(db: &TestDb) {
+    let (one, two) = (db.open(), db.open());
+    let s = stream("261301");
+    let pay = || {
+        new_event(payment(
+            Uuid::new_v4(),
+            "B-30201",
+            "30201",
+            date(3, 1),
+            "10.00",
+        ))
+    };
+    one.append(s.clone(), ExpectedVersion::Exact(0), vec![pay()])
+        .unwrap();
+    one.read_stream(&s, KnownAt::Now).unwrap();
+    assert_eq!(one.known_stream_version(&s), None);
+    two.append(s.clone(), ExpectedVersion::Exact(1), vec![pay()])
+        .unwrap();
+    assert_eq!(one.stream_version(&s).unwrap(), 2);
+    // A decision made on the old version by the first "process" is refused, as on SQLite.
+    assert!(matches!(
+        one.append(s.clone(), ExpectedVersion::Exact(1), vec![pay()]),
+        Err(AppendError::WrongVersion { current: 2, .. })
+    ));
+}
+
+postgres_only!(two_processes_appending_to_one_postgres_database_keep_one_gapless_verified_log);
+/// Two `Store` handles on one PostgreSQL database are two processes: their writer threads
+/// append concurrently (the same streams and their own), retry each other's batches, and race
+/// on versions. Every acknowledged append is present once, positions are gapless, the chain
+/// verifies, and both handles read the same log and the same read models.
+fn two_processes_appending_to_one_postgres_database_keep_one_gapless_verified_log(db: &TestDb) {
+    const THREADS_PER_PROCESS: usize = 4;
+    const APPENDS: usize = 40;
+    let processes = [db.open(), db.open()];
+    let barrier = Arc::new(Barrier::new(2 * THREADS_PER_PROCESS));
+    let handles: Vec<_> = (0..2 * THREADS_PER_PROCESS)
+        .map(|t| {
+            let store = processes[t % 2].clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut acked: Vec<(Uuid, u64)> = Vec::new();
+                for i in 0..APPENDS {
+                    // Half the appends go to a stream every thread shares, with an expected
+                    // version read first (so races across processes happen); the rest to the
+                    // thread's own stream, two events at a time.
+                    if i % 2 == 0 {
+                        let s = stream("261301");
+                        let e = new_event(payment(
+                            Uuid::new_v4(),
+                            "B-30201",
+                            "30201",
+                            date(3, 1),
+                            "1.00",
+                        ));
+                        let id = e.event_id();
+                        let v = store.stream_version(&s).unwrap();
+                        match store.append(s, ExpectedVersion::Exact(v), vec![e]) {
+                            Ok(a) => acked.push((id, a.first_position)),
+                            Err(AppendError::WrongVersion { current, .. }) => assert!(current > v),
+                            Err(e) => panic!("{e}"),
+                        }
+                    } else {
+                        let batch = vec![
+                            new_event(payment(
+                                Uuid::new_v4(),
+                                "B-30201",
+                                "30201",
+                                date(3, 2),
+                                "2.00",
+                            )),
+                            new_event(payment(
+                                Uuid::new_v4(),
+                                "B-30201",
+                                "30201",
+                                date(3, 3),
+                                "3.00",
+                            )),
+                        ];
+                        let ids: Vec<Uuid> = batch.iter().map(|e| e.event_id()).collect();
+                        let a = store
+                            .append(
+                                stream(&format!("U{t}")),
+                                ExpectedVersion::Any,
+                                batch.clone(),
+                            )
+                            .unwrap();
+                        // A retry through either process returns the original positions.
+                        assert_eq!(
+                            store
+                                .append(stream(&format!("U{t}")), ExpectedVersion::Any, batch)
+                                .unwrap(),
+                            a
+                        );
+                        acked.extend(ids.into_iter().zip(a.positions));
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    let acked: Vec<(Uuid, u64)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let [one, two] = processes;
+    let head = one.head().unwrap();
+    let page = one.read_all(1, 1000, &ReadFilter::default()).unwrap();
+    let positions: Vec<u64> = page.events.iter().map(|e| e.position).collect();
+    assert_eq!(
+        positions,
+        (1..=head.position).collect::<Vec<_>>(),
+        "gapless"
+    );
+    assert_eq!(
+        acked.len() as u64,
+        head.position,
+        "every event acknowledged once"
+    );
+    for (id, position) in &acked {
+        let e = &page.events[(*position - 1) as usize];
+        assert_eq!(e.event_id, *id, "acknowledged at its position");
+    }
+    let ids: HashSet<Uuid> = page.events.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids.len(), page.events.len(), "no event twice");
+    let report = two.verify().unwrap();
+    assert_eq!((report.first_broken, report.head), (None, head));
+    assert_eq!(two.head().unwrap(), head);
+    assert_eq!(
+        one.read_all(1, 1000, &ReadFilter::default()).unwrap(),
+        two.read_all(1, 1000, &ReadFilter::default()).unwrap()
+    );
+    assert_eq!(
+        one.unit_summaries(2024, None).unwrap(),
+        two.unit_summaries(2024, None).unwrap()
+    );
+    assert_eq!(one.read_model_checkpoint().unwrap(), head.position);
+    let shared: Vec<u64> = one
+        .read_stream(&stream("261301"), KnownAt::Now)
+        .unwrap()
+        .iter()
+        .map(|e| e.stream_version)
+        .collect();
+    assert_eq!(shared, (1..=shared.len() as u64).collect::<Vec<_>>());
 }

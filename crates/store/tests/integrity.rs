@@ -1,5 +1,6 @@
 //! Tamper evidence, migrations that refuse an edited history, backups and reopening.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -33,10 +34,9 @@ fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join("jixiao.db")).unwrap()
 }
 
-#[test]
-fn an_intact_log_verifies_up_to_its_head() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(an_intact_log_verifies_up_to_its_head);
+fn an_intact_log_verifies_up_to_its_head(db: &TestDb) {
+    let store = db.open();
     fill(&store, 40);
     let report = store.verify().unwrap();
     assert_eq!(report.first_broken, None);
@@ -44,14 +44,21 @@ fn an_intact_log_verifies_up_to_its_head() {
     assert_eq!(report.head, store.head().unwrap());
 }
 
-#[test]
-fn flipping_one_byte_of_one_stored_payload_is_reported_at_exactly_that_position() {
-    let dir = tempfile::tempdir().unwrap();
+both_engines!(flipping_one_byte_of_one_stored_payload_is_reported_at_exactly_that_position);
+fn flipping_one_byte_of_one_stored_payload_is_reported_at_exactly_that_position(db: &TestDb) {
     {
-        let store = open(&dir);
+        let store = db.open();
         fill(&store, 50);
     }
-    let conn = raw(&dir);
+    if db.is_postgres() {
+        let changed = db.execute(
+            "",
+            "UPDATE events SET payload = replace(payload, '支出', '支付') WHERE position = 23",
+        );
+        assert_eq!(changed, 1);
+        return verify_reports_position_23(db);
+    }
+    let conn = rusqlite::Connection::open(db.sqlite_path()).unwrap();
     let payload: String = conn
         .query_row("SELECT payload FROM events WHERE position = 23", [], |r| {
             r.get(0)
@@ -66,30 +73,28 @@ fn flipping_one_byte_of_one_stored_payload_is_reported_at_exactly_that_position(
     )
     .unwrap();
     drop(conn);
-    let store = open(&dir);
+    verify_reports_position_23(db);
+}
+
+fn verify_reports_position_23(db: &TestDb) {
+    let store = db.open();
     let report = store.verify().unwrap();
     assert_eq!(report.first_broken, Some(23));
     assert_eq!(report.events_checked, 22);
     assert_eq!(report.head.position, 22);
 }
 
-#[test]
-fn changing_metadata_or_deleting_an_event_breaks_the_chain_there() {
-    let dir = tempfile::tempdir().unwrap();
+both_engines!(changing_metadata_or_deleting_an_event_breaks_the_chain_there);
+fn changing_metadata_or_deleting_an_event_breaks_the_chain_there(db: &TestDb) {
     {
-        let store = open(&dir);
+        let store = db.open();
         fill(&store, 30);
     }
-    let conn = raw(&dir);
-    conn.execute(
-        "UPDATE events SET actor = 'someone else' WHERE position = 17",
-        [],
-    )
-    .unwrap();
-    conn.execute("DELETE FROM events WHERE position = 9", [])
-        .unwrap();
-    drop(conn);
-    let store = open(&dir);
+    let actor = "UPDATE events SET actor = 'someone else' WHERE position = 17";
+    assert_eq!(db.execute(actor, actor), 1);
+    let delete = "DELETE FROM events WHERE position = 9";
+    assert_eq!(db.execute(delete, delete), 1);
+    let store = db.open();
     assert_eq!(store.verify().unwrap().first_broken, Some(9));
 }
 
@@ -251,20 +256,60 @@ fn migrations_apply_once_and_are_recorded_with_their_checksums() {
     assert_eq!(rows, expected);
 }
 
-#[test]
-fn a_reopened_store_continues_the_same_chain() {
-    let dir = tempfile::tempdir().unwrap();
+both_engines!(a_reopened_store_continues_the_same_chain);
+fn a_reopened_store_continues_the_same_chain(db: &TestDb) {
     let head = {
-        let store = open(&dir);
+        let store = db.open();
         fill(&store, 10);
         store.head().unwrap()
     };
-    let store = open(&dir);
+    let store = db.open();
     assert_eq!(store.head().unwrap(), head);
     fill(&store, 5);
     assert_eq!(store.head().unwrap().position, 15);
     assert_eq!(store.verify().unwrap().first_broken, None);
-    assert!(store.integrity_check().unwrap().is_empty());
+    if db.is_postgres() {
+        // SQLite's own checks name PostgreSQL's tools instead of pretending to run.
+        let err = store.integrity_check().unwrap_err();
+        assert!(err.to_string().contains("pg_amcheck"), "{err}");
+        let err = store.backup_to(&db.dir().join("copy.db")).unwrap_err();
+        assert!(err.to_string().contains("pg_dump"), "{err}");
+    } else {
+        assert!(store.integrity_check().unwrap().is_empty());
+    }
+}
+
+postgres_only!(postgres_migrations_are_checksummed_and_a_newer_or_edited_history_is_refused);
+/// On PostgreSQL as on SQLite: an applied migration whose text changed, or one this build does
+/// not know, stops the store from opening; an untouched database opens again and applies
+/// nothing twice.
+fn postgres_migrations_are_checksummed_and_a_newer_or_edited_history_is_refused(db: &TestDb) {
+    drop(db.open());
+    drop(db.open());
+    let rows = db.query_text(
+        "",
+        "SELECT version::TEXT, checksum FROM schema_migrations ORDER BY version",
+    );
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert!(
+        rows.iter()
+            .enumerate()
+            .all(|(i, r)| r[0] == (i + 1).to_string() && r[1].len() == 64)
+    );
+    db.execute("", "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, '0999_future.sql', 'x', 'now')");
+    assert!(matches!(
+        Store::open(db.options()),
+        Err(StoreError::UnknownMigration { version: 999 })
+    ));
+    db.execute("", "DELETE FROM schema_migrations WHERE version = 999");
+    db.execute(
+        "",
+        "UPDATE schema_migrations SET checksum = 'x' WHERE version = 2",
+    );
+    assert!(matches!(
+        Store::open(db.options()),
+        Err(StoreError::MigrationChecksumMismatch { version: 2, .. })
+    ));
 }
 
 /// Backups taken while the writers run before the test gives up on one that overlaps an

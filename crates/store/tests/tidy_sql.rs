@@ -1,7 +1,8 @@
 //! Tidy: only the store knows SQL. Every crate under `crates/` other than `crates/store` (and
 //! `crates/bench`, which measures the store against raw SQLite on purpose) must neither name
 //! `rusqlite` (or `libsqlite3`) in its sources or its non-test dependencies, nor hold an SQL
-//! statement in its sources. The crates are found by listing the directory, so a crate added
+//! statement in its sources; the same holds for the PostgreSQL client (`postgres`,
+//! `tokio-postgres`): a `postgres://` URL in configuration text is fine. The crates are found by listing the directory, so a crate added
 //! later is checked too. Tests (`tests/`, `[dev-dependencies]`) may forge database files.
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,10 @@ use std::path::{Path, PathBuf};
 const ALLOWED_CRATES: [&str; 2] = ["store", "bench"];
 /// Names of the SQLite bindings.
 const SQLITE_CRATES: [&str; 2] = ["rusqlite", "libsqlite3"];
+/// Paths of the PostgreSQL client crates in Rust sources.
+const POSTGRES_PATHS: [&str; 2] = ["postgres::", "tokio_postgres"];
+/// Names of the PostgreSQL client crates as dependencies in a manifest.
+const POSTGRES_CRATES: [&str; 2] = ["postgres", "tokio-postgres"];
 /// SQL statements, case-sensitive (SQL in this codebase is written in capitals), each followed
 /// by a space so that words such as `UPDATED` or `SELECTION` do not count.
 const SQL_KEYWORDS: [&str; 12] = [
@@ -60,7 +65,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn source_findings(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        for name in SQLITE_CRATES {
+        for name in SQLITE_CRATES.iter().chain(&POSTGRES_PATHS) {
             if line.contains(name) {
                 found.push(format!("line {}: names `{name}`: {}", n + 1, line.trim()));
             }
@@ -98,6 +103,14 @@ fn manifest_findings(text: &str) -> Vec<String> {
             if trimmed.contains(name) {
                 found.push(format!("line {}: depends on `{name}`: {trimmed}", n + 1));
             }
+        }
+        let key = trimmed
+            .split(['=', '.', ' '])
+            .next()
+            .unwrap_or_default()
+            .trim_matches('"');
+        if POSTGRES_CRATES.contains(&key) {
+            found.push(format!("line {}: depends on `{key}`: {trimmed}", n + 1));
         }
     }
     found
@@ -151,9 +164,15 @@ fn the_checks_catch_sql_statements_and_sqlite_dependencies() {
     let source = "let n = conn.query_row(\"SELECT count(*) FROM users\", [], |r| r.get(0));\n\
                   use rusqlite::Connection;\n\
                   conn.execute(\"PRAGMA foreign_keys = ON\", [])?;\n\
-                  // the last UPDATED row, a SELECTION of users: prose, not SQL\n";
+                  // the last UPDATED row, a SELECTION of users: prose, not SQL\n\
+                  let client = postgres::Client::connect(url, NoTls)?;\n\
+                  let url = \"postgres://db/jixiao\"; // a URL is configuration, not a client\n";
     let found = source_findings(source);
-    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(
+        found[3].starts_with("line 5: names `postgres::`"),
+        "{found:?}"
+    );
     assert!(found[0].starts_with("line 1: SQL `SELECT`"), "{found:?}");
     assert!(
         found[1].starts_with("line 2: names `rusqlite`"),
@@ -163,9 +182,12 @@ fn the_checks_catch_sql_statements_and_sqlite_dependencies() {
 
     let manifest = "[dependencies]\nrusqlite.workspace = true\n\
                     [dev-dependencies]\nrusqlite.workspace = true\n\
-                    [target.'cfg(unix)'.dependencies]\nlibsqlite3-sys = \"0.3\"\n";
+                    [target.'cfg(unix)'.dependencies]\nlibsqlite3-sys = \"0.3\"\n\
+                    postgres.workspace = true\ntokio-postgres = \"0.7\"\npostgres-types = \"0.2\"\n";
     let found = manifest_findings(manifest);
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(found[2].starts_with("line 7:"), "{found:?}");
+    assert!(found[3].starts_with("line 8:"), "{found:?}");
     assert!(found[0].starts_with("line 2:"), "{found:?}");
     assert!(found[1].starts_with("line 6:"), "{found:?}");
 }

@@ -1,6 +1,7 @@
 //! Time travel on both axes: the knowledge axis (what the log held at a position or instant)
 //! and the business-date axis (as of a date), each checked against a replay of the log.
 
+#[macro_use]
 mod common;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -24,10 +25,9 @@ impl Lcg {
     }
 }
 
-#[test]
-fn a_stream_as_known_at_a_position_equals_what_was_read_at_that_moment() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(a_stream_as_known_at_a_position_equals_what_was_read_at_that_moment);
+fn a_stream_as_known_at_a_position_equals_what_was_read_at_that_moment(db: &TestDb) {
+    let store = db.open();
     let s = stream("261301");
     let mut snapshots = Vec::new();
     for i in 0..12 {
@@ -74,10 +74,9 @@ fn a_stream_as_known_at_a_position_equals_what_was_read_at_that_moment() {
     }
 }
 
-#[test]
-fn a_stream_as_known_at_an_instant_holds_the_events_recorded_by_then() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(a_stream_as_known_at_an_instant_holds_the_events_recorded_by_then);
+fn a_stream_as_known_at_an_instant_holds_the_events_recorded_by_then(db: &TestDb) {
+    let store = db.open();
     let s = stream("261301");
     let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap();
     for i in 0..5 {
@@ -144,10 +143,13 @@ fn fold_paid(
     out
 }
 
-#[test]
-fn execution_and_the_unit_summary_as_of_a_date_equal_a_replay_of_the_log_up_to_that_date() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+both_engines!(
+    execution_and_the_unit_summary_as_of_a_date_equal_a_replay_of_the_log_up_to_that_date
+);
+fn execution_and_the_unit_summary_as_of_a_date_equal_a_replay_of_the_log_up_to_that_date(
+    db: &TestDb,
+) {
+    let store = db.open();
     let s = stream("261301");
     store
         .append(

@@ -134,7 +134,9 @@ fn user_error(e: UserError) -> ApiError {
         }
         UserError::Exists(_) => ApiError::conflict("user_exists", e.to_string()),
         UserError::NotFound(_) => ApiError::not_found(e.to_string()),
-        UserError::Hash(_) | UserError::Corrupt(_) | UserError::Sql(_) => ApiError::internal(e),
+        UserError::Hash(_) | UserError::Corrupt(_) | UserError::Sql(_) | UserError::Postgres(_) => {
+            ApiError::internal(e)
+        }
     }
 }
 

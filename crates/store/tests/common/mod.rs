@@ -1,6 +1,8 @@
-//! Helpers shared by the store's integration tests: a store in a temporary directory and
-//! builders of domain events.
-#![allow(dead_code)]
+//! Helpers shared by the store's integration tests: a database on either engine
+//! ([`TestDb`]: a SQLite file in a temporary directory, or a fresh PostgreSQL database made on
+//! the server named by `JIXIAO_TEST_POSTGRES_URL` and dropped afterwards), the
+//! [`both_engines!`] macro that runs one test body on each, and builders of domain events.
+#![allow(dead_code, unused_macros)]
 
 use chrono::NaiveDate;
 use jixiao_domain::budget::{BudgetLine, LineId, ProjectCode, ProjectInfo, SpendingKind, UnitInfo};
@@ -14,6 +16,211 @@ use jixiao_store::{EventMeta, NewEvent, Store, StoreOptions, StreamId, Synchrono
 use uuid::Uuid;
 
 pub const PROJECT: &str = "41080024000000053204";
+
+/// The PostgreSQL server the tests may use (a URL to a database the user may create
+/// databases from, e.g. `postgres://postgres:pw@127.0.0.1/postgres`).
+pub const POSTGRES_URL_VAR: &str = "JIXIAO_TEST_POSTGRES_URL";
+
+/// Runs a test body `fn name(db: &TestDb)` once per engine, as `name::on_sqlite` and
+/// `name::on_postgres` (skipped with a printed line when no PostgreSQL is configured, a
+/// failure when `CI=true`).
+macro_rules! both_engines {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn on_sqlite() {
+                super::$name(&crate::common::TestDb::sqlite());
+            }
+            #[test]
+            fn on_postgres() {
+                if let Some(db) = crate::common::TestDb::postgres(stringify!($name)) {
+                    super::$name(&db);
+                }
+            }
+        }
+    };
+}
+
+/// Runs a test body `fn name(db: &TestDb)` on PostgreSQL only (skipped as above).
+macro_rules! postgres_only {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn on_postgres() {
+                if let Some(db) = crate::common::TestDb::postgres(stringify!($name)) {
+                    super::$name(&db);
+                }
+            }
+        }
+    };
+}
+
+/// A throwaway database on one engine. Open as many stores on it as a test needs (each
+/// `Store` is one "process" on PostgreSQL).
+pub struct TestDb {
+    dir: tempfile::TempDir,
+    pg: Option<PgDb>,
+}
+
+/// A fresh PostgreSQL database, dropped with its `TestDb`.
+struct PgDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let (authority, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let query = tail
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+impl TestDb {
+    /// A SQLite file in a temporary directory.
+    pub fn sqlite() -> TestDb {
+        TestDb {
+            dir: tempfile::tempdir().unwrap(),
+            pg: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database for the test `test`, or `None` (with a printed line) when
+    /// `JIXIAO_TEST_POSTGRES_URL` is unset. Under `CI=true` an unset variable fails the test:
+    /// CI must run the PostgreSQL half.
+    pub fn postgres(test: &str) -> Option<TestDb> {
+        let Some(admin_url) = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|v| !v.is_empty())
+        else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but {POSTGRES_URL_VAR} is unset: the PostgreSQL half of {test} must run in CI"
+            );
+            println!("skipped on PostgreSQL: {POSTGRES_URL_VAR} is unset ({test})");
+            return None;
+        };
+        let name = format!("jx_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_URL_VAR}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+        let url = with_database(&admin_url, &name);
+        Some(TestDb {
+            dir: tempfile::tempdir().unwrap(),
+            pg: Some(PgDb {
+                admin_url,
+                name,
+                url,
+            }),
+        })
+    }
+
+    /// Whether this is the PostgreSQL engine.
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// The options of a store on this database (NORMAL durability on SQLite: tests exercise
+    /// logic, not the disk; durability has its own test).
+    pub fn options(&self) -> StoreOptions {
+        match &self.pg {
+            Some(pg) => StoreOptions::postgres(&pg.url),
+            None => {
+                let mut options = StoreOptions::new(self.sqlite_path());
+                options.synchronous = Synchronous::Normal;
+                options
+            }
+        }
+    }
+
+    /// The SQLite file (also a scratch directory on PostgreSQL).
+    pub fn sqlite_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("jixiao.db")
+    }
+
+    /// A scratch directory for files a test writes.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Opens a store on this database.
+    pub fn open(&self) -> Store {
+        Store::open(self.options()).unwrap()
+    }
+
+    /// Runs raw SQL on the database behind the store's back (to tamper with it, or look at
+    /// it): `sqlite` on SQLite, `postgres` on PostgreSQL. Returns the rows changed.
+    pub fn execute(&self, sqlite: &str, postgres: &str) -> u64 {
+        match &self.pg {
+            Some(pg) => {
+                let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+                c.execute(postgres, &[]).unwrap()
+            }
+            None => {
+                let c = rusqlite::Connection::open(self.sqlite_path()).unwrap();
+                c.execute(sqlite, []).unwrap() as u64
+            }
+        }
+    }
+
+    /// The rows of a query whose columns are all read as text (`::TEXT` casts on PostgreSQL
+    /// are the caller's), one `Vec<String>` per row, `"NULL"` for NULL.
+    pub fn query_text(&self, sqlite: &str, postgres: &str) -> Vec<Vec<String>> {
+        match &self.pg {
+            Some(pg) => {
+                let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+                c.query(postgres, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| {
+                                r.get::<_, Option<String>>(i)
+                                    .unwrap_or_else(|| "NULL".into())
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
+            None => {
+                let c = rusqlite::Connection::open(self.sqlite_path()).unwrap();
+                let mut stmt = c.prepare(sqlite).unwrap();
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| match r.get::<_, rusqlite::types::Value>(i).unwrap() {
+                            rusqlite::types::Value::Null => "NULL".to_string(),
+                            rusqlite::types::Value::Integer(v) => v.to_string(),
+                            rusqlite::types::Value::Real(v) => v.to_string(),
+                            rusqlite::types::Value::Text(v) => v,
+                            rusqlite::types::Value::Blob(v) => hex::encode(v),
+                        })
+                        .collect())
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+            }
+        }
+    }
+}
 
 pub fn open(dir: &tempfile::TempDir) -> Store {
     let mut options = StoreOptions::new(dir.path().join("jixiao.db"));

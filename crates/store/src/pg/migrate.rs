@@ -1,0 +1,113 @@
+//! PostgreSQL migrations: numbered SQL files in `migrations/postgres/`, embedded at build time,
+//! applied in order inside one transaction (serialised across processes by an advisory lock)
+//! and recorded with their SHA-256 in `schema_migrations`, refusing an edited or unknown one —
+//! the rules of the SQLite migrations (`crate::migrate`).
+
+use crate::error::StoreError;
+use crate::migrate::Migration;
+use postgres::Client;
+
+/// Every PostgreSQL migration of this build, in order.
+pub const PG_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_events.sql",
+        sql: include_str!("../../../../migrations/postgres/0001_events.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_read_models.sql",
+        sql: include_str!("../../../../migrations/postgres/0002_read_models.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_users.sql",
+        sql: include_str!("../../../../migrations/postgres/0003_users.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_evidence.sql",
+        sql: include_str!("../../../../migrations/postgres/0004_evidence.sql"),
+    },
+];
+
+/// Key of the advisory lock that serialises migrations of several processes starting at once.
+const MIGRATION_LOCK: i64 = 0x6A69_7869_616F_0001;
+
+/// Applies the missing migrations of `list` in one transaction, after checking that every
+/// applied one is known and unchanged. Returns how many were applied.
+pub fn apply_pg_migrations(client: &mut Client, list: &[Migration]) -> Result<usize, StoreError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            checksum   TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )?;
+    let applied: Vec<(i32, String)> = tx
+        .query(
+            "SELECT version, checksum FROM schema_migrations ORDER BY version",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (version, checksum) in &applied {
+        let version = u32::try_from(*version).unwrap_or(u32::MAX);
+        let known = list
+            .iter()
+            .find(|m| m.version == version)
+            .ok_or(StoreError::UnknownMigration { version })?;
+        if known.checksum() != *checksum {
+            return Err(StoreError::MigrationChecksumMismatch {
+                version,
+                name: known.name.to_string(),
+            });
+        }
+    }
+    let mut count = 0;
+    for m in list {
+        let version = i32::try_from(m.version).unwrap_or(i32::MAX);
+        if applied.iter().any(|(v, _)| *v == version) {
+            continue;
+        }
+        tx.batch_execute(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+            &[
+                &version,
+                &m.name,
+                &m.checksum(),
+                &crate::model::format_recorded_at(chrono::Utc::now()),
+            ],
+        )?;
+        tracing::info!(
+            version = m.version,
+            name = m.name,
+            "applied postgres migration"
+        );
+        count += 1;
+    }
+    tx.commit()?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_migrations_are_numbered_in_order_without_gaps() {
+        for (i, m) in PG_MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1, "{}", m.name);
+            assert!(
+                m.name.starts_with(&format!("{:04}_", m.version)),
+                "{}",
+                m.name
+            );
+        }
+    }
+}
