@@ -4,14 +4,21 @@
 //! every request makes that the bearer of a token is not disabled (a disabled user's existing
 //! tokens stop working at once, in this process).
 //!
-//! The set of disabled names is read from the store once and then kept up to date by these
-//! operations; a change made by another process (the CLI on the same database) reaches a
-//! running server when it restarts.
+//! The set of disabled names is read from the store and kept up to date by these operations;
+//! it is read again when older than `AppConfig::disabled_users_refresh` (by default
+//! [`DISABLED_USERS_REFRESH`]), so a change made by another
+//! process (the CLI on the same database, another server on the same PostgreSQL database)
+//! reaches every running server within that time.
 
 use crate::App;
 use crate::error::{AppError, FieldError};
 use jixiao_store::users::{Role, User, UserError, Users};
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// How old the cached set of disabled users may grow, by default, before it is read from the
+/// store again.
+pub const DISABLED_USERS_REFRESH: Duration = Duration::from_secs(2);
 
 /// A user operation's failure as an application error naming its field.
 pub fn user_error(e: UserError) -> AppError {
@@ -63,11 +70,14 @@ impl App {
             .disabled_users
             .lock()
             .map_err(|_| AppError::internal("disabled-users lock poisoned"))?;
-        if guard.is_none() {
+        let stale = guard
+            .as_ref()
+            .is_none_or(|(_, read_at)| read_at.elapsed() >= self.config().disabled_users_refresh);
+        if stale {
             let names = self.users_handle()?.disabled_names().map_err(user_error)?;
-            *guard = Some(names.into_iter().collect());
+            *guard = Some((names.into_iter().collect(), Instant::now()));
         }
-        let set = guard.get_or_insert_with(HashSet::new);
+        let (set, _) = guard.get_or_insert_with(|| (HashSet::new(), Instant::now()));
         Ok(f(set))
     }
 

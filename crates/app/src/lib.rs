@@ -55,6 +55,9 @@ pub struct AppConfig {
     pub business_today: Option<NaiveDate>,
     /// Unit-years kept in memory.
     pub cached_streams: usize,
+    /// How old the cached set of disabled users may grow before it is read again, so that
+    /// another process's 停用 reaches this one ([`admin::DISABLED_USERS_REFRESH`] by default).
+    pub disabled_users_refresh: std::time::Duration,
 }
 
 impl Default for AppConfig {
@@ -63,6 +66,7 @@ impl Default for AppConfig {
             default_profile: ScoringProfile::DEFAULT_ID.to_string(),
             business_today: None,
             cached_streams: MAX_CACHED_STREAMS,
+            disabled_users_refresh: admin::DISABLED_USERS_REFRESH,
         }
     }
 }
@@ -73,8 +77,9 @@ pub struct App {
     store: Store,
     cache: YearCache,
     config: AppConfig,
-    /// Names of the disabled users, loaded at first use ([`admin`]).
-    disabled_users: std::sync::Mutex<Option<std::collections::HashSet<String>>>,
+    /// The disabled users' names and when they were read (`admin::DISABLED_USERS_REFRESH`).
+    disabled_users:
+        std::sync::Mutex<Option<(std::collections::HashSet<String>, std::time::Instant)>>,
     /// Serialises user-administration changes (the last-admin rule).
     admin_changes: std::sync::Mutex<()>,
 }

@@ -284,6 +284,15 @@ impl Settings {
         if let Some(url) = env("JIXIAO_DATABASE_URL") {
             self.database_path = database_location(&url)?;
         }
+        // The URL in a file (Docker secret, systemd credential), so a PostgreSQL password never
+        // sits in the environment: wins over the variable above.
+        if let Some(path) = env("JIXIAO_DATABASE_URL_FILE") {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: PathBuf::from(&path),
+                source,
+            })?;
+            self.database_path = database_location(text.trim())?;
+        }
         if let Some(v) = env("JIXIAO_BIND") {
             self.bind = v;
         }
@@ -631,6 +640,33 @@ mod tests {
         assert_eq!(s.database_path, PathBuf::from("/var/lib/jixiao/jixiao.db"));
         assert_eq!(s.mode, Mode::Development);
         assert_eq!(s.log_filter, "info");
+    }
+
+    #[test]
+    fn the_database_url_can_come_from_a_file_and_wins_over_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("database_url");
+        std::fs::write(&path, "postgres://jx:s3cret@db/jixiao\n").unwrap();
+        let p = path.to_str().unwrap();
+        let s = Settings::load(
+            None,
+            &env_of(&[
+                ("JIXIAO_DATABASE_URL", "sqlite:/srv/other.db"),
+                ("JIXIAO_DATABASE_URL_FILE", p),
+            ]),
+        )
+        .unwrap();
+        assert!(is_postgres(&s.database_path));
+        assert_eq!(
+            database_display(&s.database_path),
+            "postgres://jx:***@db/jixiao"
+        );
+        let missing = dir.path().join("absent");
+        let gone = Settings::load(
+            None,
+            &env_of(&[("JIXIAO_DATABASE_URL_FILE", missing.to_str().unwrap())]),
+        );
+        assert!(matches!(gone, Err(ConfigError::Read { .. })));
     }
 
     #[test]

@@ -265,6 +265,10 @@ impl Store {
         &self,
         fiscal_year: i32,
     ) -> Result<BTreeMap<String, UnitStatus>, StoreError> {
+        if let Some(pg) = self.pg() {
+            let rows = pg.unit_statuses(fiscal_year, None)?;
+            return Ok(rows.into_iter().map(|s| (s.unit.clone(), s)).collect());
+        }
         self.with_read_models(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT unit, review, closed, pending_requests FROM rm_unit_status
@@ -291,6 +295,12 @@ impl Store {
         fiscal_year: i32,
         unit: &str,
     ) -> Result<Option<UnitStatus>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return Ok(pg
+                .unit_statuses(fiscal_year, Some(unit))?
+                .into_iter()
+                .next());
+        }
         self.with_read_models(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT unit, review, closed, pending_requests FROM rm_unit_status

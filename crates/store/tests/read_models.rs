@@ -582,3 +582,51 @@ fn read_models_catch_up_without_a_reader_asking() {
         .unwrap();
     assert_eq!(paid, 10_000);
 }
+
+both_engines!(the_bureau_sees_each_units_workflow_as_events_arrive);
+/// The per-unit workflow row (`rm_unit_status`) follows the events on both engines: a budget
+/// makes it 草稿 and open, closing the year marks it closed, reopening it opens it again as
+/// 草稿; a unit without a budget has no row; a store opened afresh (a rebuild on open) agrees.
+fn the_bureau_sees_each_units_workflow_as_events_arrive(db: &TestDb) {
+    use jixiao_domain::event::YearLockChanged;
+    let store = db.open();
+    store
+        .append(
+            stream("261301"),
+            ExpectedVersion::NoStream,
+            vec![new_event(budget_approved("261301"))],
+        )
+        .unwrap();
+    let row = |store: &jixiao_store::Store| {
+        let s = store.unit_status(2024, "261301").unwrap().unwrap();
+        (s.review, s.closed, s.pending_requests)
+    };
+    assert_eq!(row(&store), ("draft".to_string(), false, 0));
+    assert_eq!(store.unit_status(2024, "261399").unwrap(), None);
+    let lock = |on| YearLockChanged {
+        on,
+        reason: "年度结束".into(),
+        by: "finance".into(),
+    };
+    store
+        .append(
+            stream("261301"),
+            ExpectedVersion::Any,
+            vec![new_event(Event::YearClosed(lock(date(12, 31))))],
+        )
+        .unwrap();
+    assert_eq!(row(&store), ("draft".to_string(), true, 0));
+    store
+        .append(
+            stream("261301"),
+            ExpectedVersion::Any,
+            vec![new_event(Event::YearReopened(lock(date(12, 31))))],
+        )
+        .unwrap();
+    assert_eq!(row(&store), ("draft".to_string(), false, 0));
+    let all = store.unit_statuses(2024).unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(!all["261301"].closed);
+    store.rebuild_read_models(|_, _| {}).unwrap();
+    assert_eq!(row(&store), ("draft".to_string(), false, 0));
+}

@@ -29,6 +29,11 @@ pub const PG_MIGRATIONS: &[Migration] = &[
         name: "0004_evidence.sql",
         sql: include_str!("../../../../migrations/postgres/0004_evidence.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_unit_status.sql",
+        sql: include_str!("../../../../migrations/postgres/0005_unit_status.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serialises migrations of several processes starting at once.

@@ -102,11 +102,15 @@ pub(crate) fn fold_events(
                         &fen(e.procurement_budget_yuan)?,
                     ],
                 )?;
+                status(tx, s, StatusChange::Pending(0))?;
                 for line in &e.lines {
                     sums.budget(s, e.approved_on, fen(line.initial_yuan)?, 0, 0);
                 }
             }
-            Event::BudgetAdjusted(e) => sums.budget(s, e.adjusted_on, 0, fen(e.delta_yuan)?, 0),
+            Event::BudgetAdjusted(e) => {
+                status(tx, s, StatusChange::Pending(-1))?;
+                sums.budget(s, e.adjusted_on, 0, fen(e.delta_yuan)?, 0);
+            }
             Event::CarryOverRecorded(e) => sums.budget(s, e.recorded_on, 0, 0, fen(e.amount_yuan)?),
             Event::PaymentRecorded(e) => {
                 let amount = fen(e.amount_yuan)?;
@@ -145,11 +149,58 @@ pub(crate) fn fold_events(
                     sums.paid(s, e.reversed_on, -amount);
                 }
             }
+            // As on SQLite (`crate::projection::fold`): where each unit's year-end workflow
+            // stands and what waits for the bureau.
+            Event::BudgetAdjustmentRequested(_) | Event::TargetAdjustmentRequested(_) => {
+                status(tx, s, StatusChange::Pending(1))?;
+            }
+            Event::BudgetAdjustmentRejected(_)
+            | Event::TargetAdjustmentApproved(_)
+            | Event::TargetAdjustmentRejected(_) => status(tx, s, StatusChange::Pending(-1))?,
+            Event::SelfEvaluationSubmitted(_) => {
+                status(tx, s, StatusChange::Review("submitted"))?;
+            }
+            Event::SelfEvaluationReturned(_) => status(tx, s, StatusChange::Review("returned"))?,
+            Event::SelfEvaluationApproved(_) => status(tx, s, StatusChange::Review("approved"))?,
+            Event::YearClosed(_) => status(tx, s, StatusChange::Closed(true))?,
+            Event::YearReopened(_) => {
+                status(tx, s, StatusChange::Closed(false))?;
+                status(tx, s, StatusChange::Review("draft"))?;
+            }
             // As on SQLite: every other figure is the aggregate's.
             _ => {}
         }
     }
     sums.flush(tx)
+}
+
+/// One change of a unit's row in `rm_unit_status` (as `crate::projection::StatusChange`).
+enum StatusChange {
+    /// Requests waiting for the bureau, up or down (0: only make sure the row exists).
+    Pending(i64),
+    /// The review step: draft, submitted, returned or approved.
+    Review(&'static str),
+    /// The year closed or reopened.
+    Closed(bool),
+}
+
+/// Applies `change` to the unit's status row, creating it (草稿, open, nothing pending) first.
+fn status(tx: &mut Transaction<'_>, s: &StreamId, change: StatusChange) -> Result<(), StoreError> {
+    let (review, closed, pending): (Option<&str>, Option<bool>, i64) = match change {
+        StatusChange::Pending(delta) => (None, None, delta),
+        StatusChange::Review(review) => (Some(review), None, 0),
+        StatusChange::Closed(closed) => (None, Some(closed), 0),
+    };
+    tx.execute(
+        "INSERT INTO rm_unit_status (fiscal_year, unit, review, closed, pending_requests)
+         VALUES ($1, $2, coalesce($3, 'draft'), coalesce($4, false), $5)
+         ON CONFLICT (fiscal_year, unit) DO UPDATE SET
+             review = coalesce($3, rm_unit_status.review),
+             closed = coalesce($4, rm_unit_status.closed),
+             pending_requests = rm_unit_status.pending_requests + $5",
+        &[&s.fiscal_year, &s.unit, &review, &closed, &pending],
+    )?;
+    Ok(())
 }
 
 /// Last position folded into the read models.
@@ -186,7 +237,7 @@ pub(crate) fn refold(
     if from_zero {
         tx.batch_execute(
             "DELETE FROM rm_unit; DELETE FROM rm_unit_budget_day; DELETE FROM rm_payment;
-             DELETE FROM rm_unit_paid_day;",
+             DELETE FROM rm_unit_paid_day; DELETE FROM rm_unit_status;",
         )?;
         set_checkpoint(&mut tx, 0)?;
     }

@@ -11,7 +11,7 @@ use crate::model::{
     VerifyReport, format_recorded_at, parse_recorded_at,
 };
 use crate::projection::yuan;
-use crate::queries::{ExecutionRow, MAX_QUERY_ROWS, UnitSummary};
+use crate::queries::{ExecutionRow, MAX_QUERY_ROWS, UnitStatus, UnitSummary};
 use crate::read::EVENT_COLUMNS;
 use crate::upcast;
 use crate::writer::{to_i64, to_u64};
@@ -396,6 +396,36 @@ impl PgStore {
                 });
             }
             Ok(units.into_values().collect())
+        })
+    }
+
+    /// Rows of `rm_unit_status` for a year, or for one unit of it.
+    pub(crate) fn unit_statuses(
+        &self,
+        fiscal_year: i32,
+        unit: Option<&str>,
+    ) -> Result<Vec<UnitStatus>, StoreError> {
+        self.with_client(|c| {
+            let rows = c.query(
+                "SELECT unit, review, closed, pending_requests FROM rm_unit_status
+                 WHERE fiscal_year = $1 AND ($2::TEXT IS NULL OR unit = $2) LIMIT $3",
+                &[&fiscal_year, &unit, &(MAX_QUERY_ROWS as i64 + 1)],
+            )?;
+            if rows.len() > MAX_QUERY_ROWS {
+                return Err(StoreError::Limit {
+                    what: "rows per query",
+                    max: MAX_QUERY_ROWS as u64,
+                });
+            }
+            Ok(rows
+                .iter()
+                .map(|r| UnitStatus {
+                    unit: r.get(0),
+                    review: r.get(1),
+                    closed: r.get(2),
+                    pending_requests: u64::try_from(r.get::<_, i64>(3)).unwrap_or(0),
+                })
+                .collect())
         })
     }
 
