@@ -69,7 +69,7 @@ failed=0
 for role in $roles; do
   echo "== schemathesis as $role ($max_examples examples per operation)"
   bearer=$(token "$role")
-  if ! (cd "$work" && "$venv/bin/schemathesis" --config-file "$root/tests/contract/schemathesis.toml" run "$root/openapi/openapi.json" \
+  if ! (cd "$work" && PYTHONPATH="$root/tests/contract" SCHEMATHESIS_HOOKS=hooks "$venv/bin/schemathesis" --config-file "$root/tests/contract/schemathesis.toml" run "$root/openapi/openapi.json" \
       --url "$base" \
       --checks all \
       --max-examples "$max_examples" \

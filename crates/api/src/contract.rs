@@ -200,6 +200,9 @@ fn operation(path: &str, method: &str, op: &mut Value) {
         .get("security")
         .and_then(Value::as_array)
         .is_some_and(|s| !s.is_empty());
+    if let Some(ndjson) = op.pointer_mut("/requestBody/content/application~1x-ndjson") {
+        ndjson["schema"] = bulk_lines_schema();
+    }
     let has_body = op.get("requestBody").is_some();
     let write = method != "get";
     let mut statuses: Vec<(&str, &str)> = vec![
@@ -248,6 +251,33 @@ fn operation(path: &str, method: &str, op: &mut Value) {
             .entry(status)
             .or_insert_with(|| problem(description));
     }
+}
+
+/// The NDJSON body of the bulk route as the lines it holds: an array of objects, each written
+/// as one JSON line (`tests/contract/hooks.py` serialises it so). `data` is the command's body;
+/// one that is not the named command's is a 422 naming the line.
+fn bulk_lines_schema() -> Value {
+    json!({
+        "type": "array",
+        "minItems": 1,
+        "maxItems": jixiao_app::bulk::MAX_BULK_ITEMS,
+        "items": {
+            "type": "object",
+            "required": ["unit", "event_id", "command", "data"],
+            "properties": {
+                "unit": {
+                    "type": "string",
+                    "pattern": format!("^[^\\u0000-\\u001f\\u007f-\\u009f]{{1,{UNIT_CHARS_MAX}}}$")
+                },
+                "event_id": {"type": "string", "format": "uuid"},
+                "command": {"type": "string", "enum": crate::routes::bulk::BULK_COMMANDS},
+                "data": {
+                    "type": "object",
+                    "description": "the command's fields, as the body of its own route"
+                }
+            }
+        }
+    })
 }
 
 fn body_schema(name: &str, schema: &mut Value) {

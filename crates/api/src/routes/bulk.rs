@@ -24,18 +24,6 @@ use uuid::Uuid;
 /// Largest bulk body, in bytes (50,000 commands of a few hundred bytes each).
 pub const MAX_BULK_BODY_BYTES: usize = 32 * 1024 * 1024;
 
-/// One line of the NDJSON body.
-#[derive(Debug, Deserialize)]
-struct BulkLine {
-    /// 单位代码.
-    unit: String,
-    /// Client event id of the command (a retry with the same id writes nothing).
-    event_id: Uuid,
-    /// The command: `command` (its name) and `data`.
-    #[serde(flatten)]
-    command: Command,
-}
-
 /// What a bulk batch wrote: counts and positions only.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BulkResult {
@@ -67,7 +55,118 @@ fn line_problem(line: usize, zh: String, en: String) -> ApiError {
     )
 }
 
-/// Reads the NDJSON body (blank lines skipped); the first unreadable line is the error.
+/// The commands a bulk line may name (`command`), as the domain's `Command` spells them: the
+/// spec's enum of the field (`crate::contract`), checked against the domain by a test.
+pub const BULK_COMMANDS: &[&str] = &[
+    "approve_budget",
+    "record_carry_over",
+    "approve_targets",
+    "request_budget_adjustment",
+    "decide_budget_adjustment",
+    "request_target_adjustment",
+    "decide_target_adjustment",
+    "record_payment",
+    "reverse_payment",
+    "hold_activity",
+    "correct_activity",
+    "withdraw_activity",
+    "record_survey",
+    "assess_indicator",
+    "record_procurement",
+    "file_monitoring_report",
+    "explain_deviation",
+    "submit_self_evaluation",
+    "return_self_evaluation",
+    "approve_self_evaluation",
+    "close_year",
+    "reopen_year",
+    "attach_evidence",
+];
+
+/// Longest unit code in characters (as the unit path parameter).
+const UNIT_CHARS_MAX: usize = 64;
+
+/// Reads one non-blank line: its shape (an object with `unit`, `event_id`, a known `command`
+/// and an object `data`) is a 400 when wrong — what the spec's schema rules out — and a
+/// `data` that is not the command's is a 422 naming the line, as a per-command route's body.
+fn read_line(line: usize, raw: &str) -> Result<BulkItem, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| line_problem(line, e.to_string(), e.to_string()))?;
+    let Some(object) = value.as_object() else {
+        return Err(line_problem(
+            line,
+            "每行应为一个 JSON 对象".into(),
+            "a line must be a JSON object".into(),
+        ));
+    };
+    let unit = match object.get("unit").and_then(serde_json::Value::as_str) {
+        Some(u)
+            if !u.is_empty()
+                && u.chars().count() <= UNIT_CHARS_MAX
+                && !u.chars().any(char::is_control) =>
+        {
+            u.to_string()
+        }
+        _ => {
+            return Err(line_problem(
+                line,
+                format!("单位代码 unit 应为 1 至 {UNIT_CHARS_MAX} 个字符的文本，不含控制字符"),
+                "unit must be 1 to 64 characters without control characters".into(),
+            ));
+        }
+    };
+    let event_id = object
+        .get("event_id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| Uuid::parse_str(t).ok())
+        .ok_or_else(|| {
+            line_problem(
+                line,
+                "event_id 应为 UUID".into(),
+                "event_id must be a UUID".into(),
+            )
+        })?;
+    let name = object
+        .get("command")
+        .and_then(serde_json::Value::as_str)
+        .filter(|c| BULK_COMMANDS.contains(c))
+        .ok_or_else(|| {
+            line_problem(
+                line,
+                "command 不是已知的命令".into(),
+                "command is not a known command".into(),
+            )
+        })?;
+    let Some(data) = object.get("data").filter(|d| d.is_object()) else {
+        return Err(line_problem(
+            line,
+            "data 应为 JSON 对象".into(),
+            "data must be a JSON object".into(),
+        ));
+    };
+    let command: Command = serde_json::from_value(
+        serde_json::json!({"command": name, "data": data}),
+    )
+    .map_err(|e| {
+        ApiError::unprocessable(
+            "invalid_command",
+            format!("第 {line} 行的 {name} 命令内容无效：{e} (invalid command data)"),
+            vec![FieldError {
+                field: format!("line {line}"),
+                message_zh: format!("{name} 命令内容无效：{e}"),
+                message_en: e.to_string(),
+            }],
+        )
+    })?;
+    Ok(BulkItem {
+        unit,
+        item: Item::new(event_id, command),
+        line,
+    })
+}
+
+/// Reads the NDJSON body (blank lines skipped); the first unreadable line is the error, and a
+/// body without a command is a 400.
 fn read_lines(body: &[u8]) -> Result<Vec<BulkItem>, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| {
         ApiError::bad_request(
@@ -93,20 +192,18 @@ fn read_lines(body: &[u8]) -> Result<Vec<BulkItem>, ApiError> {
                 }],
             ));
         }
-        let parsed: BulkLine = serde_json::from_str(raw)
-            .map_err(|e| line_problem(line, e.to_string(), e.to_string()))?;
-        if parsed.unit.is_empty() {
-            return Err(line_problem(
-                line,
-                "缺少单位代码 unit".into(),
-                "unit is missing".into(),
-            ));
-        }
-        items.push(BulkItem {
-            unit: parsed.unit,
-            item: Item::new(parsed.event_id, parsed.command),
-            line,
-        });
+        items.push(read_line(line, raw)?);
+    }
+    if items.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_bulk",
+            "请求体中没有命令 (the batch holds no command)",
+            vec![FieldError {
+                field: "body".into(),
+                message_zh: "至少需要一行命令".into(),
+                message_en: "at least one line is required".into(),
+            }],
+        ));
     }
     Ok(items)
 }
@@ -222,5 +319,52 @@ mod tests {
         assert_eq!(e.problem().errors[0].field, "line 1");
         let e = read_lines(b"\n\n{\"unit\":\"\"}\n").unwrap_err();
         assert_eq!(e.problem().errors[0].field, "line 3");
+        for bad in [
+            "[1]",
+            "{\"unit\":\"800001\",\"event_id\":\"00000000-0000-0000-0000-000000000009\",\"command\":\"fly\",\"data\":{}}",
+            "{\"unit\":\"800001\",\"event_id\":\"00000000-0000-0000-0000-000000000009\",\"command\":\"record_payment\",\"data\":5}",
+        ] {
+            let e = read_lines(bad.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.status(),
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_batch_is_a_bad_request_and_data_not_the_commands_is_unprocessable() {
+        for body in ["", "\n  \n"] {
+            let e = read_lines(body.as_bytes()).unwrap_err();
+            assert_eq!(e.status(), actix_web::http::StatusCode::BAD_REQUEST);
+            assert_eq!(e.problem().errors[0].field, "body");
+        }
+        let body = "{\"unit\":\"800001\",\"event_id\":\"00000000-0000-0000-0000-000000000009\",\"command\":\"record_payment\",\"data\":{}}";
+        let e = read_lines(body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.status(),
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(e.problem().errors[0].field, "line 1");
+    }
+
+    #[test]
+    fn every_bulk_command_name_is_a_command_of_the_domain() {
+        for name in BULK_COMMANDS {
+            let e =
+                serde_json::from_value::<Command>(serde_json::json!({"command": name, "data": {}}))
+                    .unwrap_err()
+                    .to_string();
+            assert!(!e.contains("unknown variant"), "{name}: {e}");
+        }
+        let e =
+            serde_json::from_value::<Command>(serde_json::json!({"command": "fly", "data": {}}))
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("unknown variant"), "{e}");
+        // As many names as the domain has commands: its error lists them all.
+        let listed = e.matches('`').count() / 2 - 1;
+        assert_eq!(listed, BULK_COMMANDS.len(), "{e}");
     }
 }
