@@ -7,8 +7,9 @@
 //! PostgreSQL engine first when there is one (`Store::pg`).
 //!
 //! [`Store`] is cheap to clone and `Send + Sync`; every clone talks to the same writer thread.
-//! Appends block the calling thread until the group they joined is committed (call them from
-//! `web::block` in async code). Reads use pooled `query_only` connections and never wait for
+//! `Store::append` blocks the calling thread until the group it joined is committed (call it
+//! from `web::block` in async code); `Store::append_then` queues and returns at once, and its
+//! callback gets the same answer once the group is durable. Reads use pooled `query_only` connections and never wait for
 //! the writer (WAL).
 
 use crate::error::{AppendError, StoreError};
