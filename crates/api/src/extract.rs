@@ -11,7 +11,7 @@ use crate::telemetry::{self, RequestId};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use jixiao_app::{Actor, Item, Write, Written};
+use jixiao_app::{Actor, Item, Settled, Started, Write, Written};
 use jixiao_domain::aggregate::Command;
 use jixiao_domain::profile::ScoringProfile;
 use jixiao_store::StreamId;
@@ -173,7 +173,8 @@ impl AllowedWrite {
         self.run(vec![Item::new(event_id, command)]).await
     }
 
-    /// Records commands in one batch (all or nothing), on the blocking pool.
+    /// Records commands in one batch (all or nothing): decided on this worker and awaited
+    /// without a thread when the unit-year is cached and free, else on the blocking pool.
     pub async fn run(self, items: Vec<Item>) -> Result<HttpResponse, ApiError> {
         let w = self.write;
         let app = w.state.app.clone();
@@ -191,9 +192,8 @@ impl AllowedWrite {
             profile,
         };
         let path = w.path;
-        let written = web::block(move || app.write(write))
-            .await
-            .map_err(ApiError::internal)?
+        let written = write_now_or_blocking(app, write)
+            .await?
             .map_err(|e| ApiError::from(e).with_instance(&path))?;
         if !written.replayed && !written.positions.is_empty() {
             telemetry::record_append(written.positions.len());
@@ -205,5 +205,37 @@ impl AllowedWrite {
         };
         res.insert_header((header::ETAG, format!("\"{}\"", written.stream_version)));
         Ok(res.json(WriteResult::from(written)))
+    }
+}
+
+/// Runs a write: begun on this worker when the application can without blocking (the
+/// decision on the cached year, the events queued at the store's writer), the fsync awaited
+/// without holding a thread; otherwise — and when the answer must be folded under a busy lock,
+/// or decided again after another process won the race — on the blocking pool. The outer
+/// error is the pool's (an internal error), the inner the write's.
+async fn write_now_or_blocking(
+    app: std::sync::Arc<jixiao_app::App>,
+    write: Write,
+) -> Result<Result<Written, jixiao_app::AppError>, ApiError> {
+    let queued = match app.start_write(write) {
+        Err(e) => return Ok(Err(e)),
+        Ok(Started::Blocking(write)) => {
+            return web::block(move || app.write(*write))
+                .await
+                .map_err(ApiError::internal);
+        }
+        Ok(Started::Queued(queued)) => queued,
+    };
+    let settled = match queued.committed().await.try_settle() {
+        Ok(settled) => settled,
+        Err(committed) => web::block(move || committed.settle())
+            .await
+            .map_err(ApiError::internal)?,
+    };
+    match settled {
+        Settled::Done(result) => Ok(result),
+        Settled::Again(write) => web::block(move || app.write(*write))
+            .await
+            .map_err(ApiError::internal),
     }
 }

@@ -34,6 +34,10 @@ pub struct Year {
     /// Stream versions of the events behind each provenance key (see
     /// [`jixiao_domain::measure::source_keys`]).
     sources: HashMap<(Source, Option<Scope>), Vec<u64>>,
+    /// A write decided on this state is queued at the store and not yet answered
+    /// (`crate::queued`): the next write takes the blocking path instead of deciding on a
+    /// state about to be stale.
+    pub(crate) in_flight: bool,
 }
 
 impl Year {

@@ -27,6 +27,7 @@ pub mod export;
 pub mod forms;
 pub mod import;
 pub mod ledger;
+pub mod queued;
 pub mod read;
 pub mod recheck;
 pub mod review;
@@ -38,6 +39,7 @@ pub use bureau::{InboxItem, InboxKind, UnitDetails, UnitQuery, UnitSort, UnitTab
 pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
 pub use error::{AppError, ErrorKind, FieldError};
 pub use evidence::EvidenceFile;
+pub use queued::{Committed, Queued, Settled, Started};
 pub use read::{IndicatorView, Lagging, MissingExplanation, SelfEvaluation, UnitLagging, UnitRow};
 pub use review::{Recheck, WorkflowView};
 pub use write::{Actor, Item, Write, Written, derived_event_id};

@@ -265,7 +265,7 @@ pub(crate) fn validate_stream(stream: &StreamId) -> Result<(), AppError> {
 /// The events the commands yield, each with its id. One command (nearly every write) is
 /// decided on the shared state itself; a batch decides each command on the state left by the
 /// ones before it, on a copy (a batch is an import: its copy is amortised over its events).
-fn decide(
+pub(crate) fn decide(
     year: &Year,
     items: &[Item],
     profile: &ScoringProfile,
@@ -317,7 +317,7 @@ pub(crate) fn to_new_events(
         .collect()
 }
 
-fn written(appended: &Appended, events: &[(Uuid, Event)], replayed: bool) -> Written {
+pub(crate) fn written(appended: &Appended, events: &[(Uuid, Event)], replayed: bool) -> Written {
     Written {
         stream_version: appended.stream_version,
         positions: appended.positions.clone(),

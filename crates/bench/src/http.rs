@@ -10,12 +10,15 @@
 //! minted with the server's signing key instead of logging in (argon2 would cost seconds per
 //! thousand units). Every timed request goes through HTTP.
 //!
-//! The client is `ureq` with keep-alive (one pooled connection per client thread).
-//! [`client_cost`] measures what it costs per request against a canned local responder, so a
-//! reader can tell the client's share from the server's.
+//! The client is [`crate::wire`] by default — one keep-alive connection per client thread,
+//! every payment request prepared as bytes before the clock starts — or `ureq` with keep-alive
+//! (`--client ureq`, the JSON body serialised per request; what earlier rounds measured with).
+//! [`client_cost`] measures what the chosen client costs per request against a canned local
+//! responder, so a reader can tell the client's share from the server's.
 
 use crate::generate::Rng;
 use crate::stats::{Latencies, Summary, ms};
+use crate::wire::{self, ClientKind};
 use crate::workloads::{self, Bench, Measured, Report, Verdict, W2_TARGET_P99_US, print_header};
 use anyhow::{Context, Result, anyhow, ensure};
 use jixiao_api::ApiConfig;
@@ -338,23 +341,82 @@ fn futures_stop(handle: &actix_web::dev::ServerHandle) {
     actix_web::rt::System::new().block_on(handle.stop(true));
 }
 
-/// One writer's run: `requests` single-payment requests, cycling through `units`
-/// (unit code, token), each timed.
-fn writer_run(address: SocketAddr, units: &[(&str, &str)], requests: u64) -> Result<Latencies> {
+/// One writer's requests with the prepared-bytes client: payment `n` to unit `n mod units`,
+/// as bytes (built before the clock starts).
+fn prepare_payments(
+    address: SocketAddr,
+    units: &[(&str, &str)],
+    requests: u64,
+) -> Result<Vec<Vec<u8>>> {
     ensure!(!units.is_empty(), "客户端没有单位 (client without units)");
-    let a = agent();
-    let urls: Vec<String> = units
+    let paths: Vec<String> = units
         .iter()
-        .map(|(unit, _)| format!("http://{address}{}", unit_path(unit, "payments")))
+        .map(|(unit, _)| unit_path(unit, "payments"))
         .collect();
+    (0..requests)
+        .map(|n| {
+            let i = (n % units.len() as u64) as usize;
+            let body = serde_json::to_vec(&payment_body(n))?;
+            Ok(wire::post_request(address, &paths[i], units[i].1, &body))
+        })
+        .collect()
+}
+
+/// A writer's work: with `ureq`, the units it cycles through (bodies built per request);
+/// with the prepared-bytes client, its requests.
+enum Payments<'a> {
+    Ureq(Vec<(&'a str, &'a str)>, u64),
+    Raw(Vec<Vec<u8>>),
+}
+
+impl<'a> Payments<'a> {
+    /// `requests` payments cycling through `units` (unit code, token), for `client`.
+    fn new(
+        client: ClientKind,
+        address: SocketAddr,
+        units: Vec<(&'a str, &'a str)>,
+        requests: u64,
+    ) -> Result<Self> {
+        ensure!(!units.is_empty(), "客户端没有单位 (client without units)");
+        Ok(match client {
+            ClientKind::Ureq => Payments::Ureq(units, requests),
+            ClientKind::Raw => Payments::Raw(prepare_payments(address, &units, requests)?),
+        })
+    }
+}
+
+/// One writer's run: its single-payment requests, each timed.
+fn writer_run(address: SocketAddr, payments: &Payments<'_>) -> Result<Latencies> {
     let mut lat = Latencies::new();
-    for n in 0..requests {
-        let i = (n % units.len() as u64) as usize;
-        let body = payment_body(n);
-        let t = Instant::now();
-        let (status, text) = post(&a, &urls[i], Some(units[i].1), &body)?;
-        lat.record(t.elapsed());
-        ensure!(status == 201, "记录支付失败 (payment) {status}: {text}");
+    match payments {
+        Payments::Ureq(units, requests) => {
+            let a = agent();
+            let urls: Vec<String> = units
+                .iter()
+                .map(|(unit, _)| format!("http://{address}{}", unit_path(unit, "payments")))
+                .collect();
+            for n in 0..*requests {
+                let i = (n % units.len() as u64) as usize;
+                let body = payment_body(n);
+                let t = Instant::now();
+                let (status, text) = post(&a, &urls[i], Some(units[i].1), &body)?;
+                lat.record(t.elapsed());
+                ensure!(status == 201, "记录支付失败 (payment) {status}: {text}");
+            }
+        }
+        Payments::Raw(requests) => {
+            let mut conn = wire::Conn::new(address);
+            for request in requests {
+                let t = Instant::now();
+                let status = conn.send(request)?;
+                lat.record(t.elapsed());
+                ensure!(
+                    status == 201,
+                    "记录支付失败 (payment) {status}: {}",
+                    String::from_utf8_lossy(&conn.body)
+                );
+            }
+        }
     }
     Ok(lat)
 }
@@ -373,8 +435,10 @@ fn reader_run(
     codes: &[String],
     seed: u64,
     stop: &AtomicBool,
+    client: ClientKind,
 ) -> Result<ReadLatencies> {
     let a = agent();
+    let mut conn = wire::Conn::new(address);
     let mut rng = Rng::new(seed);
     let mut out = ReadLatencies::default();
     let mut reads = 0;
@@ -385,10 +449,23 @@ fn reader_run(
             ("indicators", &mut out.indicators),
             ("evaluation", &mut out.evaluation),
         ] {
-            let url = format!("http://{address}{}", unit_path(unit, view));
-            let t = Instant::now();
-            let (status, _) = get(&a, &url, token)?;
-            lat.record(t.elapsed());
+            let path = unit_path(unit, view);
+            let status = match client {
+                ClientKind::Ureq => {
+                    let url = format!("http://{address}{path}");
+                    let t = Instant::now();
+                    let (status, _) = get(&a, &url, token)?;
+                    lat.record(t.elapsed());
+                    status
+                }
+                ClientKind::Raw => {
+                    let request = wire::get_request(address, &path, token);
+                    let t = Instant::now();
+                    let status = conn.send(&request)?;
+                    lat.record(t.elapsed());
+                    status
+                }
+            };
             ensure!(status == 200, "读取{view}失败 (GET {view}) {status}");
             reads += 1;
         }
@@ -407,15 +484,16 @@ fn check_requests(requests: u64) -> Result<()> {
 }
 
 /// W1 over HTTP: one client, one payment per request, `requests` requests.
-pub fn http_w1(b: &Bench, requests: u64, workers: usize) -> Result<Report> {
+pub fn http_w1(b: &Bench, requests: u64, workers: usize, client: ClientKind) -> Result<Report> {
     check_requests(requests)?;
     print_header(&format!(
-        "W1 over HTTP: one client, one payment per POST, {workers} actix workers — {requests} requests"
+        "W1 over HTTP: one client ({client:?}), one payment per POST, {workers} actix workers — {requests} requests"
     ));
     let server = Server::start(b, 1, workers)?;
     let (unit, token) = server.tokens[0].clone();
+    let payments = Payments::new(client, server.address, vec![(&unit, &token)], requests)?;
     let start = Instant::now();
-    let result = writer_run(server.address, &[(&unit, &token)], requests);
+    let result = writer_run(server.address, &payments);
     let elapsed = start.elapsed();
     server.stop();
     let lat = result?;
@@ -441,8 +519,13 @@ pub fn http_w1(b: &Bench, requests: u64, workers: usize) -> Result<Report> {
 }
 
 /// W1 over HTTP, then the in-process store's W1 with as many events, in the same run.
-pub fn http_w1_beside_store(b: &Bench, requests: u64, workers: usize) -> Result<Vec<Report>> {
-    let http = http_w1(b, requests, workers)?;
+pub fn http_w1_beside_store(
+    b: &Bench,
+    requests: u64,
+    workers: usize,
+    client: ClientKind,
+) -> Result<Vec<Report>> {
+    let http = http_w1(b, requests, workers, client)?;
     let store = workloads::w1(b, requests, 100)?;
     Ok(vec![http, store])
 }
@@ -463,6 +546,8 @@ pub struct HttpW2 {
     /// Load every unit-year into the server's memory before the clock starts (not timed), as
     /// a server that has been running would have them; false times the cold first touches.
     pub warm: bool,
+    /// The client of the writers and readers.
+    pub client: ClientKind,
 }
 
 /// Threads that warm the server up before W2's timed phase.
@@ -524,6 +609,7 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
         readers,
         workers,
         warm,
+        client,
     } = w;
     ensure!(
         (1..=HTTP_CLIENTS_MAX).contains(&clients),
@@ -541,13 +627,26 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
         "cold: first touches timed"
     };
     print_header(&format!(
-        "W2 over HTTP: {clients} clients over {units} units, one payment per POST, {readers} readers of random units, {workers} actix workers, {temperature} — {per_client} requests each"
+        "W2 over HTTP: {clients} clients ({client:?}) over {units} units, one payment per POST, {readers} readers of random units, {workers} actix workers, {temperature} — {per_client} requests each"
     ));
     let server = Server::start(b, units, workers)?;
     if warm {
         warm_up(&server)?;
     }
     let codes: Vec<String> = server.tokens.iter().map(|(c, _)| c.clone()).collect();
+    // Writer c posts to units c, c + clients, … (prepared before the clock starts).
+    let payments: Vec<Payments<'_>> = (0..clients)
+        .map(|c| {
+            let own: Vec<(&str, &str)> = server
+                .tokens
+                .iter()
+                .skip(c)
+                .step_by(clients)
+                .map(|(u, t)| (u.as_str(), t.as_str()))
+                .collect();
+            Payments::new(client, server.address, own, per_client)
+        })
+        .collect::<Result<_>>()?;
     let stop = AtomicBool::new(false);
     let start = Instant::now();
     let (writes, reads): (Vec<Result<Latencies>>, Vec<Result<ReadLatencies>>) =
@@ -557,20 +656,14 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
                     let (address, token, codes, stop) =
                         (server.address, &server.reader_token, &codes, &stop);
                     let seed = b.seed ^ ((r as u64 + 1) << 48);
-                    s.spawn(move || reader_run(address, token, codes, seed, stop))
+                    s.spawn(move || reader_run(address, token, codes, seed, stop, client))
                 })
                 .collect();
-            let writers: Vec<_> = (0..clients)
-                .map(|c| {
-                    let own: Vec<(&str, &str)> = server
-                        .tokens
-                        .iter()
-                        .skip(c)
-                        .step_by(clients)
-                        .map(|(u, t)| (u.as_str(), t.as_str()))
-                        .collect();
+            let writers: Vec<_> = payments
+                .iter()
+                .map(|p| {
                     let address = server.address;
-                    s.spawn(move || writer_run(address, &own, per_client))
+                    s.spawn(move || writer_run(address, p))
                 })
                 .collect();
             let writes: Vec<_> = writers
@@ -753,7 +846,7 @@ fn canned_responder(listener: TcpListener, stop: &AtomicBool) {
 
 /// The client's own cost per request: the W1 client (same agent, bodies and token size)
 /// against a local responder that answers a canned `201` without any work.
-pub fn client_cost(requests: u64) -> Result<Summary> {
+pub fn client_cost(requests: u64, client: ClientKind) -> Result<Summary> {
     check_requests(requests)?;
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     let address = listener.local_addr()?;
@@ -762,7 +855,8 @@ pub fn client_cost(requests: u64) -> Result<Summary> {
         let stop = &stop;
         s.spawn(move || canned_responder(listener, stop));
         let token = "x".repeat(300);
-        let result = writer_run(address, &[("800000", &token)], requests);
+        let result = Payments::new(client, address, vec![("800000", &token)], requests)
+            .and_then(|p| writer_run(address, &p));
         stop.store(true, Ordering::Relaxed);
         // Wake the accept loop so that it sees `stop`.
         let _ = TcpStream::connect(address);
@@ -772,7 +866,7 @@ pub fn client_cost(requests: u64) -> Result<Summary> {
         .summary()
         .ok_or_else(|| anyhow!("没有样本 (no samples)"))?;
     println!(
-        "  client cost (ureq, keep-alive, JSON body, canned 201 from a local responder): p50 {} ms, p99 {} ms per request over {requests} requests",
+        "  client cost ({client:?}, keep-alive, JSON body, canned 201 from a local responder): p50 {} ms, p99 {} ms per request over {requests} requests",
         ms(s.p50_us),
         ms(s.p99_us)
     );
@@ -823,9 +917,11 @@ mod tests {
 
     #[test]
     fn the_client_cost_probe_times_every_request_against_the_canned_responder() {
-        let s = client_cost(50).unwrap();
-        assert_eq!(s.count, 50);
-        assert!(s.p50_us <= s.p99_us && s.p99_us <= s.max_us);
+        for client in [ClientKind::Raw, ClientKind::Ureq] {
+            let s = client_cost(50, client).unwrap();
+            assert_eq!(s.count, 50);
+            assert!(s.p50_us <= s.p99_us && s.p99_us <= s.max_us);
+        }
     }
 
     #[test]
@@ -844,6 +940,7 @@ mod tests {
             readers: 1,
             workers: 1,
             warm: true,
+            client: ClientKind::Raw,
         };
         let r = http_w2(&b, w).unwrap();
         assert_eq!(r.lines.len(), 3, "writes, indicators, evaluation");

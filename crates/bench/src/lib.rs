@@ -21,4 +21,5 @@ pub mod soak;
 pub mod stats;
 pub mod w5;
 pub mod w6;
+pub mod wire;
 pub mod workloads;

@@ -15,6 +15,7 @@ use jixiao_bench::raw::Sync;
 use jixiao_bench::soak;
 use jixiao_bench::w5::{self, W5};
 use jixiao_bench::w6::{self, W6};
+use jixiao_bench::wire::ClientKind;
 use jixiao_bench::workloads::{self, Bench, Report};
 use std::path::PathBuf;
 
@@ -106,6 +107,10 @@ enum Cmd {
         /// Skip the in-process store W1 printed beside it.
         #[arg(long)]
         no_store: bool,
+        /// The client: prepared request bytes on one keep-alive connection (`raw`), or `ureq`
+        /// building each request (what earlier rounds measured with).
+        #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
+        client: ClientKind,
     },
     /// W2 over HTTP: N writer threads over many units, one payment per POST, with readers of
     /// random units' indicators and evaluation under the same load.
@@ -130,6 +135,10 @@ enum Cmd {
         /// loads each unit-year into the server before the clock starts.
         #[arg(long)]
         cold: bool,
+        /// The client: prepared request bytes on one keep-alive connection (`raw`), or `ureq`
+        /// building each request (what earlier rounds measured with).
+        #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
+        client: ClientKind,
     },
     /// W6 over HTTP: one unit-year growing (payments/batch), payment and views timed at each
     /// size, then concurrent writers without If-Match.
@@ -269,6 +278,10 @@ enum Cmd {
         /// actix worker threads of the servers.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        /// The client: prepared request bytes on one keep-alive connection (`raw`), or `ureq`
+        /// building each request (what earlier rounds measured with).
+        #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
+        client: ClientKind,
     },
 }
 
@@ -374,12 +387,13 @@ fn main() -> Result<()> {
             requests,
             workers,
             no_store,
+            client,
         } => {
-            http::client_cost(http::CLIENT_COST_REQUESTS)?;
+            http::client_cost(http::CLIENT_COST_REQUESTS, client)?;
             if no_store {
-                vec![http::http_w1(&b, requests, workers)?]
+                vec![http::http_w1(&b, requests, workers, client)?]
             } else {
-                http::http_w1_beside_store(&b, requests, workers)?
+                http::http_w1_beside_store(&b, requests, workers, client)?
             }
         }
         Cmd::HttpW2 {
@@ -390,8 +404,9 @@ fn main() -> Result<()> {
             workers,
             no_store,
             cold,
+            client,
         } => {
-            http::client_cost(http::CLIENT_COST_REQUESTS)?;
+            http::client_cost(http::CLIENT_COST_REQUESTS, client)?;
             let w = HttpW2 {
                 clients,
                 per_client: requests_per_client,
@@ -399,6 +414,7 @@ fn main() -> Result<()> {
                 readers,
                 workers,
                 warm: !cold,
+                client,
             };
             if no_store {
                 vec![http::http_w2(&b, w)?]
@@ -414,7 +430,7 @@ fn main() -> Result<()> {
             per_writer,
             workers,
         } => {
-            http::client_cost(http::CLIENT_COST_REQUESTS)?;
+            http::client_cost(http::CLIENT_COST_REQUESTS, ClientKind::Ureq)?;
             let w = W6 {
                 sizes: w6::parse_sizes(&sizes)?,
                 payment_samples,
@@ -432,9 +448,10 @@ fn main() -> Result<()> {
             readers,
             sizes,
             workers,
+            client,
         } => {
-            http::client_cost(http::CLIENT_COST_REQUESTS)?;
-            let mut reports = http::http_w1_beside_store(&b, w1_requests, workers)?;
+            http::client_cost(http::CLIENT_COST_REQUESTS, client)?;
+            let mut reports = http::http_w1_beside_store(&b, w1_requests, workers, client)?;
             reports.extend(http::http_w2_beside_store(
                 &b,
                 HttpW2 {
@@ -444,6 +461,7 @@ fn main() -> Result<()> {
                     readers,
                     workers,
                     warm: true,
+                    client,
                 },
             )?);
             let w = W6 {

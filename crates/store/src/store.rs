@@ -7,8 +7,9 @@
 //! PostgreSQL engine first when there is one (`Store::pg`).
 //!
 //! [`Store`] is cheap to clone and `Send + Sync`; every clone talks to the same writer thread.
-//! Appends block the calling thread until the group they joined is committed (call them from
-//! `web::block` in async code). Reads use pooled `query_only` connections and never wait for
+//! `Store::append` blocks the calling thread until the group it joined is committed (call it
+//! from `web::block` in async code); `Store::append_then` queues and returns at once, and its
+//! callback gets the same answer once the group is durable. Reads use pooled `query_only` connections and never wait for
 //! the writer (WAL).
 
 use crate::error::{AppendError, StoreError};
@@ -17,12 +18,12 @@ use crate::model::{Appended, ExpectedVersion, MAX_EVENTS_PER_APPEND, NewEvent, S
 use crate::options::{Engine, StoreOptions};
 use crate::projection;
 use crate::writer::{
-    Command, KnownVersions, Positions, Progress, Writer, WriterStats, WriterStatsSnapshot,
+    Command, KnownVersions, Positions, Progress, Reply, Writer, WriterStats, WriterStatsSnapshot,
 };
 use rusqlite::Connection;
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -214,32 +215,47 @@ impl Store {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Appended, AppendError> {
-        stream.validate()?;
-        if events.is_empty() {
-            return Err(AppendError::EmptyBatch);
-        }
-        if events.len() > MAX_EVENTS_PER_APPEND {
-            return Err(AppendError::BatchTooLarge {
-                events: events.len(),
-                max: MAX_EVENTS_PER_APPEND,
-            });
-        }
-        let mut ids = HashSet::with_capacity(events.len());
-        for e in &events {
-            if !ids.insert(e.event_id) {
-                return Err(AppendError::DuplicateInBatch {
-                    event_id: e.event_id,
-                });
-            }
-        }
+        check_batch(&stream, &events)?;
         let (reply, answer) = sync_channel(1);
         self.send(Command::Append {
             stream,
             expected,
             events,
-            reply,
+            reply: Reply::Channel(reply),
         })?;
         answer.recv().map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// [`Store::append`] without waiting: queues the batch at the writer and returns at once;
+    /// `done` is called with what `append` would have returned once the batch is durable (or
+    /// refused), on the store's writer or notifier thread — it must return quickly and must
+    /// not call the store. `Ok(false)`: the writer's queue is full, nothing was queued and
+    /// `done` is dropped uncalled (call [`Store::append`] instead). A batch refused before it
+    /// is queued is an `Err` (and `done` is dropped uncalled); if the writer stops before
+    /// answering, `done` is dropped uncalled too.
+    pub fn append_then(
+        &self,
+        stream: StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        done: impl FnOnce(Result<Appended, AppendError>) + Send + 'static,
+    ) -> Result<bool, AppendError> {
+        check_batch(&stream, &events)?;
+        let sender = self
+            .inner
+            .sender
+            .as_ref()
+            .ok_or(StoreError::WriterStopped)?;
+        match sender.try_send(Command::Append {
+            stream,
+            expected,
+            events,
+            reply: Reply::Call(Box::new(done)),
+        }) {
+            Ok(()) => Ok(true),
+            Err(TrySendError::Full(_)) => Ok(false),
+            Err(TrySendError::Disconnected(_)) => Err(StoreError::WriterStopped.into()),
+        }
     }
 
     /// Empties every read model and refolds the log from position 0 on the writer thread
@@ -352,6 +368,29 @@ impl Store {
 
 /// A SQLite connection asked for on a PostgreSQL store: a bug of this crate, reported rather
 /// than opening a file named after the URL.
+/// What every append checks before its batch is queued.
+fn check_batch(stream: &StreamId, events: &[NewEvent]) -> Result<(), AppendError> {
+    stream.validate()?;
+    if events.is_empty() {
+        return Err(AppendError::EmptyBatch);
+    }
+    if events.len() > MAX_EVENTS_PER_APPEND {
+        return Err(AppendError::BatchTooLarge {
+            events: events.len(),
+            max: MAX_EVENTS_PER_APPEND,
+        });
+    }
+    let mut ids = HashSet::with_capacity(events.len());
+    for e in events {
+        if !ids.insert(e.event_id) {
+            return Err(AppendError::DuplicateInBatch {
+                event_id: e.event_id,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn sqlite_only() -> StoreError {
     StoreError::Corrupt(
         "SQLite 连接不适用于 PostgreSQL 存储 (sqlite connection on a postgres store)".into(),

@@ -49,10 +49,30 @@ pub const READ_MODEL_WAIT: Duration = Duration::from_secs(30);
 pub type Progress = Box<dyn FnMut(u64, u64) + Send>;
 
 /// Replies of one group, sent by the notifier thread.
-type Replies = Vec<(
-    SyncSender<Result<Appended, AppendError>>,
-    Result<Appended, AppendError>,
-)>;
+type Replies = Vec<(Reply, Result<Appended, AppendError>)>;
+
+/// Where an append's result goes.
+pub(crate) enum Reply {
+    /// A caller blocked on [`crate::Store::append`].
+    Channel(SyncSender<Result<Appended, AppendError>>),
+    /// The callback of [`crate::Store::append_then`], run on the writer's or the notifier's
+    /// thread (it must return quickly and must not call the store).
+    Call(Box<dyn FnOnce(Result<Appended, AppendError>) + Send>),
+}
+
+impl Reply {
+    /// Hands the result over; false when a blocked caller stopped waiting (it loses only the
+    /// reply: the append is committed and a retry with the same ids returns it).
+    pub(crate) fn send(self, result: Result<Appended, AppendError>) -> bool {
+        match self {
+            Reply::Channel(tx) => tx.send(result).is_ok(),
+            Reply::Call(done) => {
+                done(result);
+                true
+            }
+        }
+    }
+}
 
 /// How far the log is committed and how far the read models have folded it, shared by the
 /// writer and the readers.
@@ -219,7 +239,7 @@ pub(crate) enum Command {
         stream: StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
-        reply: SyncSender<Result<Appended, AppendError>>,
+        reply: Reply,
     },
     Rebuild {
         progress: Progress,
@@ -233,7 +253,7 @@ pub(crate) struct AppendRequest {
     pub(crate) stream: StreamId,
     pub(crate) expected: ExpectedVersion,
     pub(crate) events: Vec<NewEvent>,
-    pub(crate) reply: SyncSender<Result<Appended, AppendError>>,
+    pub(crate) reply: Reply,
 }
 
 /// Counters of the writer, readable while it runs (for metrics and the benchmark).

@@ -759,3 +759,58 @@ fn two_processes_appending_to_one_postgres_database_keep_one_gapless_verified_lo
         .collect();
     assert_eq!(shared, (1..=shared.len() as u64).collect::<Vec<_>>());
 }
+
+both_engines!(append_then_answers_through_its_callback_what_append_would_return);
+fn append_then_answers_through_its_callback_what_append_would_return(db: &TestDb) {
+    let store = db.open();
+    let s = stream("261301");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let answer = move |tx: std::sync::mpsc::Sender<_>| move |r| tx.send(r).unwrap();
+    let queued = store
+        .append_then(
+            s.clone(),
+            ExpectedVersion::NoStream,
+            vec![new_event(budget_approved("261301"))],
+            answer(tx.clone()),
+        )
+        .unwrap();
+    assert!(queued);
+    let first = rx.recv().unwrap().unwrap();
+    assert_eq!(
+        (first.positions.clone(), first.stream_version),
+        (vec![1], 1)
+    );
+    // A wrong version is answered through the callback too, and writes nothing.
+    let pay = || {
+        new_event(payment(
+            Uuid::new_v4(),
+            "B-30201",
+            "30201",
+            date(3, 1),
+            "1.00",
+        ))
+    };
+    assert!(
+        store
+            .append_then(
+                s.clone(),
+                ExpectedVersion::Exact(0),
+                vec![pay()],
+                answer(tx.clone())
+            )
+            .unwrap()
+    );
+    assert!(matches!(
+        rx.recv().unwrap(),
+        Err(AppendError::WrongVersion { current: 1, .. })
+    ));
+    // A batch refused before it is queued is an error of the call; the callback is dropped.
+    let refused = store.append_then(s.clone(), ExpectedVersion::Any, vec![], answer(tx.clone()));
+    assert!(matches!(refused, Err(AppendError::EmptyBatch)));
+    let second = store
+        .append(s, ExpectedVersion::Exact(1), vec![pay()])
+        .unwrap();
+    assert_eq!(second.positions, vec![2]);
+    drop(tx);
+    assert!(rx.recv().is_err(), "no other answer was sent");
+}
