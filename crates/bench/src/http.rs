@@ -23,9 +23,7 @@ use jixiao_api::auth::JwtKeys;
 use jixiao_domain::event::Event;
 use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
 use jixiao_store::users::{Role, User};
-use jixiao_store::{
-    EventMeta, ExpectedVersion, NewEvent, Store, StoreOptions, StreamId, Synchronous,
-};
+use jixiao_store::{EventMeta, ExpectedVersion, NewEvent, Store, StreamId};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -142,6 +140,8 @@ pub(crate) struct Server {
     pub reader_token: String,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The database (a PostgreSQL one is dropped with this, after the server stopped).
+    _db: workloads::Db,
     _dir: tempfile::TempDir,
 }
 
@@ -265,12 +265,8 @@ impl Server {
             "单位数应在 1 到 {UNITS_MAX} 之间 (units out of range)"
         );
         let dir = tempfile::tempdir_in(&b.dir)?;
-        let mut options = StoreOptions::new(dir.path().join("http.db"));
-        options.synchronous = match b.sync {
-            crate::raw::Sync::Full => Synchronous::Full,
-            crate::raw::Sync::Normal => Synchronous::Normal,
-        };
-        let store = Store::open(options).context("打开事件库失败 (open store)")?;
+        let db = b.db(dir.path().join("http.db"))?;
+        let store = Store::open(db.store_options(b.sync)).context("打开事件库失败 (open store)")?;
         let codes: Vec<String> = (0..units).map(unit_code).collect();
         let t = Instant::now();
         seed_budgets(&store, &codes, b.seed)?;
@@ -314,6 +310,7 @@ impl Server {
             reader_token,
             handle,
             thread: Some(thread),
+            _db: db,
             _dir: dir,
         })
     }
@@ -340,7 +337,11 @@ fn futures_stop(handle: &actix_web::dev::ServerHandle) {
 
 /// One writer's run: `requests` single-payment requests, cycling through `units`
 /// (unit code, token), each timed.
-fn writer_run(address: SocketAddr, units: &[(&str, &str)], requests: u64) -> Result<Latencies> {
+pub(crate) fn writer_run(
+    address: SocketAddr,
+    units: &[(&str, &str)],
+    requests: u64,
+) -> Result<Latencies> {
     ensure!(!units.is_empty(), "客户端没有单位 (client without units)");
     let a = agent();
     let urls: Vec<String> = units
@@ -836,6 +837,7 @@ mod tests {
             seed: 1,
             sync: crate::raw::Sync::Normal,
             ids: None,
+            postgres: None,
         };
         let w = HttpW2 {
             clients: 2,
