@@ -26,9 +26,7 @@ use jixiao_api::auth::JwtKeys;
 use jixiao_domain::event::Event;
 use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
 use jixiao_store::users::{Role, User};
-use jixiao_store::{
-    EventMeta, ExpectedVersion, NewEvent, Store, StoreOptions, StreamId, Synchronous,
-};
+use jixiao_store::{EventMeta, ExpectedVersion, NewEvent, Store, StreamId};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -145,6 +143,8 @@ pub(crate) struct Server {
     pub reader_token: String,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The database (a PostgreSQL one is dropped with this, after the server stopped).
+    _db: workloads::Db,
     _dir: tempfile::TempDir,
 }
 
@@ -268,12 +268,8 @@ impl Server {
             "单位数应在 1 到 {UNITS_MAX} 之间 (units out of range)"
         );
         let dir = tempfile::tempdir_in(&b.dir)?;
-        let mut options = StoreOptions::new(dir.path().join("http.db"));
-        options.synchronous = match b.sync {
-            crate::raw::Sync::Full => Synchronous::Full,
-            crate::raw::Sync::Normal => Synchronous::Normal,
-        };
-        let store = Store::open(options).context("打开事件库失败 (open store)")?;
+        let db = b.db(dir.path().join("http.db"))?;
+        let store = Store::open(db.store_options(b.sync)).context("打开事件库失败 (open store)")?;
         let codes: Vec<String> = (0..units).map(unit_code).collect();
         let t = Instant::now();
         seed_budgets(&store, &codes, b.seed)?;
@@ -317,6 +313,7 @@ impl Server {
             reader_token,
             handle,
             thread: Some(thread),
+            _db: db,
             _dir: dir,
         })
     }
@@ -383,6 +380,17 @@ impl<'a> Payments<'a> {
             ClientKind::Raw => Payments::Raw(prepare_payments(address, &units, requests)?),
         })
     }
+}
+
+/// One writer's run with the prepared-bytes client: `requests` single-payment requests,
+/// cycling through `units` (unit code, token), each timed.
+pub(crate) fn writer_run_units(
+    address: SocketAddr,
+    units: &[(&str, &str)],
+    requests: u64,
+) -> Result<Latencies> {
+    let payments = Payments::new(ClientKind::Raw, address, units.to_vec(), requests)?;
+    writer_run(address, &payments)
 }
 
 /// One writer's run: its single-payment requests, each timed.
@@ -932,6 +940,7 @@ mod tests {
             seed: 1,
             sync: crate::raw::Sync::Normal,
             ids: None,
+            postgres: None,
         };
         let w = HttpW2 {
             clients: 2,

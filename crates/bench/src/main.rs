@@ -12,6 +12,7 @@ use jixiao_bench::generate::IdKind;
 use jixiao_bench::http::{self, HttpW2};
 use jixiao_bench::province::Province;
 use jixiao_bench::raw::Sync;
+use jixiao_bench::servers;
 use jixiao_bench::soak;
 use jixiao_bench::w5::{self, W5};
 use jixiao_bench::w6::{self, W6};
@@ -38,6 +39,16 @@ struct Cli {
     /// random for W3 (the CLI derives ledger ids from vouchers), time-ordered for the others.
     #[arg(long, global = true, value_enum)]
     ids: Option<IdsArg>,
+    /// Run on PostgreSQL instead of SQLite: the admin URL (`postgres://…`) of a server whose
+    /// user may create databases; each measured side gets a fresh database
+    /// `jxbench_<pid>_<n>`, dropped afterwards. Used by w1–w4, all, http-w1, http-w2, servers.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "JIXIAO_BENCH_DATABASE_URL"
+    )]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -251,6 +262,27 @@ enum Cmd {
         #[arg(long, default_value_t = 1_000)]
         in_process_units: usize,
     },
+    /// Two jixiao servers vs one (PostgreSQL only, `--database-url`): HTTP W2 against one real
+    /// `jixiao serve` process, then against two sharing one database with the clients split
+    /// between them, each on a fresh database; writes/s of each and their ratio. Build the
+    /// binary first: `cargo build --release -p jixiao`.
+    Servers {
+        /// Concurrent writer clients (client c posts to server c mod n).
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Payments each client posts.
+        #[arg(long, default_value_t = 200)]
+        requests_per_client: u64,
+        /// Units with a budget.
+        #[arg(long, default_value_t = 2_000)]
+        units: usize,
+        /// Server counts compared, comma-separated, in order.
+        #[arg(long, default_value = "1,2")]
+        counts: String,
+        /// The `jixiao` binary (default: beside this one, e.g. target/release/jixiao).
+        #[arg(long, value_name = "FILE")]
+        jixiao: Option<PathBuf>,
+    },
     /// Environment, profile and W1–W4 with moderate sizes, then a summary of the targets.
     All {
         /// Events of W3 and W4.
@@ -314,11 +346,19 @@ fn environment(b: &Bench) {
         "SQLite {} (rusqlite, bundled); SQLite's own page cache and unix VFS",
         rusqlite::version()
     );
+    if let Some(admin) = &b.postgres {
+        match jixiao_bench::raw_pg::server_settings(admin) {
+            Ok(s) => println!("engine: PostgreSQL (store and raw); {s}"),
+            Err(e) => println!("engine: PostgreSQL (settings unreadable: {e})"),
+        }
+    }
     let o = jixiao_store::StoreOptions::new(b.dir.join("x.db"));
-    println!(
-        "pragmas (store and raw): journal_mode=WAL, synchronous={:?}, wal_autocheckpoint={} pages",
-        b.sync, o.wal_autocheckpoint_pages
-    );
+    if b.postgres.is_none() {
+        println!(
+            "pragmas (store and raw): journal_mode=WAL, synchronous={:?}, wal_autocheckpoint={} pages",
+            b.sync, o.wal_autocheckpoint_pages
+        );
+    }
     // Other work on the machine skews every figure: print the load so a reader can judge.
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
@@ -368,6 +408,13 @@ fn main() -> Result<()> {
             IdsArg::TimeOrdered => IdKind::TimeOrdered,
             IdsArg::Random => IdKind::Random,
         }),
+        postgres: match cli.database_url {
+            Some(url) if jixiao_store::StoreOptions::is_postgres_url(&url) => Some(url),
+            Some(_) => {
+                anyhow::bail!("--database-url 须为 postgres:// 地址 (SQLite runs need no URL)")
+            }
+            None => None,
+        },
     };
     environment(&b);
     let reports = match cli.command {
@@ -593,6 +640,31 @@ fn main() -> Result<()> {
                 dir.keep().display()
             );
             return Ok(());
+        }
+        Cmd::Servers {
+            clients,
+            requests_per_client,
+            units,
+            counts,
+            jixiao,
+        } => {
+            let jixiao = match jixiao {
+                Some(path) => path,
+                None => std::env::current_exe()?.with_file_name("jixiao"),
+            };
+            let counts = counts
+                .split(',')
+                .map(|c| c.trim().parse::<usize>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("--counts 应为逗号分隔的整数 (counts): {e}"))?;
+            let s = servers::Servers {
+                jixiao,
+                clients,
+                per_client: requests_per_client,
+                units,
+                counts,
+            };
+            vec![servers::servers(&b, &s)?]
         }
         Cmd::All { events } => {
             workloads::profile(&b, 200_000)?;

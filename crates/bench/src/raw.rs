@@ -41,14 +41,14 @@ impl Sync {
 /// One row as stored, prepared ahead of timing.
 #[derive(Debug, Clone)]
 pub struct RawRow {
-    unit: String,
-    stream_version: i64,
-    event_id: [u8; 16],
-    event_type: &'static str,
-    schema_version: i64,
-    business_date: String,
-    payload: String,
-    hash: [u8; 32],
+    pub(crate) unit: String,
+    pub(crate) stream_version: i64,
+    pub(crate) event_id: [u8; 16],
+    pub(crate) event_type: &'static str,
+    pub(crate) schema_version: i64,
+    pub(crate) business_date: String,
+    pub(crate) payload: String,
+    pub(crate) hash: [u8; 32],
 }
 
 impl RawRow {

@@ -18,8 +18,8 @@ use anyhow::{Context, Result, anyhow, ensure};
 use chrono::NaiveDate;
 use jixiao_api::ApiConfig;
 use jixiao_api::auth::JwtKeys;
+use jixiao_store::Store;
 use jixiao_store::users::Role;
-use jixiao_store::{Store, StoreOptions, Synchronous};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::mpsc;
@@ -361,12 +361,9 @@ pub fn w5(b: &Bench, w: &W5) -> Result<Report> {
     let dir = tempfile::tempdir_in(&b.dir)?;
     let db_dir = dir.path().join("http");
     std::fs::create_dir_all(&db_dir)?;
-    let mut options = StoreOptions::new(db_dir.join("province.db"));
-    options.synchronous = match b.sync {
-        crate::raw::Sync::Full => Synchronous::Full,
-        crate::raw::Sync::Normal => Synchronous::Normal,
-    };
-    let store = Store::open(options).context("打开事件库失败 (open store)")?;
+    // A SQLite file in `db_dir`, or with `--database-url` a fresh PostgreSQL database.
+    let db = b.db(db_dir.join("province.db"))?;
+    let store = Store::open(db.store_options(b.sync)).context("打开事件库失败 (open store)")?;
     let config = ApiConfig::for_tests();
     let keys = JwtKeys::new(&config.jwt);
     let operator = keys
@@ -520,8 +517,16 @@ pub fn w5(b: &Bench, w: &W5) -> Result<Report> {
         t.elapsed(),
         &Latencies::new(),
     );
-    let bytes = dir_bytes(&db_dir);
-    println!("  database: {} ({} events)", mib(bytes), head);
+    let bytes = match db.postgres() {
+        Some(pg) => u64::try_from(pg.size_bytes()?).unwrap_or(0),
+        None => dir_bytes(&db_dir),
+    };
+    println!(
+        "  database ({}): {} ({} events)",
+        b.engine(),
+        mib(bytes),
+        head
+    );
     report.verdicts.push(verdict(
         "database size",
         format!("{} for {head} events", mib(bytes)),
@@ -530,6 +535,7 @@ pub fn w5(b: &Bench, w: &W5) -> Result<Report> {
     ));
     server.stop();
     drop(store);
+    drop(db);
     std::fs::remove_dir_all(&db_dir)?;
 
     if w.in_process_units > 0 {
@@ -547,12 +553,8 @@ fn in_process(
     dir: &std::path::Path,
     report: &mut Report,
 ) -> Result<()> {
-    let mut options = StoreOptions::new(dir.join("in-process.db"));
-    options.synchronous = match b.sync {
-        crate::raw::Sync::Full => Synchronous::Full,
-        crate::raw::Sync::Normal => Synchronous::Normal,
-    };
-    let store = Store::open(options)?;
+    let db = b.db(dir.join("in-process.db"))?;
+    let store = Store::open(db.store_options(b.sync))?;
     let app = jixiao_app::App::new(store.clone(), jixiao_app::AppConfig::default());
     let profile = app.profile(None).map_err(|e| anyhow!("{e}"))?;
     let actor = jixiao_app::Actor {

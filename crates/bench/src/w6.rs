@@ -390,6 +390,7 @@ mod tests {
             seed: 1,
             sync: crate::raw::Sync::Normal,
             ids: None,
+            postgres: None,
         };
         let r = w6(&b, &shape(vec![0, 1_500])).unwrap();
         // Per size: a payment line and two view lines; then the writers' line.

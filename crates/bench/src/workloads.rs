@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use jixiao_store::{
     EventMeta, ExpectedVersion, NewEvent, Store, StoreOptions, StreamId, Synchronous,
 };
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,71 @@ pub struct Bench {
     pub sync: Sync,
     /// Kind of client event ids; `None`: each workload's own (see [`Bench::ids_for`]).
     pub ids: Option<IdKind>,
+    /// PostgreSQL admin URL: when set, the store and the raw baseline run on PostgreSQL, each
+    /// side on a fresh database created (and dropped) through this URL, instead of SQLite.
+    pub postgres: Option<String>,
+}
+
+/// Where one measured side keeps its data: a SQLite file, or a fresh PostgreSQL database
+/// (dropped when this is dropped: keep it alive while its store or raw connection is open).
+#[derive(Debug)]
+pub struct Db {
+    path: PathBuf,
+    pg: Option<crate::raw_pg::PgDatabase>,
+}
+
+impl Db {
+    /// The PostgreSQL database, when the run is on PostgreSQL.
+    pub fn postgres(&self) -> Option<&crate::raw_pg::PgDatabase> {
+        self.pg.as_ref()
+    }
+
+    /// Options of a store on this database.
+    pub fn store_options(&self, sync: Sync) -> StoreOptions {
+        let mut o = match &self.pg {
+            Some(pg) => StoreOptions::postgres(pg.url()),
+            None => StoreOptions::new(&self.path),
+        };
+        o.synchronous = match sync {
+            Sync::Full => Synchronous::Full,
+            Sync::Normal => Synchronous::Normal,
+        };
+        o
+    }
+}
+
+/// A raw connection on either engine.
+pub enum RawConn {
+    /// Raw SQLite ([`raw`]).
+    Sqlite(rusqlite::Connection),
+    /// Raw PostgreSQL ([`crate::raw_pg`]).
+    Postgres(crate::raw_pg::RawPg),
+}
+
+impl RawConn {
+    /// Insert `rows`, `batch` rows per transaction.
+    pub fn insert(&mut self, rows: &[raw::RawRow], batch: usize) -> Result<raw::InsertRun> {
+        match self {
+            RawConn::Sqlite(c) => Ok(raw::insert(c, rows, batch)?),
+            RawConn::Postgres(c) => c.insert(rows, batch),
+        }
+    }
+
+    /// Scan in position order and decode every payload.
+    pub fn scan_decode(&mut self) -> Result<raw::ScanRun> {
+        match self {
+            RawConn::Sqlite(c) => raw::scan_decode(c),
+            RawConn::Postgres(c) => c.scan_decode(),
+        }
+    }
+
+    /// Scan in position order and chain SHA-256 over every payload.
+    pub fn scan_hash(&mut self) -> Result<raw::ScanRun> {
+        match self {
+            RawConn::Sqlite(c) => Ok(raw::scan_hash(c)?),
+            RawConn::Postgres(c) => c.scan_hash(),
+        }
+    }
 }
 
 /// One measured line of a report.
@@ -179,23 +244,39 @@ fn print_line(m: &Measured) {
 }
 
 impl Bench {
-    fn store_options(&self, path: &Path) -> StoreOptions {
-        let mut o = StoreOptions::new(path);
-        o.synchronous = match self.sync {
-            Sync::Full => Synchronous::Full,
-            Sync::Normal => Synchronous::Normal,
+    /// A fresh place for one side's data: the SQLite file `path` (inside a temporary
+    /// directory), or on PostgreSQL a new database (`path` then only names it in messages).
+    pub fn db(&self, path: PathBuf) -> Result<Db> {
+        let pg = match &self.postgres {
+            Some(admin) => Some(crate::raw_pg::PgDatabase::create(admin, self.sync)?),
+            None => None,
         };
-        o
+        Ok(Db { path, pg })
     }
 
-    fn open_store(&self, path: &Path) -> Result<Store> {
-        Store::open(self.store_options(path)).context("打开事件库失败 (open store)")
+    /// The engine's name in the report's lines.
+    pub fn engine(&self) -> &'static str {
+        if self.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     }
 
-    fn open_raw(&self, path: &Path) -> Result<rusqlite::Connection> {
+    fn open_store(&self, db: &Db) -> Result<Store> {
+        Store::open(db.store_options(self.sync)).context("打开事件库失败 (open store)")
+    }
+
+    fn open_raw(&self, db: &Db) -> Result<RawConn> {
+        if let Some(pg) = &db.pg {
+            return Ok(RawConn::Postgres(crate::raw_pg::RawPg::open(pg.url())?));
+        }
         // The raw connection uses the store's own checkpoint setting: same pragmas both sides.
-        let pages = StoreOptions::new(path).wal_autocheckpoint_pages;
-        raw::open(path, self.sync, pages).context("打开原始 SQLite 库失败 (open raw db)")
+        let pages = StoreOptions::new(&db.path).wal_autocheckpoint_pages;
+        Ok(RawConn::Sqlite(
+            raw::open(&db.path, self.sync, pages)
+                .context("打开原始 SQLite 库失败 (open raw db)")?,
+        ))
     }
 
     /// The ids a workload uses unless `--ids` says otherwise: W3 models the ledger import,
@@ -210,19 +291,26 @@ impl Bench {
     }
 
     fn sync_label(&self) -> &'static str {
-        match self.sync {
-            Sync::Full => "durable, synchronous=FULL",
-            Sync::Normal => "NOT durable, synchronous=NORMAL",
+        match (self.sync, self.postgres.is_some()) {
+            (Sync::Full, false) => "durable, synchronous=FULL",
+            (Sync::Normal, false) => "NOT durable, synchronous=NORMAL",
+            (Sync::Full, true) => "PostgreSQL, durable, synchronous_commit=on",
+            (Sync::Normal, true) => "PostgreSQL, NOT durable, synchronous_commit=off",
         }
     }
 }
 
-/// Checkpoints each database's WAL into it (TRUNCATE) and writes every dirty page out
-/// (`sync`), so the next timed phase starts from a quiet disk.
-fn quiesce(paths: &[&Path]) -> Result<()> {
-    for path in paths {
-        let conn = rusqlite::Connection::open(path)?;
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+/// Checkpoints each database's WAL into it (TRUNCATE; on PostgreSQL a server `CHECKPOINT`)
+/// and writes every dirty page out (`sync`), so the next timed phase starts from a quiet disk.
+fn quiesce(dbs: &[&Db]) -> Result<()> {
+    for db in dbs {
+        match &db.pg {
+            Some(pg) => pg.checkpoint()?,
+            None => {
+                let conn = rusqlite::Connection::open(&db.path)?;
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            }
+        }
     }
     // Best effort: without `sync` the phases still run, only less evenly.
     let _ = std::process::Command::new("sync").status();
@@ -265,7 +353,8 @@ pub fn w1(b: &Bench, events: u64, streams: u64) -> Result<Report> {
     let gen_events: Vec<GenEvent> = (0..events).map(|_| g.next_event()).collect();
     let mut report = Report::default();
 
-    let store = b.open_store(&dir.path().join("w1.db"))?;
+    let store_db = b.db(dir.path().join("w1.db"))?;
+    let store = b.open_store(&store_db)?;
     let mut lat = Latencies::new();
     let start = Instant::now();
     for e in &gen_events {
@@ -284,11 +373,12 @@ pub fn w1(b: &Bench, events: u64, streams: u64) -> Result<Report> {
     drop(store);
 
     let rows = raw::prepare_rows(&gen_events);
-    let mut conn = b.open_raw(&dir.path().join("w1-raw.db"))?;
-    let run = raw::insert(&mut conn, &rows, 1)?;
+    let raw_db = b.db(dir.path().join("w1-raw.db"))?;
+    let mut conn = b.open_raw(&raw_db)?;
+    let run = conn.insert(&rows, 1)?;
     let raw_line = report
         .line(Measured {
-            label: "raw SQLite, 1 row per transaction".into(),
+            label: format!("raw {}, 1 row per transaction", b.engine()),
             events: run.rows,
             elapsed: run.elapsed,
             latency: run.commit_latencies.summary(),
@@ -327,7 +417,8 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
         .collect::<Result<_>>()?;
     let mut report = Report::default();
 
-    let store = b.open_store(&dir.path().join("w2.db"))?;
+    let store_db = b.db(dir.path().join("w2.db"))?;
+    let store = b.open_store(&store_db)?;
     let barrier = Arc::new(Barrier::new(clients + 1));
     let handles: Vec<_> = per_client_events
         .iter()
@@ -384,11 +475,14 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
         })
         .collect();
     let rows = raw::prepare_rows(&interleaved);
-    let mut conn = b.open_raw(&dir.path().join("w2-raw-group.db"))?;
-    let run = raw::insert(&mut conn, &rows, clients)?;
+    let raw_db = b.db(dir.path().join("w2-raw-group.db"))?;
+    let mut conn = b.open_raw(&raw_db)?;
+    let run = conn.insert(&rows, clients)?;
+    drop(conn);
+    drop(raw_db);
     let raw_group = report
         .line(Measured {
-            label: format!("raw SQLite, {clients} rows per transaction"),
+            label: format!("raw {}, {clients} rows per transaction", b.engine()),
             events: run.rows,
             elapsed: run.elapsed,
             latency: run.commit_latencies.summary(),
@@ -396,11 +490,12 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
         .clone();
     // One row per transaction is slow when durable: measure it on a bounded prefix.
     let single_rows = &rows[..rows.len().min(W2_SINGLE_ROW_SAMPLE)];
-    let mut conn = b.open_raw(&dir.path().join("w2-raw-single.db"))?;
-    let run = raw::insert(&mut conn, single_rows, 1)?;
+    let raw_db = b.db(dir.path().join("w2-raw-single.db"))?;
+    let mut conn = b.open_raw(&raw_db)?;
+    let run = conn.insert(single_rows, 1)?;
     let raw_single = report
         .line(Measured {
-            label: "raw SQLite, 1 row per transaction".into(),
+            label: format!("raw {}, 1 row per transaction", b.engine()),
             events: run.rows,
             elapsed: run.elapsed,
             latency: run.commit_latencies.summary(),
@@ -448,8 +543,10 @@ pub fn w3(b: &Bench, events: u64, batch: usize, streams: u64) -> Result<Report> 
         b.ids_for("W3")
     ));
     let dir = tempfile::tempdir_in(&b.dir)?;
-    let store = b.open_store(&dir.path().join("w3.db"))?;
-    let mut conn = b.open_raw(&dir.path().join("w3-raw.db"))?;
+    let store_db = b.db(dir.path().join("w3.db"))?;
+    let store = b.open_store(&store_db)?;
+    let raw_db = b.db(dir.path().join("w3-raw.db"))?;
+    let mut conn = b.open_raw(&raw_db)?;
     let mut g = EventGen::new(b.seed, streams)?.with_ids(b.ids_for("W3"));
     let mut store_lat = Latencies::new();
     let mut raw_lat = Latencies::new();
@@ -479,7 +576,7 @@ pub fn w3(b: &Bench, events: u64, batch: usize, streams: u64) -> Result<Report> 
         store_time += t.elapsed();
         let flat: Vec<GenEvent> = requests.into_iter().flatten().collect();
         let rows = raw_rows_state.prepare(&flat);
-        let run = raw::insert(&mut conn, &rows, batch)?;
+        let run = conn.insert(&rows, batch)?;
         raw_time += run.elapsed;
         raw_lat.merge(run.commit_latencies);
         done += chunk_events;
@@ -496,7 +593,7 @@ pub fn w3(b: &Bench, events: u64, batch: usize, streams: u64) -> Result<Report> 
         .clone();
     let raw_line = report
         .line(Measured {
-            label: format!("raw SQLite, {batch} rows per transaction"),
+            label: format!("raw {}, {batch} rows per transaction", b.engine()),
             events,
             elapsed: raw_time,
             latency: raw_lat.summary(),
@@ -511,8 +608,8 @@ pub fn w3(b: &Bench, events: u64, batch: usize, streams: u64) -> Result<Report> 
 pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
     check_events(events)?;
     let dir = tempfile::tempdir_in(&b.dir)?;
-    let store_path = dir.path().join("w4.db");
-    let raw_path = dir.path().join("w4-raw.db");
+    let store_path = b.db(dir.path().join("w4.db"))?;
+    let raw_path = b.db(dir.path().join("w4-raw.db"))?;
     // Populating is not what W4 measures: do it without per-commit fsync on both sides.
     let populate = Bench {
         sync: Sync::Normal,
@@ -542,7 +639,7 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
                 chunk.extend(req);
                 left -= k;
             }
-            raw::insert(&mut conn, &preparer.prepare(&chunk), POPULATE_BATCH_EVENTS)?;
+            conn.insert(&preparer.prepare(&chunk), POPULATE_BATCH_EVENTS)?;
             done += n as u64;
         }
     }
@@ -558,8 +655,8 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
     // the limit the store is compared with (the conservative choice).
     quiesce(&[&store_path, &raw_path])?;
     let raw_before = {
-        let conn = b.open_raw(&raw_path)?;
-        raw::scan_decode(&conn)?
+        let mut conn = b.open_raw(&raw_path)?;
+        conn.scan_decode()?
     };
     quiesce(&[&store_path, &raw_path])?;
     let store = b.open_store(&store_path)?;
@@ -591,11 +688,11 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
         .clone();
     drop(store);
     quiesce(&[&store_path, &raw_path])?;
-    let conn = b.open_raw(&raw_path)?;
-    let raw_after = raw::scan_decode(&conn)?;
+    let mut conn = b.open_raw(&raw_path)?;
+    let raw_after = conn.scan_decode()?;
     for (when, run) in [("before", &raw_before), ("after", &raw_after)] {
         report.line(Measured {
-            label: format!("raw SQLite scan + serde_json decode ({when})"),
+            label: format!("raw {} scan + serde_json decode ({when})", b.engine()),
             events: run.rows,
             elapsed: run.elapsed,
             latency: None,
@@ -607,15 +704,15 @@ pub fn w4(b: &Bench, events: u64, streams: u64) -> Result<Report> {
         raw_after
     };
     let raw_decode = Measured {
-        label: "raw SQLite scan + serde_json decode (faster run)".into(),
+        label: format!("raw {} scan + serde_json decode (faster run)", b.engine()),
         events: run.rows,
         elapsed: run.elapsed,
         latency: None,
     };
-    let run = raw::scan_hash(&conn)?;
+    let run = conn.scan_hash()?;
     let raw_hash = report
         .line(Measured {
-            label: "raw SQLite scan + SHA-256 chain".into(),
+            label: format!("raw {} scan + SHA-256 chain", b.engine()),
             events: run.rows,
             elapsed: run.elapsed,
             latency: None,
@@ -695,6 +792,7 @@ pub fn profile(b: &Bench, events: u64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn bench(dir: &Path) -> Bench {
         Bench {
@@ -702,6 +800,7 @@ mod tests {
             seed: 1,
             sync: Sync::Normal,
             ids: None,
+            postgres: None,
         }
     }
 
@@ -733,6 +832,29 @@ mod tests {
         let r = w2(&bench(dir.path()), 4, 50, 40).unwrap();
         assert_eq!(r.lines[0].events, 200);
         assert_eq!(r.lines[0].latency.unwrap().count, 200);
+    }
+
+    /// W1–W4 on PostgreSQL, store and raw each on a database of its own; runs only with
+    /// `JIXIAO_TEST_POSTGRES_URL` (as the store's PostgreSQL tests).
+    #[test]
+    fn every_workload_runs_on_postgres_beside_raw_postgres() {
+        let Ok(admin) = std::env::var("JIXIAO_TEST_POSTGRES_URL") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bench {
+            postgres: Some(admin),
+            ..bench(dir.path())
+        };
+        let r = w1(&b, 30, 3).unwrap();
+        assert_eq!(events_of(&r), vec![30, 30]);
+        assert!(r.lines[1].label.contains("raw PostgreSQL"), "{r:?}");
+        let r = w2(&b, 4, 25, 40).unwrap();
+        assert_eq!(r.lines[0].events, 100);
+        let r = w3(&b, 1_200, 500, 3).unwrap();
+        assert_eq!(events_of(&r), vec![1_200, 1_200]);
+        let r = w4(&b, 1_500, 7).unwrap();
+        assert_eq!(events_of(&r), vec![1_500; 5]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Tidy: only the store knows SQL. Every crate under `crates/` other than `crates/store` (and
-//! `crates/bench`, which measures the store against raw SQLite on purpose) must neither name
+//! `crates/bench`, which measures the store against raw SQLite and raw PostgreSQL on purpose) must neither name
 //! `rusqlite` (or `libsqlite3`) in its sources or its non-test dependencies, nor hold an SQL
 //! statement in its sources; the same holds for the PostgreSQL client (`postgres`,
 //! `tokio-postgres`): a `postgres://` URL in configuration text is fine. The crates are found by listing the directory, so a crate added
@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// Crates allowed to know SQL: the store itself, and the benchmark's raw-SQLite baselines.
+/// Crates allowed to know SQL: the store itself, and the benchmark's raw SQLite and PostgreSQL
+/// baselines.
 const ALLOWED_CRATES: [&str; 2] = ["store", "bench"];
 /// Names of the SQLite bindings.
 const SQLITE_CRATES: [&str; 2] = ["rusqlite", "libsqlite3"];
