@@ -28,6 +28,7 @@
 
 use crate::generate::Rng;
 use crate::http::{PAYMENT_LINE, YEAR, agent, import_events_for, seed_budgets, unit_code};
+use crate::serve::{self, Served as Server};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use jixiao_api::auth::JwtKeys;
 use jixiao_api::{ApiConfig, Secret};
@@ -35,10 +36,9 @@ use jixiao_store::users::Role;
 use jixiao_store::{ReadFilter, Store, StoreOptions};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -54,8 +54,6 @@ pub const UNITS_MAX: usize = 100;
 pub const BATCH_ITEMS_MAX: u64 = 20;
 /// A kill comes after at most this many acknowledged requests of a cycle.
 pub const KILL_AFTER_MAX: u64 = 40;
-/// Longest wait for a server to print its address.
-const START_MAX: Duration = Duration::from_secs(60);
 /// Longest a cycle may take to reach its kill point (no progress fails the run).
 const CYCLE_MAX: Duration = Duration::from_secs(60);
 /// Per-request timeout: a request that does not answer is uncertain, not a hang.
@@ -250,31 +248,6 @@ impl Ledger {
     }
 }
 
-/// A running server; SIGKILLed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn kill(mut self) -> Result<()> {
-        self.child.kill().context("SIGKILL 失败 (kill)")?;
-        self.child.wait().context("回收进程失败 (wait)")?;
-        Ok(())
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The run's fixed context.
 struct Ctx<'a> {
     f: &'a Faults,
@@ -292,14 +265,14 @@ impl Ctx<'_> {
             .open(self.f.dir.join(log_name))
             .context("无法打开服务日志 (server log)")?;
         let serve_args = ["serve", "--bind", "127.0.0.1:0"];
-        let mut c = match fsize_limit {
+        let c = match fsize_limit {
             None => {
-                let mut c = Command::new(&self.f.jixiao);
+                let mut c = serve::command(&self.f.jixiao);
                 c.arg("--database").arg(&self.db).args(serve_args);
                 c
             }
             Some(bytes) => {
-                let mut c = Command::new("sh");
+                let mut c = serve::command("sh");
                 c.arg("-c")
                     .arg(FSIZE_WRAPPER)
                     .arg(bytes.to_string())
@@ -310,50 +283,8 @@ impl Ctx<'_> {
                 c
             }
         };
-        for (k, _) in std::env::vars() {
-            if k.starts_with("JIXIAO_") {
-                c.env_remove(k);
-            }
-        }
-        c.env("JIXIAO_MODE", "development")
-            .env("JIXIAO_JWT_SECRET", &self.secret)
-            .env("JIXIAO_BUSINESS_TODAY", BUSINESS_TODAY)
-            .env("JIXIAO_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log);
-        let mut child = c.spawn().context("无法启动 jixiao serve (spawn)")?;
-        let out = child.stdout.take().context("no stdout")?;
-        let mut server = Server {
-            child,
-            base: String::new(),
-        };
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // Reads to the end, so the server never blocks on a full pipe.
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + START_MAX;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(i) = line.find("http://") {
-                        server.base = line[i..].trim_end_matches('/').to_string();
-                        return Ok(server);
-                    }
-                }
-                Err(_) => {
-                    let status = server.child.try_wait().ok().flatten();
-                    bail!(
-                        "服务未能启动 (server did not start; exit {status:?}); see {}",
-                        self.f.dir.join(log_name).display()
-                    );
-                }
-            }
-        }
+        let log_path = self.f.dir.join(log_name);
+        serve::spawn(c, &self.secret, BUSINESS_TODAY, log, &log_path)
     }
 
     fn url(&self, server_base: &str, unit: usize, batch: bool) -> String {

@@ -23,6 +23,7 @@ pub mod http;
 pub mod province;
 pub mod raw;
 pub mod raw_pg;
+pub mod serve;
 pub mod servers;
 pub mod soak;
 pub mod stats;

@@ -13,23 +13,20 @@
 
 use crate::generate::Rng;
 use crate::http::{get, seed_budgets, unit_code, unit_path, writer_run_units};
+use crate::serve::{self, Served};
 use crate::stats::{Latencies, ms};
 use crate::workloads::{Bench, Measured, Report, Verdict, print_header};
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Context, Result, anyhow, ensure};
 use jixiao_api::auth::JwtKeys;
 use jixiao_api::{ApiConfig, Secret};
 use jixiao_store::Store;
 use jixiao_store::users::Role;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Most servers of one phase.
 pub const SERVERS_MAX: usize = 8;
-/// Longest wait for a server to print its address.
-const START_MAX: Duration = Duration::from_secs(60);
 /// The business "today" the servers are told (payments of 2024 are in their window).
 const BUSINESS_TODAY: &str = "2025-03-31";
 /// Threads that warm the servers up.
@@ -48,19 +45,6 @@ pub struct Servers {
     pub units: usize,
     /// Server counts to compare, in order (e.g. `[1, 2]`).
     pub counts: Vec<usize>,
-}
-
-/// A spawned `jixiao serve`; SIGKILLed on drop.
-struct Process {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// CPU seconds (user + system) a process has used so far (Linux `/proc/<pid>/stat`).
@@ -92,54 +76,18 @@ fn postgres_cpu_seconds() -> f64 {
 
 fn start(jixiao: &Path, url: &str, secret: &str, log: &Path) -> Result<Process> {
     let log_file = std::fs::File::create(log).context("无法创建服务日志")?;
-    let mut c = Command::new(jixiao);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("JIXIAO_") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = serve::command(jixiao);
     c.args(["serve", "--bind", "127.0.0.1:0"])
-        .env("JIXIAO_DATABASE_URL", url)
-        .env("JIXIAO_MODE", "development")
-        .env("JIXIAO_JWT_SECRET", secret)
-        .env("JIXIAO_BUSINESS_TODAY", BUSINESS_TODAY)
-        .env("JIXIAO_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(log_file);
-    let mut child = c.spawn().context("无法启动 jixiao serve (spawn)")?;
-    let out = child.stdout.take().context("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // Reads to the end, so the server never blocks on a full pipe.
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + START_MAX;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => {
-                if let Some(i) = line.find("http://") {
-                    let address: SocketAddr = line[i + "http://".len()..]
-                        .trim_end_matches('/')
-                        .parse()
-                        .with_context(|| format!("服务地址无法解析 (address): {line}"))?;
-                    return Ok(Process { child, address });
-                }
-            }
-            Err(_) => {
-                let status = child.try_wait().ok().flatten();
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!(
-                    "服务未能启动 (server did not start; exit {status:?}); see {}",
-                    log.display()
-                );
-            }
-        }
-    }
+        .env("JIXIAO_DATABASE_URL", url);
+    let served = serve::spawn(c, secret, BUSINESS_TODAY, log_file, log)?;
+    let address = served.address()?;
+    Ok(Process { served, address })
+}
+
+/// A server of the phase and the address it listens on.
+struct Process {
+    served: Served,
+    address: SocketAddr,
 }
 
 /// One phase: `n` servers on a fresh database; the clients' line (events = payments).
@@ -221,7 +169,7 @@ fn phase(b: &Bench, s: &Servers, n: usize, dir: &Path) -> Result<Measured> {
     );
     let cpu_before: Vec<Option<f64>> = processes
         .iter()
-        .map(|p| cpu_seconds(p.child.id()))
+        .map(|p| cpu_seconds(p.served.pid()))
         .collect();
     let pg_before = postgres_cpu_seconds();
     let bench_before = cpu_seconds(std::process::id());
@@ -251,7 +199,7 @@ fn phase(b: &Bench, s: &Servers, n: usize, dir: &Path) -> Result<Measured> {
     let cpu: Vec<String> = processes
         .iter()
         .zip(&cpu_before)
-        .map(|(p, before)| match (cpu_seconds(p.child.id()), before) {
+        .map(|(p, before)| match (cpu_seconds(p.served.pid()), before) {
             (Some(after), Some(before)) => share(after - before),
             _ => "?".into(),
         })

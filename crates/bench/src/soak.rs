@@ -15,18 +15,18 @@
 
 use crate::generate::Rng;
 use crate::http::{PAYMENT_LINE, YEAR, client_event_id, seed_budgets, unit_code};
+use crate::serve::{self, Served as Server};
 use crate::stats::{Latencies, ms, rate_per_s};
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Context, Result, anyhow, ensure};
 use jixiao_api::auth::JwtKeys;
 use jixiao_api::{ApiConfig, Secret};
 use jixiao_store::users::Role;
 use jixiao_store::{Store, StoreOptions};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -56,8 +56,6 @@ const ACTIVITIES_REMEMBERED: usize = 64;
 const ERRORS_KEPT: usize = 20;
 /// Per-request timeout: a stuck server fails the soak instead of hanging it.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Longest wait for the server to print its address.
-const START_MAX: Duration = Duration::from_secs(60);
 /// How long a client thread sleeps on nothing: never; the RSS sampler checks for the end this
 /// often.
 const SAMPLER_TICK: Duration = Duration::from_millis(50);
@@ -357,69 +355,14 @@ fn db_bytes(db: &std::path::Path) -> u64 {
         .sum()
 }
 
-/// The spawned server; SIGKILLed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_server(s: &Soak, db: &std::path::Path, secret: &str) -> Result<Server> {
-    let log = std::fs::File::create(s.dir.join("server.log")).context("无法创建服务日志")?;
-    let mut c = Command::new(&s.jixiao);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("JIXIAO_") {
-            c.env_remove(k);
-        }
-    }
+    let log_path = s.dir.join("server.log");
+    let log = std::fs::File::create(&log_path).context("无法创建服务日志")?;
+    let mut c = serve::command(&s.jixiao);
     c.arg("--database")
         .arg(db)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("JIXIAO_MODE", "development")
-        .env("JIXIAO_JWT_SECRET", secret)
-        .env("JIXIAO_BUSINESS_TODAY", BUSINESS_TODAY)
-        .env("JIXIAO_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(log);
-    let mut child = c.spawn().context("无法启动 jixiao serve (spawn)")?;
-    let out = child.stdout.take().context("no stdout")?;
-    let mut server = Server {
-        child,
-        base: String::new(),
-    };
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // Reads to the end, so the server never blocks on a full pipe.
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + START_MAX;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => {
-                if let Some(i) = line.find("http://") {
-                    server.base = line[i..].trim_end_matches('/').to_string();
-                    return Ok(server);
-                }
-            }
-            Err(_) => {
-                let status = server.child.try_wait().ok().flatten();
-                bail!(
-                    "服务未能启动 (server did not start; exit {status:?}); see {}",
-                    s.dir.join("server.log").display()
-                );
-            }
-        }
-    }
+        .args(["serve", "--bind", "127.0.0.1:0"]);
+    serve::spawn(c, secret, BUSINESS_TODAY, log, &log_path)
 }
 
 /// What every client shares.
