@@ -68,6 +68,20 @@ pub struct MissingExplanation {
     pub label: String,
 }
 
+/// Sets of unit rows kept by [`App::unit_rows`].
+pub const ROWS_CACHED: usize = 4;
+
+/// What a set of unit rows was computed for.
+pub(crate) struct RowsKey {
+    checkpoint: u64,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    profile: ScoringProfile,
+}
+
+/// The unit rows computed last, with what they were computed for.
+pub(crate) type RowsCache = Vec<(RowsKey, std::sync::Arc<Vec<UnitRow>>)>;
+
 /// One unit in the bureau's list: its budget and execution against 序时进度.
 #[derive(Debug, Clone)]
 pub struct UnitRow {
@@ -186,6 +200,7 @@ impl App {
                 let entry = self.cache.entry(stream);
                 let mut year = lock(&entry);
                 self.catch_up(stream, &mut year)?;
+                self.cache.settle(stream, &entry, year.events());
                 f(&year)
             }
             past => {
@@ -296,8 +311,56 @@ impl App {
         })
     }
 
-    /// Every unit of a year with its execution against 序时进度 (from the read models).
+    /// Every unit of a year with its execution against 序时进度 (from the read models). The
+    /// rows computed last (at most [`ROWS_CACHED`] sets) are kept with the read models'
+    /// checkpoint they were read at and served again while the checkpoint has not moved (the
+    /// same year, date and profile): paging through the bureau's table computes 10,000 rows
+    /// once, not once a page. Any event folded into the read models moves the checkpoint.
     pub fn unit_rows(
+        &self,
+        year: i32,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Result<Vec<UnitRow>, AppError> {
+        // Read before the rows: rows read after it are at least as new as the key says.
+        let checkpoint = self.store.read_model_checkpoint()?;
+        let matches = |k: &RowsKey| {
+            k.checkpoint == checkpoint
+                && k.year == year
+                && k.as_of == as_of
+                && k.profile == *profile
+        };
+        if let Some(rows) = self
+            .rows_cache()
+            .iter()
+            .find(|(k, _)| matches(k))
+            .map(|(_, rows)| std::sync::Arc::clone(rows))
+        {
+            return Ok(rows.as_ref().clone());
+        }
+        let rows = self.compute_unit_rows(year, as_of, profile)?;
+        let mut cache = self.rows_cache();
+        cache.retain(|(k, _)| k.checkpoint == checkpoint);
+        if cache.len() >= ROWS_CACHED {
+            cache.remove(0);
+        }
+        cache.push((
+            RowsKey {
+                checkpoint,
+                year,
+                as_of,
+                profile: profile.clone(),
+            },
+            std::sync::Arc::new(rows.clone()),
+        ));
+        Ok(rows)
+    }
+
+    fn rows_cache(&self) -> std::sync::MutexGuard<'_, RowsCache> {
+        self.rows_cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn compute_unit_rows(
         &self,
         year: i32,
         as_of: Option<NaiveDate>,
@@ -344,6 +407,39 @@ impl App {
         }
     }
 
+    /// Runs `f` on a unit-year's aggregate as the log holds it now: the cached year when it is
+    /// cached (caught up), otherwise replayed on the side — neither cached (a page of the
+    /// bureau's table over many units must not evict the years people work on, nor fill the
+    /// memory) nor given the provenance indexes a cached year keeps (half a replay's cost).
+    pub fn with_state_now<T>(
+        &self,
+        stream: &StreamId,
+        f: impl FnOnce(&UnitYear) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        validate_stream(stream)?;
+        if let Some(entry) = self.cache.cached(stream) {
+            let mut year = lock(&entry);
+            self.catch_up(stream, &mut year)?;
+            self.cache.settle(stream, &entry, year.events());
+            return f(&year.state);
+        }
+        let mut state = UnitYear::new();
+        loop {
+            let page = self.store.read_stream_page(
+                stream,
+                state.version(),
+                crate::write::LOAD_PAGE_EVENTS,
+                KnownAt::Now,
+            )?;
+            for e in &page {
+                state.apply(&e.event);
+            }
+            if page.len() < crate::write::LOAD_PAGE_EVENTS {
+                return f(&state);
+            }
+        }
+    }
+
     /// A unit's lagging projects and indicators now, for the bureau's view.
     pub fn lagging(
         &self,
@@ -351,9 +447,7 @@ impl App {
         as_of: Option<NaiveDate>,
         profile: &ScoringProfile,
     ) -> Result<UnitLagging, AppError> {
-        self.with_year(stream, KnownAt::Now, |y| {
-            Ok(lagging(&y.state, as_of, profile))
-        })
+        self.with_state_now(stream, |state| Ok(lagging(state, as_of, profile)))
     }
 }
 
