@@ -88,6 +88,8 @@ pub struct App {
     admin_changes: std::sync::Mutex<()>,
     /// The unit rows computed last (`App::unit_rows`).
     rows_cache: std::sync::Mutex<read::RowsCache>,
+    /// Each unit's lagging items computed last (`App::lagging`).
+    lagging_memo: std::sync::Mutex<read::LaggingMemo>,
 }
 
 impl App {
@@ -100,6 +102,7 @@ impl App {
             disabled_users: std::sync::Mutex::new(None),
             admin_changes: std::sync::Mutex::new(()),
             rows_cache: std::sync::Mutex::new(Vec::new()),
+            lagging_memo: std::sync::Mutex::new(read::LaggingMemo::default()),
         }
     }
 

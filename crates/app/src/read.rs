@@ -68,6 +68,53 @@ pub struct MissingExplanation {
     pub label: String,
 }
 
+/// Units whose lagging items are kept by [`App::lagging`] (all are dropped when more arrive).
+pub const LAGGING_KEPT: usize = 16_384;
+
+/// The lagging items computed last, per unit: the stream version and date they were computed
+/// for, under one profile (another profile starts afresh).
+#[derive(Default)]
+pub(crate) struct LaggingMemo {
+    profile: Option<ScoringProfile>,
+    units: std::collections::HashMap<StreamId, (u64, Option<NaiveDate>, UnitLagging)>,
+}
+
+impl LaggingMemo {
+    fn get(
+        &self,
+        stream: &StreamId,
+        version: u64,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Option<UnitLagging> {
+        if self.profile.as_ref() != Some(profile) {
+            return None;
+        }
+        self.units
+            .get(stream)
+            .filter(|(v, date, _)| *v == version && *date == as_of)
+            .map(|(_, _, l)| l.clone())
+    }
+
+    fn put(
+        &mut self,
+        stream: &StreamId,
+        version: u64,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+        lagging: UnitLagging,
+    ) {
+        if self.profile.as_ref() != Some(profile) {
+            self.profile = Some(profile.clone());
+            self.units.clear();
+        }
+        if self.units.len() >= LAGGING_KEPT && !self.units.contains_key(stream) {
+            self.units.clear();
+        }
+        self.units.insert(stream.clone(), (version, as_of, lagging));
+    }
+}
+
 /// Sets of unit rows kept by [`App::unit_rows`].
 pub const ROWS_CACHED: usize = 4;
 
@@ -440,14 +487,33 @@ impl App {
         }
     }
 
-    /// A unit's lagging projects and indicators now, for the bureau's view.
+    /// A unit's lagging projects and indicators now, for the bureau's view. The answer is
+    /// kept per unit with the stream version it was computed at (a few names, not the year)
+    /// and served again while the store vouches that the stream is still at that version, for
+    /// the same date and profile; otherwise it is computed from the aggregate
+    /// ([`App::with_state_now`]).
     pub fn lagging(
         &self,
         stream: &StreamId,
         as_of: Option<NaiveDate>,
         profile: &ScoringProfile,
     ) -> Result<UnitLagging, AppError> {
-        self.with_state_now(stream, |state| Ok(lagging(state, as_of, profile)))
+        validate_stream(stream)?;
+        if let Some(version) = self.store.known_stream_version(stream)
+            && let Some(hit) = self.lagging_memo().get(stream, version, as_of, profile)
+        {
+            return Ok(hit);
+        }
+        let (version, out) = self.with_state_now(stream, |state| {
+            Ok((state.version(), lagging(state, as_of, profile)))
+        })?;
+        self.lagging_memo()
+            .put(stream, version, as_of, profile, out.clone());
+        Ok(out)
+    }
+
+    fn lagging_memo(&self) -> std::sync::MutexGuard<'_, LaggingMemo> {
+        self.lagging_memo.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
