@@ -622,6 +622,49 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn kept_lagging_items_answer_only_for_their_version_date_and_profile() {
+        let profile = ScoringProfile::builtin(ScoringProfile::DEFAULT_ID).unwrap();
+        let mut other = profile.clone();
+        other.version += 1;
+        let stream = StreamId::new("800001", 2024);
+        let day = NaiveDate::from_ymd_opt(2024, 7, 31);
+        let lagging = UnitLagging {
+            projects: vec![Lagging {
+                key: "P01".into(),
+                name: "项目".into(),
+                colour: monitoring::Colour::Red,
+                v: None,
+            }],
+            indicators: vec![],
+        };
+        let mut memo = LaggingMemo::default();
+        memo.put(&stream, 5, day, &profile, lagging);
+        let hit = memo.get(&stream, 5, day, &profile).expect("kept");
+        assert_eq!(hit.projects[0].key, "P01");
+        assert!(
+            memo.get(&stream, 6, day, &profile).is_none(),
+            "a newer version"
+        );
+        assert!(
+            memo.get(&stream, 5, None, &profile).is_none(),
+            "another date"
+        );
+        assert!(
+            memo.get(&stream, 5, day, &other).is_none(),
+            "another profile"
+        );
+        assert!(
+            memo.get(&StreamId::new("800002", 2024), 5, day, &profile)
+                .is_none(),
+            "another unit"
+        );
+        // Another profile starts afresh.
+        memo.put(&stream, 7, day, &other, UnitLagging::default());
+        assert!(memo.get(&stream, 5, day, &profile).is_none());
+        assert!(memo.get(&stream, 7, day, &other).is_some());
+    }
+
+    #[test]
     fn the_business_date_turns_at_midnight_in_shanghai_not_in_utc() {
         let before = chrono::Utc
             .with_ymd_and_hms(2024, 7, 31, 15, 59, 59)

@@ -277,7 +277,7 @@ mod tests {
 
     #[test]
     fn amounts_are_read_strictly_and_a_bad_one_is_refused_naming_its_line_and_field() {
-        let good = payment_line("\"100.50\"".into());
+        let good = payment_line("\"100.50\"".parse().unwrap());
         let items = read_lines(good.as_bytes()).unwrap();
         assert_eq!(items.len(), 1);
         for bad in [
