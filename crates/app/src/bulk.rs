@@ -191,8 +191,12 @@ impl App {
         let mut refused = Vec::new();
         let mut decided = Vec::new();
         let mut replayed = 0;
-        for (((stream, items), year), _) in by_unit.iter().zip(years.iter_mut()).zip(&entries) {
+        for (((stream, items), year), (_, entry)) in
+            by_unit.iter().zip(years.iter_mut()).zip(&entries)
+        {
             self.catch_up(stream, year)?;
+            // Counted when cached (a year loaded on the side is not the cache's).
+            self.cache.settle(stream, entry, year.events());
             let (done, todo): (Vec<&BulkItem>, Vec<&BulkItem>) = items
                 .iter()
                 .partition(|b| year.version_of(&b.item.event_id).is_some());

@@ -26,6 +26,8 @@ pub const MAX_UNITS_PAGE: usize = 500;
 pub const DEFAULT_UNITS_PAGE: usize = 100;
 /// Longest name search, in characters.
 pub const MAX_SEARCH_CHARS: usize = 64;
+/// Most threads that read one page's unit details at once.
+pub const DETAIL_THREADS: usize = 4;
 /// Most items the approvals inbox lists (the oldest first).
 pub const MAX_INBOX_ITEMS: usize = 1_000;
 
@@ -381,7 +383,8 @@ impl App {
 
     /// A unit's lagging items and workflow state, for its row in the bureau's table. The
     /// workflow comes from the per-unit status the store folds as events arrive
-    /// (`rm_unit_status`); the lagging items need the unit's indicators, so its year.
+    /// (`rm_unit_status`); the lagging items need the unit's indicators, so its aggregate
+    /// ([`App::with_state_now`]: the cached year, or a replay on the side that is not cached).
     pub fn unit_details(
         &self,
         stream: &StreamId,
@@ -391,9 +394,47 @@ impl App {
         let lagging = self.lagging(stream, as_of, profile)?;
         let workflow = match self.store().unit_status(stream.fiscal_year, &stream.unit)? {
             Some(status) => workflow_of(&status),
-            None => self.with_year(stream, KnownAt::Now, |y| Ok(y.state.workflow()))?,
+            None => self.with_state_now(stream, |state| Ok(state.workflow()))?,
         };
         Ok(UnitDetails { lagging, workflow })
+    }
+
+    /// The details of several units (the rows of one page), in order; `None` where a unit's
+    /// details cannot be read. Each needs its unit-year, a replay of its events from the log
+    /// when not cached, so the units are shared out among [`DETAIL_THREADS`] threads.
+    pub fn units_details(
+        &self,
+        streams: &[StreamId],
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Vec<Option<UnitDetails>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, DETAIL_THREADS)
+            .min(streams.len());
+        if threads <= 1 {
+            return streams
+                .iter()
+                .map(|s| self.unit_details(s, as_of, profile).ok())
+                .collect();
+        }
+        let mut out: Vec<Option<UnitDetails>> = vec![None; streams.len()];
+        // Thread `t` takes units t, t + threads, … (neighbours on a page cost alike).
+        let mut shares: Vec<Vec<(usize, &mut Option<UnitDetails>)>> =
+            (0..threads).map(|_| Vec::new()).collect();
+        for (i, slot) in out.iter_mut().enumerate() {
+            shares[i % threads].push((i, slot));
+        }
+        std::thread::scope(|scope| {
+            for share in shares {
+                scope.spawn(move || {
+                    for (i, slot) in share {
+                        *slot = self.unit_details(&streams[i], as_of, profile).ok();
+                    }
+                });
+            }
+        });
+        out
     }
 
     /// Everything of a year waiting for the finance bureau, unit by unit: pending budget and

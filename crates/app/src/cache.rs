@@ -8,8 +8,13 @@
 //! it — the cost of a write does not grow with the year. Writers to one stream queue on its
 //! mutex (so a write without `If-Match` does not lose a race to another request of this
 //! process); writers to different streams run in parallel. The cache is only a shortcut: an
-//! entry is extended from the log (versions only grow), never trusted beyond it, and bounded by
-//! [`MAX_CACHED_STREAMS`]; when full, the least recently used stream is evicted.
+//! entry is extended from the log (versions only grow), never trusted beyond it, and bounded
+//! twice: by [`MAX_CACHED_STREAMS`] streams and by a budget of events held in all
+//! ([`DEFAULT_CACHED_EVENTS`], `AppConfig::cached_events`) — a year's memory grows with its
+//! events (about 0.8 KiB each, measured in docs/benchmarks.md), so a count of streams alone
+//! does not bound the memory. Over either bound the least recently used stream that no request
+//! holds is evicted; the year being used is never evicted for its own size (one year of 50,000
+//! events stays cached while it is worked on, whatever the budget).
 
 use jixiao_domain::aggregate::UnitYear;
 use jixiao_domain::indicator::Scope;
@@ -21,6 +26,9 @@ use uuid::Uuid;
 
 /// Most unit-years kept in memory at once.
 pub const MAX_CACHED_STREAMS: usize = 16_384;
+
+/// Most events the cached unit-years hold together, by default (see [`YearCache::settle`]).
+pub const DEFAULT_CACHED_EVENTS: u64 = 250_000;
 
 /// A stream's state as far as it was read.
 #[derive(Debug, Clone, Default)]
@@ -85,6 +93,11 @@ impl Year {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Events folded in (the stream version): what the cache's budget counts.
+    pub fn events(&self) -> u64 {
+        self.state.version()
+    }
+
     /// The global log position of a stream version.
     pub fn position_of(&self, stream_version: u64) -> Option<u64> {
         let i = usize::try_from(stream_version.checked_sub(1)?).ok()?;
@@ -92,22 +105,49 @@ impl Year {
     }
 }
 
-/// The entries and a use counter: each access stamps its entry with the next tick.
-#[derive(Default)]
-struct Entries {
-    map: HashMap<StreamId, (u64, Arc<Mutex<Year>>)>,
-    tick: u64,
+/// One cached stream: when it was last used, its size when last settled, its state.
+struct Slot {
+    used: u64,
+    events: u64,
+    year: Arc<Mutex<Year>>,
 }
 
-/// Unit-years in memory, at most `capacity` streams.
+/// The entries, a use counter (each access stamps its entry with the next tick) and the
+/// events the entries held when last settled.
+#[derive(Default)]
+struct Entries {
+    map: HashMap<StreamId, Slot>,
+    tick: u64,
+    events: u64,
+}
+
+impl Entries {
+    /// Removes the least recently used stream that nobody holds now (its `Arc` is the map's
+    /// only one) apart from `keep`, and returns it (to be dropped outside the lock).
+    fn evict_one(&mut self, keep: Option<&StreamId>) -> Option<Arc<Mutex<Year>>> {
+        let victim = self
+            .map
+            .iter()
+            .filter(|(k, slot)| Some(*k) != keep && Arc::strong_count(&slot.year) == 1)
+            .min_by_key(|(_, slot)| slot.used)
+            .map(|(k, _)| k.clone())?;
+        let slot = self.map.remove(&victim)?;
+        self.events -= slot.events;
+        Some(slot.year)
+    }
+}
+
+/// Unit-years in memory, at most `capacity` streams and, once settled, at most `budget_events`
+/// events in all (see [`YearCache::settle`]).
 pub struct YearCache {
     entries: Mutex<Entries>,
     capacity: usize,
+    budget_events: u64,
 }
 
 impl Default for YearCache {
     fn default() -> Self {
-        YearCache::with_capacity(MAX_CACHED_STREAMS)
+        YearCache::with_limits(MAX_CACHED_STREAMS, DEFAULT_CACHED_EVENTS)
     }
 }
 
@@ -125,11 +165,19 @@ pub(crate) fn lock(year: &Mutex<Year>) -> MutexGuard<'_, Year> {
 }
 
 impl YearCache {
-    /// A cache holding at most `capacity` streams (at least one).
+    /// A cache holding at most `capacity` streams (at least one) and the default budget of
+    /// events.
     pub fn with_capacity(capacity: usize) -> Self {
+        YearCache::with_limits(capacity, DEFAULT_CACHED_EVENTS)
+    }
+
+    /// A cache holding at most `capacity` streams (at least one) and about `budget_events`
+    /// events in all (a single year larger than the budget is still kept while it is used).
+    pub fn with_limits(capacity: usize, budget_events: u64) -> Self {
         YearCache {
             entries: Mutex::new(Entries::default()),
             capacity: capacity.max(1),
+            budget_events,
         }
     }
 
@@ -139,30 +187,64 @@ impl YearCache {
     }
 
     /// The shared state of `stream` (empty, to be caught up, when not cached); marks it used.
-    /// When full, evicts the least recently used stream (a linear scan: only when a new stream
-    /// arrives in a full cache; small next to replaying a stream).
+    /// When full, evicts the least recently used stream nobody holds (a linear scan: only when
+    /// a new stream arrives in a full cache; small next to replaying a stream).
     pub fn entry(&self, stream: &StreamId) -> Arc<Mutex<Year>> {
         let mut entries = self.entries();
         entries.tick += 1;
         let tick = entries.tick;
-        if let Some((used, year)) = entries.map.get_mut(stream) {
-            *used = tick;
-            return Arc::clone(year);
+        if let Some(slot) = entries.map.get_mut(stream) {
+            slot.used = tick;
+            return Arc::clone(&slot.year);
         }
-        if entries.map.len() >= self.capacity
-            && let Some(victim) = entries
-                .map
-                .iter()
-                .min_by_key(|(_, (used, _))| *used)
-                .map(|(k, _)| k.clone())
-        {
-            entries.map.remove(&victim);
-        }
+        let victim = if entries.map.len() >= self.capacity {
+            entries.evict_one(None)
+        } else {
+            None
+        };
         let year = Arc::new(Mutex::new(Year::default()));
-        entries
-            .map
-            .insert(stream.clone(), (tick, Arc::clone(&year)));
+        entries.map.insert(
+            stream.clone(),
+            Slot {
+                used: tick,
+                events: 0,
+                year: Arc::clone(&year),
+            },
+        );
+        drop(entries);
+        drop(victim);
         year
+    }
+
+    /// Notes the size of `stream`'s year after its holder caught it up (or wrote to it), and
+    /// evicts the least recently used years nobody holds until the cache is back within its
+    /// budget of events. `stream` itself is never evicted here: a year larger than the whole
+    /// budget stays cached while it is the one in use. Call it holding the year's lock (the
+    /// cache's lock is always taken after a year's, never before).
+    pub fn settle(&self, stream: &StreamId, year: &Arc<Mutex<Year>>, events: u64) {
+        let mut victims = Vec::new();
+        {
+            let mut entries = self.entries();
+            let Entries {
+                map, events: total, ..
+            } = &mut *entries;
+            match map.get_mut(stream) {
+                Some(slot) if Arc::ptr_eq(&slot.year, year) => {
+                    *total = *total - slot.events + events;
+                    slot.events = events;
+                }
+                // Evicted meanwhile (or replaced): this year is not the cache's to count.
+                _ => return,
+            }
+            while entries.events > self.budget_events {
+                match entries.evict_one(Some(stream)) {
+                    Some(victim) => victims.push(victim),
+                    None => break,
+                }
+            }
+        }
+        // Freed outside the cache's lock.
+        drop(victims);
     }
 
     /// The shared state of `stream` when it is cached (marked used), without caching it
@@ -171,15 +253,20 @@ impl YearCache {
         let mut entries = self.entries();
         entries.tick += 1;
         let tick = entries.tick;
-        entries.map.get_mut(stream).map(|(used, year)| {
-            *used = tick;
-            Arc::clone(year)
+        entries.map.get_mut(stream).map(|slot| {
+            slot.used = tick;
+            Arc::clone(&slot.year)
         })
     }
 
     /// Streams cached now.
     pub fn len(&self) -> usize {
         self.entries().map.len()
+    }
+
+    /// Events of the cached years, as last settled.
+    pub fn events(&self) -> u64 {
+        self.entries().events
     }
 
     /// Whether nothing is cached.
@@ -209,6 +296,72 @@ mod tests {
             "A was used again and stays"
         );
         assert_eq!(cache.len(), 2, "B was evicted to make room for C");
+    }
+
+    #[test]
+    fn over_its_budget_of_events_the_cache_evicts_the_least_recently_used_years() {
+        let cache = YearCache::with_limits(100, 100);
+        let settle = |unit: &str, events: u64| {
+            let year = cache.entry(&stream(unit));
+            cache.settle(&stream(unit), &year, events);
+        };
+        settle("A", 40);
+        settle("B", 40);
+        assert_eq!((cache.len(), cache.events()), (2, 80));
+        // A is used again, so B is now the least recently used.
+        settle("A", 40);
+        settle("C", 40);
+        assert_eq!((cache.len(), cache.events()), (2, 80), "B went for C");
+        assert!(
+            cache.cached(&stream("A")).is_some(),
+            "the recently used A stays"
+        );
+        assert!(cache.cached(&stream("B")).is_none());
+        // A year growing past the budget pushes out the others, not itself.
+        settle("C", 90);
+        assert_eq!((cache.len(), cache.events()), (1, 90));
+        assert!(cache.cached(&stream("C")).is_some());
+    }
+
+    #[test]
+    fn a_year_larger_than_the_budget_stays_while_it_is_used() {
+        let cache = YearCache::with_limits(100, 1_000);
+        let big = cache.entry(&stream("W6"));
+        cache.settle(&stream("W6"), &big, 50_000);
+        assert_eq!((cache.len(), cache.events()), (1, 50_000));
+        // Used again and again (a hot unit): the same shared state every time.
+        for _ in 0..3 {
+            let again = cache.entry(&stream("W6"));
+            assert!(Arc::ptr_eq(&big, &again));
+            cache.settle(&stream("W6"), &again, 50_000);
+        }
+        // Another year arrives while W6 is held by a request: W6 is in use and stays.
+        let small = cache.entry(&stream("S"));
+        cache.settle(&stream("S"), &small, 10);
+        assert_eq!(cache.len(), 2);
+        assert!(Arc::ptr_eq(&big, &cache.entry(&stream("W6"))));
+        // Once nobody holds it, the next year settled over the budget evicts the least recently
+        // used ones until it fits: S (used before W6's last use), then W6.
+        drop(big);
+        drop(small);
+        let other = cache.entry(&stream("T"));
+        cache.settle(&stream("T"), &other, 10);
+        assert!(cache.cached(&stream("W6")).is_none());
+        assert!(cache.cached(&stream("S")).is_none());
+        assert_eq!((cache.len(), cache.events()), (1, 10));
+    }
+
+    #[test]
+    fn a_year_evicted_while_held_is_not_counted_when_settled() {
+        let cache = YearCache::with_limits(1, 1_000);
+        let a = cache.entry(&stream("A"));
+        drop(a);
+        let b = cache.entry(&stream("B"));
+        // A stale handle of A (taken before its eviction) settles: nothing is counted.
+        let stale = Arc::new(Mutex::new(Year::default()));
+        cache.settle(&stream("A"), &stale, 500);
+        cache.settle(&stream("B"), &b, 5);
+        assert_eq!((cache.len(), cache.events()), (1, 5));
     }
 
     #[test]

@@ -216,6 +216,7 @@ impl App {
         let entry = self.cache.entry(stream);
         let mut year = lock(&entry);
         self.catch_up(stream, &mut year)?;
+        self.cache.settle(stream, &entry, year.events());
         let events = decide_all(&year.state, &items, profile)?;
         let total = events.len();
         let mut written = 0;

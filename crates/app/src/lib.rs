@@ -36,7 +36,7 @@ pub mod throttle;
 pub mod write;
 
 pub use bureau::{InboxItem, InboxKind, UnitDetails, UnitQuery, UnitSort, UnitTable};
-pub use cache::{MAX_CACHED_STREAMS, Year, YearCache};
+pub use cache::{DEFAULT_CACHED_EVENTS, MAX_CACHED_STREAMS, Year, YearCache};
 pub use error::{AppError, ErrorKind, FieldError};
 pub use evidence::EvidenceFile;
 pub use queued::{Committed, Queued, Settled, Started};
@@ -57,6 +57,9 @@ pub struct AppConfig {
     pub business_today: Option<NaiveDate>,
     /// Unit-years kept in memory.
     pub cached_streams: usize,
+    /// Events the unit-years kept in memory hold in all ([`DEFAULT_CACHED_EVENTS`] by
+    /// default); a single year larger than this is still kept while it is used.
+    pub cached_events: u64,
     /// How old the cached set of disabled users may grow before it is read again, so that
     /// another process's 停用 reaches this one ([`admin::DISABLED_USERS_REFRESH`] by default).
     pub disabled_users_refresh: std::time::Duration,
@@ -68,6 +71,7 @@ impl Default for AppConfig {
             default_profile: ScoringProfile::DEFAULT_ID.to_string(),
             business_today: None,
             cached_streams: MAX_CACHED_STREAMS,
+            cached_events: DEFAULT_CACHED_EVENTS,
             disabled_users_refresh: admin::DISABLED_USERS_REFRESH,
         }
     }
@@ -84,6 +88,10 @@ pub struct App {
         std::sync::Mutex<Option<(std::collections::HashSet<String>, std::time::Instant)>>,
     /// Serialises user-administration changes (the last-admin rule).
     admin_changes: std::sync::Mutex<()>,
+    /// The unit rows computed last (`App::unit_rows`).
+    rows_cache: std::sync::Mutex<read::RowsCache>,
+    /// Each unit's lagging items computed last (`App::lagging`).
+    lagging_memo: std::sync::Mutex<read::LaggingMemo>,
 }
 
 impl App {
@@ -91,10 +99,12 @@ impl App {
     pub fn new(store: Store, config: AppConfig) -> Self {
         App {
             store,
-            cache: YearCache::with_capacity(config.cached_streams),
+            cache: YearCache::with_limits(config.cached_streams, config.cached_events),
             config,
             disabled_users: std::sync::Mutex::new(None),
             admin_changes: std::sync::Mutex::new(()),
+            rows_cache: std::sync::Mutex::new(Vec::new()),
+            lagging_memo: std::sync::Mutex::new(read::LaggingMemo::default()),
         }
     }
 
@@ -111,5 +121,10 @@ impl App {
     /// Unit-years in memory now.
     pub fn cached_streams(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Events the unit-years in memory held when last settled.
+    pub fn cached_events(&self) -> u64 {
+        self.cache.events()
     }
 }

@@ -68,6 +68,67 @@ pub struct MissingExplanation {
     pub label: String,
 }
 
+/// Units whose lagging items are kept by [`App::lagging`] (all are dropped when more arrive).
+pub const LAGGING_KEPT: usize = 16_384;
+
+/// The lagging items computed last, per unit: the stream version and date they were computed
+/// for, under one profile (another profile starts afresh).
+#[derive(Default)]
+pub(crate) struct LaggingMemo {
+    profile: Option<ScoringProfile>,
+    units: std::collections::HashMap<StreamId, (u64, Option<NaiveDate>, UnitLagging)>,
+}
+
+impl LaggingMemo {
+    fn get(
+        &self,
+        stream: &StreamId,
+        version: u64,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Option<UnitLagging> {
+        if self.profile.as_ref() != Some(profile) {
+            return None;
+        }
+        self.units
+            .get(stream)
+            .filter(|(v, date, _)| *v == version && *date == as_of)
+            .map(|(_, _, l)| l.clone())
+    }
+
+    fn put(
+        &mut self,
+        stream: &StreamId,
+        version: u64,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+        lagging: UnitLagging,
+    ) {
+        if self.profile.as_ref() != Some(profile) {
+            self.profile = Some(profile.clone());
+            self.units.clear();
+        }
+        if self.units.len() >= LAGGING_KEPT && !self.units.contains_key(stream) {
+            self.units.clear();
+        }
+        self.units.insert(stream.clone(), (version, as_of, lagging));
+    }
+}
+
+/// Sets of unit rows kept by [`App::unit_rows`].
+pub const ROWS_CACHED: usize = 4;
+
+/// What a set of unit rows was computed for.
+pub(crate) struct RowsKey {
+    checkpoint: u64,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    profile: ScoringProfile,
+}
+
+/// The unit rows computed last, with what they were computed for.
+pub(crate) type RowsCache = Vec<(RowsKey, std::sync::Arc<Vec<UnitRow>>)>;
+
 /// One unit in the bureau's list: its budget and execution against 序时进度.
 #[derive(Debug, Clone)]
 pub struct UnitRow {
@@ -186,6 +247,7 @@ impl App {
                 let entry = self.cache.entry(stream);
                 let mut year = lock(&entry);
                 self.catch_up(stream, &mut year)?;
+                self.cache.settle(stream, &entry, year.events());
                 f(&year)
             }
             past => {
@@ -296,8 +358,56 @@ impl App {
         })
     }
 
-    /// Every unit of a year with its execution against 序时进度 (from the read models).
+    /// Every unit of a year with its execution against 序时进度 (from the read models). The
+    /// rows computed last (at most [`ROWS_CACHED`] sets) are kept with the read models'
+    /// checkpoint they were read at and served again while the checkpoint has not moved (the
+    /// same year, date and profile): paging through the bureau's table computes 10,000 rows
+    /// once, not once a page. Any event folded into the read models moves the checkpoint.
     pub fn unit_rows(
+        &self,
+        year: i32,
+        as_of: Option<NaiveDate>,
+        profile: &ScoringProfile,
+    ) -> Result<Vec<UnitRow>, AppError> {
+        // Read before the rows: rows read after it are at least as new as the key says.
+        let checkpoint = self.store.read_model_checkpoint()?;
+        let matches = |k: &RowsKey| {
+            k.checkpoint == checkpoint
+                && k.year == year
+                && k.as_of == as_of
+                && k.profile == *profile
+        };
+        if let Some(rows) = self
+            .rows_cache()
+            .iter()
+            .find(|(k, _)| matches(k))
+            .map(|(_, rows)| std::sync::Arc::clone(rows))
+        {
+            return Ok(rows.as_ref().clone());
+        }
+        let rows = self.compute_unit_rows(year, as_of, profile)?;
+        let mut cache = self.rows_cache();
+        cache.retain(|(k, _)| k.checkpoint == checkpoint);
+        if cache.len() >= ROWS_CACHED {
+            cache.remove(0);
+        }
+        cache.push((
+            RowsKey {
+                checkpoint,
+                year,
+                as_of,
+                profile: profile.clone(),
+            },
+            std::sync::Arc::new(rows.clone()),
+        ));
+        Ok(rows)
+    }
+
+    fn rows_cache(&self) -> std::sync::MutexGuard<'_, RowsCache> {
+        self.rows_cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn compute_unit_rows(
         &self,
         year: i32,
         as_of: Option<NaiveDate>,
@@ -344,16 +454,66 @@ impl App {
         }
     }
 
-    /// A unit's lagging projects and indicators now, for the bureau's view.
+    /// Runs `f` on a unit-year's aggregate as the log holds it now: the cached year when it is
+    /// cached (caught up), otherwise replayed on the side — neither cached (a page of the
+    /// bureau's table over many units must not evict the years people work on, nor fill the
+    /// memory) nor given the provenance indexes a cached year keeps (half a replay's cost).
+    pub fn with_state_now<T>(
+        &self,
+        stream: &StreamId,
+        f: impl FnOnce(&UnitYear) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        validate_stream(stream)?;
+        if let Some(entry) = self.cache.cached(stream) {
+            let mut year = lock(&entry);
+            self.catch_up(stream, &mut year)?;
+            self.cache.settle(stream, &entry, year.events());
+            return f(&year.state);
+        }
+        let mut state = UnitYear::new();
+        loop {
+            let page = self.store.read_stream_page(
+                stream,
+                state.version(),
+                crate::write::LOAD_PAGE_EVENTS,
+                KnownAt::Now,
+            )?;
+            for e in &page {
+                state.apply(&e.event);
+            }
+            if page.len() < crate::write::LOAD_PAGE_EVENTS {
+                return f(&state);
+            }
+        }
+    }
+
+    /// A unit's lagging projects and indicators now, for the bureau's view. The answer is
+    /// kept per unit with the stream version it was computed at (a few names, not the year)
+    /// and served again while the store vouches that the stream is still at that version, for
+    /// the same date and profile; otherwise it is computed from the aggregate
+    /// ([`App::with_state_now`]).
     pub fn lagging(
         &self,
         stream: &StreamId,
         as_of: Option<NaiveDate>,
         profile: &ScoringProfile,
     ) -> Result<UnitLagging, AppError> {
-        self.with_year(stream, KnownAt::Now, |y| {
-            Ok(lagging(&y.state, as_of, profile))
-        })
+        validate_stream(stream)?;
+        if let Some(version) = self.store.known_stream_version(stream)
+            && let Some(hit) = self.lagging_memo().get(stream, version, as_of, profile)
+        {
+            return Ok(hit);
+        }
+        let (version, out) = self.with_state_now(stream, |state| {
+            Ok((state.version(), lagging(state, as_of, profile)))
+        })?;
+        self.lagging_memo()
+            .put(stream, version, as_of, profile, out.clone());
+        Ok(out)
+    }
+
+    fn lagging_memo(&self) -> std::sync::MutexGuard<'_, LaggingMemo> {
+        self.lagging_memo.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -460,6 +620,49 @@ fn indicator_view(year: &Year, status: IndicatorStatus, source_count: usize) -> 
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn kept_lagging_items_answer_only_for_their_version_date_and_profile() {
+        let profile = ScoringProfile::builtin(ScoringProfile::DEFAULT_ID).unwrap();
+        let mut other = profile.clone();
+        other.version += 1;
+        let stream = StreamId::new("800001", 2024);
+        let day = NaiveDate::from_ymd_opt(2024, 7, 31);
+        let lagging = UnitLagging {
+            projects: vec![Lagging {
+                key: "P01".into(),
+                name: "项目".into(),
+                colour: monitoring::Colour::Red,
+                v: None,
+            }],
+            indicators: vec![],
+        };
+        let mut memo = LaggingMemo::default();
+        memo.put(&stream, 5, day, &profile, lagging);
+        let hit = memo.get(&stream, 5, day, &profile).expect("kept");
+        assert_eq!(hit.projects[0].key, "P01");
+        assert!(
+            memo.get(&stream, 6, day, &profile).is_none(),
+            "a newer version"
+        );
+        assert!(
+            memo.get(&stream, 5, None, &profile).is_none(),
+            "another date"
+        );
+        assert!(
+            memo.get(&stream, 5, day, &other).is_none(),
+            "another profile"
+        );
+        assert!(
+            memo.get(&StreamId::new("800002", 2024), 5, day, &profile)
+                .is_none(),
+            "another unit"
+        );
+        // Another profile starts afresh.
+        memo.put(&stream, 7, day, &other, UnitLagging::default());
+        assert!(memo.get(&stream, 5, day, &profile).is_none());
+        assert!(memo.get(&stream, 7, day, &other).is_some());
+    }
 
     #[test]
     fn the_business_date_turns_at_midnight_in_shanghai_not_in_utc() {

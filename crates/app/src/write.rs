@@ -149,6 +149,7 @@ impl App {
             } else {
                 self.catch_up(&write.stream, &mut year)?;
             }
+            self.cache.settle(&write.stream, &entry, year.events());
             let known = write
                 .items
                 .iter()

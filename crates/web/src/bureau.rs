@@ -245,11 +245,12 @@ pub async fn bureau(
             .map_err(|e| AppError::internal(e.to_string()))?;
         let as_of = app.view_as_of(year, None)?;
         let table = app.unit_table(year, as_of, &profile, q)?;
-        let mut details = Vec::new();
-        for r in &table.rows {
-            let stream = StreamId::new(r.summary.unit.clone(), year);
-            details.push(app.unit_details(&stream, as_of, &profile).ok());
-        }
+        let streams: Vec<StreamId> = table
+            .rows
+            .iter()
+            .map(|r| StreamId::new(r.summary.unit.clone(), year))
+            .collect();
+        let details = app.units_details(&streams, as_of, &profile);
         Ok((table, details))
     })
     .await?;

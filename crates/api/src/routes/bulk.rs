@@ -55,6 +55,53 @@ fn line_problem(line: usize, zh: String, en: String) -> ApiError {
     )
 }
 
+/// Checks every amount of a line's command (each field named `…_yuan`, at any depth of its
+/// `data`) with the API's one strict reader of amounts ([`crate::strict::amount_named`]: a
+/// JSON string written plainly, at most two decimals; `null` where the field is optional), as
+/// the single-command routes do: "1e3", "+100", ".5", "00100" or a JSON number are refused
+/// (422) naming the line and the field, before the command is read.
+fn check_amounts(line: usize, value: &serde_json::Value, path: &str) -> Result<(), ApiError> {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, v) in fields {
+                let at = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                if name.ends_with("_yuan") && !v.is_null() {
+                    if let Err(e) = crate::strict::amount_named(name, v) {
+                        let message = e.to_string();
+                        // The strict reader's message names the field itself; keep its reason.
+                        let reason = message
+                            .strip_prefix(&format!("field `{name}`: "))
+                            .unwrap_or(&message)
+                            .to_string();
+                        return Err(ApiError::unprocessable(
+                            "invalid_body",
+                            format!("第 {line} 行 {at}：{reason} (invalid amount)"),
+                            vec![FieldError {
+                                field: format!("line {line}.{at}"),
+                                message_zh: reason.clone(),
+                                message_en: "amount must be a JSON string written plainly, at most two decimals, e.g. \"100.50\"".into(),
+                            }],
+                        ));
+                    }
+                } else {
+                    check_amounts(line, v, &at)?;
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                check_amounts(line, v, &format!("{path}[{i}]"))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The commands a bulk line may name (`command`), as the domain's `Command` spells them: the
 /// spec's enum of the field (`crate::contract`), checked against the domain by a test.
 pub const BULK_COMMANDS: &[&str] = &[
@@ -144,6 +191,7 @@ fn read_line(line: usize, raw: &str) -> Result<BulkItem, ApiError> {
             "data must be a JSON object".into(),
         ));
     };
+    check_amounts(line, data, "")?;
     let command: Command = serde_json::from_value(
         serde_json::json!({"command": name, "data": data}),
     )
@@ -310,6 +358,48 @@ mod tests {
         assert_eq!(items[0].item.event_id, Uuid::from_u128(9));
         assert_eq!(items[0].item.command, command);
         assert_eq!(items[1].line, 3);
+    }
+
+    fn payment_line(amount: serde_json::Value) -> String {
+        format!(
+            "{{\"unit\":\"800001\",\"event_id\":\"{}\",\"command\":\"record_payment\",\"data\":{{\"payment_id\":\"{}\",\"paid_on\":\"2024-03-01\",\"line_id\":\"B-30201\",\"amount_yuan\":{amount},\"summary\":\"办公用品\"}}}}\n",
+            Uuid::from_u128(9),
+            Uuid::from_u128(7)
+        )
+    }
+
+    #[test]
+    fn amounts_are_read_strictly_and_a_bad_one_is_refused_naming_its_line_and_field() {
+        let good = payment_line("\"100.50\"".parse().unwrap());
+        let items = read_lines(good.as_bytes()).unwrap();
+        assert_eq!(items.len(), 1);
+        for bad in [
+            "\"1e3\"",
+            "\"+100\"",
+            "\".5\"",
+            "\"00100\"",
+            "\"1.234\"",
+            "100",
+            "1.5",
+        ] {
+            let body = format!("\n{}", payment_line(bad.parse().unwrap()));
+            let e = read_lines(body.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.status(),
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "{bad}"
+            );
+            let p = e.problem();
+            assert_eq!(p.errors[0].field, "line 2.amount_yuan", "{bad}");
+            assert!(p.detail.contains("第 2 行"), "{bad}: {}", p.detail);
+        }
+    }
+
+    #[test]
+    fn nested_amounts_name_their_path() {
+        let body = "{\"unit\":\"800001\",\"event_id\":\"00000000-0000-0000-0000-000000000009\",\"command\":\"approve_budget\",\"data\":{\"lines\":[{\"initial_yuan\":\"10\"},{\"initial_yuan\":\"+5\"}]}}\n";
+        let e = read_lines(body.as_bytes()).unwrap_err();
+        assert_eq!(e.problem().errors[0].field, "line 1.lines[1].initial_yuan");
     }
 
     #[test]
