@@ -68,6 +68,8 @@ pub struct ApiConfig {
     pub password_cost: PasswordCost,
     /// Mark the web pages' session cookie `Secure` (set it when served over HTTPS).
     pub secure_cookies: bool,
+    /// Events the cached unit-years hold in all (`jixiao_app::AppConfig::cached_events`).
+    pub cached_events: u64,
     /// Sign-in throttling (API token route and web sign-in alike).
     pub login_throttle: ThrottleSettings,
     /// How long a request body may stall, in milliseconds ([`BODY_STALL_TIMEOUT_MS`]).
@@ -108,6 +110,7 @@ impl ApiConfig {
             workers: None,
             password_cost: PasswordCost::Strong,
             secure_cookies: false,
+            cached_events: jixiao_app::DEFAULT_CACHED_EVENTS,
             login_throttle: ThrottleSettings::default(),
             body_stall_timeout_ms: BODY_STALL_TIMEOUT_MS,
             client_request_timeout_ms: CLIENT_REQUEST_TIMEOUT_MS,

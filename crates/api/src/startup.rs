@@ -152,6 +152,7 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
         jixiao_app::AppConfig {
             default_profile: config.default_profile.clone(),
             business_today: config.business_today,
+            cached_events: config.cached_events,
             ..jixiao_app::AppConfig::default()
         },
     ));

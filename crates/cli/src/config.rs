@@ -78,6 +78,7 @@ struct FileSettings {
     log_filter: Option<String>,
     business_today: Option<chrono::NaiveDate>,
     secure_cookies: Option<bool>,
+    cached_events: Option<u64>,
     login_max_failures_per_user: Option<u32>,
     login_max_failures_per_address: Option<u32>,
     login_failure_window_seconds: Option<u64>,
@@ -104,6 +105,9 @@ pub struct Settings {
     pub business_today: Option<chrono::NaiveDate>,
     /// Mark the web pages' session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Events the cached unit-years hold in all (`cached_events`, `JIXIAO_CACHED_EVENTS`):
+    /// the server's memory budget for them, about 1 KiB an event.
+    pub cached_events: u64,
     /// Sign-in throttling: limits, window and the proxies whose `X-Forwarded-For` is believed.
     pub login_throttle: jixiao_api::config::ThrottleSettings,
 }
@@ -119,6 +123,7 @@ impl Default for Settings {
             log_filter: "info".to_string(),
             business_today: None,
             secure_cookies: false,
+            cached_events: jixiao_app::DEFAULT_CACHED_EVENTS,
             login_throttle: jixiao_api::config::ThrottleSettings::default(),
         }
     }
@@ -150,6 +155,8 @@ pub struct Config {
     pub business_today: Option<chrono::NaiveDate>,
     /// Mark the web pages' session cookie `Secure`.
     pub secure_cookies: bool,
+    /// Events the cached unit-years hold in all.
+    pub cached_events: u64,
     /// Sign-in throttling.
     pub login_throttle: jixiao_api::config::ThrottleSettings,
 }
@@ -259,6 +266,9 @@ impl Settings {
         if let Some(v) = file.secure_cookies {
             self.secure_cookies = v;
         }
+        if let Some(v) = file.cached_events {
+            self.cached_events = v;
+        }
         if let Some(v) = file.login_max_failures_per_user {
             self.login_throttle.max_failures_per_user = v;
         }
@@ -331,6 +341,12 @@ impl Settings {
                 }
             })?;
             self.business_today = Some(date);
+        }
+        if let Some(v) = env("JIXIAO_CACHED_EVENTS") {
+            self.cached_events = v.trim().parse().map_err(|_| ConfigError::Invalid {
+                key: "cached_events".into(),
+                problem: format!("“{v}”不是非负整数"),
+            })?;
         }
         if let Some(v) = env("JIXIAO_SECURE_COOKIES") {
             self.secure_cookies = match v.trim().to_ascii_lowercase().as_str() {
@@ -408,6 +424,7 @@ impl Settings {
             key_source,
             business_today: self.business_today,
             secure_cookies: self.secure_cookies,
+            cached_events: self.cached_events,
             login_throttle: self.login_throttle,
         })
     }
@@ -576,6 +593,21 @@ mod tests {
         assert!(!is_postgres(&from_env.database_path));
         let empty = Settings::load(None, &env_of(&[("JIXIAO_DATABASE_URL", " ")]));
         assert!(matches!(empty, Err(ConfigError::Invalid { .. })));
+    }
+
+    #[test]
+    fn the_cache_budget_comes_from_the_file_or_the_environment() {
+        let default = Settings::load(None, &env_of(&[])).unwrap();
+        assert_eq!(default.cached_events, jixiao_app::DEFAULT_CACHED_EVENTS);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jixiao.toml");
+        std::fs::write(&file, "cached_events = 1000000\n").unwrap();
+        let s = Settings::load(Some(&file), &env_of(&[])).unwrap();
+        assert_eq!(s.cached_events, 1_000_000);
+        let s = Settings::load(Some(&file), &env_of(&[("JIXIAO_CACHED_EVENTS", "5000")])).unwrap();
+        assert_eq!(s.cached_events, 5_000);
+        let bad = Settings::load(None, &env_of(&[("JIXIAO_CACHED_EVENTS", "-1")]));
+        assert!(matches!(bad, Err(ConfigError::Invalid { .. })));
     }
 
     #[test]

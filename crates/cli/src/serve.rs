@@ -101,6 +101,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
         jixiao_api::ApiConfig::new(bind, jixiao_api::Secret::new(config.jwt_secret.expose()));
     api.business_today = business_today;
     api.secure_cookies = config.secure_cookies;
+    api.cached_events = config.cached_events;
     api.login_throttle = config.login_throttle.clone();
     actix_web::rt::System::new().block_on(async move {
         let (server, address) =
