@@ -224,6 +224,9 @@ enum Cmd {
         /// Only the reads of the mix: nothing is written, so memory growth once warm is not data.
         #[arg(long)]
         reads_only: bool,
+        /// The server's cache budget in events (default: the server's own, 250,000).
+        #[arg(long)]
+        cached_events: Option<u64>,
     },
     /// W5, a province: generate it (10,000 units under 100 主管部门, 5 projects each, about
     /// 10M events over a year), load it through the running server's bulk route, then time the
@@ -602,6 +605,7 @@ fn main() -> Result<()> {
             sample_seconds,
             jixiao,
             reads_only,
+            cached_events,
         } => {
             let jixiao = match jixiao {
                 Some(path) => path,
@@ -619,6 +623,7 @@ fn main() -> Result<()> {
                 seed: b.seed,
                 verbose: true,
                 reads_only,
+                cached_events,
             };
             println!(
                 "soak: {minutes} min{}, {units} units, {clients} clients, RSS every {sample_seconds} s, {}, seed {}",

@@ -176,6 +176,8 @@ pub struct Soak {
     /// Only the reads of the mix (in their proportions): nothing is added to the log, so any
     /// growth of the server's memory once warm is not data.
     pub reads_only: bool,
+    /// The server's cache budget in events (`JIXIAO_CACHED_EVENTS`; `None`: its default).
+    pub cached_events: Option<u64>,
 }
 
 /// One RSS sample of the server.
@@ -362,6 +364,9 @@ fn start_server(s: &Soak, db: &std::path::Path, secret: &str) -> Result<Server> 
     c.arg("--database")
         .arg(db)
         .args(["serve", "--bind", "127.0.0.1:0"]);
+    if let Some(events) = s.cached_events {
+        c.env("JIXIAO_CACHED_EVENTS", events.to_string());
+    }
     serve::spawn(c, secret, BUSINESS_TODAY, log, &log_path)
 }
 

@@ -29,6 +29,9 @@ fn a_bounded_soak_of_a_days_mix_answers_every_request_without_an_error() {
         seed: 15_06,
         verbose: false,
         reads_only: false,
+        // A budget far below the units' years, so the server evicts and reloads them
+        // throughout: no request may fail for it.
+        cached_events: Some(200),
     };
     let outcome = soak::run(&s).unwrap();
     let summary = outcome.summary();
