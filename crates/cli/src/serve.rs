@@ -111,12 +111,21 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
         } else {
             address.to_string()
         };
-        println!("{LISTENING_PREFIX}http://{host}/");
-        println!("接口文档 (API docs): http://{host}/docs");
-        println!("健康检查 (health): http://{host}/healthz");
-        println!("数据库 (database): {db_display}");
+        // The banner is for whoever started the server; a stdout closed by then (a supervisor,
+        // a test harness that read the address and went away) must not stop the server:
+        // write errors are ignored, unlike `println!`, which panics on a broken pipe.
+        let mut banner = format!(
+            "{LISTENING_PREFIX}http://{host}/\n接口文档 (API docs): http://{host}/docs\n\
+             健康检查 (health): http://{host}/healthz\n数据库 (database): {db_display}\n"
+        );
         if let Some(info) = &demo_info {
-            print!("{}", info.banner());
+            banner.push_str(&info.banner());
+        }
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(banner.as_bytes());
+            let _ = out.flush();
         }
         server.await.context("服务异常退出 (server failed)")?;
         Ok::<(), Failure>(())

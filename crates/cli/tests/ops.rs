@@ -284,3 +284,39 @@ fn restore_into_a_missing_database_needs_no_force_and_leaves_it_locked_for_no_on
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("--force"), "{}", text(&o.stderr));
 }
+
+/// A server whose stdout is closed once its address was read (a supervisor or a script that
+/// went away) keeps serving: its start-up banner must not kill it with a broken pipe.
+#[test]
+fn a_server_whose_stdout_was_closed_after_the_address_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = fresh_db_with_budget(d);
+    let mut child = ChildGuard(
+        jixiao(d)
+            .arg("--database")
+            .arg(&db)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let i = first
+        .find("http://")
+        .expect("the first line names the address");
+    let base = first[i..].trim().trim_end_matches('/').to_string();
+    // Close the read end before the rest of the banner is read.
+    drop(out);
+    for _ in 0..20 {
+        let health = ureq::get(format!("{base}/healthz")).call().unwrap();
+        assert_eq!(health.status().as_u16(), 200);
+    }
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+}
