@@ -4,14 +4,14 @@
 //! nothing; once the server is killed with SIGKILL, the kernel has released the lock and the
 //! same commands run.
 
+mod common;
+
+use common::{ChildGuard, assert_ok, started, text};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
-/// How long a test waits for a server to print its address.
-const WAIT_MAX: Duration = Duration::from_secs(60);
 /// The exit code of a command refused because the database is in use (docs/cli.md).
 const EXIT_LOCKED: i32 = 5;
 
@@ -37,56 +37,12 @@ fn run(dir: &Path, db: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_ok(o: &Output) {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-}
-
-/// Kills and reaps the child when the test ends, however it ends.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `jixiao serve` on 127.0.0.1:0 over `db`; returns it once it printed its address.
 fn serve(dir: &Path, db: &Path) -> (ChildGuard, String) {
-    let child = jixiao(dir)
-        .arg("--database")
+    let mut c = jixiao(dir);
+    c.arg("--database")
         .arg(db)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut guard = ChildGuard(child);
-    let out = guard.0.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let base = loop {
-        let line = rx.recv_timeout(WAIT_MAX).expect("serve printed no URL");
-        if let Some(i) = line.find("http://") {
-            break line[i..].trim_end_matches('/').to_string();
-        }
-    };
+        .args(["serve", "--bind", "127.0.0.1:0"]);
+    let (guard, base, _, _) = started(c);
     (guard, base)
 }
 

@@ -8,15 +8,15 @@
 //! drops it; without the variable the test prints that it was skipped (and fails under
 //! `CI=true`, where `.ci/run` starts a server).
 
+mod common;
+
+use common::{ChildGuard, assert_ok, started, text};
 use jixiao_store::test_support::PostgresTestDatabase;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
-/// How long a test waits for a server to print its address.
-const WAIT_MAX: Duration = Duration::from_secs(60);
 const POSTGRES_URL_VAR: &str = "JIXIAO_TEST_POSTGRES_URL";
 const UNIT: &str = "261301";
 const PROJECT_LINE: &str = "P-410800240000000053204-30201";
@@ -52,61 +52,12 @@ fn jixiao(dir: &Path, url: &str) -> Command {
     c
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_ok(o: &Output) {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-}
-
-/// Kills and reaps the child when the test ends, however it ends.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts `jixiao serve` (with `extra` arguments) on 127.0.0.1:0; returns it once it printed
 /// its address, with everything it printed before.
 fn serve(dir: &Path, url: &str, extra: &[&str]) -> (ChildGuard, String, String) {
-    let child = jixiao(dir, url)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut guard = ChildGuard(child);
-    let out = guard.0.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut printed = String::new();
-    let base = loop {
-        let line = rx
-            .recv_timeout(WAIT_MAX)
-            .expect("serve printed no URL in time");
-        printed.push_str(&line);
-        printed.push('\n');
-        if let Some(i) = line.find("http://") {
-            break line[i..].trim_end_matches('/').to_string();
-        }
-    };
+    let mut c = jixiao(dir, url);
+    c.args(["serve", "--bind", "127.0.0.1:0"]).args(extra);
+    let (guard, base, mut printed, rx) = started(c);
     // The lines after the URL (the database line) arrive at once.
     while let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) {
         printed.push_str(&line);
