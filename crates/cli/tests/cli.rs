@@ -2,7 +2,10 @@
 //! temporary database and checks what an operator or a script relies on — exit codes, output,
 //! and the state of the log afterwards. Child servers are killed by a Drop guard.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use common::{ChildGuard, assert_ok, started};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -46,16 +49,6 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn assert_ok(o: &Output) {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(o),
-        stderr(o)
-    );
-}
-
 /// "…头部位置 (head position) 12, 哈希 (hash) abcd…" → (12, "abcd…").
 fn head_of(dir: &Path, db: &Path) -> (u64, String) {
     let o = run(dir, db, &["verify"]);
@@ -90,16 +83,6 @@ fn fresh_db_with_budget(dir: &Path) -> PathBuf {
     db
 }
 
-/// Kills and reaps the child when the test ends, however it ends.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
@@ -117,39 +100,17 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
 #[test]
 fn the_demo_starts_answers_healthz_and_serves_an_authenticated_read() {
     let dir = tempfile::tempdir().unwrap();
-    let child = jixiao(dir.path())
-        .args([
-            "serve",
-            "--demo",
-            "--bind",
-            "127.0.0.1:0",
-            "--demo-today",
-            "2024-08-15",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut guard = ChildGuard(child);
-    let out = guard.0.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut printed = Vec::new();
-    let base = loop {
-        let line = rx
-            .recv_timeout(WAIT_MAX)
-            .expect("serve --demo printed no URL in time");
-        printed.push(line.clone());
-        if let Some(i) = line.find("http://") {
-            break line[i..].trim_end_matches('/').to_string();
-        }
-    };
+    let mut c = jixiao(dir.path());
+    c.args([
+        "serve",
+        "--demo",
+        "--bind",
+        "127.0.0.1:0",
+        "--demo-today",
+        "2024-08-15",
+    ]);
+    let (_guard, base, printed, rx) = started(c);
+    let mut printed: Vec<String> = printed.lines().map(str::to_string).collect();
     // The banner names the demo users after the URLs.
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
         printed.push(line);
