@@ -46,6 +46,37 @@ fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.extend_from_slice(bytes);
 }
 
+/// The link an append writes for `ne` at `position` as version `stream_version` of `stream`,
+/// after the link `prev`, recorded at `recorded_at` with its business date as ISO text — the
+/// one rule both engines' writers follow, so a log moved between them keeps its head hash.
+pub(crate) fn append_link(
+    prev: &[u8; 32],
+    position: u64,
+    stream: &crate::model::StreamId,
+    stream_version: u64,
+    ne: &crate::model::NewEvent,
+    recorded_at: &str,
+    business_date: &str,
+) -> [u8; 32] {
+    chain_hash(
+        prev,
+        &CanonicalEvent {
+            position,
+            unit: &stream.unit,
+            fiscal_year: stream.fiscal_year,
+            stream_version,
+            event_id: ne.event_id.as_bytes(),
+            event_type: &ne.event_type,
+            schema_version: ne.schema_version,
+            business_date,
+            recorded_at,
+            actor: &ne.meta.actor,
+            request_id: &ne.meta.request_id,
+            payload: ne.payload.as_bytes(),
+        },
+    )
+}
+
 /// `SHA-256(prev ‖ canonical(e))`. The canonical bytes are laid out in one buffer and hashed
 /// in one call (the same byte stream as hashing field by field, at a fraction of the calls).
 pub fn chain_hash(prev: &[u8; 32], e: &CanonicalEvent<'_>) -> [u8; 32] {

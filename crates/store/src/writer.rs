@@ -15,7 +15,7 @@
 //! checkpoint reaches the head committed when they started ([`Positions::wait_for`]), so a
 //! caller always reads its own acknowledged appends.
 
-use crate::canonical::{CanonicalEvent, chain_hash};
+use crate::canonical::append_link;
 use crate::error::{AppendError, StoreError};
 use crate::model::{Appended, ExpectedVersion, Head, NewEvent, StreamId, format_recorded_at};
 use crate::projection;
@@ -974,22 +974,14 @@ fn insert_events(
         let recorded_at = recorded_at.as_deref().unwrap_or(now);
         // `NaiveDate`'s Display is ISO `YYYY-MM-DD` (and much cheaper than strftime).
         let business_date = ne.business_date.to_string();
-        let hash = chain_hash(
+        let hash = append_link(
             &head.hash,
-            &CanonicalEvent {
-                position,
-                unit: &req.stream.unit,
-                fiscal_year: req.stream.fiscal_year,
-                stream_version: next_version,
-                event_id: ne.event_id.as_bytes(),
-                event_type: &ne.event_type,
-                schema_version: ne.schema_version,
-                business_date: &business_date,
-                recorded_at,
-                actor: &ne.meta.actor,
-                request_id: &ne.meta.request_id,
-                payload: ne.payload.as_bytes(),
-            },
+            position,
+            &req.stream,
+            next_version,
+            ne,
+            recorded_at,
+            &business_date,
         );
         let changed = insert.execute(params![
             to_i64(position)?,

@@ -8,7 +8,7 @@
 //! again one request per transaction, so a failure is charged to its own request only.
 
 use super::{connect, head_of, projection};
-use crate::canonical::{CanonicalEvent, chain_hash};
+use crate::canonical::append_link;
 use crate::error::{AppendError, StoreError};
 use crate::model::{Appended, Head, StreamId, format_recorded_at};
 use crate::options::PostgresUrl;
@@ -240,22 +240,14 @@ fn try_group(
             let recorded_at = ne.meta.recorded_at.map(format_recorded_at);
             let recorded_at = recorded_at.as_deref().unwrap_or(now);
             let business_date = ne.business_date.to_string();
-            let hash = chain_hash(
+            let hash = append_link(
                 &head.hash,
-                &CanonicalEvent {
-                    position,
-                    unit: &req.stream.unit,
-                    fiscal_year: req.stream.fiscal_year,
-                    stream_version: next_version,
-                    event_id: ne.event_id.as_bytes(),
-                    event_type: &ne.event_type,
-                    schema_version: ne.schema_version,
-                    business_date: &business_date,
-                    recorded_at,
-                    actor: &ne.meta.actor,
-                    request_id: &ne.meta.request_id,
-                    payload: ne.payload.as_bytes(),
-                },
+                position,
+                &req.stream,
+                next_version,
+                ne,
+                recorded_at,
+                &business_date,
             );
             let schema_version =
                 i32::try_from(ne.schema_version).map_err(|_| StoreError::Limit {
