@@ -125,12 +125,13 @@ pub fn apply_migrations(conn: &mut Connection, list: &[Migration]) -> Result<usi
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn migrations_are_numbered_in_order_without_gaps() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
+    /// Asserts that `list` is numbered 1, 2, … and each file is named `NNNN_…` by its number
+    /// (the SQLite and the PostgreSQL lists alike).
+    pub(crate) fn assert_numbered_in_order(list: &[Migration]) {
+        for (i, m) in list.iter().enumerate() {
             assert_eq!(m.version as usize, i + 1, "{}", m.name);
             assert!(
                 m.name.starts_with(&format!("{:04}_", m.version)),
@@ -138,5 +139,10 @@ mod tests {
                 m.name
             );
         }
+    }
+
+    #[test]
+    fn migrations_are_numbered_in_order_without_gaps() {
+        assert_numbered_in_order(MIGRATIONS);
     }
 }

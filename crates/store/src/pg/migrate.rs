@@ -106,13 +106,6 @@ mod tests {
 
     #[test]
     fn postgres_migrations_are_numbered_in_order_without_gaps() {
-        for (i, m) in PG_MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version as usize, i + 1, "{}", m.name);
-            assert!(
-                m.name.starts_with(&format!("{:04}_", m.version)),
-                "{}",
-                m.name
-            );
-        }
+        crate::migrate::tests::assert_numbered_in_order(PG_MIGRATIONS);
     }
 }
