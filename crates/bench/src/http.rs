@@ -561,23 +561,18 @@ pub struct HttpW2 {
 /// Threads that warm the server up before W2's timed phase.
 const WARM_THREADS: usize = 4;
 
-/// Loads every unit-year into the server's memory, untimed: one `GET …/execution` per unit
-/// (the cheapest view; it reads the year from the log into the server's shared state), from
-/// [`WARM_THREADS`] threads. What a server that has been running for a while has done already.
-fn warm_up(server: &Server) -> Result<()> {
-    let t = Instant::now();
-    let rss_before = resident_bytes();
-    let codes: Vec<&str> = server.tokens.iter().map(|(c, _)| c.as_str()).collect();
-    let chunk = codes.len().div_ceil(WARM_THREADS).max(1);
+/// GETs every URL of `urls` with `token` from [`WARM_THREADS`] threads, each answer 200: the
+/// untimed warm-up of the HTTP workloads (each a unit's cheapest view, which loads its year).
+pub(crate) fn warm_urls(urls: &[String], token: &str) -> Result<()> {
+    let chunk = urls.len().div_ceil(WARM_THREADS).max(1);
     std::thread::scope(|s| {
-        let handles: Vec<_> = codes
+        let handles: Vec<_> = urls
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || -> Result<()> {
                     let a = agent();
-                    for unit in part {
-                        let url = server.url(&unit_path(unit, "execution"));
-                        let (status, _) = get(&a, &url, &server.reader_token)?;
+                    for url in part {
+                        let (status, _) = get(&a, url, token)?;
                         ensure!(status == 200, "预热失败 (warm-up GET {url}) {status}");
                     }
                     Ok(())
@@ -588,7 +583,21 @@ fn warm_up(server: &Server) -> Result<()> {
             h.join()
                 .unwrap_or_else(|_| Err(anyhow!("预热线程崩溃 (warm-up thread panicked)")))
         })
-    })?;
+    })
+}
+
+/// Loads every unit-year into the server's memory, untimed: one `GET …/execution` per unit
+/// (the cheapest view; it reads the year from the log into the server's shared state), from
+/// [`WARM_THREADS`] threads. What a server that has been running for a while has done already.
+fn warm_up(server: &Server) -> Result<()> {
+    let t = Instant::now();
+    let rss_before = resident_bytes();
+    let codes: Vec<&str> = server.tokens.iter().map(|(c, _)| c.as_str()).collect();
+    let urls: Vec<String> = codes
+        .iter()
+        .map(|unit| server.url(&unit_path(unit, "execution")))
+        .collect();
+    warm_urls(&urls, &server.reader_token)?;
     println!(
         "  warm-up (not timed): {} unit-years loaded by the server in {:.1} s; resident memory {} → {} MiB",
         codes.len(),

@@ -12,7 +12,7 @@
 //! phase (they hold nothing the database does not).
 
 use crate::generate::Rng;
-use crate::http::{get, seed_budgets, unit_code, unit_path, writer_run_units};
+use crate::http::{seed_budgets, unit_code, unit_path, writer_run_units};
 use crate::serve::{self, Served};
 use crate::stats::{Latencies, ms};
 use crate::workloads::{Bench, Measured, Report, Verdict, print_header};
@@ -29,8 +29,6 @@ use std::time::Instant;
 pub const SERVERS_MAX: usize = 8;
 /// The business "today" the servers are told (payments of 2024 are in their window).
 const BUSINESS_TODAY: &str = "2025-03-31";
-/// Threads that warm the servers up.
-const WARM_THREADS: usize = 4;
 
 /// The shape of the comparison.
 #[derive(Debug, Clone)]
@@ -135,34 +133,16 @@ fn phase(b: &Bench, s: &Servers, n: usize, dir: &Path) -> Result<Measured> {
     // Unit u is written by client u mod clients, which posts to server (u mod clients) mod n.
     let server_of_unit = |u: usize| processes[(u % s.clients) % n].address;
     // Warm-up (not timed): each unit-year loaded by the server that will write it.
-    std::thread::scope(|sc| {
-        let chunk = units.div_ceil(WARM_THREADS).max(1);
-        let handles: Vec<_> = (0..units)
-            .collect::<Vec<_>>()
-            .chunks(chunk)
-            .map(|part| {
-                let part = part.to_vec();
-                let (codes, finance, server_of_unit) = (&codes, &finance, &server_of_unit);
-                sc.spawn(move || -> Result<()> {
-                    let a = crate::http::agent();
-                    for u in part {
-                        let url = format!(
-                            "http://{}{}",
-                            server_of_unit(u),
-                            unit_path(&codes[u], "execution")
-                        );
-                        let (status, _) = get(&a, &url, finance)?;
-                        ensure!(status == 200, "预热失败 (warm-up GET {url}) {status}");
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(anyhow!("预热线程崩溃 (warm-up thread panicked)")))
+    let urls: Vec<String> = (0..units)
+        .map(|u| {
+            format!(
+                "http://{}{}",
+                server_of_unit(u),
+                unit_path(&codes[u], "execution")
+            )
         })
-    })?;
+        .collect();
+    crate::http::warm_urls(&urls, &finance)?;
     println!(
         "  {n} server(s): {units} units seeded and warmed in {:.1} s (not timed)",
         t.elapsed().as_secs_f64()
