@@ -840,6 +840,7 @@ fn commit_group_safe(
 }
 
 /// Content of a stored event for the idempotency comparison.
+#[derive(Clone)]
 pub(crate) struct StoredContent {
     pub(crate) position: u64,
     pub(crate) unit: String,

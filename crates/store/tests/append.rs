@@ -814,3 +814,108 @@ fn append_then_answers_through_its_callback_what_append_would_return(db: &TestDb
     drop(tx);
     assert!(rx.recv().is_err(), "no other answer was sent");
 }
+
+postgres_only!(appends_without_an_expected_version_through_two_processes_to_one_stream_all_succeed);
+/// Two processes decide their groups' versions before taking the head's row lock: when the
+/// other appended to the same stream in between, the insert breaks the (stream, version)
+/// index and the group runs again under the lock. A client that sent no expected version
+/// never sees that race: every append succeeds, once, at the next version.
+fn appends_without_an_expected_version_through_two_processes_to_one_stream_all_succeed(
+    db: &TestDb,
+) {
+    const THREADS_PER_PROCESS: usize = 4;
+    const APPENDS: usize = 30;
+    let processes = [db.open(), db.open()];
+    let s = stream("261301");
+    let barrier = Arc::new(Barrier::new(2 * THREADS_PER_PROCESS));
+    let handles: Vec<_> = (0..2 * THREADS_PER_PROCESS)
+        .map(|t| {
+            let store = processes[t % 2].clone();
+            let barrier = barrier.clone();
+            let s = s.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                (0..APPENDS)
+                    .map(|_| {
+                        let e = new_event(payment(
+                            Uuid::new_v4(),
+                            "B-30201",
+                            "30201",
+                            date(3, 1),
+                            "1.00",
+                        ));
+                        let id = e.event_id();
+                        let a = store
+                            .append(s.clone(), ExpectedVersion::Any, vec![e])
+                            .unwrap_or_else(|e| panic!("an append without If-Match failed: {e}"));
+                        (id, a.stream_version)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let acked: Vec<(Uuid, u64)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let [one, two] = processes;
+    let events = two.read_stream(&s, KnownAt::Now).unwrap();
+    assert_eq!(events.len(), 2 * THREADS_PER_PROCESS * APPENDS);
+    let versions: Vec<u64> = events.iter().map(|e| e.stream_version).collect();
+    assert_eq!(versions, (1..=events.len() as u64).collect::<Vec<_>>());
+    for (id, version) in &acked {
+        assert_eq!(events[(*version - 1) as usize].event_id, *id, "at its version");
+    }
+    let report = one.verify().unwrap();
+    assert_eq!(report.first_broken, None);
+    assert_eq!(one.read_model_checkpoint().unwrap(), report.head.position);
+}
+
+postgres_only!(the_same_batch_sent_through_two_processes_at_once_is_stored_once);
+/// A client retrying through a second server while the first still works on its batch: both
+/// see the ids unstored before the lock, one insert wins, the other breaks the event-id index,
+/// runs again under the lock and answers the winner's positions.
+fn the_same_batch_sent_through_two_processes_at_once_is_stored_once(db: &TestDb) {
+    const BATCHES: usize = 40;
+    let processes = [db.open(), db.open()];
+    let batches: Vec<Vec<_>> = (0..BATCHES)
+        .map(|i| {
+            (0..3)
+                .map(|k| {
+                    new_event(payment(
+                        Uuid::new_v4(),
+                        "B-30201",
+                        "30201",
+                        date(3, 1 + (k as u32)),
+                        &format!("{}.00", i + 1),
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = processes
+        .iter()
+        .map(|store| {
+            let (store, batches, barrier) = (store.clone(), batches.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                batches
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        store
+                            .append(stream(&format!("U{i}")), ExpectedVersion::Any, b)
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let answers: Vec<Vec<_>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(answers[0], answers[1], "both processes answer the same positions");
+    let [one, _two] = processes;
+    let head = one.head().unwrap();
+    assert_eq!(head.position, (BATCHES * 3) as u64, "every event stored once");
+    assert_eq!(one.verify().unwrap().first_broken, None);
+}

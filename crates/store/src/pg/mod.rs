@@ -2,11 +2,12 @@
 //! evidence in one PostgreSQL database that several jixiao processes may share.
 //!
 //! Shape: one writer thread per process owns one connection and commits queued appends in
-//! groups, as on SQLite; each group is one transaction that locks the `log_head` row
-//! (`SELECT … FOR UPDATE`), reads the head (position, hash), decides every request (idempotency
-//! by event id, expected version from the database), inserts the events with the next
-//! positions and chained hashes, folds them into the read models, moves the read models'
-//! checkpoint and the head, and commits. A second process's group waits for the row lock, so
+//! groups, as on SQLite; each group looks up its ids and its streams' versions (one query
+//! each), then runs one transaction that locks the `log_head` row (`SELECT … FOR UPDATE`),
+//! reads the head (position, hash), decides every request (idempotency by event id, expected
+//! version), inserts the events with the next positions and chained hashes (one multi-row
+//! statement), folds them into the read models, moves the read models' checkpoint and the
+//! head, and commits (`writer.rs` says why lookups before the lock are safe). A second process's group waits for the row lock, so
 //! positions are assigned one transaction after another: gapless, and visible to readers in
 //! order (a transaction is visible before its row lock is released). The unique indexes on
 //! event id and (stream, version) are the last word if anything else writes. Readers use a

@@ -11,7 +11,7 @@ use crate::upcast;
 use crate::writer::{Progress, to_i64, to_u64};
 use chrono::NaiveDate;
 use jixiao_domain::event::Event;
-use postgres::{Client, Transaction};
+use postgres::{Client, GenericClient, Statement, Transaction};
 use std::collections::BTreeMap;
 
 /// Name of the read models' checkpoint row.
@@ -20,7 +20,117 @@ const CHECKPOINT: &str = "read_models";
 /// Key of the per-unit tables: (year, unit, day).
 type UnitKey = (i32, String, NaiveDate);
 
-/// Money sums per key, written with one upsert per key at the end of a fold.
+/// The statements of a fold, prepared once per connection (each unprepared statement costs
+/// a second round trip: parse, then execute). Rows are written with multi-row statements
+/// (`INSERT … SELECT FROM unnest(…)`): a fold costs a fixed number of round trips, not one or
+/// two per event.
+pub(crate) struct FoldStatements {
+    unit: Statement,
+    status: Statement,
+    payments: Statement,
+    reversed_find: Statement,
+    reversed_mark: Statement,
+    paid: Statement,
+    budget: Statement,
+}
+
+impl FoldStatements {
+    /// Prepares the statements on `client` (valid for its whole session).
+    pub(crate) fn prepare(client: &mut impl GenericClient) -> Result<Self, StoreError> {
+        Ok(FoldStatements {
+            unit: client.prepare(
+                "INSERT INTO rm_unit (fiscal_year, unit, unit_name, department, sangong_budget_fen, procurement_budget_fen)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (fiscal_year, unit) DO UPDATE SET unit_name = excluded.unit_name,
+                     department = excluded.department,
+                     sangong_budget_fen = excluded.sangong_budget_fen,
+                     procurement_budget_fen = excluded.procurement_budget_fen",
+            )?,
+            status: client.prepare(
+                "INSERT INTO rm_unit_status (fiscal_year, unit, review, closed, pending_requests)
+                 VALUES ($1, $2, coalesce($3, 'draft'), coalesce($4, false), $5)
+                 ON CONFLICT (fiscal_year, unit) DO UPDATE SET
+                     review = coalesce($3, rm_unit_status.review),
+                     closed = coalesce($4, rm_unit_status.closed),
+                     pending_requests = rm_unit_status.pending_requests + $5",
+            )?,
+            payments: client.prepare(
+                "INSERT INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
+                     project_code, economic_code, function_code, amount_fen, paid_on)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bytea[],
+                     $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])",
+            )?,
+            reversed_find: client.prepare(
+                "SELECT position, amount_fen FROM rm_payment
+                 WHERE unit = $1 AND fiscal_year = $2 AND payment_id = $3 AND reversed_on IS NULL
+                 ORDER BY position LIMIT 1",
+            )?,
+            reversed_mark: client
+                .prepare("UPDATE rm_payment SET reversed_on = $2 WHERE position = $1")?,
+            paid: client.prepare(
+                "INSERT INTO rm_unit_paid_day (fiscal_year, unit, day, paid_fen)
+                 SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::bigint[])
+                 ON CONFLICT (fiscal_year, unit, day)
+                 DO UPDATE SET paid_fen = rm_unit_paid_day.paid_fen + excluded.paid_fen",
+            )?,
+            budget: client.prepare(
+                "INSERT INTO rm_unit_budget_day (fiscal_year, unit, day, initial_fen, adjust_fen, carry_fen)
+                 SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::bigint[],
+                     $5::bigint[], $6::bigint[])
+                 ON CONFLICT (fiscal_year, unit, day) DO UPDATE SET
+                     initial_fen = rm_unit_budget_day.initial_fen + excluded.initial_fen,
+                     adjust_fen = rm_unit_budget_day.adjust_fen + excluded.adjust_fen,
+                     carry_fen = rm_unit_budget_day.carry_fen + excluded.carry_fen",
+            )?,
+        })
+    }
+}
+
+/// Payment rows waiting for their one multi-row insert.
+#[derive(Default)]
+struct PaymentRows<'a> {
+    position: Vec<i64>,
+    unit: Vec<&'a str>,
+    fiscal_year: Vec<i32>,
+    payment_id: Vec<&'a [u8]>,
+    line_id: Vec<&'a str>,
+    project_code: Vec<&'a str>,
+    economic_code: Vec<&'a str>,
+    function_code: Vec<&'a str>,
+    amount_fen: Vec<i64>,
+    paid_on: Vec<String>,
+}
+
+impl PaymentRows<'_> {
+    fn flush(
+        &mut self,
+        client: &mut impl GenericClient,
+        st: &FoldStatements,
+    ) -> Result<(), StoreError> {
+        if self.position.is_empty() {
+            return Ok(());
+        }
+        client.execute(
+            &st.payments,
+            &[
+                &self.position,
+                &self.unit,
+                &self.fiscal_year,
+                &self.payment_id,
+                &self.line_id,
+                &self.project_code,
+                &self.economic_code,
+                &self.function_code,
+                &self.amount_fen,
+                &self.paid_on,
+            ],
+        )?;
+        *self = PaymentRows::default();
+        Ok(())
+    }
+}
+
+/// Money sums per key, written with one multi-row upsert per table at the end of a fold.
 #[derive(Default)]
 struct Sums {
     paid: BTreeMap<UnitKey, i64>,
@@ -46,32 +156,36 @@ impl Sums {
             .or_default() += amount;
     }
 
-    fn flush(self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    fn flush(
+        self,
+        client: &mut impl GenericClient,
+        st: &FoldStatements,
+    ) -> Result<(), StoreError> {
         if !self.paid.is_empty() {
-            let stmt = tx.prepare(
-                "INSERT INTO rm_unit_paid_day (fiscal_year, unit, day, paid_fen) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (fiscal_year, unit, day)
-                 DO UPDATE SET paid_fen = rm_unit_paid_day.paid_fen + excluded.paid_fen",
-            )?;
+            let (mut years, mut units, mut days, mut fen) = (vec![], vec![], vec![], vec![]);
             for ((year, unit, day), amount) in self.paid {
-                tx.execute(&stmt, &[&year, &unit, &day.to_string(), &amount])?;
+                years.push(year);
+                units.push(unit);
+                days.push(day.to_string());
+                fen.push(amount);
             }
+            client.execute(&st.paid, &[&years, &units, &days, &fen])?;
         }
         if !self.budget.is_empty() {
-            let stmt = tx.prepare(
-                "INSERT INTO rm_unit_budget_day (fiscal_year, unit, day, initial_fen, adjust_fen, carry_fen)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (fiscal_year, unit, day) DO UPDATE SET
-                     initial_fen = rm_unit_budget_day.initial_fen + excluded.initial_fen,
-                     adjust_fen = rm_unit_budget_day.adjust_fen + excluded.adjust_fen,
-                     carry_fen = rm_unit_budget_day.carry_fen + excluded.carry_fen",
-            )?;
-            for ((year, unit, day), (initial, adjust, carry)) in self.budget {
-                tx.execute(
-                    &stmt,
-                    &[&year, &unit, &day.to_string(), &initial, &adjust, &carry],
-                )?;
+            let (mut years, mut units, mut days) = (vec![], vec![], vec![]);
+            let (mut initial, mut adjust, mut carry) = (vec![], vec![], vec![]);
+            for ((year, unit, day), (i, a, c)) in self.budget {
+                years.push(year);
+                units.push(unit);
+                days.push(day.to_string());
+                initial.push(i);
+                adjust.push(a);
+                carry.push(c);
             }
+            client.execute(
+                &st.budget,
+                &[&years, &units, &days, &initial, &adjust, &carry],
+            )?;
         }
         Ok(())
     }
@@ -79,20 +193,17 @@ impl Sums {
 
 /// Folds `events` (in log order) into the read models, in the caller's transaction.
 pub(crate) fn fold_events(
-    tx: &mut Transaction<'_>,
+    client: &mut impl GenericClient,
+    st: &FoldStatements,
     events: &[(&StreamId, u64, &Event)],
 ) -> Result<(), StoreError> {
     let mut sums = Sums::default();
+    let mut payments = PaymentRows::default();
     for (s, position, event) in events {
         match event {
             Event::BudgetApproved(e) => {
-                tx.execute(
-                    "INSERT INTO rm_unit (fiscal_year, unit, unit_name, department, sangong_budget_fen, procurement_budget_fen)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (fiscal_year, unit) DO UPDATE SET unit_name = excluded.unit_name,
-                         department = excluded.department,
-                         sangong_budget_fen = excluded.sangong_budget_fen,
-                         procurement_budget_fen = excluded.procurement_budget_fen",
+                client.execute(
+                    &st.unit,
                     &[
                         &s.fiscal_year,
                         &s.unit,
@@ -102,48 +213,41 @@ pub(crate) fn fold_events(
                         &fen(e.procurement_budget_yuan)?,
                     ],
                 )?;
-                status(tx, s, StatusChange::Pending(0))?;
+                status(client, st, s, StatusChange::Pending(0))?;
                 for line in &e.lines {
                     sums.budget(s, e.approved_on, fen(line.initial_yuan)?, 0, 0);
                 }
             }
             Event::BudgetAdjusted(e) => {
-                status(tx, s, StatusChange::Pending(-1))?;
+                status(client, st, s, StatusChange::Pending(-1))?;
                 sums.budget(s, e.adjusted_on, 0, fen(e.delta_yuan)?, 0);
             }
             Event::CarryOverRecorded(e) => sums.budget(s, e.recorded_on, 0, 0, fen(e.amount_yuan)?),
             Event::PaymentRecorded(e) => {
                 let amount = fen(e.amount_yuan)?;
-                tx.execute(
-                    "INSERT INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
-                         project_code, economic_code, function_code, amount_fen, paid_on)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    &[
-                        &to_i64(*position)?,
-                        &s.unit,
-                        &s.fiscal_year,
-                        &e.payment_id.as_bytes().as_slice(),
-                        &e.line_id.0,
-                        &project_key(e.project_code.as_ref()),
-                        &e.economic_code.as_str(),
-                        &e.function_code.as_str(),
-                        &amount,
-                        &e.paid_on.to_string(),
-                    ],
-                )?;
+                payments.position.push(to_i64(*position)?);
+                payments.unit.push(&s.unit);
+                payments.fiscal_year.push(s.fiscal_year);
+                payments.payment_id.push(e.payment_id.as_bytes().as_slice());
+                payments.line_id.push(&e.line_id.0);
+                payments.project_code.push(project_key(e.project_code.as_ref()));
+                payments.economic_code.push(e.economic_code.as_str());
+                payments.function_code.push(e.function_code.as_str());
+                payments.amount_fen.push(amount);
+                payments.paid_on.push(e.paid_on.to_string());
                 sums.paid(s, e.paid_on, amount);
             }
             Event::PaymentReversed(e) => {
-                let original = tx.query_opt(
-                    "SELECT position, amount_fen FROM rm_payment
-                     WHERE unit = $1 AND fiscal_year = $2 AND payment_id = $3 AND reversed_on IS NULL
-                     ORDER BY position LIMIT 1",
+                // The payment may be among the rows not inserted yet.
+                payments.flush(client, st)?;
+                let original = client.query_opt(
+                    &st.reversed_find,
                     &[&s.unit, &s.fiscal_year, &e.payment_id.as_bytes().as_slice()],
                 )?;
                 if let Some(row) = original {
                     let (payment_position, amount): (i64, i64) = (row.get(0), row.get(1));
-                    tx.execute(
-                        "UPDATE rm_payment SET reversed_on = $2 WHERE position = $1",
+                    client.execute(
+                        &st.reversed_mark,
                         &[&payment_position, &e.reversed_on.to_string()],
                     )?;
                     sums.paid(s, e.reversed_on, -amount);
@@ -152,26 +256,33 @@ pub(crate) fn fold_events(
             // As on SQLite (`crate::projection::fold`): where each unit's year-end workflow
             // stands and what waits for the bureau.
             Event::BudgetAdjustmentRequested(_) | Event::TargetAdjustmentRequested(_) => {
-                status(tx, s, StatusChange::Pending(1))?;
+                status(client, st, s, StatusChange::Pending(1))?;
             }
             Event::BudgetAdjustmentRejected(_)
             | Event::TargetAdjustmentApproved(_)
-            | Event::TargetAdjustmentRejected(_) => status(tx, s, StatusChange::Pending(-1))?,
-            Event::SelfEvaluationSubmitted(_) => {
-                status(tx, s, StatusChange::Review("submitted"))?;
+            | Event::TargetAdjustmentRejected(_) => {
+                status(client, st, s, StatusChange::Pending(-1))?;
             }
-            Event::SelfEvaluationReturned(_) => status(tx, s, StatusChange::Review("returned"))?,
-            Event::SelfEvaluationApproved(_) => status(tx, s, StatusChange::Review("approved"))?,
-            Event::YearClosed(_) => status(tx, s, StatusChange::Closed(true))?,
+            Event::SelfEvaluationSubmitted(_) => {
+                status(client, st, s, StatusChange::Review("submitted"))?;
+            }
+            Event::SelfEvaluationReturned(_) => {
+                status(client, st, s, StatusChange::Review("returned"))?;
+            }
+            Event::SelfEvaluationApproved(_) => {
+                status(client, st, s, StatusChange::Review("approved"))?;
+            }
+            Event::YearClosed(_) => status(client, st, s, StatusChange::Closed(true))?,
             Event::YearReopened(_) => {
-                status(tx, s, StatusChange::Closed(false))?;
-                status(tx, s, StatusChange::Review("draft"))?;
+                status(client, st, s, StatusChange::Closed(false))?;
+                status(client, st, s, StatusChange::Review("draft"))?;
             }
             // As on SQLite: every other figure is the aggregate's.
             _ => {}
         }
     }
-    sums.flush(tx)
+    payments.flush(client, st)?;
+    sums.flush(client, st)
 }
 
 /// One change of a unit's row in `rm_unit_status` (as `crate::projection::StatusChange`).
@@ -185,19 +296,19 @@ enum StatusChange {
 }
 
 /// Applies `change` to the unit's status row, creating it (草稿, open, nothing pending) first.
-fn status(tx: &mut Transaction<'_>, s: &StreamId, change: StatusChange) -> Result<(), StoreError> {
+fn status(
+    client: &mut impl GenericClient,
+    st: &FoldStatements,
+    s: &StreamId,
+    change: StatusChange,
+) -> Result<(), StoreError> {
     let (review, closed, pending): (Option<&str>, Option<bool>, i64) = match change {
         StatusChange::Pending(delta) => (None, None, delta),
         StatusChange::Review(review) => (Some(review), None, 0),
         StatusChange::Closed(closed) => (None, Some(closed), 0),
     };
-    tx.execute(
-        "INSERT INTO rm_unit_status (fiscal_year, unit, review, closed, pending_requests)
-         VALUES ($1, $2, coalesce($3, 'draft'), coalesce($4, false), $5)
-         ON CONFLICT (fiscal_year, unit) DO UPDATE SET
-             review = coalesce($3, rm_unit_status.review),
-             closed = coalesce($4, rm_unit_status.closed),
-             pending_requests = rm_unit_status.pending_requests + $5",
+    client.execute(
+        &st.status,
         &[&s.fiscal_year, &s.unit, &review, &closed, &pending],
     )?;
     Ok(())
@@ -219,6 +330,12 @@ pub(crate) fn set_checkpoint(tx: &mut Transaction<'_>, position: u64) -> Result<
         &[&CHECKPOINT, &to_i64(position)?],
     )?;
     Ok(())
+}
+
+/// The statement that records `position` as the last folded, for a statement batch (a number
+/// only: nothing to quote).
+pub(crate) fn set_checkpoint_sql(position: u64) -> String {
+    format!("UPDATE rm_checkpoint SET position = {position} WHERE name = '{CHECKPOINT}'")
 }
 
 /// Folds the log beyond the checkpoint (from position 0 after emptying every read model when
@@ -246,6 +363,7 @@ pub(crate) fn refold(
         tx.commit()?;
         return Ok(0);
     }
+    let statements = FoldStatements::prepare(&mut tx)?;
     let mut folded = 0u64;
     while after < head {
         let rows = tx.query(
@@ -278,7 +396,7 @@ pub(crate) fn refold(
         }
         let refs: Vec<(&StreamId, u64, &Event)> =
             chunk.iter().map(|(s, p, e)| (s, *p, e)).collect();
-        fold_events(&mut tx, &refs)?;
+        fold_events(&mut tx, &statements, &refs)?;
         after = chunk.last().map_or(after, |c| c.1);
         folded += chunk.len() as u64;
         progress(after, head);

@@ -3,9 +3,15 @@
 //! Like the SQLite writer it blocks for one request, drains what else is queued (at most
 //! [`MAX_GROUP_REQUESTS`] requests or [`MAX_GROUP_EVENTS`] events) and commits them in one
 //! transaction. Unlike it, it keeps no stream versions in memory: another process may have
-//! appended since, so every version is read in the transaction, after the head's row lock is
-//! taken — then nobody else can append until COMMIT. A group whose transaction fails is run
-//! again one request per transaction, so a failure is charged to its own request only.
+//! appended since, so each group reads its ids and its streams' versions from the database —
+//! one query each for the whole group, *before* taking the head's row lock, so the lock
+//! covers no lookups. A lookup can only be stale one way (another process stored an id or took
+//! a version in between), and then the group's insert breaks a unique index, nothing commits
+//! and each request runs again alone with its lookups under the lock. Under the lock a group
+//! costs a fixed number of round trips whatever its size: BEGIN with the lock, one multi-row
+//! insert of its events, the read-model folds (multi-row too), and head, checkpoint and COMMIT
+//! in one batch. Statements are prepared once per connection. A group whose transaction fails
+//! is run again one request per transaction, so a failure is charged to its own request only.
 
 use super::{connect, head_of, projection};
 use crate::canonical::append_link;
@@ -16,8 +22,9 @@ use crate::writer::{
     AppendRequest, Command, MAX_GROUP_EVENTS, MAX_GROUP_REQUESTS, StoredContent, WriterStats,
     assert_gapless, assert_versions_continue, judge_idempotency, to_i64, to_u64,
 };
-use postgres::Client;
-use std::collections::HashMap;
+use postgres::{Client, SimpleQueryMessage, Statement};
+use projection::FoldStatements;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -26,26 +33,75 @@ use uuid::Uuid;
 /// The writer of one process.
 pub(crate) struct PgWriter {
     url: PostgresUrl,
-    client: Option<Client>,
+    /// The connection given at start, until the first group prepares its statements on it.
+    fresh: Option<Client>,
+    conn: Option<Conn>,
     stats: Arc<WriterStats>,
+}
+
+/// The writer's connection and the statements prepared on it.
+struct Conn {
+    client: Client,
+    st: Statements,
+}
+
+/// The statements of a group commit, prepared once per connection.
+struct Statements {
+    /// Stored events among a group's ids.
+    find: Statement,
+    /// The current version of each of a group's streams.
+    versions: Statement,
+    /// A group's events, one multi-row insert.
+    insert: Statement,
+    fold: FoldStatements,
+}
+
+impl Conn {
+    fn new(mut client: Client) -> Result<Self, StoreError> {
+        let st = Statements {
+            find: client.prepare(&format!(
+                "SELECT {STORED_COLUMNS} FROM events WHERE event_id = ANY($1)"
+            ))?,
+            // One index probe per stream (max of the unique index's last column).
+            versions: client.prepare(
+                "SELECT s.i, (SELECT coalesce(max(e.stream_version), 0) FROM events e
+                     WHERE e.unit = s.unit COLLATE \"C\" AND e.fiscal_year = s.fiscal_year)
+                 FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS s(unit, fiscal_year, i)",
+            )?,
+            insert: client.prepare(
+                "INSERT INTO events (position, unit, fiscal_year, stream_version, event_id, event_type,
+                     schema_version, business_date, payload, actor, request_id, recorded_at, hash)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[],
+                     $5::bytea[], $6::text[], $7::integer[], $8::text[], $9::text[], $10::text[],
+                     $11::text[], $12::text[], $13::bytea[])",
+            )?,
+            fold: FoldStatements::prepare(&mut client)?,
+        };
+        Ok(Conn { client, st })
+    }
 }
 
 impl PgWriter {
     pub(crate) fn new(url: PostgresUrl, client: Client, stats: Arc<WriterStats>) -> Self {
         PgWriter {
             url,
-            client: Some(client),
+            fresh: Some(client),
+            conn: None,
             stats,
         }
     }
 
-    /// The connection, reconnecting after a broken one.
-    fn client(&mut self) -> Result<&mut Client, StoreError> {
-        if self.client.as_ref().is_none_or(Client::is_closed) {
-            self.client = None;
-            self.client = Some(connect(&self.url)?);
+    /// The connection with its statements, reconnecting after a broken one.
+    fn conn(&mut self) -> Result<&mut Conn, StoreError> {
+        if self.conn.as_ref().is_none_or(|c| c.client.is_closed()) {
+            self.conn = None;
+            let client = match self.fresh.take() {
+                Some(c) if !c.is_closed() => c,
+                _ => connect(&self.url)?,
+            };
+            self.conn = Some(Conn::new(client)?);
         }
-        self.client
+        self.conn
             .as_mut()
             .ok_or_else(|| StoreError::Corrupt("no postgres connection".into()))
     }
@@ -69,8 +125,8 @@ impl PgWriter {
                     reply,
                 } => {
                     let result = self
-                        .client()
-                        .and_then(|c| projection::refold(c, true, &mut progress));
+                        .conn()
+                        .and_then(|c| projection::refold(&mut c.client, true, &mut progress));
                     let _ = reply.send(result);
                 }
                 Command::Append {
@@ -117,16 +173,29 @@ impl PgWriter {
 
     fn commit_group(&mut self, group: Vec<AppendRequest>) {
         let now = format_recorded_at(chrono::Utc::now());
-        let results = match self.client().and_then(|c| try_group(c, &group, &now)) {
+        let results = match self
+            .conn()
+            .and_then(|c| try_group(c, &group, &now, Lookups::BeforeLock))
+        {
             Ok(results) => results,
             Err(e) => {
-                tracing::warn!(error = %e, "postgres group commit failed; committing its requests one by one");
+                // Another process took an id or a version between the lookups and the lock
+                // (expected now and then with several servers); anything else is worth a WARN.
+                let raced = matches!(&e, StoreError::Postgres(pe)
+                    if pe.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION));
+                if raced {
+                    tracing::debug!(error = %e, "postgres group raced another process; committing its requests one by one");
+                } else {
+                    tracing::warn!(error = %e, "postgres group commit failed; committing its requests one by one");
+                }
                 group
                     .iter()
                     .map(|req| {
                         match self
-                            .client()
-                            .and_then(|c| try_group(c, std::slice::from_ref(req), &now))
+                            .conn()
+                            .and_then(|c| {
+                                try_group(c, std::slice::from_ref(req), &now, Lookups::UnderLock)
+                            })
                         {
                             Ok(mut one) => one.pop().unwrap_or(Err(AppendError::EmptyBatch)),
                             Err(e) => Err(AppendError::Store(e)),
@@ -155,58 +224,190 @@ impl PgWriter {
 const STORED_COLUMNS: &str =
     "event_id, position, unit, fiscal_year, stream_version, event_type, schema_version, payload";
 
-/// One transaction for a group: lock and read the head, decide and insert every request, fold
-/// the read models, move checkpoint and head, commit. `Err` means nothing was committed.
+/// When a group reads which of its ids are stored and its streams' versions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lookups {
+    /// Before the head's row lock, so the lock covers no lookups. Safe because what they find
+    /// can only be stale in one direction — an id stored or a version taken by another process
+    /// in between — and then the insert breaks a unique index (`events_event_id`,
+    /// `events_stream_version`), the transaction rolls back and each request runs again alone,
+    /// [`Lookups::UnderLock`].
+    BeforeLock,
+    /// After the lock: nobody can append in between (the retry of a failed group).
+    UnderLock,
+}
+
+/// The rows of a group's events, for the one multi-row insert.
+#[derive(Default)]
+struct EventRows<'a> {
+    position: Vec<i64>,
+    unit: Vec<&'a str>,
+    fiscal_year: Vec<i32>,
+    stream_version: Vec<i64>,
+    event_id: Vec<&'a [u8]>,
+    event_type: Vec<&'a str>,
+    schema_version: Vec<i32>,
+    business_date: Vec<String>,
+    payload: Vec<&'a str>,
+    actor: Vec<&'a str>,
+    request_id: Vec<&'a str>,
+    recorded_at: Vec<String>,
+    hash: Vec<Vec<u8>>,
+}
+
+/// One transaction for a group: read which ids are stored and each stream's version (before
+/// the lock unless `lookups` says otherwise), lock and read the head, decide every request,
+/// insert its events with one statement, fold the read models, move checkpoint and head and
+/// commit. `Err` means nothing was committed.
+///
+/// Round trips under the lock: BEGIN with the head's row lock, the insert, the folds (payment
+/// rows, day sums; rare events one statement each), and head, checkpoint and COMMIT together.
 fn try_group(
-    client: &mut Client,
+    conn: &mut Conn,
     group: &[AppendRequest],
     now: &str,
+    lookups: Lookups,
 ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
-    let mut tx = client.transaction()?;
-    let row = tx.query_one(
-        "SELECT position, hash FROM log_head WHERE id = 1 FOR UPDATE",
-        &[],
-    )?;
-    let head_before = head_of(row.get(0), row.get(1))?;
+    let Conn { client, st } = conn;
+    if lookups == Lookups::BeforeLock {
+        let found = lookup(client, st, group)?;
+        let head_before = begin_locked(client)?;
+        finish(client, st, group, now, head_before, found)
+    } else {
+        let head_before = begin_locked(client)?;
+        match lookup(client, st, group) {
+            Ok(found) => finish(client, st, group, now, head_before, found),
+            Err(e) => Err(rollback(client, e)),
+        }
+    }
+}
+
+/// What a group's lookups found: stored events by id, and each stream's version.
+struct Found {
+    stored: HashMap<Uuid, StoredContent>,
+    versions: HashMap<StreamId, u64>,
+}
+
+fn lookup(client: &mut Client, st: &Statements, group: &[AppendRequest]) -> Result<Found, StoreError> {
+    let ids: Vec<&[u8]> = group
+        .iter()
+        .flat_map(|r| r.events.iter().map(|e| e.event_id.as_bytes().as_slice()))
+        .collect();
+    let mut stored: HashMap<Uuid, StoredContent> = HashMap::new();
+    for r in client.query(&st.find, &[&ids])? {
+        let id = Uuid::from_slice(r.get::<_, &[u8]>(0))
+            .map_err(|_| StoreError::Corrupt("事件 id 不是 16 字节".into()))?;
+        stored.insert(
+            id,
+            StoredContent {
+                position: to_u64(r.get(1))?,
+                unit: r.get(2),
+                fiscal_year: r.get(3),
+                stream_version: to_u64(r.get(4))?,
+                event_type: r.get(5),
+                schema_version: u32::try_from(r.get::<_, i32>(6)).unwrap_or(u32::MAX),
+                payload: r.get(7),
+            },
+        );
+    }
+    let mut streams: Vec<&StreamId> = group.iter().map(|r| &r.stream).collect();
+    streams.sort();
+    streams.dedup();
+    let units: Vec<&str> = streams.iter().map(|s| s.unit.as_str()).collect();
+    let years: Vec<i32> = streams.iter().map(|s| s.fiscal_year).collect();
+    let mut versions = HashMap::with_capacity(streams.len());
+    for r in client.query(&st.versions, &[&units, &years])? {
+        let i = usize::try_from(r.get::<_, i64>(0) - 1)
+            .map_err(|_| StoreError::Corrupt("unnest ordinality".into()))?;
+        let stream = streams
+            .get(i)
+            .ok_or_else(|| StoreError::Corrupt("unnest ordinality".into()))?;
+        versions.insert((*stream).clone(), to_u64(r.get(1))?);
+    }
+    Ok(Found { stored, versions })
+}
+
+/// BEGIN and take the head's row lock in one round trip; the head it holds.
+fn begin_locked(client: &mut Client) -> Result<Head, StoreError> {
+    let messages = client.simple_query(
+        "BEGIN; SELECT position, encode(hash, 'hex') FROM log_head WHERE id = 1 FOR UPDATE",
+    );
+    let row = messages.map_err(StoreError::from).and_then(|messages| {
+        messages
+            .into_iter()
+            .find_map(|m| match m {
+                SimpleQueryMessage::Row(r) => Some(r),
+                _ => None,
+            })
+            .ok_or_else(|| StoreError::Corrupt("log_head 没有行".into()))
+    });
+    let row = match row {
+        Ok(r) => r,
+        Err(e) => return Err(rollback(client, e)),
+    };
+    let parsed = (|| {
+        let position: i64 = row
+            .get(0)
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt("log_head.position".into()))?;
+        let hash = row
+            .get(1)
+            .and_then(|h| hex::decode(h).ok())
+            .ok_or_else(|| StoreError::Corrupt("log_head.hash".into()))?;
+        head_of(position, hash)
+    })();
+    parsed.map_err(|e| rollback(client, e))
+}
+
+/// Rolls the open transaction back (a broken connection is reconnected by the next group)
+/// and returns `e`.
+fn rollback(client: &mut Client, e: StoreError) -> StoreError {
+    let _ = client.batch_execute("ROLLBACK");
+    e
+}
+
+/// The rest of the transaction begun by [`begin_locked`]: decide, insert, fold, commit.
+fn finish(
+    client: &mut Client,
+    st: &Statements,
+    group: &[AppendRequest],
+    now: &str,
+    head_before: Head,
+    found: Found,
+) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+    match decide_and_write(client, st, group, now, head_before, found) {
+        Ok((results, head)) => {
+            assert_gapless(head_before.position, head.position, &results);
+            Ok(results)
+        }
+        Err(e) => Err(rollback(client, e)),
+    }
+}
+
+fn decide_and_write(
+    client: &mut Client,
+    st: &Statements,
+    group: &[AppendRequest],
+    now: &str,
+    head_before: Head,
+    mut found: Found,
+) -> Result<(Vec<Result<Appended, AppendError>>, Head), StoreError> {
     let mut head = head_before;
-    let find = tx.prepare(&format!(
-        "SELECT {STORED_COLUMNS} FROM events WHERE event_id = ANY($1)"
-    ))?;
-    let version_of = tx.prepare(
-        "SELECT coalesce(max(stream_version), 0) FROM events WHERE unit = $1 AND fiscal_year = $2",
-    )?;
-    let insert = tx.prepare(
-        "INSERT INTO events (position, unit, fiscal_year, stream_version, event_id, event_type,
-            schema_version, business_date, payload, actor, request_id, recorded_at, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )?;
-    let mut touched: HashMap<&StreamId, u64> = HashMap::new();
     let mut results = Vec::with_capacity(group.len());
+    let mut rows = EventRows::default();
     let mut inserted: Vec<(&StreamId, u64, &jixiao_domain::event::Event)> = Vec::new();
     for req in group {
-        let ids: Vec<&[u8]> = req
-            .events
-            .iter()
-            .map(|e| e.event_id.as_bytes().as_slice())
-            .collect();
-        let mut stored: HashMap<Uuid, StoredContent> = HashMap::new();
-        for r in tx.query(&find, &[&ids])? {
-            let id = Uuid::from_slice(r.get::<_, &[u8]>(0))
-                .map_err(|_| StoreError::Corrupt("事件 id 不是 16 字节".into()))?;
-            stored.insert(
-                id,
-                StoredContent {
-                    position: to_u64(r.get(1))?,
-                    unit: r.get(2),
-                    fiscal_year: r.get(3),
-                    stream_version: to_u64(r.get(4))?,
-                    event_type: r.get(5),
-                    schema_version: u32::try_from(r.get::<_, i32>(6)).unwrap_or(u32::MAX),
-                    payload: r.get(7),
-                },
-            );
-        }
-        match judge_idempotency(req, |ne| Ok(stored.remove(&ne.event_id))) {
+        // Each id answers once per request, as a lookup per event would: an id repeated
+        // within one request is not a retry of itself.
+        let mut seen: HashSet<Uuid> = HashSet::new();
+        let judged = judge_idempotency(req, |ne| {
+            Ok(if seen.insert(ne.event_id) {
+                found.stored.get(&ne.event_id).cloned()
+            } else {
+                None
+            })
+        });
+        match judged {
             Ok(Some(original)) => {
                 results.push(Ok(original));
                 continue;
@@ -218,13 +419,7 @@ fn try_group(
                 continue;
             }
         }
-        let current = match touched.get(&req.stream) {
-            Some(v) => *v,
-            None => to_u64(
-                tx.query_one(&version_of, &[&req.stream.unit, &req.stream.fiscal_year])?
-                    .get(0),
-            )?,
-        };
+        let current = found.versions.get(&req.stream).copied().unwrap_or(0);
         if !req.expected.admits(current) {
             results.push(Err(AppendError::WrongVersion {
                 expected: req.expected,
@@ -237,8 +432,10 @@ fn try_group(
         for ne in &req.events {
             let position = head.position + 1;
             let next_version = version + 1;
-            let recorded_at = ne.meta.recorded_at.map(format_recorded_at);
-            let recorded_at = recorded_at.as_deref().unwrap_or(now);
+            let recorded_at = ne
+                .meta
+                .recorded_at
+                .map_or_else(|| now.to_string(), format_recorded_at);
             let business_date = ne.business_date.to_string();
             let hash = append_link(
                 &head.hash,
@@ -246,7 +443,7 @@ fn try_group(
                 &req.stream,
                 next_version,
                 ne,
-                recorded_at,
+                &recorded_at,
                 &business_date,
             );
             let schema_version =
@@ -254,24 +451,32 @@ fn try_group(
                     what: "schema_version",
                     max: i32::MAX as u64,
                 })?;
-            tx.execute(
-                &insert,
-                &[
-                    &to_i64(position)?,
-                    &req.stream.unit,
-                    &req.stream.fiscal_year,
-                    &to_i64(next_version)?,
-                    &ne.event_id.as_bytes().as_slice(),
-                    &ne.event_type,
-                    &schema_version,
-                    &business_date,
-                    &ne.payload,
-                    &ne.meta.actor,
-                    &ne.meta.request_id,
-                    &recorded_at,
-                    &hash.as_slice(),
-                ],
-            )?;
+            rows.position.push(to_i64(position)?);
+            rows.unit.push(&req.stream.unit);
+            rows.fiscal_year.push(req.stream.fiscal_year);
+            rows.stream_version.push(to_i64(next_version)?);
+            rows.event_id.push(ne.event_id.as_bytes().as_slice());
+            rows.event_type.push(&ne.event_type);
+            rows.schema_version.push(schema_version);
+            rows.business_date.push(business_date);
+            rows.payload.push(&ne.payload);
+            rows.actor.push(&ne.meta.actor);
+            rows.request_id.push(&ne.meta.request_id);
+            rows.recorded_at.push(recorded_at);
+            rows.hash.push(hash.to_vec());
+            // A later request of the group with the same ids is a retry of this one.
+            found.stored.insert(
+                ne.event_id,
+                StoredContent {
+                    position,
+                    unit: req.stream.unit.clone(),
+                    fiscal_year: req.stream.fiscal_year,
+                    stream_version: next_version,
+                    event_type: ne.event_type.clone(),
+                    schema_version: ne.schema_version,
+                    payload: ne.payload.clone(),
+                },
+            );
             version = next_version;
             head = Head { position, hash };
             positions.push(position);
@@ -284,18 +489,39 @@ fn try_group(
             positions,
         };
         assert_versions_continue(&req.stream, current, req.events.len(), &appended);
-        touched.insert(&req.stream, version);
+        found.versions.insert(req.stream.clone(), version);
         results.push(Ok(appended));
     }
-    if head.position != head_before.position {
-        projection::fold_events(&mut tx, &inserted)?;
-        projection::set_checkpoint(&mut tx, head.position)?;
-        tx.execute(
-            "UPDATE log_head SET position = $1, hash = $2 WHERE id = 1",
-            &[&to_i64(head.position)?, &head.hash.as_slice()],
-        )?;
+    if head.position == head_before.position {
+        client.batch_execute("COMMIT")?;
+        return Ok((results, head));
     }
-    tx.commit()?;
-    assert_gapless(head_before.position, head.position, &results);
-    Ok(results)
+    client.execute(
+        &st.insert,
+        &[
+            &rows.position,
+            &rows.unit,
+            &rows.fiscal_year,
+            &rows.stream_version,
+            &rows.event_id,
+            &rows.event_type,
+            &rows.schema_version,
+            &rows.business_date,
+            &rows.payload,
+            &rows.actor,
+            &rows.request_id,
+            &rows.recorded_at,
+            &rows.hash,
+        ],
+    )?;
+    projection::fold_events(client, &st.fold, &inserted)?;
+    // Numbers and hex only: safe to write into the statement text, which saves the round
+    // trip of a separate execute before COMMIT.
+    client.batch_execute(&format!(
+        "{}; UPDATE log_head SET position = {}, hash = decode('{}', 'hex') WHERE id = 1; COMMIT",
+        projection::set_checkpoint_sql(head.position),
+        head.position,
+        hex::encode(head.hash),
+    ))?;
+    Ok((results, head))
 }
