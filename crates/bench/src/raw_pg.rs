@@ -5,8 +5,8 @@
 //! The raw table is the store's own first PostgreSQL migration (same columns, same unique
 //! indexes, "C" collation), so it cannot drift from the store's. The rows are the ones
 //! [`crate::raw`] prepares (JSON text, chained hash) before the clock starts; they are inserted
-//! with one prepared single-row `INSERT` per row (what the store's writer does too) in
-//! transactions of the given size, with the database's `synchronous_commit` (on unless the run
+//! with one prepared multi-row `INSERT … SELECT FROM unnest(…)` per transaction of the given
+//! size (the store's writer inserts a group the same way), with the database's `synchronous_commit` (on unless the run
 //! is `--synchronous normal`, then off for the store and the raw side alike). Like
 //! [`crate::raw`] for SQLite this module names the client and SQL: the bench is the one crate
 //! besides the store that the tidy test lets measure the engine raw.
@@ -165,8 +165,9 @@ impl RawPg {
         })
     }
 
-    /// Insert `rows` with one prepared statement, `batch` rows per transaction (one commit,
-    /// and with `synchronous_commit=on` one WAL flush, per batch).
+    /// Insert `rows`, `batch` rows per transaction, each transaction one prepared multi-row
+    /// `INSERT … SELECT FROM unnest(…)` in autocommit: one round trip and (with
+    /// `synchronous_commit=on`) one WAL flush per batch — the least an engine client can do.
     pub fn insert(&mut self, rows: &[RawRow], batch: usize) -> Result<InsertRun> {
         let batch = batch.max(1);
         let year = crate::generate::FISCAL_YEAR;
@@ -174,33 +175,47 @@ impl RawPg {
         let stmt = self.client.prepare(
             "INSERT INTO events (position, unit, fiscal_year, stream_version, event_id, \
              event_type, schema_version, business_date, payload, actor, request_id, \
-             recorded_at, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             recorded_at, hash) SELECT * FROM unnest($1::bigint[], $2::text[], \
+             $3::integer[], $4::bigint[], $5::bytea[], $6::text[], $7::integer[], $8::text[], \
+             $9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[])",
         )?;
         let start = Instant::now();
         for chunk in rows.chunks(batch) {
             let t = Instant::now();
-            let mut tx = self.client.transaction()?;
-            for r in chunk {
-                let schema_version = i32::try_from(r.schema_version)?;
-                let params: [&(dyn ToSql + std::marker::Sync); 13] = [
-                    &self.next_position,
-                    &r.unit,
-                    &year,
-                    &r.stream_version,
-                    &&r.event_id[..],
-                    &r.event_type,
-                    &schema_version,
-                    &r.business_date,
-                    &r.payload,
-                    &"bench",
-                    &"bench-request",
-                    &"2024-07-31T08:00:00Z",
-                    &&r.hash[..],
-                ];
-                tx.execute(&stmt, &params)?;
-                self.next_position += 1;
-            }
-            tx.commit()?;
+            let n = chunk.len();
+            let positions: Vec<i64> = (0..n as i64).map(|i| self.next_position + i).collect();
+            let units: Vec<&str> = chunk.iter().map(|r| r.unit.as_str()).collect();
+            let years = vec![year; n];
+            let versions: Vec<i64> = chunk.iter().map(|r| r.stream_version).collect();
+            let ids: Vec<&[u8]> = chunk.iter().map(|r| &r.event_id[..]).collect();
+            let types: Vec<&str> = chunk.iter().map(|r| r.event_type).collect();
+            let schema_versions = chunk
+                .iter()
+                .map(|r| i32::try_from(r.schema_version))
+                .collect::<Result<Vec<i32>, _>>()?;
+            let dates: Vec<&str> = chunk.iter().map(|r| r.business_date.as_str()).collect();
+            let payloads: Vec<&str> = chunk.iter().map(|r| r.payload.as_str()).collect();
+            let actors = vec!["bench"; n];
+            let request_ids = vec!["bench-request"; n];
+            let recorded = vec!["2024-07-31T08:00:00Z"; n];
+            let hashes: Vec<&[u8]> = chunk.iter().map(|r| &r.hash[..]).collect();
+            let params: [&(dyn ToSql + std::marker::Sync); 13] = [
+                &positions,
+                &units,
+                &years,
+                &versions,
+                &ids,
+                &types,
+                &schema_versions,
+                &dates,
+                &payloads,
+                &actors,
+                &request_ids,
+                &recorded,
+                &hashes,
+            ];
+            self.client.execute(&stmt, &params)?;
+            self.next_position += n as i64;
             latencies.record(t.elapsed());
         }
         Ok(InsertRun {
