@@ -114,7 +114,7 @@ struct MonthSums {
     paid: i64,
 }
 
-fn month_of(day: NaiveDate) -> (i32, u32) {
+pub(crate) fn month_of(day: NaiveDate) -> (i32, u32) {
     use chrono::Datelike;
     (day.year(), day.month())
 }

@@ -28,6 +28,44 @@ fn day_bound(as_of: Option<NaiveDate>) -> String {
         .unwrap_or_else(|| END_OF_TIME.to_string())
 }
 
+/// How the bureau's view as of a date reads the sums (on both engines): whole months before
+/// `month` from `rm_unit_month` (at most 12 rows per unit for a year), then — as of a day
+/// inside a month — that month's `days` (first day, the date) from the daily tables. As of a
+/// month's last day ("as of a past month") that month is whole too: only monthly rows are
+/// read; "now" reads every month.
+pub(crate) struct AsOfMonths {
+    /// `YYYY-MM`: months before it count (`9999-12-31` for "now": every month).
+    pub(crate) month: String,
+    pub(crate) days: Option<(String, String)>,
+}
+
+impl AsOfMonths {
+    pub(crate) fn of(as_of: Option<NaiveDate>) -> Self {
+        let partial = as_of.filter(|d| d.succ_opt().is_some_and(|next| next.day() != 1));
+        match (as_of, partial) {
+            (_, Some(d)) => {
+                let month = crate::projection::month_text((d.year(), d.month()));
+                let first = format!("{month}-01");
+                AsOfMonths {
+                    month,
+                    days: Some((first, d.to_string())),
+                }
+            }
+            (Some(d), None) => {
+                let next = d.succ_opt().unwrap_or(d);
+                AsOfMonths {
+                    month: crate::projection::month_text((next.year(), next.month())),
+                    days: None,
+                }
+            }
+            (None, None) => AsOfMonths {
+                month: END_OF_TIME.to_string(),
+                days: None,
+            },
+        }
+    }
+}
+
 fn opt(s: String) -> Option<String> {
     if s.is_empty() { None } else { Some(s) }
 }
@@ -155,7 +193,6 @@ impl Store {
             return pg.unit_summaries(fiscal_year, as_of);
         }
         self.with_read_models(|conn| {
-            let bound = day_bound(as_of);
             let mut units: BTreeMap<String, UnitSummary> = BTreeMap::new();
             {
                 let mut stmt = conn.prepare_cached(
@@ -191,25 +228,7 @@ impl Store {
                 adjusted_yuan: Yuan::ZERO,
                 paid_yuan: Yuan::ZERO,
             };
-            // Whole months before the as-of date's month from `rm_unit_month` (at most 12 rows
-            // per unit for a year), then the days of its own month up to the date from the
-            // daily tables (none for "now").
-            // As of a month's last day ("as of a past month"), that month is whole too: only
-            // monthly rows are read.
-            let partial = as_of.filter(|d| d.succ_opt().is_some_and(|next| next.day() != 1));
-            let (month, first_day) = match (as_of, partial) {
-                (_, Some(d)) => {
-                    let m = crate::projection::month_text((d.year(), d.month()));
-                    let first = format!("{m}-01");
-                    (m, first)
-                }
-                (Some(d), None) => {
-                    let next = d.succ_opt().unwrap_or(d);
-                    let m = crate::projection::month_text((next.year(), next.month()));
-                    (m, END_OF_TIME.to_string())
-                }
-                (None, None) => (END_OF_TIME.to_string(), END_OF_TIME.to_string()),
-            };
+            let split = AsOfMonths::of(as_of);
             {
                 let mut stmt = conn.prepare_cached(
                     "SELECT unit, sum(initial_fen),
@@ -217,7 +236,7 @@ impl Store {
                             sum(CASE WHEN month < ?2 THEN paid_fen ELSE 0 END)
                      FROM rm_unit_month WHERE fiscal_year = ?1 GROUP BY unit",
                 )?;
-                let rows = stmt.query_map(params![fiscal_year, month], |r| {
+                let rows = stmt.query_map(params![fiscal_year, split.month], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, i64>(1)?,
@@ -233,12 +252,12 @@ impl Store {
                     s.paid_yuan = yuan(paid);
                 }
             }
-            if partial.is_some() {
+            if let Some((first_day, bound)) = &split.days {
                 let moved = sum_by_unit(
                     conn,
                     "SELECT unit, sum(adjust_fen + carry_fen) FROM rm_unit_budget_day
                      WHERE fiscal_year = ?1 AND day >= ?2 AND day <= ?3 GROUP BY unit",
-                    &[&fiscal_year, &first_day, &bound],
+                    &[&fiscal_year, first_day, bound],
                 )?;
                 for (unit, moved) in moved {
                     let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
@@ -248,7 +267,7 @@ impl Store {
                     conn,
                     "SELECT unit, sum(paid_fen) FROM rm_unit_paid_day
                      WHERE fiscal_year = ?1 AND day >= ?2 AND day <= ?3 GROUP BY unit",
-                    &[&fiscal_year, &first_day, &bound],
+                    &[&fiscal_year, first_day, bound],
                 )?;
                 for (unit, paid) in paid {
                     let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));

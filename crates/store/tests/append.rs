@@ -864,7 +864,11 @@ fn appends_without_an_expected_version_through_two_processes_to_one_stream_all_s
     let versions: Vec<u64> = events.iter().map(|e| e.stream_version).collect();
     assert_eq!(versions, (1..=events.len() as u64).collect::<Vec<_>>());
     for (id, version) in &acked {
-        assert_eq!(events[(*version - 1) as usize].event_id, *id, "at its version");
+        assert_eq!(
+            events[(*version - 1) as usize].event_id,
+            *id,
+            "at its version"
+        );
     }
     let report = one.verify().unwrap();
     assert_eq!(report.first_broken, None);
@@ -913,9 +917,16 @@ fn the_same_batch_sent_through_two_processes_at_once_is_stored_once(db: &TestDb)
         })
         .collect();
     let answers: Vec<Vec<_>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert_eq!(answers[0], answers[1], "both processes answer the same positions");
+    assert_eq!(
+        answers[0], answers[1],
+        "both processes answer the same positions"
+    );
     let [one, _two] = processes;
     let head = one.head().unwrap();
-    assert_eq!(head.position, (BATCHES * 3) as u64, "every event stored once");
+    assert_eq!(
+        head.position,
+        (BATCHES * 3) as u64,
+        "every event stored once"
+    );
     assert_eq!(one.verify().unwrap().first_broken, None);
 }

@@ -365,6 +365,17 @@ fn incremental_equals_rebuild(db: &TestDb, ops: &[Op], batch: usize) -> Result<(
     let store = db.open();
     prop_assert_eq!(store.read_model_checkpoint().unwrap(), head);
     prop_assert_eq!(&dump(db), &incremental);
+
+    if db.is_postgres() {
+        // A database of a build before PostgreSQL's 0006: its migration fills the monthly
+        // sums from the daily tables, equal to what folding the log gives.
+        drop(store);
+        db.execute("", "DROP TABLE rm_unit_month");
+        db.execute("", "DELETE FROM schema_migrations WHERE version = 6");
+        let store = db.open();
+        prop_assert_eq!(store.read_model_checkpoint().unwrap(), head);
+        prop_assert_eq!(&dump(db), &incremental);
+    }
     Ok(())
 }
 

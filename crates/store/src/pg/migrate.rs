@@ -34,6 +34,11 @@ pub const PG_MIGRATIONS: &[Migration] = &[
         name: "0005_unit_status.sql",
         sql: include_str!("../../../../migrations/postgres/0005_unit_status.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_unit_month.sql",
+        sql: include_str!("../../../../migrations/postgres/0006_unit_month.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serialises migrations of several processes starting at once.

@@ -6,7 +6,7 @@
 
 use crate::error::StoreError;
 use crate::model::StreamId;
-use crate::projection::{REFOLD_CHUNK_EVENTS, fen, project_key};
+use crate::projection::{REFOLD_CHUNK_EVENTS, fen, month_of, month_text, project_key};
 use crate::upcast;
 use crate::writer::{Progress, to_i64, to_u64};
 use chrono::NaiveDate;
@@ -32,6 +32,7 @@ pub(crate) struct FoldStatements {
     reversed_mark: Statement,
     paid: Statement,
     budget: Statement,
+    month: Statement,
 }
 
 impl FoldStatements {
@@ -81,6 +82,17 @@ impl FoldStatements {
                      initial_fen = rm_unit_budget_day.initial_fen + excluded.initial_fen,
                      adjust_fen = rm_unit_budget_day.adjust_fen + excluded.adjust_fen,
                      carry_fen = rm_unit_budget_day.carry_fen + excluded.carry_fen",
+            )?,
+            month: client.prepare(
+                "INSERT INTO rm_unit_month (fiscal_year, unit, month, initial_fen, adjust_fen,
+                     carry_fen, paid_fen)
+                 SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::bigint[],
+                     $5::bigint[], $6::bigint[], $7::bigint[])
+                 ON CONFLICT (fiscal_year, unit, month) DO UPDATE SET
+                     initial_fen = rm_unit_month.initial_fen + excluded.initial_fen,
+                     adjust_fen = rm_unit_month.adjust_fen + excluded.adjust_fen,
+                     carry_fen = rm_unit_month.carry_fen + excluded.carry_fen,
+                     paid_fen = rm_unit_month.paid_fen + excluded.paid_fen",
             )?,
         })
     }
@@ -156,31 +168,60 @@ impl Sums {
             .or_default() += amount;
     }
 
-    fn flush(
-        self,
-        client: &mut impl GenericClient,
-        st: &FoldStatements,
-    ) -> Result<(), StoreError> {
-        if !self.paid.is_empty() {
-            let (mut years, mut units, mut days, mut fen) = (vec![], vec![], vec![], vec![]);
-            for ((year, unit, day), amount) in self.paid {
+    fn flush(self, client: &mut impl GenericClient, st: &FoldStatements) -> Result<(), StoreError> {
+        // The same sums by month (initial, adjust, carry, paid), for `rm_unit_month`.
+        let mut months: BTreeMap<(i32, &str, String), (i64, i64, i64, i64)> = BTreeMap::new();
+        for ((year, unit, day), amount) in &self.paid {
+            let m = months
+                .entry((*year, unit, month_text(month_of(*day))))
+                .or_default();
+            m.3 += amount;
+        }
+        for ((year, unit, day), (i, a, c)) in &self.budget {
+            let m = months
+                .entry((*year, unit, month_text(month_of(*day))))
+                .or_default();
+            m.0 += i;
+            m.1 += a;
+            m.2 += c;
+        }
+        if !months.is_empty() {
+            let (mut years, mut units, mut keys) = (vec![], vec![], vec![]);
+            let (mut initial, mut adjust, mut carry, mut paid) = (vec![], vec![], vec![], vec![]);
+            for ((year, unit, month), (i, a, c, p)) in months {
                 years.push(year);
                 units.push(unit);
+                keys.push(month);
+                initial.push(i);
+                adjust.push(a);
+                carry.push(c);
+                paid.push(p);
+            }
+            client.execute(
+                &st.month,
+                &[&years, &units, &keys, &initial, &adjust, &carry, &paid],
+            )?;
+        }
+        if !self.paid.is_empty() {
+            let (mut years, mut units, mut days, mut fen) = (vec![], vec![], vec![], vec![]);
+            for ((year, unit, day), amount) in &self.paid {
+                years.push(*year);
+                units.push(unit.as_str());
                 days.push(day.to_string());
-                fen.push(amount);
+                fen.push(*amount);
             }
             client.execute(&st.paid, &[&years, &units, &days, &fen])?;
         }
         if !self.budget.is_empty() {
             let (mut years, mut units, mut days) = (vec![], vec![], vec![]);
             let (mut initial, mut adjust, mut carry) = (vec![], vec![], vec![]);
-            for ((year, unit, day), (i, a, c)) in self.budget {
-                years.push(year);
-                units.push(unit);
+            for ((year, unit, day), (i, a, c)) in &self.budget {
+                years.push(*year);
+                units.push(unit.as_str());
                 days.push(day.to_string());
-                initial.push(i);
-                adjust.push(a);
-                carry.push(c);
+                initial.push(*i);
+                adjust.push(*a);
+                carry.push(*c);
             }
             client.execute(
                 &st.budget,
@@ -230,7 +271,9 @@ pub(crate) fn fold_events(
                 payments.fiscal_year.push(s.fiscal_year);
                 payments.payment_id.push(e.payment_id.as_bytes().as_slice());
                 payments.line_id.push(&e.line_id.0);
-                payments.project_code.push(project_key(e.project_code.as_ref()));
+                payments
+                    .project_code
+                    .push(project_key(e.project_code.as_ref()));
                 payments.economic_code.push(e.economic_code.as_str());
                 payments.function_code.push(e.function_code.as_str());
                 payments.amount_fen.push(amount);
@@ -354,7 +397,7 @@ pub(crate) fn refold(
     if from_zero {
         tx.batch_execute(
             "DELETE FROM rm_unit; DELETE FROM rm_unit_budget_day; DELETE FROM rm_payment;
-             DELETE FROM rm_unit_paid_day; DELETE FROM rm_unit_status;",
+             DELETE FROM rm_unit_paid_day; DELETE FROM rm_unit_status; DELETE FROM rm_unit_month;",
         )?;
         set_checkpoint(&mut tx, 0)?;
     }

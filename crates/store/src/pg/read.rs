@@ -11,7 +11,7 @@ use crate::model::{
     VerifyReport, format_recorded_at, parse_recorded_at,
 };
 use crate::projection::yuan;
-use crate::queries::{ExecutionRow, MAX_QUERY_ROWS, UnitStatus, UnitSummary};
+use crate::queries::{AsOfMonths, ExecutionRow, MAX_QUERY_ROWS, UnitStatus, UnitSummary};
 use crate::read::EVENT_COLUMNS;
 use crate::upcast;
 use crate::writer::{to_i64, to_u64};
@@ -341,7 +341,6 @@ impl PgStore {
         fiscal_year: i32,
         as_of: Option<NaiveDate>,
     ) -> Result<Vec<UnitSummary>, StoreError> {
-        let bound = as_of.map_or_else(|| END_OF_TIME.to_string(), |d| d.to_string());
         let blank = |unit: &str| UnitSummary {
             unit: unit.to_string(),
             unit_name: String::new(),
@@ -368,25 +367,42 @@ impl PgStore {
                 s.department = r.get(2);
                 units.insert(unit, s);
             }
+            // As on SQLite (`crate::queries::AsOfMonths`): whole months from `rm_unit_month`,
+            // then the days of the as-of date's own month from the daily tables.
+            let split = AsOfMonths::of(as_of);
             for r in tx.query(
                 "SELECT unit, sum(initial_fen)::BIGINT,
-                        sum(initial_fen + CASE WHEN day <= $2 THEN adjust_fen + carry_fen ELSE 0 END)::BIGINT
-                 FROM rm_unit_budget_day WHERE fiscal_year = $1 GROUP BY unit",
-                &[&fiscal_year, &bound],
+                        sum(CASE WHEN month < $2 THEN adjust_fen + carry_fen ELSE 0 END)::BIGINT,
+                        sum(CASE WHEN month < $2 THEN paid_fen ELSE 0 END)::BIGINT
+                 FROM rm_unit_month WHERE fiscal_year = $1 GROUP BY unit",
+                &[&fiscal_year, &split.month],
             )? {
                 let unit: String = r.get(0);
                 let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
-                s.initial_yuan = yuan(r.get(1));
-                s.adjusted_yuan = yuan(r.get(2));
+                let (initial, moved, paid): (i64, i64, i64) = (r.get(1), r.get(2), r.get(3));
+                s.initial_yuan = yuan(initial);
+                s.adjusted_yuan = yuan(initial + moved);
+                s.paid_yuan = yuan(paid);
             }
-            for r in tx.query(
-                "SELECT unit, sum(paid_fen)::BIGINT FROM rm_unit_paid_day
-                 WHERE fiscal_year = $1 AND day <= $2 GROUP BY unit",
-                &[&fiscal_year, &bound],
-            )? {
-                let unit: String = r.get(0);
-                let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
-                s.paid_yuan += yuan(r.get(1));
+            if let Some((first_day, bound)) = &split.days {
+                for r in tx.query(
+                    "SELECT unit, sum(adjust_fen + carry_fen)::BIGINT FROM rm_unit_budget_day
+                     WHERE fiscal_year = $1 AND day >= $2 AND day <= $3 GROUP BY unit",
+                    &[&fiscal_year, first_day, bound],
+                )? {
+                    let unit: String = r.get(0);
+                    let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
+                    s.adjusted_yuan += yuan(r.get(1));
+                }
+                for r in tx.query(
+                    "SELECT unit, sum(paid_fen)::BIGINT FROM rm_unit_paid_day
+                     WHERE fiscal_year = $1 AND day >= $2 AND day <= $3 GROUP BY unit",
+                    &[&fiscal_year, first_day, bound],
+                )? {
+                    let unit: String = r.get(0);
+                    let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
+                    s.paid_yuan += yuan(r.get(1));
+                }
             }
             tx.commit()?;
             if units.len() > MAX_QUERY_ROWS {

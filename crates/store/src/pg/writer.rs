@@ -194,12 +194,9 @@ impl PgWriter {
                 group
                     .iter()
                     .map(|req| {
-                        match self
-                            .conn()
-                            .and_then(|c| {
-                                try_group(c, std::slice::from_ref(req), &now, Lookups::UnderLock)
-                            })
-                        {
+                        match self.conn().and_then(|c| {
+                            try_group(c, std::slice::from_ref(req), &now, Lookups::UnderLock)
+                        }) {
                             Ok(mut one) => one.pop().unwrap_or(Err(AppendError::EmptyBatch)),
                             Err(e) => Err(AppendError::Store(e)),
                         }
@@ -291,7 +288,11 @@ struct Found {
     versions: HashMap<StreamId, u64>,
 }
 
-fn lookup(client: &mut Client, st: &Statements, group: &[AppendRequest]) -> Result<Found, StoreError> {
+fn lookup(
+    client: &mut Client,
+    st: &Statements,
+    group: &[AppendRequest],
+) -> Result<Found, StoreError> {
     let ids: Vec<&[u8]> = group
         .iter()
         .flat_map(|r| r.events.iter().map(|e| e.event_id.as_bytes().as_slice()))
