@@ -142,6 +142,9 @@ impl PaymentRows<'_> {
     }
 }
 
+/// One unit-month's sums in 分: initial, adjust, carry, paid.
+type MonthSums = (i64, i64, i64, i64);
+
 /// Money sums per key, written with one multi-row upsert per table at the end of a fold.
 #[derive(Default)]
 struct Sums {
@@ -170,7 +173,7 @@ impl Sums {
 
     fn flush(self, client: &mut impl GenericClient, st: &FoldStatements) -> Result<(), StoreError> {
         // The same sums by month (initial, adjust, carry, paid), for `rm_unit_month`.
-        let mut months: BTreeMap<(i32, &str, String), (i64, i64, i64, i64)> = BTreeMap::new();
+        let mut months: BTreeMap<(i32, &str, String), MonthSums> = BTreeMap::new();
         for ((year, unit, day), amount) in &self.paid {
             let m = months
                 .entry((*year, unit, month_text(month_of(*day))))
