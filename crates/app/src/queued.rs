@@ -231,7 +231,9 @@ fn names_evidence(command: &Command) -> bool {
 impl App {
     /// Begins a write without blocking the calling thread when it can (see the module's
     /// documentation): decides the one command on the cached year and queues its events at the
-    /// store's writer. A refusal of the domain is answered at once, as [`App::write`] would.
+    /// store's writer. A refusal of the domain is answered at once, as [`App::write`] would,
+    /// when the store vouches for the year's version (SQLite); on PostgreSQL it is left to
+    /// [`App::write`], which reads the log before refusing.
     pub fn start_write(&self, write: Write) -> Result<Started, AppError> {
         validate_stream(&write.stream)?;
         let [item] = write.items.as_slice() else {
@@ -246,15 +248,23 @@ impl App {
             Err(_) => return Ok(Started::Blocking(Box::new(write))),
         };
         let version = year.state.version();
-        let current = self.store.known_stream_version(&write.stream) == Some(version);
+        // The version this process last saw: on PostgreSQL only probably current, which is
+        // enough for what is appended (the expected version checks it) but not for a refusal.
+        let seen = self.store.last_seen_stream_version(&write.stream) == Some(version);
+        let vouched = self.store.known_stream_version(&write.stream) == Some(version);
         if year.in_flight
-            || !current
+            || !seen
             || year.version_of(&item.event_id).is_some()
             || write.if_match.is_some_and(|v| v != version)
         {
             return Ok(Started::Blocking(Box::new(write)));
         }
-        let events = decide(&year, &write.items, &write.profile)?;
+        let events = match decide(&year, &write.items, &write.profile) {
+            Ok(events) => events,
+            Err(e) if vouched => return Err(e),
+            // Refused on a year another process may have moved on: decide again on the log.
+            Err(_) => return Ok(Started::Blocking(Box::new(write))),
+        };
         if events.is_empty() {
             return Ok(Started::Blocking(Box::new(write)));
         }

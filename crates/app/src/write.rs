@@ -144,25 +144,44 @@ impl App {
         let mut read_log = false;
         loop {
             attempts += 1;
-            if read_log {
+            if read_log
+                || self.store.last_seen_stream_version(&write.stream) != Some(year.state.version())
+            {
                 self.reload(&write.stream, &mut year)?;
-            } else {
-                self.catch_up(&write.stream, &mut year)?;
             }
             self.cache.settle(&write.stream, &entry, year.events());
+            // Whether an answer given without appending (a refusal, a conflict, a command that
+            // changes nothing) may be given on this year: the log was just read, or the store
+            // vouches for its version. On an engine shared with other processes (PostgreSQL)
+            // the year is otherwise only probably current: what is appended is checked by the
+            // expected version below, anything else is decided again on the log.
+            let settled = read_log
+                || self.store.known_stream_version(&write.stream) == Some(year.state.version());
+            // Answers `$answer` if settled, else reads the log and decides again.
+            macro_rules! answer {
+                ($answer:expr) => {{
+                    if settled {
+                        return $answer;
+                    }
+                    read_log = true;
+                    attempts -= 1;
+                    continue;
+                }};
+            }
             let known = write
                 .items
                 .iter()
                 .filter(|i| year.version_of(&i.event_id).is_some())
                 .count();
             if known == write.items.len() && known > 0 {
+                // Ids in the year are stored whatever else another process appended: a retry.
                 return self.replay(&write, &year);
             }
             if known > 0 {
-                return Err(AppError::conflict(
+                answer!(Err(AppError::conflict(
                     "idempotency_conflict",
                     "请求中部分 event_id 已记录、部分未记录，请整体重试或全部换用新编号 (batch mixes stored and new event ids)",
-                ));
+                )));
             }
             let version = year.state.version();
             if let Some(v) = write.if_match
@@ -176,15 +195,18 @@ impl App {
                 }
                 return Err(AppError::version_conflict(v, version));
             }
-            let events = decide(&year, &write.items, &write.profile)?;
+            let events = match decide(&year, &write.items, &write.profile) {
+                Ok(events) => events,
+                Err(e) => answer!(Err(e)),
+            };
             if events.is_empty() {
-                return Ok(Written {
+                answer!(Ok(Written {
                     stream_version: version,
                     positions: vec![],
                     event_ids: vec![],
                     event_types: vec![],
                     replayed: false,
-                });
+                }));
             }
             let new_events = to_new_events(&events, &write.actor)?;
             match self.store.append(

@@ -111,12 +111,35 @@ impl Store {
         known: KnownAt,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let limit = limit.min(self.options().max_stream_read.saturating_add(1));
-        if let Some(pg) = self.pg() {
-            return pg.read_stream_page(stream, after_version, limit, known);
-        }
         // Taken before the snapshot: a reset of the known versions after it voids the seed.
         let generation = self.known_versions().generation();
-        let events = self.with_reader(|conn| {
+        let events = if let Some(pg) = self.pg() {
+            pg.read_stream_page(stream, after_version, limit, known)?
+        } else {
+            self.read_stream_page_sqlite(stream, after_version, limit, known)?
+        };
+        if known == KnownAt::Now && events.len() < limit {
+            // The page reached the end of the stream as committed at the read's snapshot. An
+            // empty page says so only from version 0 (a caller may ask past the end).
+            let end = match events.last() {
+                Some(e) => Some(e.stream_version),
+                None => (after_version == 0).then_some(0),
+            };
+            if let Some(version) = end {
+                self.known_versions().seed(stream, version, generation);
+            }
+        }
+        Ok(events)
+    }
+
+    fn read_stream_page_sqlite(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        limit: usize,
+        known: KnownAt,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.with_reader(|conn| {
             let mut p: Vec<Value> = vec![
                 Value::Text(stream.unit.clone()),
                 Value::Integer(i64::from(stream.fiscal_year)),
@@ -137,19 +160,7 @@ impl Store {
                 out.push(decode_row(row)?);
             }
             Ok(out)
-        })?;
-        if known == KnownAt::Now && events.len() < limit {
-            // The page reached the end of the stream as committed at the read's snapshot. An
-            // empty page says so only from version 0 (a caller may ask past the end).
-            let end = match events.last() {
-                Some(e) => Some(e.stream_version),
-                None => (after_version == 0).then_some(0),
-            };
-            if let Some(version) = end {
-                self.known_versions().seed(stream, version, generation);
-            }
-        }
-        Ok(events)
+        })
     }
 
     /// A page of the whole log from `from_position` (inclusive), matching `filter`, at most

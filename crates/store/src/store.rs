@@ -137,7 +137,9 @@ impl Store {
             tracing::info!(folded, "read models caught up with the log");
         }
         let stats = Arc::new(WriterStats::default());
-        let writer = crate::pg::writer::PgWriter::new(url.clone(), client, stats.clone());
+        let known = Arc::new(KnownVersions::default());
+        let writer =
+            crate::pg::writer::PgWriter::new(url.clone(), client, stats.clone(), known.clone());
         let (sender, receiver) = sync_channel(options.queue_capacity.max(1));
         let handle = std::thread::Builder::new()
             .name("jixiao-store-pg-writer".to_string())
@@ -150,7 +152,7 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 stats,
                 positions: Arc::new(Positions::new(0, 0)),
-                known: Arc::new(KnownVersions::default()),
+                known,
                 pg: Some(crate::pg::PgStore::new(url)),
             }),
         })
@@ -185,6 +187,17 @@ impl Store {
         if self.pg().is_some() {
             return None;
         }
+        self.inner.known.get(stream)
+    }
+
+    /// The version of `stream` this process last committed or read to the stream's end, if it
+    /// remembers one. On SQLite it is [`Store::known_stream_version`]. On PostgreSQL another
+    /// process may have appended since: a decision made on a state at this version is only
+    /// *probably* current, so it may be appended with that version as expected (the store
+    /// refuses it when another process moved on) but must not be answered without appending
+    /// — a refusal, say — unless [`Store::known_stream_version`] vouches for it or the log was
+    /// read first.
+    pub fn last_seen_stream_version(&self, stream: &StreamId) -> Option<u64> {
         self.inner.known.get(stream)
     }
 

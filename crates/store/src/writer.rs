@@ -223,6 +223,13 @@ impl KnownVersions {
         }
     }
 
+    /// Forgets `stream`'s version (PostgreSQL: another process appended to it).
+    pub(crate) fn forget(&self, stream: &StreamId) {
+        if self.shard(stream).remove(stream).is_some() {
+            self.len.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
     /// Forgets every version (the writer no longer vouches for them).
     fn reset(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);

@@ -19,8 +19,8 @@ use crate::error::{AppendError, StoreError};
 use crate::model::{Appended, Head, StreamId, format_recorded_at};
 use crate::options::PostgresUrl;
 use crate::writer::{
-    AppendRequest, Command, MAX_GROUP_EVENTS, MAX_GROUP_REQUESTS, StoredContent, WriterStats,
-    assert_gapless, assert_versions_continue, judge_idempotency, to_i64, to_u64,
+    AppendRequest, Command, KnownVersions, MAX_GROUP_EVENTS, MAX_GROUP_REQUESTS, StoredContent,
+    WriterStats, assert_gapless, assert_versions_continue, judge_idempotency, to_i64, to_u64,
 };
 use postgres::{Client, SimpleQueryMessage, Statement};
 use projection::FoldStatements;
@@ -37,6 +37,8 @@ pub(crate) struct PgWriter {
     fresh: Option<Client>,
     conn: Option<Conn>,
     stats: Arc<WriterStats>,
+    /// The versions this process committed ([`crate::Store::last_seen_stream_version`]).
+    known: Arc<KnownVersions>,
 }
 
 /// The writer's connection and the statements prepared on it.
@@ -85,12 +87,18 @@ impl Conn {
 }
 
 impl PgWriter {
-    pub(crate) fn new(url: PostgresUrl, client: Client, stats: Arc<WriterStats>) -> Self {
+    pub(crate) fn new(
+        url: PostgresUrl,
+        client: Client,
+        stats: Arc<WriterStats>,
+        known: Arc<KnownVersions>,
+    ) -> Self {
         PgWriter {
             url,
             fresh: Some(client),
             conn: None,
             stats,
+            known,
         }
     }
 
@@ -209,10 +217,18 @@ impl PgWriter {
             .requests
             .fetch_add(group.len() as u64, Ordering::Relaxed);
         for (req, result) in group.into_iter().zip(results) {
-            if let Ok(a) = &result {
-                self.stats
-                    .events_written
-                    .fetch_add(a.positions.len() as u64, Ordering::Relaxed);
+            match &result {
+                Ok(a) => {
+                    self.stats
+                        .events_written
+                        .fetch_add(a.positions.len() as u64, Ordering::Relaxed);
+                    // Never lowers a version (a replay answers an older one).
+                    let generation = self.known.generation();
+                    self.known.seed(&req.stream, a.stream_version, generation);
+                }
+                // Another process moved the stream on: what this process saw is stale.
+                Err(AppendError::WrongVersion { .. }) => self.known.forget(&req.stream),
+                Err(_) => {}
             }
             // A caller that stopped waiting loses only the reply; a retry returns it.
             let _ = req.reply.send(result);
