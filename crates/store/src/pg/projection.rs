@@ -11,6 +11,7 @@ use crate::upcast;
 use crate::writer::{Progress, to_i64, to_u64};
 use chrono::NaiveDate;
 use jixiao_domain::event::Event;
+use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Statement, Transaction};
 use std::collections::BTreeMap;
 
@@ -171,7 +172,9 @@ impl Sums {
             .or_default() += amount;
     }
 
-    fn flush(self, client: &mut impl GenericClient, st: &FoldStatements) -> Result<(), StoreError> {
+    /// The sums as the columns of their tables, for multi-row statements.
+    fn columns(&self) -> SumColumns<'_> {
+        let mut c = SumColumns::default();
         // The same sums by month (initial, adjust, carry, paid), for `rm_unit_month`.
         let mut months: BTreeMap<(i32, &str, String), MonthSums> = BTreeMap::new();
         for ((year, unit, day), amount) in &self.paid {
@@ -179,68 +182,217 @@ impl Sums {
                 .entry((*year, unit, month_text(month_of(*day))))
                 .or_default();
             m.3 += amount;
+            c.paid.0.push(*year);
+            c.paid.1.push(unit.as_str());
+            c.paid.2.push(day.to_string());
+            c.paid.3.push(*amount);
         }
-        for ((year, unit, day), (i, a, c)) in &self.budget {
+        for ((year, unit, day), (i, a, k)) in &self.budget {
             let m = months
                 .entry((*year, unit, month_text(month_of(*day))))
                 .or_default();
             m.0 += i;
             m.1 += a;
-            m.2 += c;
+            m.2 += k;
+            c.budget.0.push(*year);
+            c.budget.1.push(unit.as_str());
+            c.budget.2.push(day.to_string());
+            c.budget.3.push(*i);
+            c.budget.4.push(*a);
+            c.budget.5.push(*k);
         }
-        if !months.is_empty() {
-            let (mut years, mut units, mut keys) = (vec![], vec![], vec![]);
-            let (mut initial, mut adjust, mut carry, mut paid) = (vec![], vec![], vec![], vec![]);
-            for ((year, unit, month), (i, a, c, p)) in months {
-                years.push(year);
-                units.push(unit);
-                keys.push(month);
-                initial.push(i);
-                adjust.push(a);
-                carry.push(c);
-                paid.push(p);
-            }
-            client.execute(
-                &st.month,
-                &[&years, &units, &keys, &initial, &adjust, &carry, &paid],
-            )?;
+        for ((year, unit, month), (i, a, k, p)) in months {
+            c.month.0.push(year);
+            c.month.1.push(unit);
+            c.month.2.push(month);
+            c.month.3.push(i);
+            c.month.4.push(a);
+            c.month.5.push(k);
+            c.month.6.push(p);
         }
-        if !self.paid.is_empty() {
-            let (mut years, mut units, mut days, mut fen) = (vec![], vec![], vec![], vec![]);
-            for ((year, unit, day), amount) in &self.paid {
-                years.push(*year);
-                units.push(unit.as_str());
-                days.push(day.to_string());
-                fen.push(*amount);
-            }
-            client.execute(&st.paid, &[&years, &units, &days, &fen])?;
+        c
+    }
+}
+
+/// Columns of `rm_unit_paid_day`, `rm_unit_budget_day` and `rm_unit_month` rows.
+#[derive(Default)]
+pub(crate) struct SumColumns<'a> {
+    paid: (Vec<i32>, Vec<&'a str>, Vec<String>, Vec<i64>),
+    budget: (
+        Vec<i32>,
+        Vec<&'a str>,
+        Vec<String>,
+        Vec<i64>,
+        Vec<i64>,
+        Vec<i64>,
+    ),
+    month: (
+        Vec<i32>,
+        Vec<&'a str>,
+        Vec<String>,
+        Vec<i64>,
+        Vec<i64>,
+        Vec<i64>,
+        Vec<i64>,
+    ),
+}
+
+/// What a fold leaves to write in bulk: the payment rows not yet inserted and the money sums.
+#[derive(Default)]
+pub(crate) struct Folded<'a> {
+    payments: PaymentRows<'a>,
+    sums: Sums,
+}
+
+impl Folded<'_> {
+    /// Writes the rows with one multi-row statement per table (the rebuild).
+    pub(crate) fn flush(
+        mut self,
+        client: &mut impl GenericClient,
+        st: &FoldStatements,
+    ) -> Result<(), StoreError> {
+        self.payments.flush(client, st)?;
+        let c = self.sums.columns();
+        if !c.month.0.is_empty() {
+            let m = &c.month;
+            client.execute(&st.month, &[&m.0, &m.1, &m.2, &m.3, &m.4, &m.5, &m.6])?;
         }
-        if !self.budget.is_empty() {
-            let (mut years, mut units, mut days) = (vec![], vec![], vec![]);
-            let (mut initial, mut adjust, mut carry) = (vec![], vec![], vec![]);
-            for ((year, unit, day), (i, a, c)) in &self.budget {
-                years.push(*year);
-                units.push(unit.as_str());
-                days.push(day.to_string());
-                initial.push(*i);
-                adjust.push(*a);
-                carry.push(*c);
-            }
-            client.execute(
-                &st.budget,
-                &[&years, &units, &days, &initial, &adjust, &carry],
-            )?;
+        if !c.paid.0.is_empty() {
+            let p = &c.paid;
+            client.execute(&st.paid, &[&p.0, &p.1, &p.2, &p.3])?;
+        }
+        if !c.budget.0.is_empty() {
+            let b = &c.budget;
+            client.execute(&st.budget, &[&b.0, &b.1, &b.2, &b.3, &b.4, &b.5])?;
         }
         Ok(())
     }
 }
 
-/// Folds `events` (in log order) into the read models, in the caller's transaction.
-pub(crate) fn fold_events(
+/// The statement that commits a writer's group, less its events' insert: the fold's payment
+/// rows and sums (parameters `$first`…`$first+26`), the read models' checkpoint and the head
+/// (`$first+27` position, `$first+28` hash), each a data-modifying `WITH` clause (every one
+/// runs, in one round trip). `events` is the insert of the group's events, the first clause.
+pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
+    let p = |i: usize| format!("${}", first + i);
+    format!(
+        "WITH ev AS ({events}),
+         pay AS (INSERT INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
+                 project_code, economic_code, function_code, amount_fen, paid_on)
+             SELECT * FROM unnest({}::bigint[], {}::text[], {}::integer[], {}::bytea[],
+                 {}::text[], {}::text[], {}::text[], {}::text[], {}::bigint[], {}::text[])),
+         paid AS (INSERT INTO rm_unit_paid_day (fiscal_year, unit, day, paid_fen)
+             SELECT * FROM unnest({}::integer[], {}::text[], {}::text[], {}::bigint[])
+             ON CONFLICT (fiscal_year, unit, day)
+             DO UPDATE SET paid_fen = rm_unit_paid_day.paid_fen + excluded.paid_fen),
+         budget AS (INSERT INTO rm_unit_budget_day (fiscal_year, unit, day, initial_fen,
+                 adjust_fen, carry_fen)
+             SELECT * FROM unnest({}::integer[], {}::text[], {}::text[], {}::bigint[],
+                 {}::bigint[], {}::bigint[])
+             ON CONFLICT (fiscal_year, unit, day) DO UPDATE SET
+                 initial_fen = rm_unit_budget_day.initial_fen + excluded.initial_fen,
+                 adjust_fen = rm_unit_budget_day.adjust_fen + excluded.adjust_fen,
+                 carry_fen = rm_unit_budget_day.carry_fen + excluded.carry_fen),
+         month AS (INSERT INTO rm_unit_month (fiscal_year, unit, month, initial_fen,
+                 adjust_fen, carry_fen, paid_fen)
+             SELECT * FROM unnest({}::integer[], {}::text[], {}::text[], {}::bigint[],
+                 {}::bigint[], {}::bigint[], {}::bigint[])
+             ON CONFLICT (fiscal_year, unit, month) DO UPDATE SET
+                 initial_fen = rm_unit_month.initial_fen + excluded.initial_fen,
+                 adjust_fen = rm_unit_month.adjust_fen + excluded.adjust_fen,
+                 carry_fen = rm_unit_month.carry_fen + excluded.carry_fen,
+                 paid_fen = rm_unit_month.paid_fen + excluded.paid_fen),
+         checkpoint AS (UPDATE rm_checkpoint SET position = {} WHERE name = '{CHECKPOINT}')
+         UPDATE log_head SET position = {}, hash = {} WHERE id = 1",
+        p(0),
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5),
+        p(6),
+        p(7),
+        p(8),
+        p(9),
+        p(10),
+        p(11),
+        p(12),
+        p(13),
+        p(14),
+        p(15),
+        p(16),
+        p(17),
+        p(18),
+        p(19),
+        p(20),
+        p(21),
+        p(22),
+        p(23),
+        p(24),
+        p(25),
+        p(26),
+        p(27),
+        p(27),
+        p(28),
+    )
+}
+
+/// Runs [`commit_group_sql`]'s statement: `events` are the parameters of the events' insert
+/// (`$1`…), then the fold's rows, then the new head.
+pub(crate) fn commit_group(
+    client: &mut impl GenericClient,
+    statement: &Statement,
+    events: &[&(dyn ToSql + Sync)],
+    mut folded: Folded<'_>,
+    head_position: i64,
+    head_hash: &[u8],
+) -> Result<(), StoreError> {
+    let c = folded.sums.columns();
+    let pay = std::mem::take(&mut folded.payments);
+    let mut params: Vec<&(dyn ToSql + Sync)> = events.to_vec();
+    params.extend_from_slice(&[
+        &pay.position,
+        &pay.unit,
+        &pay.fiscal_year,
+        &pay.payment_id,
+        &pay.line_id,
+        &pay.project_code,
+        &pay.economic_code,
+        &pay.function_code,
+        &pay.amount_fen,
+        &pay.paid_on,
+        &c.paid.0,
+        &c.paid.1,
+        &c.paid.2,
+        &c.paid.3,
+        &c.budget.0,
+        &c.budget.1,
+        &c.budget.2,
+        &c.budget.3,
+        &c.budget.4,
+        &c.budget.5,
+        &c.month.0,
+        &c.month.1,
+        &c.month.2,
+        &c.month.3,
+        &c.month.4,
+        &c.month.5,
+        &c.month.6,
+        &head_position,
+        &head_hash,
+    ]);
+    client.execute(statement, &params)?;
+    Ok(())
+}
+
+/// Folds `events` (in log order) into the read models, in the caller's transaction: the rare
+/// events' rows at once, the payment rows and money sums left to the caller to write in bulk
+/// ([`Folded::flush`], or with the group's commit, [`commit_group`]).
+pub(crate) fn fold_events<'a>(
     client: &mut impl GenericClient,
     st: &FoldStatements,
-    events: &[(&StreamId, u64, &Event)],
-) -> Result<(), StoreError> {
+    events: &[(&'a StreamId, u64, &'a Event)],
+) -> Result<Folded<'a>, StoreError> {
     let mut sums = Sums::default();
     let mut payments = PaymentRows::default();
     for (s, position, event) in events {
@@ -327,8 +479,7 @@ pub(crate) fn fold_events(
             _ => {}
         }
     }
-    payments.flush(client, st)?;
-    sums.flush(client, st)
+    Ok(Folded { payments, sums })
 }
 
 /// One change of a unit's row in `rm_unit_status` (as `crate::projection::StatusChange`).
@@ -376,12 +527,6 @@ pub(crate) fn set_checkpoint(tx: &mut Transaction<'_>, position: u64) -> Result<
         &[&CHECKPOINT, &to_i64(position)?],
     )?;
     Ok(())
-}
-
-/// The statement that records `position` as the last folded, for a statement batch (a number
-/// only: nothing to quote).
-pub(crate) fn set_checkpoint_sql(position: u64) -> String {
-    format!("UPDATE rm_checkpoint SET position = {position} WHERE name = '{CHECKPOINT}'")
 }
 
 /// Folds the log beyond the checkpoint (from position 0 after emptying every read model when
@@ -442,7 +587,7 @@ pub(crate) fn refold(
         }
         let refs: Vec<(&StreamId, u64, &Event)> =
             chunk.iter().map(|(s, p, e)| (s, *p, e)).collect();
-        fold_events(&mut tx, &statements, &refs)?;
+        fold_events(&mut tx, &statements, &refs)?.flush(&mut tx, &statements)?;
         after = chunk.last().map_or(after, |c| c.1);
         folded += chunk.len() as u64;
         progress(after, head);

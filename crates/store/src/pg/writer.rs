@@ -8,9 +8,11 @@
 //! covers no lookups. A lookup can only be stale one way (another process stored an id or took
 //! a version in between), and then the group's insert breaks a unique index, nothing commits
 //! and each request runs again alone with its lookups under the lock. Under the lock a group
-//! costs a fixed number of round trips whatever its size: BEGIN with the lock, one multi-row
-//! insert of its events, the read-model folds (multi-row too), and head, checkpoint and COMMIT
-//! in one batch. Statements are prepared once per connection. A group whose transaction fails
+//! of payments costs three round trips whatever its size: BEGIN with the lock; one statement
+//! that inserts its events, the read models' bulk rows, the checkpoint and the head (data-
+//! modifying `WITH` clauses over `unnest` arrays); COMMIT. A rare event (a budget, a year
+//! close, a 红冲) adds its own read-model statement. Statements are prepared once per
+//! connection. A group whose transaction fails
 //! is run again one request per transaction, so a failure is charged to its own request only.
 
 use super::{connect, head_of, projection};
@@ -53,8 +55,8 @@ struct Statements {
     find: Statement,
     /// The current version of each of a group's streams.
     versions: Statement,
-    /// A group's events, one multi-row insert.
-    insert: Statement,
+    /// A group's events, the fold's bulk rows, the checkpoint and the head: one statement.
+    commit: Statement,
     fold: FoldStatements,
 }
 
@@ -73,13 +75,7 @@ impl Conn {
                      WHERE e.unit = s.unit COLLATE \"C\" AND e.fiscal_year = s.fiscal_year)
                  FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS s(unit, fiscal_year, i)",
             )?,
-            insert: client.prepare(
-                "INSERT INTO events (position, unit, fiscal_year, stream_version, event_id, event_type,
-                     schema_version, business_date, payload, actor, request_id, recorded_at, hash)
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[],
-                     $5::bytea[], $6::text[], $7::integer[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::bytea[])",
-            )?,
+            commit: client.prepare(&projection::commit_group_sql(INSERT_EVENTS, 14))?,
             fold: FoldStatements::prepare(&mut client)?,
         };
         Ok(Conn { client, st })
@@ -236,6 +232,14 @@ impl PgWriter {
     }
 }
 
+/// The insert of a group's events (parameters `$1`…`$13`, one array per column).
+const INSERT_EVENTS: &str = "INSERT INTO events (position, unit, fiscal_year, stream_version,
+         event_id, event_type, schema_version, business_date, payload, actor, request_id,
+         recorded_at, hash)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::bytea[],
+         $6::text[], $7::integer[], $8::text[], $9::text[], $10::text[], $11::text[],
+         $12::text[], $13::bytea[])";
+
 /// Columns of a stored event compared by the idempotency rule.
 const STORED_COLUMNS: &str = "events.event_id, position, unit, fiscal_year, stream_version, \
      event_type, schema_version, payload";
@@ -276,8 +280,8 @@ struct EventRows<'a> {
 /// insert its events with one statement, fold the read models, move checkpoint and head and
 /// commit. `Err` means nothing was committed.
 ///
-/// Round trips under the lock: BEGIN with the head's row lock, the insert, the folds (payment
-/// rows, day sums; rare events one statement each), and head, checkpoint and COMMIT together.
+/// Round trips under the lock: BEGIN with the head's row lock, one statement for the events,
+/// the fold's bulk rows, the checkpoint and the head (rare events one statement each), COMMIT.
 fn try_group(
     conn: &mut Conn,
     group: &[AppendRequest],
@@ -516,8 +520,13 @@ fn decide_and_write(
         client.batch_execute("COMMIT")?;
         return Ok((results, head));
     }
-    client.execute(
-        &st.insert,
+    // The rare events' read-model rows first (a year close, a reversal: one statement each),
+    // then everything else in one statement — the events, the fold's bulk rows, the checkpoint
+    // and the head — and COMMIT: three round trips under the lock for a group of payments.
+    let folded = projection::fold_events(client, &st.fold, &inserted)?;
+    projection::commit_group(
+        client,
+        &st.commit,
         &[
             &rows.position,
             &rows.unit,
@@ -533,15 +542,10 @@ fn decide_and_write(
             &rows.recorded_at,
             &rows.hash,
         ],
+        folded,
+        to_i64(head.position)?,
+        &head.hash,
     )?;
-    projection::fold_events(client, &st.fold, &inserted)?;
-    // Numbers and hex only: safe to write into the statement text, which saves the round
-    // trip of a separate execute before COMMIT.
-    client.batch_execute(&format!(
-        "{}; UPDATE log_head SET position = {}, hash = decode('{}', 'hex') WHERE id = 1; COMMIT",
-        projection::set_checkpoint_sql(head.position),
-        head.position,
-        hex::encode(head.hash),
-    ))?;
+    client.batch_execute("COMMIT")?;
     Ok((results, head))
 }
