@@ -214,27 +214,32 @@ impl Sums {
     }
 }
 
+/// Columns of `rm_unit_budget_day` rows: year, unit, day, initial, adjust, carry.
+type BudgetColumns<'a> = (
+    Vec<i32>,
+    Vec<&'a str>,
+    Vec<String>,
+    Vec<i64>,
+    Vec<i64>,
+    Vec<i64>,
+);
+/// Columns of `rm_unit_month` rows: year, unit, month, initial, adjust, carry, paid.
+type MonthColumns<'a> = (
+    Vec<i32>,
+    Vec<&'a str>,
+    Vec<String>,
+    Vec<i64>,
+    Vec<i64>,
+    Vec<i64>,
+    Vec<i64>,
+);
+
 /// Columns of `rm_unit_paid_day`, `rm_unit_budget_day` and `rm_unit_month` rows.
 #[derive(Default)]
 pub(crate) struct SumColumns<'a> {
     paid: (Vec<i32>, Vec<&'a str>, Vec<String>, Vec<i64>),
-    budget: (
-        Vec<i32>,
-        Vec<&'a str>,
-        Vec<String>,
-        Vec<i64>,
-        Vec<i64>,
-        Vec<i64>,
-    ),
-    month: (
-        Vec<i32>,
-        Vec<&'a str>,
-        Vec<String>,
-        Vec<i64>,
-        Vec<i64>,
-        Vec<i64>,
-        Vec<i64>,
-    ),
+    budget: BudgetColumns<'a>,
+    month: MonthColumns<'a>,
 }
 
 /// What a fold leaves to write in bulk: the payment rows not yet inserted and the money sums.
