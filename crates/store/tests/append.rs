@@ -178,6 +178,36 @@ fn a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing(db: &TestD
     assert_eq!(store.head().unwrap().position, 1);
 }
 
+both_engines!(a_batch_naming_one_new_id_twice_is_a_conflict_and_writes_nothing);
+/// Neither a retry nor a new batch: refused before it reaches the writer.
+fn a_batch_naming_one_new_id_twice_is_a_conflict_and_writes_nothing(db: &TestDb) {
+    let store = db.open();
+    let e = new_event(payment(
+        Uuid::new_v4(),
+        "B-30201",
+        "30201",
+        date(3, 1),
+        "1.00",
+    ));
+    let err = store
+        .append(
+            stream("261301"),
+            ExpectedVersion::Any,
+            vec![e.clone(), e.clone()],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, AppendError::DuplicateInBatch { event_id } if event_id == e.event_id()),
+        "{err:?}"
+    );
+    assert_eq!(store.head().unwrap().position, 0);
+    // The same event alone is new and is stored.
+    store
+        .append(stream("261301"), ExpectedVersion::Any, vec![e])
+        .unwrap();
+    assert_eq!(store.head().unwrap().position, 1);
+}
+
 both_engines!(a_rejected_batch_writes_nothing_and_reports_the_current_version);
 fn a_rejected_batch_writes_nothing_and_reports_the_current_version(db: &TestDb) {
     let store = db.open();

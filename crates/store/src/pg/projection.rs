@@ -277,7 +277,8 @@ impl Folded<'_> {
 /// The statement that commits a writer's group, less its events' insert: the fold's payment
 /// rows and sums (parameters `$first`…`$first+26`), the read models' checkpoint and the head
 /// (`$first+27` position, `$first+28` hash), each a data-modifying `WITH` clause (every one
-/// runs, in one round trip). `events` is the insert of the group's events, the first clause.
+/// runs, in one round trip). `events` is the insert of the group's events, the first clause,
+/// returning a row per event inserted; the statement returns their count.
 pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
     let p = |i: usize| format!("${}", first + i);
     format!(
@@ -308,7 +309,8 @@ pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
                  carry_fen = rm_unit_month.carry_fen + excluded.carry_fen,
                  paid_fen = rm_unit_month.paid_fen + excluded.paid_fen),
          checkpoint AS (UPDATE rm_checkpoint SET position = {} WHERE name = '{CHECKPOINT}')
-         UPDATE log_head SET position = {}, hash = {} WHERE id = 1",
+         UPDATE log_head SET position = {}, hash = {} WHERE id = 1
+         RETURNING (SELECT count(*) FROM ev)",
         p(0),
         p(1),
         p(2),
@@ -343,7 +345,7 @@ pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
 }
 
 /// Runs [`commit_group_sql`]'s statement: `events` are the parameters of the events' insert
-/// (`$1`…), then the fold's rows, then the new head.
+/// (`$1`…), then the fold's rows, then the new head. Returns how many events were inserted.
 pub(crate) fn commit_group(
     client: &mut impl GenericClient,
     statement: &Statement,
@@ -351,7 +353,7 @@ pub(crate) fn commit_group(
     mut folded: Folded<'_>,
     head_position: i64,
     head_hash: &[u8],
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let c = folded.sums.columns();
     let pay = std::mem::take(&mut folded.payments);
     let mut params: Vec<&(dyn ToSql + Sync)> = events.to_vec();
@@ -386,8 +388,8 @@ pub(crate) fn commit_group(
         &head_position,
         &head_hash,
     ]);
-    client.execute(statement, &params)?;
-    Ok(())
+    let inserted: i64 = client.query_one(statement, &params)?.get(0);
+    to_u64(inserted)
 }
 
 /// Folds `events` (in log order) into the read models, in the caller's transaction: the rare

@@ -3,17 +3,19 @@
 //! Like the SQLite writer it blocks for one request, drains what else is queued (at most
 //! [`MAX_GROUP_REQUESTS`] requests or [`MAX_GROUP_EVENTS`] events) and commits them in one
 //! transaction. Unlike it, it keeps no stream versions in memory: another process may have
-//! appended since, so each group reads its ids and its streams' versions from the database —
-//! one query each for the whole group, *before* taking the head's row lock, so the lock
-//! covers no lookups. A lookup can only be stale one way (another process stored an id or took
-//! a version in between), and then the group's insert breaks a unique index, nothing commits
-//! and each request runs again alone with its lookups under the lock. Under the lock a group
+//! appended since, so each group reads its streams' versions from the database — one query for
+//! the whole group, *before* taking the head's row lock, so the lock covers no lookups — and
+//! looks up no ids: its insert skips a stored id (`ON CONFLICT (event_id) DO NOTHING`) and
+//! counts. A looked-up version can only be stale one way (another process took it in between),
+//! and then the insert breaks the `(stream, version)` index. Whenever an id was skipped, a
+//! version refused (perhaps a retry) or an index broken, nothing commits and the group runs
+//! again with its ids and versions looked up under the lock. Under the lock a group
 //! of payments costs three round trips whatever its size: BEGIN with the lock; one statement
 //! that inserts its events, the read models' bulk rows, the checkpoint and the head (data-
 //! modifying `WITH` clauses over `unnest` arrays); COMMIT. A rare event (a budget, a year
 //! close, a 红冲) adds its own read-model statement. Statements are prepared once per
-//! connection. A group whose transaction fails
-//! is run again one request per transaction, so a failure is charged to its own request only.
+//! connection. A group that fails under the lock too is run again one request per
+//! transaction, so a failure is charged to its own request only.
 
 use super::{connect, head_of, projection};
 use crate::canonical::append_link;
@@ -178,34 +180,65 @@ impl PgWriter {
         }
     }
 
+    /// Each request of a failed group in its own transaction, lookups under the lock.
+    fn one_by_one(
+        &mut self,
+        group: &[AppendRequest],
+        now: &str,
+    ) -> Vec<Result<Appended, AppendError>> {
+        group
+            .iter()
+            .map(|req| {
+                match self
+                    .conn()
+                    .and_then(|c| try_group(c, std::slice::from_ref(req), now, Lookups::UnderLock))
+                {
+                    Ok(Some(mut one)) => one.pop().unwrap_or(Err(AppendError::EmptyBatch)),
+                    // Its ids were looked up under the lock, so none was stored before: the
+                    // request repeats one of its own ids.
+                    Ok(None) => Err(repeated_id(req)),
+                    Err(e) => Err(AppendError::Store(e)),
+                }
+            })
+            .collect()
+    }
+
     fn commit_group(&mut self, group: Vec<AppendRequest>) {
         let now = format_recorded_at(chrono::Utc::now());
         let results = match self
             .conn()
             .and_then(|c| try_group(c, &group, &now, Lookups::BeforeLock))
         {
-            Ok(results) => results,
-            Err(e) => {
-                // Another process took an id or a version between the lookups and the lock
-                // (expected now and then with several servers); anything else is worth a WARN.
-                let raced = matches!(&e, StoreError::Postgres(pe)
-                    if pe.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION));
-                if raced {
-                    tracing::debug!(error = %e, "postgres group raced another process; committing its requests one by one");
-                } else {
-                    tracing::warn!(error = %e, "postgres group commit failed; committing its requests one by one");
+            Ok(Some(results)) => results,
+            failed => {
+                // Rerun the whole group once with its lookups under the lock (nobody can
+                // append in between), then, if that fails too, one request per transaction so
+                // that a failure is charged to its own request.
+                match failed {
+                    Ok(_) => tracing::debug!(
+                        "postgres group may hold a retry or a stale version; rerunning it under the lock"
+                    ),
+                    Err(StoreError::Postgres(pe))
+                        if pe.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) =>
+                    {
+                        tracing::debug!(error = %pe, "postgres group raced another process; rerunning it under the lock");
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "postgres group commit failed; rerunning it under the lock");
+                    }
                 }
-                group
-                    .iter()
-                    .map(|req| {
-                        match self.conn().and_then(|c| {
-                            try_group(c, std::slice::from_ref(req), &now, Lookups::UnderLock)
-                        }) {
-                            Ok(mut one) => one.pop().unwrap_or(Err(AppendError::EmptyBatch)),
-                            Err(e) => Err(AppendError::Store(e)),
+                match self
+                    .conn()
+                    .and_then(|c| try_group(c, &group, &now, Lookups::UnderLock))
+                {
+                    Ok(Some(results)) => results,
+                    again => {
+                        if let Err(e) = &again {
+                            tracing::warn!(error = %e, "postgres group failed under the lock; committing its requests one by one");
                         }
-                    })
-                    .collect()
+                        self.one_by_one(&group, &now)
+                    }
+                }
             }
         };
         self.stats.groups_committed.fetch_add(1, Ordering::Relaxed);
@@ -232,28 +265,44 @@ impl PgWriter {
     }
 }
 
-/// The insert of a group's events (parameters `$1`…`$13`, one array per column).
+/// The answer to a request whose insert skipped an id no earlier transaction stored: it names
+/// one id twice (the store refuses such a batch before it is queued; this is the last word).
+fn repeated_id(req: &AppendRequest) -> AppendError {
+    let mut seen = HashSet::new();
+    match req.events.iter().find(|e| !seen.insert(e.event_id)) {
+        Some(e) => AppendError::DuplicateInBatch {
+            event_id: e.event_id,
+        },
+        None => AppendError::Store(StoreError::Corrupt(
+            "an event id looked up as new under the lock was stored".into(),
+        )),
+    }
+}
+
+/// The insert of a group's events (parameters `$1`…`$13`, one array per column); an id
+/// stored already is skipped, and the group's commit statement counts what was inserted.
 const INSERT_EVENTS: &str = "INSERT INTO events (position, unit, fiscal_year, stream_version,
          event_id, event_type, schema_version, business_date, payload, actor, request_id,
          recorded_at, hash)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::bytea[],
          $6::text[], $7::integer[], $8::text[], $9::text[], $10::text[], $11::text[],
-         $12::text[], $13::bytea[])";
+         $12::text[], $13::bytea[])
+     ON CONFLICT (event_id) DO NOTHING
+     RETURNING 1";
 
 /// Columns of a stored event compared by the idempotency rule.
 const STORED_COLUMNS: &str = "events.event_id, position, unit, fiscal_year, stream_version, \
      event_type, schema_version, payload";
 
-/// When a group reads which of its ids are stored and its streams' versions.
+/// When a group reads its streams' versions, and whether it looks up its ids.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lookups {
-    /// Before the head's row lock, so the lock covers no lookups. Safe because what they find
-    /// can only be stale in one direction — an id stored or a version taken by another process
-    /// in between — and then the insert breaks a unique index (`events_event_id`,
-    /// `events_stream_version`), the transaction rolls back and each request runs again alone,
-    /// [`Lookups::UnderLock`].
+    /// Versions before the head's row lock, so the lock covers no lookups, and no ids (the
+    /// insert skips and counts a stored one). Safe because a version can only be stale in one
+    /// direction — taken by another process in between — and then the insert breaks the
+    /// `events_stream_version` index; the group then reruns [`Lookups::UnderLock`].
     BeforeLock,
-    /// After the lock: nobody can append in between (the retry of a failed group).
+    /// Versions and ids after the lock: nobody can append in between (the rerun of a group).
     UnderLock,
 }
 
@@ -287,15 +336,15 @@ fn try_group(
     group: &[AppendRequest],
     now: &str,
     lookups: Lookups,
-) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+) -> Result<Option<Vec<Result<Appended, AppendError>>>, StoreError> {
     let Conn { client, st } = conn;
     if lookups == Lookups::BeforeLock {
-        let found = lookup(client, st, group)?;
+        let found = lookup(client, st, group, false)?;
         let head_before = begin_locked(client)?;
         finish(client, st, group, now, head_before, found)
     } else {
         let head_before = begin_locked(client)?;
-        match lookup(client, st, group) {
+        match lookup(client, st, group, true) {
             Ok(found) => finish(client, st, group, now, head_before, found),
             Err(e) => Err(rollback(client, e)),
         }
@@ -306,19 +355,35 @@ fn try_group(
 struct Found {
     stored: HashMap<Uuid, StoredContent>,
     versions: HashMap<StreamId, u64>,
+    /// Whether `stored` answers for every id of the group (else only the insert can tell).
+    ids_checked: bool,
 }
 
+/// The group's streams' versions, and with `ids` which of its event ids are stored. Without
+/// (before the lock) the insert finds them: an id stored already is skipped by the unique
+/// index (`ON CONFLICT (event_id) DO NOTHING`), the group is rolled back and reruns with its
+/// ids looked up under the lock — a cost only retries pay, as on SQLite.
 fn lookup(
     client: &mut Client,
     st: &Statements,
     group: &[AppendRequest],
+    ids: bool,
 ) -> Result<Found, StoreError> {
-    let ids: Vec<&[u8]> = group
-        .iter()
-        .flat_map(|r| r.events.iter().map(|e| e.event_id.as_bytes().as_slice()))
-        .collect();
+    let ids: Vec<&[u8]> = if ids {
+        group
+            .iter()
+            .flat_map(|r| r.events.iter().map(|e| e.event_id.as_bytes().as_slice()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut stored: HashMap<Uuid, StoredContent> = HashMap::new();
-    for r in client.query(&st.find, &[&ids])? {
+    let found = if ids.is_empty() {
+        Vec::new()
+    } else {
+        client.query(&st.find, &[&ids])?
+    };
+    for r in found {
         let id = Uuid::from_slice(r.get::<_, &[u8]>(0))
             .map_err(|_| StoreError::Corrupt("事件 id 不是 16 字节".into()))?;
         stored.insert(
@@ -348,7 +413,11 @@ fn lookup(
             .ok_or_else(|| StoreError::Corrupt("unnest ordinality".into()))?;
         versions.insert((*stream).clone(), to_u64(r.get(1))?);
     }
-    Ok(Found { stored, versions })
+    Ok(Found {
+        stored,
+        versions,
+        ids_checked: !ids.is_empty(),
+    })
 }
 
 /// BEGIN and take the head's row lock in one round trip; the head it holds.
@@ -398,11 +467,15 @@ fn finish(
     now: &str,
     head_before: Head,
     found: Found,
-) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+) -> Result<Option<Vec<Result<Appended, AppendError>>>, StoreError> {
     match decide_and_write(client, st, group, now, head_before, found) {
-        Ok((results, head)) => {
+        Ok(Some((results, head))) => {
             assert_gapless(head_before.position, head.position, &results);
-            Ok(results)
+            Ok(Some(results))
+        }
+        Ok(None) => {
+            client.batch_execute("ROLLBACK")?;
+            Ok(None)
         }
         Err(e) => Err(rollback(client, e)),
     }
@@ -415,7 +488,7 @@ fn decide_and_write(
     now: &str,
     head_before: Head,
     mut found: Found,
-) -> Result<(Vec<Result<Appended, AppendError>>, Head), StoreError> {
+) -> Result<Option<GroupDone>, StoreError> {
     let mut head = head_before;
     let mut results = Vec::with_capacity(group.len());
     let mut rows = EventRows::default();
@@ -444,6 +517,11 @@ fn decide_and_write(
             }
         }
         let current = found.versions.get(&req.stream).copied().unwrap_or(0);
+        if !req.expected.admits(current) && !found.ids_checked {
+            // Perhaps a retry of a committed request, whose answer is its original result,
+            // not a version conflict: rerun with the ids looked up.
+            return Ok(None);
+        }
         if !req.expected.admits(current) {
             results.push(Err(AppendError::WrongVersion {
                 expected: req.expected,
@@ -518,13 +596,13 @@ fn decide_and_write(
     }
     if head.position == head_before.position {
         client.batch_execute("COMMIT")?;
-        return Ok((results, head));
+        return Ok(Some((results, head)));
     }
     // The rare events' read-model rows first (a year close, a reversal: one statement each),
     // then everything else in one statement — the events, the fold's bulk rows, the checkpoint
     // and the head — and COMMIT: three round trips under the lock for a group of payments.
     let folded = projection::fold_events(client, &st.fold, &inserted)?;
-    projection::commit_group(
+    let inserted_rows = projection::commit_group(
         client,
         &st.commit,
         &[
@@ -546,6 +624,13 @@ fn decide_and_write(
         to_i64(head.position)?,
         &head.hash,
     )?;
+    if inserted_rows != rows.position.len() as u64 {
+        // An id of the group is stored: the caller rolls back and reruns it under the lock.
+        return Ok(None);
+    }
     client.batch_execute("COMMIT")?;
-    Ok((results, head))
+    Ok(Some((results, head)))
 }
+
+/// A decided and committed group: each request's answer, and the new head.
+type GroupDone = (Vec<Result<Appended, AppendError>>, Head);
