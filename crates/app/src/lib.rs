@@ -33,6 +33,7 @@ pub mod recheck;
 pub mod review;
 pub mod table;
 pub mod throttle;
+pub mod view;
 pub mod write;
 
 pub use bureau::{InboxItem, InboxKind, UnitDetails, UnitQuery, UnitSort, UnitTable};
