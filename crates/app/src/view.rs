@@ -33,7 +33,9 @@ use std::sync::TryLockError;
 /// Most activities, surveys, procurements and assessments (together) a year may hold for its
 /// views to be computed on the caller's thread by [`App::try_view_now`]: the views walk these
 /// lists once per indicator that reads them, so a year with more goes to the blocking pool
-/// (a year holds tens of them; its payments, however many, cost nothing here).
+/// (a year holds tens of them; its payments, however many, cost nothing here). Measured on the
+/// 焦作 2024 year in a debug build: the indicators view took 0.2 ms with no activity and
+/// 1–1.6 ms with 1,000 (a release build is about ten times faster).
 pub const MAX_LISTED_FACTS_NOW: usize = 1_000;
 
 /// A view of one unit-year with an imported budget.
