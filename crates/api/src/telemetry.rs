@@ -87,7 +87,41 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Middleware: request id, log span, access log and metrics for every request.
+/// The `status` label of a response: the common statuses without an allocation.
+pub fn status_label(status: u16) -> metrics::SharedString {
+    static COMMON: [(u16, &str); 20] = [
+        (200, "200"),
+        (201, "201"),
+        (204, "204"),
+        (303, "303"),
+        (304, "304"),
+        (400, "400"),
+        (401, "401"),
+        (403, "403"),
+        (404, "404"),
+        (405, "405"),
+        (406, "406"),
+        (408, "408"),
+        (409, "409"),
+        (412, "412"),
+        (413, "413"),
+        (415, "415"),
+        (422, "422"),
+        (429, "429"),
+        (500, "500"),
+        (503, "503"),
+    ];
+    match COMMON.iter().find(|(code, _)| *code == status) {
+        Some((_, label)) => metrics::SharedString::const_str(label),
+        None => metrics::SharedString::from(status.to_string()),
+    }
+}
+
+/// Middleware: request id, log span, access log and metrics for every request. Per request it
+/// allocates the id (a client's sane id copied, or a generated one), its header value, the
+/// matched route pattern and one copy of it for the metrics' labels; the method and path are
+/// recorded into the span straight from the request (and not at all when no subscriber
+/// listens), and the common statuses are static labels.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -97,12 +131,16 @@ pub async fn observe(
         .get(REQUEST_ID_HEADER)
         .and_then(sane_request_id)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    req.extensions_mut().insert(RequestId(request_id.clone()));
-    let method = req.method().to_string();
+    // A sane or generated id is visible ASCII, always a valid header value.
+    let header = HeaderValue::from_str(&request_id).ok();
     let method_label = metric_method(req.method());
-    let path = req.path().to_string();
-    let span =
-        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path()
+    );
+    req.extensions_mut().insert(RequestId(request_id));
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed();
@@ -111,17 +149,17 @@ pub async fn observe(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_string());
     let status = res.status().as_u16();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
+    if let Some(v) = header {
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
     }
-    metrics::counter!("http_requests_total", "method" => method_label, "route" => route.clone(), "status" => status.to_string())
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method_label, "route" => route.clone())
-        .record(elapsed.as_secs_f64());
     span.in_scope(|| {
         tracing::info!(status, route = %route, latency_us = elapsed.as_micros() as u64, "request finished");
     });
+    metrics::counter!("http_requests_total", "method" => method_label, "route" => route.clone(), "status" => status_label(status))
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method_label, "route" => route)
+        .record(elapsed.as_secs_f64());
     Ok(res)
 }
 
@@ -143,6 +181,13 @@ mod tests {
         for odd in ["FOO", "BREW", "X0123456789"] {
             let m = Method::from_bytes(odd.as_bytes()).unwrap();
             assert_eq!(metric_method(&m), OTHER_METHOD, "{odd}");
+        }
+    }
+
+    #[test]
+    fn the_status_label_is_the_status_code_whether_it_is_a_common_one_or_not() {
+        for code in 100..=999u16 {
+            assert_eq!(&*status_label(code), code.to_string(), "{code}");
         }
     }
 }

@@ -4,7 +4,7 @@
 //! It loads a unit-year (the shared in-memory state caught up with the log, [`cache`]), turns
 //! commands into events through the domain and appends them with the loaded version, retrying
 //! a lost race ([`write`]); computes views as of a business date or as the log held them at a
-//! position ([`read`]); runs imports (the budget as a fixture or workbook, [`budget_file`];
+//! position ([`read`], one function per view of a unit-year in [`view`]); runs imports (the budget as a fixture or workbook, [`budget_file`];
 //! ledgers) all or nothing ([`import`],
 //! [`ledger`], [`table`]); produces the data of exports ([`export`]) and of the official
 //! forms ([`forms`], laid out by `jixiao-report`); computes the finance bureau's views over all
@@ -13,7 +13,8 @@
 //! checks, with the users who may no longer use theirs ([`admin`]).
 //!
 //! Boundaries: no HTTP, no SQL (only `jixiao-store` knows SQL), no terminal, no files on disk
-//! (callers pass bytes); blocking — async callers run it on a blocking pool.
+//! (callers pass bytes); blocking — async callers run it on a blocking pool, after trying the
+//! two calls that never block: [`App::start_write`] and [`App::try_view_now`].
 
 pub mod admin;
 pub mod auth;
@@ -33,6 +34,7 @@ pub mod recheck;
 pub mod review;
 pub mod table;
 pub mod throttle;
+pub mod view;
 pub mod write;
 
 pub use bureau::{InboxItem, InboxKind, UnitDetails, UnitQuery, UnitSort, UnitTable};

@@ -31,7 +31,7 @@ const SCAN_PAGE_EVENTS: usize = 1_000;
 pub const MONITORING_PERIOD_END: (u32, u32) = (7, 31);
 
 /// One indicator's status with the log positions of the events its value came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndicatorView {
     /// The status; `sources` lists at most [`MAX_SOURCES_LISTED`] facts, the most recent.
     pub status: IndicatorStatus,
@@ -42,7 +42,7 @@ pub struct IndicatorView {
 }
 
 /// The self-evaluation of a year: unit-wide and per project.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelfEvaluation {
     /// 部门整体 (None when the unit has no unit-wide targets).
     pub unit: Option<Evaluation>,
@@ -58,7 +58,7 @@ pub struct SelfEvaluation {
 }
 
 /// One item still needing 偏差原因分析, with its scope.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingExplanation {
     /// Whose evaluation.
     pub scope: Scope,
@@ -172,7 +172,7 @@ pub fn shanghai_date(instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
     }
 }
 
-fn no_budget(stream: &StreamId) -> AppError {
+pub(crate) fn no_budget(stream: &StreamId) -> AppError {
     AppError::not_found(format!(
         "单位“{}”{}年度尚未导入预算 (no budget for this unit and year)",
         stream.unit, stream.fiscal_year
@@ -272,7 +272,7 @@ impl App {
         })
     }
 
-    /// 预算执行 of a unit's year.
+    /// 预算执行 of a unit's year ([`crate::view::Execution`]).
     pub fn execution(
         &self,
         stream: &StreamId,
@@ -280,12 +280,14 @@ impl App {
         known: KnownAt,
         profile: &ScoringProfile,
     ) -> Result<Option<ExecutionSummary>, AppError> {
-        self.with_budgeted_year(stream, known, |y| {
-            Ok(y.state.execution_summary(as_of, profile))
-        })
+        let view = crate::view::Execution {
+            as_of,
+            profile: profile.clone(),
+        };
+        self.view(stream, known, &view)
     }
 
-    /// Indicators of a unit's year with summarised provenance.
+    /// Indicators of a unit's year with summarised provenance ([`crate::view::Indicators`]).
     pub fn indicators(
         &self,
         stream: &StreamId,
@@ -293,16 +295,15 @@ impl App {
         known: KnownAt,
         profile: &ScoringProfile,
     ) -> Result<Vec<IndicatorView>, AppError> {
-        self.with_budgeted_year(stream, known, |y| {
-            Ok(y.state
-                .indicator_status_summarised(as_of, profile, MAX_SOURCES_LISTED)
-                .into_iter()
-                .map(|(status, source_count)| indicator_view(y, status, source_count))
-                .collect())
-        })
+        let view = crate::view::Indicators {
+            as_of,
+            profile: profile.clone(),
+        };
+        self.view(stream, known, &view)
     }
 
-    /// The self-evaluation per project and unit-wide, judged at the year end unless `as_of`.
+    /// The self-evaluation per project and unit-wide, judged at the year end unless `as_of`
+    /// ([`crate::view::Evaluation`]).
     pub fn evaluation(
         &self,
         stream: &StreamId,
@@ -310,11 +311,15 @@ impl App {
         known: KnownAt,
         profile: &ScoringProfile,
     ) -> Result<SelfEvaluation, AppError> {
-        self.with_budgeted_year(stream, known, |y| self_evaluation(&y.state, as_of, profile))
+        let view = crate::view::Evaluation {
+            as_of,
+            profile: profile.clone(),
+        };
+        self.view(stream, known, &view)
     }
 
     /// The 1-7月 monitoring draft of the unit or one project; `as_of` defaults to 31 July, or
-    /// today when that is earlier in a year in progress.
+    /// today when that is earlier in a year in progress ([`crate::view::MonitoringDraft`]).
     pub fn monitoring_draft(
         &self,
         stream: &StreamId,
@@ -323,39 +328,12 @@ impl App {
         known: KnownAt,
         profile: &ScoringProfile,
     ) -> Result<MonitoringReportDraft, AppError> {
-        let year = stream.fiscal_year;
-        let as_of = match as_of {
-            Some(d) => App::within_year(year, d, "as_of")?,
-            None => {
-                let (m, d) = MONITORING_PERIOD_END;
-                let period_end = NaiveDate::from_ymd_opt(year, m, d).unwrap_or_default();
-                let today = self.business_today();
-                if today.year() == year {
-                    today.min(period_end)
-                } else {
-                    period_end
-                }
-            }
+        let view = crate::view::MonitoringDraft {
+            scope: scope.clone(),
+            as_of: self.draft_as_of(stream.fiscal_year, as_of)?,
+            profile: profile.clone(),
         };
-        self.with_budgeted_year(stream, known, |y| {
-            if let Scope::Project(code) = scope
-                && y.state.budget().and_then(|b| b.project(code)).is_none()
-            {
-                return Err(AppError::invalid(
-                    "invalid_query",
-                    format!("项目“{}”不在本单位预算中 (unknown project)", code.0),
-                    vec![FieldError::new(
-                        "scope",
-                        "应为 unit 或本单位的项目代码",
-                        "unit or a project code of this unit",
-                    )],
-                ));
-            }
-            y.state
-                .monitoring_draft(scope, as_of, profile)
-                .map_err(|e| AppError::rejected("monitoring_draft", e.to_string(), vec![]))?
-                .ok_or_else(|| no_budget(stream))
-        })
+        self.view(stream, known, &view)
     }
 
     /// Every unit of a year with its execution against 序时进度 (from the read models). The
@@ -550,7 +528,7 @@ fn lagging(state: &UnitYear, as_of: Option<NaiveDate>, profile: &ScoringProfile)
     out
 }
 
-fn self_evaluation(
+pub(crate) fn self_evaluation(
     state: &UnitYear,
     as_of: Option<NaiveDate>,
     profile: &ScoringProfile,
@@ -600,7 +578,11 @@ fn self_evaluation(
 /// The status (its sources already cut by the domain to the most recent
 /// [`MAX_SOURCES_LISTED`] of `source_count`) with their log positions looked up in the year's
 /// provenance index.
-fn indicator_view(year: &Year, status: IndicatorStatus, source_count: usize) -> IndicatorView {
+pub(crate) fn indicator_view(
+    year: &Year,
+    status: IndicatorStatus,
+    source_count: usize,
+) -> IndicatorView {
     let mut source_positions: Vec<u64> = status
         .sources
         .iter()

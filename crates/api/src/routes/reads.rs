@@ -18,6 +18,7 @@ use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jixiao_app::AppError;
+use jixiao_app::view::{self, YearView};
 use jixiao_domain::budget::ProjectCode;
 use jixiao_domain::indicator::Scope;
 use jixiao_domain::profile::ScoringProfile;
@@ -78,16 +79,18 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 /// What every view of one unit's year starts with: the reader may read the unit, the profile is
-/// known, `known_at` reads as a position or instant; [`YearView::run`] then makes the one
-/// application call on the blocking pool.
-struct YearView {
+/// known, `known_at` reads as a position or instant; [`ViewRequest::run`] then computes the
+/// view — on this worker when the application can without blocking
+/// ([`jixiao_app::App::try_view_now`]: the unit-year cached, current and free), else on the
+/// blocking pool.
+struct ViewRequest {
     state: web::Data<AppState>,
     stream: StreamId,
     profile: ScoringProfile,
     known: KnownAt,
 }
 
-impl YearView {
+impl ViewRequest {
     fn new(
         state: &web::Data<AppState>,
         auth: &Auth,
@@ -97,7 +100,7 @@ impl YearView {
     ) -> Result<Self, ApiError> {
         let (unit, year) = path.into_inner();
         auth.0.require_unit(Action::Read, &unit)?;
-        Ok(YearView {
+        Ok(ViewRequest {
             state: state.clone(),
             profile: profile(state, profile_id)?,
             known: parse_known_at(known_at)?,
@@ -109,19 +112,25 @@ impl YearView {
         self.stream.fiscal_year
     }
 
-    async fn run<T: Send + 'static>(
-        self,
-        f: impl FnOnce(&jixiao_app::App, &StreamId, KnownAt, &ScoringProfile) -> Result<T, AppError>
-        + Send
-        + 'static,
-    ) -> Result<T, ApiError> {
-        let YearView {
+    /// The view `make` builds with the request's profile, computed now on this worker when
+    /// the application answers without blocking, else on the blocking pool: the same view
+    /// either way.
+    async fn run<V>(self, make: impl FnOnce(ScoringProfile) -> V) -> Result<V::Output, ApiError>
+    where
+        V: YearView + Send + 'static,
+        V::Output: Send + 'static,
+    {
+        let ViewRequest {
             state,
             stream,
             profile,
             known,
         } = self;
-        blocking(&state, move |app| f(app, &stream, known, &profile)).await
+        let view = make(profile);
+        if let Some(answer) = state.app.try_view_now(&stream, known, &view) {
+            return answer.map_err(ApiError::from);
+        }
+        blocking(&state, move |app| app.view(&stream, known, &view)).await
     }
 }
 
@@ -673,16 +682,16 @@ pub async fn execution(
     path: web::Path<(String, i32)>,
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = YearView::new(
+    let request = ViewRequest::new(
         &state,
         &auth,
         path,
         q.profile.as_deref(),
         q.known_at.as_deref(),
     )?;
-    let as_of = state.app.view_as_of(view.year(), q.as_of)?;
-    let summary = view
-        .run(move |app, stream, known, p| app.execution(stream, as_of, known, p))
+    let as_of = state.app.view_as_of(request.year(), q.as_of)?;
+    let summary = request
+        .run(|profile| view::Execution { as_of, profile })
         .await?;
     Ok(HttpResponse::Ok().json(summary.as_ref().map(dto::ExecutionSummary::from)))
 }
@@ -704,16 +713,16 @@ pub async fn indicators(
     path: web::Path<(String, i32)>,
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = YearView::new(
+    let request = ViewRequest::new(
         &state,
         &auth,
         path,
         q.profile.as_deref(),
         q.known_at.as_deref(),
     )?;
-    let as_of = state.app.view_as_of(view.year(), q.as_of)?;
-    let views = view
-        .run(move |app, stream, known, p| app.indicators(stream, as_of, known, p))
+    let as_of = state.app.view_as_of(request.year(), q.as_of)?;
+    let views = request
+        .run(|profile| view::Indicators { as_of, profile })
         .await?;
     let out: Vec<dto::IndicatorStatus> = views.iter().map(dto::IndicatorStatus::from).collect();
     Ok(HttpResponse::Ok().json(out))
@@ -753,7 +762,7 @@ pub async fn monitoring_draft(
     path: web::Path<(String, i32)>,
     q: web::Query<DraftQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = YearView::new(
+    let request = ViewRequest::new(
         &state,
         &auth,
         path,
@@ -764,9 +773,13 @@ pub async fn monitoring_draft(
         None | Some("") | Some("unit") => Scope::Unit,
         Some(code) => Scope::Project(ProjectCode(code.to_string())),
     };
-    let as_of = q.as_of;
-    let draft = view
-        .run(move |app, stream, known, p| app.monitoring_draft(stream, &scope, as_of, known, p))
+    let as_of = state.app.draft_as_of(request.year(), q.as_of)?;
+    let draft = request
+        .run(|profile| view::MonitoringDraft {
+            scope,
+            as_of,
+            profile,
+        })
         .await?;
     Ok(HttpResponse::Ok().json(dto::MonitoringReportDraft::from(&draft)))
 }
@@ -846,7 +859,7 @@ pub async fn evaluation(
     path: web::Path<(String, i32)>,
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = YearView::new(
+    let request = ViewRequest::new(
         &state,
         &auth,
         path,
@@ -854,13 +867,13 @@ pub async fn evaluation(
         q.known_at.as_deref(),
     )?;
     // The self-evaluation is judged at the year end unless a date is asked for.
-    let year = view.year();
+    let year = request.year();
     let as_of = q
         .as_of
         .map(|d| jixiao_app::App::within_year(year, d, "as_of"))
         .transpose()?;
-    let ev = view
-        .run(move |app, stream, known, p| app.evaluation(stream, as_of, known, p))
+    let ev = request
+        .run(|profile| view::Evaluation { as_of, profile })
         .await?;
     Ok(HttpResponse::Ok().json(SelfEvaluationView::from(&ev)))
 }
