@@ -12,63 +12,36 @@ use jixiao_domain::aggregate::{Command, RecordPayment};
 use jixiao_domain::event::YearLockChanged;
 use jixiao_domain::money::Yuan;
 use jixiao_domain::profile::ScoringProfile;
+use jixiao_store::test_support::PostgresTestDatabase;
 use jixiao_store::{KnownAt, Store, StoreOptions};
 use rust_decimal_macros::dec;
 use uuid::Uuid;
 
-/// A database of its own on the test server, dropped at the end.
-struct Db {
-    admin: String,
-    name: String,
-    url: String,
+/// A database of its own on the test server (dropped at the end), or `None` when no server is
+/// configured.
+fn database() -> Option<PostgresTestDatabase> {
+    let Ok(admin) = std::env::var("JIXIAO_TEST_POSTGRES_URL") else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but JIXIAO_TEST_POSTGRES_URL is unset"
+        );
+        println!("skipped: JIXIAO_TEST_POSTGRES_URL is unset");
+        return None;
+    };
+    Some(PostgresTestDatabase::create(&admin).unwrap())
 }
 
-impl Db {
-    fn create() -> Option<Db> {
-        let Ok(admin) = std::env::var("JIXIAO_TEST_POSTGRES_URL") else {
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "CI=true but JIXIAO_TEST_POSTGRES_URL is unset"
-            );
-            println!("skipped: JIXIAO_TEST_POSTGRES_URL is unset");
-            return None;
-        };
-        let name = format!("jixiao_app_test_{}", Uuid::new_v4().simple());
-        let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-        c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .unwrap();
-        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-        let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
-        let url = if query.is_empty() {
-            format!("{base}/{name}")
-        } else {
-            format!("{base}/{name}?{query}")
-        };
-        Some(Db { admin, name, url })
-    }
-
-    fn app(&self) -> App {
-        let store = Store::open(StoreOptions::postgres(&self.url)).unwrap();
-        App::new(
-            store,
-            AppConfig {
-                business_today: NaiveDate::from_ymd_opt(2024, 12, 31),
-                ..AppConfig::default()
-            },
-        )
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
+/// One application (one process) over the database.
+fn app(db: &PostgresTestDatabase) -> App {
+    let store = Store::open(StoreOptions::postgres(&db.url)).unwrap();
+    App::new(
+        store,
+        AppConfig {
+            business_today: NaiveDate::from_ymd_opt(2024, 12, 31),
+            ..AppConfig::default()
+        },
+    )
 }
 
 fn actor() -> Actor {
@@ -84,8 +57,8 @@ fn day(m: u32, d: u32) -> NaiveDate {
 
 #[test]
 fn a_refusal_is_never_answered_on_a_year_another_process_has_moved_on() {
-    let Some(db) = Db::create() else { return };
-    let (one, two) = (db.app(), db.app());
+    let Some(db) = database() else { return };
+    let (one, two) = (app(&db), app(&db));
     let approval = Approval::jiaozuo_2024().unwrap();
     one.import_budget(&approval, &actor()).unwrap();
     let stream = approval.stream();
