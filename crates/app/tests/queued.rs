@@ -2,7 +2,10 @@
 //! the store's writer, awaited, folded into the shared year — and every case that is not that
 //! simple handed back to the blocking `App::write`, with the same answers.
 
+mod common;
+
 use chrono::NaiveDate;
+use common::block_on;
 use jixiao_app::import::{Approval, BudgetImported};
 use jixiao_app::{Actor, App, AppConfig, ErrorKind, Item, Settled, Started, Write, Written};
 use jixiao_domain::aggregate::{Command, RecordPayment};
@@ -11,9 +14,7 @@ use jixiao_domain::money::Yuan;
 use jixiao_domain::profile::ScoringProfile;
 use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
 use rust_decimal_macros::dec;
-use std::future::Future;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use uuid::Uuid;
 
 struct Fixture {
@@ -79,28 +80,6 @@ fn payment_write(f: &Fixture, line: &LineId, id: u128, if_match: Option<u64>) ->
 fn version(app: &App, stream: &StreamId) -> u64 {
     app.with_year(stream, KnownAt::Now, |y| Ok(y.state.version()))
         .unwrap()
-}
-
-/// Wakes the test's thread.
-struct Unpark(std::thread::Thread);
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Runs a future to its end on this thread.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::park();
-    }
 }
 
 /// Awaits a queued write and folds it (waiting for the year's lock if it is busy).

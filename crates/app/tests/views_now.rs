@@ -3,7 +3,10 @@
 //! (not cached, behind the log's head, locked, `known_at`, many listed facts), and the caller
 //! runs the blocking path.
 
+mod common;
+
 use chrono::NaiveDate;
+use common::block_on;
 use jixiao_app::import::{Approval, BudgetImported};
 use jixiao_app::view::{self, MAX_LISTED_FACTS_NOW, YearView};
 use jixiao_app::{Actor, App, AppConfig, ErrorKind, Item, Started, Write};
@@ -16,9 +19,7 @@ use jixiao_domain::profile::ScoringProfile;
 use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
 use rust_decimal_macros::dec;
 use std::fmt::Debug;
-use std::future::Future;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use uuid::Uuid;
 
 struct Fixture {
@@ -159,28 +160,6 @@ where
 
 fn none_now<V: YearView>(app: &App, stream: &StreamId, view: &V) -> bool {
     app.try_view_now(stream, KnownAt::Now, view).is_none()
-}
-
-/// Wakes the test's thread.
-struct Unpark(std::thread::Thread);
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Runs a future to its end on this thread.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::park();
-    }
 }
 
 #[test]
