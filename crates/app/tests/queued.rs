@@ -5,54 +5,15 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::block_on;
-use jixiao_app::import::{Approval, BudgetImported};
-use jixiao_app::{Actor, App, AppConfig, ErrorKind, Item, Settled, Started, Write, Written};
+use common::{Fixture, actor, block_on, config, year_with_budget};
+use jixiao_app::{App, ErrorKind, Item, Settled, Started, Write, Written};
 use jixiao_domain::aggregate::{Command, RecordPayment};
 use jixiao_domain::budget::LineId;
 use jixiao_domain::money::Yuan;
 use jixiao_domain::profile::ScoringProfile;
-use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
+use jixiao_store::{KnownAt, StreamId};
 use rust_decimal_macros::dec;
-use std::sync::Arc;
 use uuid::Uuid;
-
-struct Fixture {
-    app: Arc<App>,
-    stream: StreamId,
-    line: LineId,
-    _dir: tempfile::TempDir,
-}
-
-fn config() -> AppConfig {
-    AppConfig {
-        business_today: NaiveDate::from_ymd_opt(2024, 6, 30),
-        ..AppConfig::default()
-    }
-}
-
-fn year_with_budget() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(StoreOptions::new(dir.path().join("app.db"))).unwrap();
-    let app = Arc::new(App::new(store, config()));
-    let approval = Approval::jiaozuo_2024().unwrap();
-    let imported = app.import_budget(&approval, &actor()).unwrap();
-    assert!(matches!(imported, BudgetImported::Written(_)));
-    let line = approval.budget.lines[0].line_id.clone();
-    Fixture {
-        app,
-        stream: approval.stream(),
-        line,
-        _dir: dir,
-    }
-}
-
-fn actor() -> Actor {
-    Actor {
-        name: "tester".to_string(),
-        request_id: "test".to_string(),
-    }
-}
 
 fn payment_write(f: &Fixture, line: &LineId, id: u128, if_match: Option<u64>) -> Write {
     let id = Uuid::from_u128(id);

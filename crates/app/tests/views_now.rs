@@ -6,64 +6,18 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::block_on;
-use jixiao_app::import::{Approval, BudgetImported};
+use common::{Fixture, actor, block_on, config, profile, year_with_budget};
 use jixiao_app::view::{self, MAX_LISTED_FACTS_NOW, YearView};
-use jixiao_app::{Actor, App, AppConfig, ErrorKind, Item, Started, Write};
+use jixiao_app::{App, ErrorKind, Item, Started, Write};
 use jixiao_domain::aggregate::{Command, RecordPayment};
-use jixiao_domain::budget::{LineId, ProjectCode};
+use jixiao_domain::budget::ProjectCode;
 use jixiao_domain::event::ActivityHeld;
 use jixiao_domain::indicator::Scope;
 use jixiao_domain::money::Yuan;
-use jixiao_domain::profile::ScoringProfile;
-use jixiao_store::{KnownAt, Store, StoreOptions, StreamId};
+use jixiao_store::{KnownAt, StreamId};
 use rust_decimal_macros::dec;
 use std::fmt::Debug;
-use std::sync::Arc;
 use uuid::Uuid;
-
-struct Fixture {
-    app: Arc<App>,
-    stream: StreamId,
-    line: LineId,
-    project: ProjectCode,
-    _dir: tempfile::TempDir,
-}
-
-fn config() -> AppConfig {
-    AppConfig {
-        business_today: NaiveDate::from_ymd_opt(2024, 6, 30),
-        ..AppConfig::default()
-    }
-}
-
-fn profile() -> ScoringProfile {
-    ScoringProfile::builtin(ScoringProfile::DEFAULT_ID).unwrap()
-}
-
-fn actor() -> Actor {
-    Actor {
-        name: "tester".to_string(),
-        request_id: "test".to_string(),
-    }
-}
-
-/// The 焦作 2024 budget imported through the application (so its year is cached and current).
-fn year_with_budget() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(StoreOptions::new(dir.path().join("app.db"))).unwrap();
-    let app = Arc::new(App::new(store, config()));
-    let approval = Approval::jiaozuo_2024().unwrap();
-    let imported = app.import_budget(&approval, &actor()).unwrap();
-    assert!(matches!(imported, BudgetImported::Written(_)));
-    Fixture {
-        app,
-        stream: approval.stream(),
-        line: approval.budget.lines[0].line_id.clone(),
-        project: approval.budget.projects[0].code.clone(),
-        _dir: dir,
-    }
-}
 
 fn write(f: &Fixture, items: Vec<Item>) -> Write {
     Write {
