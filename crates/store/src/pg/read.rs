@@ -385,23 +385,29 @@ impl PgStore {
                 s.paid_yuan = yuan(paid);
             }
             if let Some((first_day, bound)) = &split.days {
-                for r in tx.query(
-                    "SELECT unit, sum(adjust_fen + carry_fen)::BIGINT FROM rm_unit_budget_day
-                     WHERE fiscal_year = $1 AND day >= $2 AND day <= $3 GROUP BY unit",
-                    &[&fiscal_year, first_day, bound],
-                )? {
-                    let unit: String = r.get(0);
-                    let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
-                    s.adjusted_yuan += yuan(r.get(1));
-                }
-                for r in tx.query(
-                    "SELECT unit, sum(paid_fen)::BIGINT FROM rm_unit_paid_day
-                     WHERE fiscal_year = $1 AND day >= $2 AND day <= $3 GROUP BY unit",
-                    &[&fiscal_year, first_day, bound],
-                )? {
-                    let unit: String = r.get(0);
-                    let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
-                    s.paid_yuan += yuan(r.get(1));
+                // The days of the as-of date's own month: budget moves, then payments.
+                for (sql, paid) in [
+                    (
+                        "SELECT unit, sum(adjust_fen + carry_fen)::BIGINT FROM rm_unit_budget_day
+                         WHERE fiscal_year = $1 AND day >= $2 AND day <= $3 GROUP BY unit",
+                        false,
+                    ),
+                    (
+                        "SELECT unit, sum(paid_fen)::BIGINT FROM rm_unit_paid_day
+                         WHERE fiscal_year = $1 AND day >= $2 AND day <= $3 GROUP BY unit",
+                        true,
+                    ),
+                ] {
+                    for r in tx.query(sql, &[&fiscal_year, first_day, bound])? {
+                        let unit: String = r.get(0);
+                        let s = units.entry(unit.clone()).or_insert_with(|| blank(&unit));
+                        let amount = yuan(r.get(1));
+                        if paid {
+                            s.paid_yuan += amount;
+                        } else {
+                            s.adjusted_yuan += amount;
+                        }
+                    }
                 }
             }
             tx.commit()?;
