@@ -123,8 +123,9 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
         client: ClientKind,
     },
-    /// W2 over HTTP: N writer threads over many units, one payment per POST, with readers of
-    /// random units' indicators and evaluation under the same load.
+    /// W2 over HTTP: N writer threads over many units, one payment per POST, alone (judged
+    /// beside the in-process store's W2 in the same run), then again with readers of random
+    /// units' indicators and evaluation under the same load (the reads judged).
     HttpW2 {
         #[arg(long, default_value_t = 64)]
         clients: usize,
