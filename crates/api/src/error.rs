@@ -130,6 +130,12 @@ impl ApiError {
         }
     }
 
+    /// An error with this status, code and detail (statuses without a constructor of their
+    /// own, such as the 431 and 408 of [`crate::http1`]).
+    pub(crate) fn with_status(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        ApiError::new(status, code, detail)
+    }
+
     /// 400: the request cannot be read (syntax, bad parameter).
     pub fn bad_request(code: &str, detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
         ApiError {

@@ -19,6 +19,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod guard;
+mod http1;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

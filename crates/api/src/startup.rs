@@ -12,10 +12,10 @@ use crate::config::{
 };
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::openapi::ApiDoc;
-use crate::{guard, routes, telemetry};
+use crate::{guard, http1, routes, telemetry};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use jixiao_app::throttle::LoginThrottle;
 use jixiao_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -179,7 +179,7 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
     });
     let openapi = ApiDoc::openapi();
     let routes_table = web::Data::new(RouteTable::from_openapi(&openapi));
-    let mut server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .wrap(from_fn(guard::limit_body_time))
             .wrap(from_fn(telemetry::observe))
@@ -199,15 +199,18 @@ pub fn build(config: ApiConfig, store: Store) -> std::io::Result<(Server, Socket
                     .config(Config::default().validator_url("none")),
             )
             .default_service(web::to(not_found))
-    })
-    .client_request_timeout(client_request_timeout)
-    .client_disconnect_timeout(Duration::from_millis(CLIENT_DISCONNECT_TIMEOUT_MS))
-    .keep_alive(Duration::from_secs(KEEP_ALIVE_SECONDS))
-    .max_connections(MAX_CONNECTIONS_PER_WORKER);
-    if let Some(n) = workers {
-        server = server.workers(n.max(1));
-    }
-    let server = server.listen(listener)?.run();
+    };
+    let server = http1::serve(
+        app,
+        listener,
+        http1::Settings {
+            workers,
+            max_connections_per_worker: MAX_CONNECTIONS_PER_WORKER,
+            keep_alive: Duration::from_secs(KEEP_ALIVE_SECONDS),
+            client_request_timeout,
+            client_disconnect_timeout: Duration::from_millis(CLIENT_DISCONNECT_TIMEOUT_MS),
+        },
+    )?;
     tracing::info!(%address, "jixiao API listening");
     Ok((server, address))
 }

@@ -55,7 +55,7 @@ fn exchange(address: &str, raw: &[u8]) -> String {
 }
 
 #[test]
-fn unparseable_request_lines_and_headers_get_a_400_and_a_warn_line_never_an_error() {
+fn unparseable_request_lines_and_headers_get_problem_json_and_a_warn_line_never_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
     let mut c = Command::new(BIN);
@@ -87,18 +87,53 @@ fn unparseable_request_lines_and_headers_get_a_400_and_a_warn_line_never_an_erro
     let start = url.find("http://").unwrap() + "http://".len();
     let address = url[start..].trim_end_matches('/').to_string();
 
-    let bad: [&[u8]; 3] = [
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
-        b"GET /he\x01lthz HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
+    // More headers than actix-http takes (96): a head too large, 431.
+    let oversized = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..120)
+            .map(|i| format!("X-H{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let bad: [(&[u8], u16, &str); 4] = [
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+            400,
+            "unreadable_request",
+        ),
+        (
+            b"GET /he\x01lthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            400,
+            "unreadable_request",
+        ),
+        (
+            b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
+            400,
+            "unreadable_request",
+        ),
+        (oversized.as_bytes(), 431, "request_head_too_large"),
     ];
-    for raw in bad {
+    for (raw, status, code) in bad {
+        let shown = String::from_utf8_lossy(&raw[..raw.len().min(60)]).into_owned();
         let answer = exchange(&address, raw);
         assert!(
-            answer.starts_with("HTTP/1.1 400"),
-            "{:?}: {answer}",
-            String::from_utf8_lossy(raw)
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{shown:?}: {answer}"
         );
+        // problem+json like every other error, and the connection closed.
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        let head = head.to_ascii_lowercase();
+        assert!(
+            head.contains("\r\ncontent-type: application/problem+json"),
+            "{shown:?}: {answer}"
+        );
+        assert!(
+            head.contains("\r\nconnection: close"),
+            "{shown:?}: {answer}"
+        );
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["status"], status, "{answer}");
+        assert_eq!(problem["code"], code, "{answer}");
+        assert!(problem["detail"].as_str().unwrap().contains("连接已关闭"));
     }
     // The server still serves, on a new connection.
     let ok = exchange(&address, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -380,6 +380,12 @@ fn a_request_head_that_stalls_gets_408_and_the_connection_closed() {
         .unwrap();
     let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(10));
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // actix-http's own answer, in problem+json like every other error.
+    assert!(
+        answer.contains("\r\ncontent-type: application/problem+json"),
+        "{answer}"
+    );
+    assert!(answer.contains("\"code\":\"request_timeout\""), "{answer}");
     assert!(closed);
 }
 
