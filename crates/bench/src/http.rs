@@ -21,10 +21,15 @@ use crate::stats::{Latencies, Summary, ms};
 use crate::wire::{self, ClientKind};
 use crate::workloads::{self, Bench, Measured, Report, Verdict, W2_TARGET_P99_US, print_header};
 use anyhow::{Context, Result, anyhow, ensure};
+use chrono::NaiveDate;
 use jixiao_api::ApiConfig;
 use jixiao_api::auth::JwtKeys;
+use jixiao_domain::aggregate::{Command, Context as DomainContext, RecordPayment, UnitYear};
+use jixiao_domain::budget::LineId;
 use jixiao_domain::event::Event;
 use jixiao_domain::fixture::{BudgetImport, JIAOZUO_2024_TOML};
+use jixiao_domain::money::Yuan;
+use jixiao_domain::profile::ScoringProfile;
 use jixiao_store::users::{Role, User};
 use jixiao_store::{EventMeta, ExpectedVersion, NewEvent, Store, StreamId};
 use serde_json::{Value, json};
@@ -141,6 +146,8 @@ pub(crate) struct Server {
     pub tokens: Vec<(String, String)>,
     /// A finance-bureau token: reads every unit.
     pub reader_token: String,
+    /// The server's store (its writer's counters).
+    pub store: Store,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     /// The database (a PostgreSQL one is dropped with this, after the server stopped).
@@ -290,6 +297,7 @@ impl Server {
             .collect::<Result<Vec<_>>>()?;
         let reader_token = mint(&keys, "finance".into(), Role::Finance, None)?;
         let (tx, rx) = mpsc::channel();
+        let counted = store.clone();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 match jixiao_api::build(config, store) {
@@ -311,6 +319,7 @@ impl Server {
             address,
             tokens,
             reader_token,
+            store: counted,
             handle,
             thread: Some(thread),
             _db: db,
@@ -665,6 +674,7 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
         })
         .collect::<Result<_>>()?;
     let stop = AtomicBool::new(false);
+    let before = server.store.writer_stats();
     let start = Instant::now();
     let (writes, reads): (Vec<Result<Latencies>>, Vec<Result<ReadLatencies>>) =
         std::thread::scope(|s| {
@@ -701,7 +711,16 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
             (writes, reads)
         });
     let elapsed = start.elapsed();
+    let after = server.store.writer_stats();
     server.stop();
+    let (groups, requests) = (
+        after.groups_committed - before.groups_committed,
+        after.requests - before.requests,
+    );
+    println!(
+        "  server's writer: {groups} group commits for {requests} requests (mean {:.1} per commit)",
+        requests as f64 / groups.max(1) as f64
+    );
     let mut lat = Latencies::new();
     for r in writes {
         lat.merge(r?);
@@ -760,7 +779,7 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
     Ok(report)
 }
 
-/// W2 over HTTP, then the in-process store's W2 with the same clients, events per client and
+/// The in-process store's W2, then W2 over HTTP with the same clients, events per client and
 /// units in the same run; the HTTP report gains the verdict on the share of the store's rate.
 ///
 /// With readers, the writers run twice on fresh servers: first alone — the workload the
@@ -768,16 +787,27 @@ pub fn http_w2(b: &Bench, w: HttpW2) -> Result<Report> {
 /// reads are judged under that load (the writes' numbers of that phase are printed, not judged:
 /// closed-loop readers take the server's CPU from the writers on a small machine).
 pub fn http_w2_beside_store(b: &Bench, w: HttpW2) -> Result<Vec<Report>> {
-    let mut http = http_w2(b, HttpW2 { readers: 0, ..w })?;
+    // The store first, on a quiet machine: right after an HTTP phase (a server and its 200 MB
+    // database just stopped and removed) it measured 25–40 % below its steady rate.
     let store = workloads::w2(b, w.clients, w.per_client, w.units as u64)?;
-    if let (Some(h), Some(s)) = (http.lines.first(), store.lines.first()) {
+    let same = w2_same_database(b, w)?;
+    let mut http = http_w2(b, HttpW2 { readers: 0, ..w })?;
+    if let (Some(h), Some(g)) = (http.lines.first(), store.lines.first()) {
+        println!(
+            "  HTTP / generic in-process W2 (fresh database, generated events): {:.0} / {:.0} events/s = {:.1}%",
+            h.rate(),
+            g.rate(),
+            100.0 * h.rate() / g.rate().max(f64::MIN_POSITIVE)
+        );
+    }
+    if let (Some(h), Some(s)) = (http.lines.first(), same.lines.first()) {
         let share = if s.rate() > 0.0 {
             h.rate() / s.rate()
         } else {
             0.0
         };
         println!(
-            "  HTTP / in-process: {:.0} / {:.0} events/s = {:.1}%",
+            "  HTTP / in-process, same workload: {:.0} / {:.0} events/s = {:.1}%",
             h.rate(),
             s.rate(),
             share * 100.0
@@ -790,11 +820,133 @@ pub fn http_w2_beside_store(b: &Bench, w: HttpW2) -> Result<Vec<Report>> {
             met: share >= W2_HTTP_TARGET_SHARE,
         });
     }
-    let mut reports = vec![http, store];
+    let mut reports = vec![http, same, store];
     if w.readers > 0 {
         reports.push(http_w2(b, w)?);
     }
     Ok(reports)
+}
+
+/// W2 in process on the HTTP run's database and events: the budgets of `units` units seeded
+/// (untimed), then `clients` threads append the payments the HTTP writers post — each the event
+/// the domain decides for that request, with the meta the server records, built before the
+/// clock starts — to the same unit-years in the same order, one event per append with the
+/// expected version the server sends. The store's rate for the same workload as HTTP W2.
+pub fn w2_same_database(b: &Bench, w: HttpW2) -> Result<Report> {
+    let HttpW2 {
+        clients,
+        per_client,
+        units,
+        ..
+    } = w;
+    let units = units.max(clients);
+    print_header(&format!(
+        "W2 in process, the HTTP workload: {clients} threads over {units} units with their budgets, the server's payment events, {} — {per_client} appends each",
+        b.sync_label()
+    ));
+    let dir = tempfile::tempdir_in(&b.dir)?;
+    let db = b.db(dir.path().join("same.db"))?;
+    let store = Store::open(db.store_options(b.sync)).context("打开事件库失败 (open store)")?;
+    let codes: Vec<String> = (0..units).map(unit_code).collect();
+    seed_budgets(&store, &codes, b.seed)?;
+    let budget = import_events_for("000000")?;
+    let seeded = budget.len() as u64;
+    let year = UnitYear::replay(budget.iter());
+    let profile = ScoringProfile::builtin(ScoringProfile::DEFAULT_ID)
+        .map_err(|e| anyhow!("评分规则 (profile): {e:?}"))?;
+    let ctx = DomainContext { profile: &profile };
+    // Client c's appends, in order: (stream, expected version, event).
+    let work: Vec<Vec<(StreamId, u64, NewEvent)>> = (0..clients)
+        .map(|c| -> Result<Vec<_>> {
+            let own: Vec<&String> = codes.iter().skip(c).step_by(clients).collect();
+            let mut versions = vec![seeded; own.len()];
+            (0..per_client)
+                .map(|n| {
+                    let k = (n % own.len() as u64) as usize;
+                    let body = payment_body(n);
+                    let paid_on = NaiveDate::parse_from_str(
+                        body["paid_on"].as_str().unwrap_or_default(),
+                        "%Y-%m-%d",
+                    )?;
+                    let command = Command::RecordPayment(RecordPayment {
+                        payment_id: client_event_id(),
+                        paid_on,
+                        line_id: LineId(PAYMENT_LINE.into()),
+                        economic_code: None,
+                        function_code: None,
+                        project_code: None,
+                        amount_yuan: Yuan::parse_plain("1.00")
+                            .map_err(|e| anyhow!("金额 (amount): {e:?}"))?,
+                        voucher_no: None,
+                        summary: "基准测试 (bench)".into(),
+                    });
+                    let mut events = year
+                        .handle(command, &ctx)
+                        .map_err(|e| anyhow!("支出被拒 (payment refused): {e}"))?;
+                    ensure!(
+                        events.len() == 1,
+                        "一笔支出应为一个事件 (one event per payment)"
+                    );
+                    let event = NewEvent::new(
+                        client_event_id(),
+                        events.remove(0),
+                        EventMeta {
+                            actor: format!("staff{}", own[k]),
+                            request_id: Uuid::new_v4().to_string(),
+                            recorded_at: None,
+                        },
+                    )
+                    .context("构造事件失败 (build event)")?;
+                    let expected = versions[k];
+                    versions[k] += 1;
+                    Ok((StreamId::new(own[k].clone(), YEAR), expected, event))
+                })
+                .collect()
+        })
+        .collect::<Result<_>>()?;
+    let barrier = std::sync::Barrier::new(clients + 1);
+    let (lat, elapsed) = std::thread::scope(|s| -> Result<(Latencies, Duration)> {
+        let handles: Vec<_> = work
+            .into_iter()
+            .map(|appends| {
+                let (store, barrier) = (&store, &barrier);
+                s.spawn(move || -> Result<Latencies> {
+                    let mut lat = Latencies::new();
+                    barrier.wait();
+                    for (stream, expected, event) in appends {
+                        let t = Instant::now();
+                        store.append(stream, ExpectedVersion::Exact(expected), vec![event])?;
+                        lat.record(t.elapsed());
+                    }
+                    Ok(lat)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let start = Instant::now();
+        let mut lat = Latencies::new();
+        for h in handles {
+            lat.merge(
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow!("追加线程崩溃 (appender panicked)")))?,
+            );
+        }
+        Ok((lat, start.elapsed()))
+    })?;
+    let stats = store.writer_stats();
+    drop(store);
+    println!(
+        "  writer: {} group commits for {} requests (budgets included)",
+        stats.groups_committed, stats.requests
+    );
+    let mut report = Report::default();
+    report.line(Measured {
+        label: format!("store, HTTP's database and events ({clients} threads)"),
+        events: per_client * clients as u64,
+        elapsed,
+        latency: lat.summary(),
+    });
+    Ok(report)
 }
 
 /// Reads and drops a chunked body (`Transfer-Encoding: chunked`).

@@ -290,7 +290,7 @@ impl Bench {
         })
     }
 
-    fn sync_label(&self) -> &'static str {
+    pub(crate) fn sync_label(&self) -> &'static str {
         match (self.sync, self.postgres.is_some()) {
             (Sync::Full, false) => "durable, synchronous=FULL",
             (Sync::Normal, false) => "NOT durable, synchronous=NORMAL",
