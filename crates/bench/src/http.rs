@@ -1149,6 +1149,32 @@ mod tests {
     }
 
     #[test]
+    fn the_same_workload_in_process_appends_every_payment_at_the_version_the_server_would_send() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bench {
+            dir: dir.path().to_path_buf(),
+            seed: 1,
+            sync: crate::raw::Sync::Normal,
+            ids: None,
+            postgres: None,
+        };
+        let w = HttpW2 {
+            clients: 2,
+            per_client: 7,
+            units: 3,
+            readers: 0,
+            workers: 1,
+            warm: true,
+            client: ClientKind::Raw,
+        };
+        // An expected version off by one would refuse an append and fail the run.
+        let r = w2_same_database(&b, w).unwrap();
+        assert_eq!(r.lines.len(), 1);
+        assert_eq!(r.lines[0].events, 14);
+        assert_eq!(r.lines[0].latency.unwrap().count, 14);
+    }
+
+    #[test]
     fn payment_bodies_carry_fresh_event_ids_and_valid_2024_dates() {
         let a = payment_body(0);
         let b = payment_body(0);
