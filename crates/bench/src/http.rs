@@ -904,34 +904,9 @@ pub fn w2_same_database(b: &Bench, w: HttpW2) -> Result<Report> {
                 .collect()
         })
         .collect::<Result<_>>()?;
-    let barrier = std::sync::Barrier::new(clients + 1);
-    let (lat, elapsed) = std::thread::scope(|s| -> Result<(Latencies, Duration)> {
-        let handles: Vec<_> = work
-            .into_iter()
-            .map(|appends| {
-                let (store, barrier) = (&store, &barrier);
-                s.spawn(move || -> Result<Latencies> {
-                    let mut lat = Latencies::new();
-                    barrier.wait();
-                    for (stream, expected, event) in appends {
-                        let t = Instant::now();
-                        store.append(stream, ExpectedVersion::Exact(expected), vec![event])?;
-                        lat.record(t.elapsed());
-                    }
-                    Ok(lat)
-                })
-            })
-            .collect();
-        barrier.wait();
-        let start = Instant::now();
-        let mut lat = Latencies::new();
-        for h in handles {
-            lat.merge(
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow!("追加线程崩溃 (appender panicked)")))?,
-            );
-        }
-        Ok((lat, start.elapsed()))
+    let (lat, elapsed) = workloads::timed_appenders(work, |(stream, expected, event)| {
+        store.append(stream, ExpectedVersion::Exact(expected), vec![event])?;
+        Ok(())
     })?;
     let stats = store.writer_stats();
     drop(store);
@@ -1112,13 +1087,7 @@ mod tests {
     #[test]
     fn http_w2_posts_every_payment_and_reads_both_views_under_load() {
         let dir = tempfile::tempdir().unwrap();
-        let b = Bench {
-            dir: dir.path().to_path_buf(),
-            seed: 1,
-            sync: crate::raw::Sync::Normal,
-            ids: None,
-            postgres: None,
-        };
+        let b = Bench::for_tests(dir.path());
         let w = HttpW2 {
             clients: 2,
             per_client: 5,
@@ -1151,13 +1120,7 @@ mod tests {
     #[test]
     fn the_same_workload_in_process_appends_every_payment_at_the_version_the_server_would_send() {
         let dir = tempfile::tempdir().unwrap();
-        let b = Bench {
-            dir: dir.path().to_path_buf(),
-            seed: 1,
-            sync: crate::raw::Sync::Normal,
-            ids: None,
-            postgres: None,
-        };
+        let b = Bench::for_tests(dir.path());
         let w = HttpW2 {
             clients: 2,
             per_client: 7,

@@ -295,13 +295,7 @@ mod tests {
     #[test]
     fn without_postgres_the_comparison_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let b = Bench {
-            dir: dir.path().to_path_buf(),
-            seed: 1,
-            sync: crate::raw::Sync::Normal,
-            ids: None,
-            postgres: None,
-        };
+        let b = Bench::for_tests(dir.path());
         let s = Servers {
             jixiao: PathBuf::from("/nonexistent"),
             clients: 2,

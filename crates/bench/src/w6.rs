@@ -385,13 +385,7 @@ mod tests {
     #[test]
     fn w6_grows_one_unit_year_and_counts_the_writers_outcomes() {
         let dir = tempfile::tempdir().unwrap();
-        let b = Bench {
-            dir: dir.path().to_path_buf(),
-            seed: 1,
-            sync: crate::raw::Sync::Normal,
-            ids: None,
-            postgres: None,
-        };
+        let b = Bench::for_tests(dir.path());
         let r = w6(&b, &shape(vec![0, 1_500])).unwrap();
         // Per size: a payment line and two view lines; then the writers' line.
         assert_eq!(r.lines.len(), 7);

@@ -22,7 +22,7 @@ use jixiao_store::{
     EventMeta, ExpectedVersion, NewEvent, Store, StoreOptions, StreamId, Synchronous,
 };
 use std::path::PathBuf;
-use std::sync::{Arc, Barrier};
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 /// Most events any workload may generate (10M is the target scale of W4; 2× head-room).
@@ -61,6 +61,58 @@ pub struct Bench {
     /// PostgreSQL admin URL: when set, the store and the raw baseline run on PostgreSQL, each
     /// side on a fresh database created (and dropped) through this URL, instead of SQLite.
     pub postgres: Option<String>,
+}
+
+/// Runs one thread per entry of `work`, each calling `append` on its items in order once every
+/// thread is ready; returns every call's latency and the time from the common start until the
+/// last thread ended.
+pub(crate) fn timed_appenders<T: Send>(
+    work: Vec<Vec<T>>,
+    append: impl Fn(T) -> Result<()> + std::marker::Sync,
+) -> Result<(Latencies, std::time::Duration)> {
+    let barrier = Barrier::new(work.len() + 1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = work
+            .into_iter()
+            .map(|items| {
+                let (barrier, append) = (&barrier, &append);
+                s.spawn(move || -> Result<Latencies> {
+                    let mut lat = Latencies::new();
+                    barrier.wait();
+                    for item in items {
+                        let t = Instant::now();
+                        append(item)?;
+                        lat.record(t.elapsed());
+                    }
+                    Ok(lat)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let start = Instant::now();
+        let mut lat = Latencies::new();
+        for h in handles {
+            lat.merge(
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("追加线程崩溃 (appender thread panicked)"))??,
+            );
+        }
+        Ok((lat, start.elapsed()))
+    })
+}
+
+#[cfg(test)]
+impl Bench {
+    /// A bench for tests: databases under `dir`, seed 1, no fsync, SQLite.
+    pub(crate) fn for_tests(dir: &std::path::Path) -> Bench {
+        Bench {
+            dir: dir.to_path_buf(),
+            seed: 1,
+            sync: Sync::Normal,
+            ids: None,
+            postgres: None,
+        }
+    }
 }
 
 /// Where one measured side keeps its data: a SQLite file, or a fresh PostgreSQL database
@@ -419,35 +471,10 @@ pub fn w2(b: &Bench, clients: usize, per_client: u64, streams: u64) -> Result<Re
 
     let store_db = b.db(dir.path().join("w2.db"))?;
     let store = b.open_store(&store_db)?;
-    let barrier = Arc::new(Barrier::new(clients + 1));
-    let handles: Vec<_> = per_client_events
-        .iter()
-        .cloned()
-        .map(|evs| {
-            let store = store.clone();
-            let barrier = barrier.clone();
-            std::thread::spawn(move || -> Result<Latencies> {
-                let mut lat = Latencies::new();
-                barrier.wait();
-                for e in &evs {
-                    let t = Instant::now();
-                    store.append(stream_of(e), ExpectedVersion::Any, vec![new_event(e)?])?;
-                    lat.record(t.elapsed());
-                }
-                Ok(lat)
-            })
-        })
-        .collect();
-    barrier.wait();
-    let start = Instant::now();
-    let mut lat = Latencies::new();
-    for h in handles {
-        let l = h
-            .join()
-            .map_err(|_| anyhow::anyhow!("追加线程崩溃 (appender thread panicked)"))??;
-        lat.merge(l);
-    }
-    let elapsed = start.elapsed();
+    let (lat, elapsed) = timed_appenders(per_client_events.clone(), |e| {
+        store.append(stream_of(&e), ExpectedVersion::Any, vec![new_event(&e)?])?;
+        Ok(())
+    })?;
     let stats = store.writer_stats();
     drop(store);
     println!(
@@ -795,13 +822,7 @@ mod tests {
     use std::path::Path;
 
     fn bench(dir: &Path) -> Bench {
-        Bench {
-            dir: dir.to_path_buf(),
-            seed: 1,
-            sync: Sync::Normal,
-            ids: None,
-            postgres: None,
-        }
+        Bench::for_tests(dir)
     }
 
     fn events_of(r: &Report) -> Vec<u64> {
