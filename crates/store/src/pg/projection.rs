@@ -56,19 +56,17 @@ impl FoldStatements {
                      closed = coalesce($4, rm_unit_status.closed),
                      pending_requests = rm_unit_status.pending_requests + $5",
             )?,
-            payments: client.prepare(
-                "INSERT INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
-                     project_code, economic_code, function_code, amount_fen, paid_on)
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bytea[],
-                     $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])",
-            )?,
+            payments: client.prepare(&format!("{INSERT_PAYMENTS} {}", unnest_payments(1)))?,
             reversed_find: client.prepare(
-                "SELECT position, amount_fen FROM rm_payment
-                 WHERE unit = $1 AND fiscal_year = $2 AND payment_id = $3 AND reversed_on IS NULL
-                 ORDER BY position LIMIT 1",
+                "SELECT p.unit, p.fiscal_year, p.payment_id, p.position, p.amount_fen
+                 FROM rm_payment p
+                 JOIN unnest($1::text[], $2::integer[], $3::bytea[]) AS k(unit, fiscal_year, payment_id)
+                   ON p.unit = k.unit AND p.fiscal_year = k.fiscal_year
+                  AND p.payment_id = k.payment_id
+                 WHERE p.reversed_on IS NULL
+                 ORDER BY p.position",
             )?,
-            reversed_mark: client
-                .prepare("UPDATE rm_payment SET reversed_on = $2 WHERE position = $1")?,
+            reversed_mark: client.prepare(&format!("{MARK_REVERSED} {}", unnest_marks(1)))?,
             paid: client.prepare(
                 "INSERT INTO rm_unit_paid_day (fiscal_year, unit, day, paid_fen)
                  SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::bigint[])
@@ -99,6 +97,43 @@ impl FoldStatements {
     }
 }
 
+/// The insert of payment rows, less its `SELECT * FROM unnest(…)` ([`unnest_payments`]).
+const INSERT_PAYMENTS: &str = "INSERT INTO rm_payment (position, unit, fiscal_year, payment_id,
+     line_id, project_code, economic_code, function_code, amount_fen, paid_on, reversed_on)";
+
+/// The rows of [`INSERT_PAYMENTS`], parameters `$first`…`$first+10`.
+fn unnest_payments(first: usize) -> String {
+    format!(
+        "SELECT * FROM unnest(${}::bigint[], ${}::text[], ${}::integer[], ${}::bytea[],
+             ${}::text[], ${}::text[], ${}::text[], ${}::text[], ${}::bigint[], ${}::text[],
+             ${}::text[])",
+        first,
+        first + 1,
+        first + 2,
+        first + 3,
+        first + 4,
+        first + 5,
+        first + 6,
+        first + 7,
+        first + 8,
+        first + 9,
+        first + 10
+    )
+}
+
+/// The 红冲 of stored payment rows, less its `FROM unnest(…)` ([`unnest_marks`]).
+const MARK_REVERSED: &str = "UPDATE rm_payment SET reversed_on = m.reversed_on";
+
+/// The rows of [`MARK_REVERSED`]: positions `$first`, dates `$first+1`.
+fn unnest_marks(first: usize) -> String {
+    format!(
+        "FROM unnest(${}::bigint[], ${}::text[]) AS m(position, reversed_on)
+         WHERE rm_payment.position = m.position",
+        first,
+        first + 1
+    )
+}
+
 /// Payment rows waiting for their one multi-row insert.
 #[derive(Default)]
 struct PaymentRows<'a> {
@@ -112,6 +147,15 @@ struct PaymentRows<'a> {
     function_code: Vec<&'a str>,
     amount_fen: Vec<i64>,
     paid_on: Vec<String>,
+    /// The 红冲 date of a row reversed in the same fold (None: not reversed).
+    reversed_on: Vec<Option<String>>,
+}
+
+/// Stored payment rows reversed by a fold: positions and dates, for one multi-row update.
+#[derive(Default)]
+struct Marks {
+    position: Vec<i64>,
+    reversed_on: Vec<String>,
 }
 
 impl PaymentRows<'_> {
@@ -136,9 +180,25 @@ impl PaymentRows<'_> {
                 &self.function_code,
                 &self.amount_fen,
                 &self.paid_on,
+                &self.reversed_on,
             ],
         )?;
         *self = PaymentRows::default();
+        Ok(())
+    }
+}
+
+impl Marks {
+    fn flush(
+        &mut self,
+        client: &mut impl GenericClient,
+        st: &FoldStatements,
+    ) -> Result<(), StoreError> {
+        if self.position.is_empty() {
+            return Ok(());
+        }
+        client.execute(&st.reversed_mark, &[&self.position, &self.reversed_on])?;
+        *self = Marks::default();
         Ok(())
     }
 }
@@ -242,10 +302,12 @@ pub(crate) struct SumColumns<'a> {
     month: MonthColumns<'a>,
 }
 
-/// What a fold leaves to write in bulk: the payment rows not yet inserted and the money sums.
+/// What a fold leaves to write in bulk: the payment rows not yet inserted, the stored rows
+/// reversed, and the money sums.
 #[derive(Default)]
 pub(crate) struct Folded<'a> {
     payments: PaymentRows<'a>,
+    marks: Marks,
     sums: Sums,
 }
 
@@ -257,6 +319,7 @@ impl Folded<'_> {
         st: &FoldStatements,
     ) -> Result<(), StoreError> {
         self.payments.flush(client, st)?;
+        self.marks.flush(client, st)?;
         let c = self.sums.columns();
         if !c.month.0.is_empty() {
             let m = &c.month;
@@ -275,18 +338,18 @@ impl Folded<'_> {
 }
 
 /// The statement that commits a writer's group, less its events' insert: the fold's payment
-/// rows and sums (parameters `$first`…`$first+26`), the read models' checkpoint and the head
-/// (`$first+27` position, `$first+28` hash), each a data-modifying `WITH` clause (every one
-/// runs, in one round trip). `events` is the insert of the group's events, the first clause,
-/// returning a row per event inserted; the statement returns their count.
+/// rows, the stored rows it reverses and its sums (parameters `$first`…`$first+29`), the read
+/// models' checkpoint and the head (`$first+30` position, `$first+31` hash), each a
+/// data-modifying `WITH` clause (every one runs, in one round trip; the 红冲 of stored rows sees
+/// the table as it was before the statement, and the group's own rows carry theirs). `events`
+/// is the insert of the group's events, the first clause, returning a row per event inserted;
+/// the statement returns their count.
 pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
     let p = |i: usize| format!("${}", first + i);
     format!(
         "WITH ev AS ({events}),
-         pay AS (INSERT INTO rm_payment (position, unit, fiscal_year, payment_id, line_id,
-                 project_code, economic_code, function_code, amount_fen, paid_on)
-             SELECT * FROM unnest({}::bigint[], {}::text[], {}::integer[], {}::bytea[],
-                 {}::text[], {}::text[], {}::text[], {}::text[], {}::bigint[], {}::text[])),
+         pay AS ({INSERT_PAYMENTS} {}),
+         mark AS ({MARK_REVERSED} {}),
          paid AS (INSERT INTO rm_unit_paid_day (fiscal_year, unit, day, paid_fen)
              SELECT * FROM unnest({}::integer[], {}::text[], {}::text[], {}::bigint[])
              ON CONFLICT (fiscal_year, unit, day)
@@ -311,19 +374,8 @@ pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
          checkpoint AS (UPDATE rm_checkpoint SET position = {} WHERE name = '{CHECKPOINT}')
          UPDATE log_head SET position = {}, hash = {} WHERE id = 1
          RETURNING (SELECT count(*) FROM ev)",
-        p(0),
-        p(1),
-        p(2),
-        p(3),
-        p(4),
-        p(5),
-        p(6),
-        p(7),
-        p(8),
-        p(9),
-        p(10),
-        p(11),
-        p(12),
+        unnest_payments(first),
+        unnest_marks(first + 11),
         p(13),
         p(14),
         p(15),
@@ -339,8 +391,11 @@ pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
         p(25),
         p(26),
         p(27),
-        p(27),
         p(28),
+        p(29),
+        p(30),
+        p(30),
+        p(31),
     )
 }
 
@@ -356,6 +411,7 @@ pub(crate) fn commit_group(
 ) -> Result<u64, StoreError> {
     let c = folded.sums.columns();
     let pay = std::mem::take(&mut folded.payments);
+    let marks = std::mem::take(&mut folded.marks);
     let mut params: Vec<&(dyn ToSql + Sync)> = events.to_vec();
     params.extend_from_slice(&[
         &pay.position,
@@ -368,6 +424,9 @@ pub(crate) fn commit_group(
         &pay.function_code,
         &pay.amount_fen,
         &pay.paid_on,
+        &pay.reversed_on,
+        &marks.position,
+        &marks.reversed_on,
         &c.paid.0,
         &c.paid.1,
         &c.paid.2,
@@ -402,6 +461,8 @@ pub(crate) fn fold_events<'a>(
 ) -> Result<Folded<'a>, StoreError> {
     let mut sums = Sums::default();
     let mut payments = PaymentRows::default();
+    let mut marks = Marks::default();
+    let mut reversals = Reversals::load(client, st, events)?;
     for (s, position, event) in events {
         match event {
             Event::BudgetApproved(e) => {
@@ -440,23 +501,26 @@ pub(crate) fn fold_events<'a>(
                 payments.function_code.push(e.function_code.as_str());
                 payments.amount_fen.push(amount);
                 payments.paid_on.push(e.paid_on.to_string());
+                payments.reversed_on.push(None);
+                reversals.recorded(s, e.payment_id, payments.position.len() - 1);
                 sums.paid(s, e.paid_on, amount);
             }
             Event::PaymentReversed(e) => {
-                // The payment may be among the rows not inserted yet.
-                payments.flush(client, st)?;
-                let original = client.query_opt(
-                    &st.reversed_find,
-                    &[&s.unit, &s.fiscal_year, &e.payment_id.as_bytes().as_slice()],
-                )?;
-                if let Some(row) = original {
-                    let (payment_position, amount): (i64, i64) = (row.get(0), row.get(1));
-                    client.execute(
-                        &st.reversed_mark,
-                        &[&payment_position, &e.reversed_on.to_string()],
-                    )?;
-                    sums.paid(s, e.reversed_on, -amount);
-                }
+                // The earliest unreversed payment of that id: a stored row, or one of this fold.
+                let reversed_on = e.reversed_on.to_string();
+                let amount = match reversals.take(s, e.payment_id) {
+                    Some(Original::Stored { position, amount }) => {
+                        marks.position.push(position);
+                        marks.reversed_on.push(reversed_on);
+                        amount
+                    }
+                    Some(Original::Folded(row)) => {
+                        payments.reversed_on[row] = Some(reversed_on);
+                        payments.amount_fen[row]
+                    }
+                    None => continue,
+                };
+                sums.paid(s, e.reversed_on, -amount);
             }
             // As on SQLite (`crate::projection::fold`): where each unit's year-end workflow
             // stands and what waits for the bureau.
@@ -486,7 +550,92 @@ pub(crate) fn fold_events<'a>(
             _ => {}
         }
     }
-    Ok(Folded { payments, sums })
+    Ok(Folded {
+        payments,
+        marks,
+        sums,
+    })
+}
+
+/// Key of a payment: (unit, year, payment id).
+type PaymentKey = (String, i32, uuid::Uuid);
+
+/// A payment a 红冲 may reverse.
+enum Original {
+    /// A stored row, not yet reversed: its position and amount.
+    Stored { position: i64, amount: i64 },
+    /// A row of this fold (its index among the fold's payment rows).
+    Folded(usize),
+}
+
+/// The payments that the 红冲 of a fold may reverse, earliest first per payment id: the stored
+/// unreversed rows of every id the fold reverses, read in one query before the fold, then the
+/// fold's own rows of those ids as it meets them.
+struct Reversals {
+    candidates: std::collections::HashMap<PaymentKey, std::collections::VecDeque<Original>>,
+}
+
+impl Reversals {
+    /// Reads the stored candidates of every id reversed in `events` (no query when none is).
+    fn load(
+        client: &mut impl GenericClient,
+        st: &FoldStatements,
+        events: &[(&StreamId, u64, &Event)],
+    ) -> Result<Self, StoreError> {
+        let mut candidates: std::collections::HashMap<
+            PaymentKey,
+            std::collections::VecDeque<Original>,
+        > = std::collections::HashMap::new();
+        let (mut units, mut years, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        for (s, _, event) in events {
+            if let Event::PaymentReversed(e) = event {
+                let key = (s.unit.clone(), s.fiscal_year, e.payment_id);
+                if candidates.insert(key, Default::default()).is_none() {
+                    units.push(s.unit.as_str());
+                    years.push(s.fiscal_year);
+                    ids.push(e.payment_id.as_bytes().as_slice());
+                }
+            }
+        }
+        if !ids.is_empty() {
+            for row in client.query(&st.reversed_find, &[&units, &years, &ids])? {
+                let id = uuid::Uuid::from_slice(row.get::<_, &[u8]>(2)).map_err(|e| {
+                    StoreError::Decode {
+                        position: 0,
+                        message: format!("rm_payment.payment_id: {e}"),
+                    }
+                })?;
+                let key: PaymentKey = (row.get(0), row.get(1), id);
+                if let Some(queue) = candidates.get_mut(&key) {
+                    queue.push_back(Original::Stored {
+                        position: row.get(3),
+                        amount: row.get(4),
+                    });
+                }
+            }
+        }
+        Ok(Reversals { candidates })
+    }
+
+    /// A payment of the fold (row `row`): a candidate when its id is reversed in the fold.
+    fn recorded(&mut self, s: &StreamId, id: uuid::Uuid, row: usize) {
+        if self.candidates.is_empty() {
+            return;
+        }
+        if let Some(queue) = self
+            .candidates
+            .get_mut(&(s.unit.clone(), s.fiscal_year, id))
+        {
+            queue.push_back(Original::Folded(row));
+        }
+    }
+
+    /// The payment a 红冲 of `id` reverses, if any is left unreversed.
+    fn take(&mut self, s: &StreamId, id: uuid::Uuid) -> Option<Original> {
+        self.candidates
+            .get_mut(&(s.unit.clone(), s.fiscal_year, id))?
+            .pop_front()
+    }
 }
 
 /// One change of a unit's row in `rm_unit_status` (as `crate::projection::StatusChange`).
