@@ -712,16 +712,15 @@ pub(crate) fn refold(
     }
     let statements = FoldStatements::prepare(&mut tx)?;
     let mut folded = 0u64;
+    // One scan in position order, fetched a chunk at a time from its portal between the
+    // chunks' writes (one plan, no sort or re-seek per chunk).
+    let scan = tx.bind(
+        "SELECT position, unit, fiscal_year, event_type, schema_version, payload
+         FROM events WHERE position > $1 AND position <= $2 ORDER BY position",
+        &[&to_i64(after)?, &to_i64(head)?],
+    )?;
     while after < head {
-        let rows = tx.query(
-            "SELECT position, unit, fiscal_year, event_type, schema_version, payload
-             FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
-            &[
-                &to_i64(after)?,
-                &to_i64(head)?,
-                &(REFOLD_CHUNK_EVENTS as i64),
-            ],
-        )?;
+        let rows = tx.query_portal(&scan, REFOLD_CHUNK_EVENTS as i32)?;
         if rows.is_empty() {
             break;
         }
