@@ -159,6 +159,23 @@ struct Marks {
 }
 
 impl PaymentRows<'_> {
+    /// The parameters of [`unnest_payments`], in its order.
+    fn columns(&self) -> [&(dyn ToSql + Sync); 11] {
+        [
+            &self.position,
+            &self.unit,
+            &self.fiscal_year,
+            &self.payment_id,
+            &self.line_id,
+            &self.project_code,
+            &self.economic_code,
+            &self.function_code,
+            &self.amount_fen,
+            &self.paid_on,
+            &self.reversed_on,
+        ]
+    }
+
     fn flush(
         &mut self,
         client: &mut impl GenericClient,
@@ -167,22 +184,7 @@ impl PaymentRows<'_> {
         if self.position.is_empty() {
             return Ok(());
         }
-        client.execute(
-            &st.payments,
-            &[
-                &self.position,
-                &self.unit,
-                &self.fiscal_year,
-                &self.payment_id,
-                &self.line_id,
-                &self.project_code,
-                &self.economic_code,
-                &self.function_code,
-                &self.amount_fen,
-                &self.paid_on,
-                &self.reversed_on,
-            ],
-        )?;
+        client.execute(&st.payments, &self.columns())?;
         *self = PaymentRows::default();
         Ok(())
     }
@@ -413,18 +415,8 @@ pub(crate) fn commit_group(
     let pay = std::mem::take(&mut folded.payments);
     let marks = std::mem::take(&mut folded.marks);
     let mut params: Vec<&(dyn ToSql + Sync)> = events.to_vec();
+    params.extend_from_slice(&pay.columns());
     params.extend_from_slice(&[
-        &pay.position,
-        &pay.unit,
-        &pay.fiscal_year,
-        &pay.payment_id,
-        &pay.line_id,
-        &pay.project_code,
-        &pay.economic_code,
-        &pay.function_code,
-        &pay.amount_fen,
-        &pay.paid_on,
-        &pay.reversed_on,
         &marks.position,
         &marks.reversed_on,
         &c.paid.0,
