@@ -11,6 +11,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 use uuid::Uuid;
 
+/// A new payment event (fresh id) on line B-30201 of economic code 30201.
+fn paid(on: chrono::NaiveDate, amount: &str) -> NewEvent {
+    new_event(payment(Uuid::new_v4(), "B-30201", "30201", on, amount))
+}
 both_engines!(racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race);
 fn racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race(db: &TestDb) {
     let store = db.open();
@@ -23,13 +27,7 @@ fn racing_appenders_at_the_same_version_produce_exactly_one_winner_per_race(db: 
             .map(|_| {
                 let (store, s, barrier) = (store.clone(), s.clone(), barrier.clone());
                 std::thread::spawn(move || {
-                    let e = new_event(payment(
-                        Uuid::new_v4(),
-                        "B-30201",
-                        "30201",
-                        date(3, 1),
-                        "10.00",
-                    ));
+                    let e = paid(date(3, 1), "10.00");
                     barrier.wait();
                     store.append(s, ExpectedVersion::Exact(race), vec![e])
                 })
@@ -57,17 +55,7 @@ both_engines!(a_retried_batch_returns_the_original_positions_and_writes_nothing_
 fn a_retried_batch_returns_the_original_positions_and_writes_nothing_new(db: &TestDb) {
     let store = db.open();
     let s = stream("261301");
-    let batch: Vec<NewEvent> = (0..3)
-        .map(|i| {
-            new_event(payment(
-                Uuid::new_v4(),
-                "B-30201",
-                "30201",
-                date(3, i + 1),
-                "5.00",
-            ))
-        })
-        .collect();
+    let batch: Vec<NewEvent> = (0..3).map(|i| paid(date(3, i + 1), "5.00")).collect();
     let first = store
         .append(s.clone(), ExpectedVersion::NoStream, batch.clone())
         .unwrap();
@@ -86,15 +74,7 @@ both_engines!(retries_from_many_threads_after_lost_replies_never_duplicate_an_ev
 fn retries_from_many_threads_after_lost_replies_never_duplicate_an_event(db: &TestDb) {
     let store = db.open();
     let batches: Vec<Vec<NewEvent>> = (0..20)
-        .map(|i| {
-            vec![new_event(payment(
-                Uuid::new_v4(),
-                "B-30201",
-                "30201",
-                date(4, 1),
-                &format!("{i}.00"),
-            ))]
-        })
+        .map(|i| vec![paid(date(4, 1), &format!("{i}.00"))])
         .collect();
     let handles: Vec<_> = (0..4)
         .map(|_| {
@@ -148,23 +128,11 @@ fn the_same_id_with_different_content_is_a_conflict(db: &TestDb) {
 both_engines!(a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing);
 fn a_batch_mixing_stored_and_new_ids_is_a_conflict_and_writes_nothing(db: &TestDb) {
     let store = db.open();
-    let old = new_event(payment(
-        Uuid::new_v4(),
-        "B-30201",
-        "30201",
-        date(3, 1),
-        "1.00",
-    ));
+    let old = paid(date(3, 1), "1.00");
     store
         .append(stream("261301"), ExpectedVersion::Any, vec![old.clone()])
         .unwrap();
-    let fresh = new_event(payment(
-        Uuid::new_v4(),
-        "B-30201",
-        "30201",
-        date(3, 2),
-        "1.00",
-    ));
+    let fresh = paid(date(3, 2), "1.00");
     let err = store
         .append(
             stream("261301"),
@@ -182,13 +150,7 @@ both_engines!(a_batch_naming_one_new_id_twice_is_a_conflict_and_writes_nothing);
 /// Neither a retry nor a new batch: refused before it reaches the writer.
 fn a_batch_naming_one_new_id_twice_is_a_conflict_and_writes_nothing(db: &TestDb) {
     let store = db.open();
-    let e = new_event(payment(
-        Uuid::new_v4(),
-        "B-30201",
-        "30201",
-        date(3, 1),
-        "1.00",
-    ));
+    let e = paid(date(3, 1), "1.00");
     let err = store
         .append(
             stream("261301"),
@@ -219,17 +181,7 @@ fn a_rejected_batch_writes_nothing_and_reports_the_current_version(db: &TestDb) 
             vec![new_event(budget_approved("261301"))],
         )
         .unwrap();
-    let batch: Vec<NewEvent> = (0..5)
-        .map(|_| {
-            new_event(payment(
-                Uuid::new_v4(),
-                "B-30201",
-                "30201",
-                date(3, 1),
-                "1.00",
-            ))
-        })
-        .collect();
+    let batch: Vec<NewEvent> = (0..5).map(|_| paid(date(3, 1), "1.00")).collect();
     let err = store
         .append(s.clone(), ExpectedVersion::Exact(0), batch.clone())
         .unwrap_err();
@@ -255,13 +207,7 @@ fn one_failing_request_in_a_group_does_not_abort_the_others(db: &TestDb) {
         .map(|i| {
             let store = store.clone();
             std::thread::spawn(move || {
-                let e = new_event(payment(
-                    Uuid::new_v4(),
-                    "B-30201",
-                    "30201",
-                    date(3, 1),
-                    "1.00",
-                ));
+                let e = paid(date(3, 1), "1.00");
                 // Every odd request expects a version its own fresh stream cannot have.
                 let expected = if i % 2 == 0 {
                     ExpectedVersion::NoStream
@@ -295,17 +241,7 @@ fn a_reader_tailing_the_log_during_concurrent_appends_sees_every_position_once_i
             let store = store.clone();
             std::thread::spawn(move || {
                 for _ in 0..APPENDS {
-                    let batch = (0..2)
-                        .map(|_| {
-                            new_event(payment(
-                                Uuid::new_v4(),
-                                "B-30201",
-                                "30201",
-                                date(5, 1),
-                                "1.00",
-                            ))
-                        })
-                        .collect();
+                    let batch = (0..2).map(|_| paid(date(5, 1), "1.00")).collect();
                     store
                         .append(stream(&format!("U{w}")), ExpectedVersion::Any, batch)
                         .unwrap();
@@ -341,15 +277,7 @@ fn a_stream_of_exactly_the_read_limit_reads_whole_and_one_event_more_is_refused(
     options.max_stream_read = LIMIT;
     let store = jixiao_store::Store::open(options).unwrap();
     let s = stream("261301");
-    let pay = || {
-        new_event(payment(
-            Uuid::new_v4(),
-            "B-30201",
-            "30201",
-            date(3, 1),
-            "1.00",
-        ))
-    };
+    let pay = || paid(date(3, 1), "1.00");
     store
         .append(
             s.clone(),
@@ -389,15 +317,7 @@ both_engines!(requests_beyond_the_limits_are_refused_before_reaching_the_writer)
 fn requests_beyond_the_limits_are_refused_before_reaching_the_writer(db: &TestDb) {
     let store = db.open();
     let too_many: Vec<NewEvent> = (0..=MAX_EVENTS_PER_APPEND)
-        .map(|_| {
-            new_event(payment(
-                Uuid::new_v4(),
-                "B-30201",
-                "30201",
-                date(3, 1),
-                "1.00",
-            ))
-        })
+        .map(|_| paid(date(3, 1), "1.00"))
         .collect();
     assert!(matches!(
         store.append(stream("261301"), ExpectedVersion::Any, too_many),
@@ -407,13 +327,7 @@ fn requests_beyond_the_limits_are_refused_before_reaching_the_writer(db: &TestDb
         store.append(stream("261301"), ExpectedVersion::Any, vec![]),
         Err(AppendError::EmptyBatch)
     ));
-    let e = new_event(payment(
-        Uuid::new_v4(),
-        "B-30201",
-        "30201",
-        date(3, 1),
-        "1.00",
-    ));
+    let e = paid(date(3, 1), "1.00");
     assert!(matches!(
         store.append(stream("261301"), ExpectedVersion::Any, vec![e.clone(), e]),
         Err(AppendError::DuplicateInBatch { .. })
@@ -467,13 +381,7 @@ fn concurrent_appends_share_commits(db: &TestDb) {
             std::thread::spawn(move || {
                 barrier.wait();
                 for _ in 0..APPENDS {
-                    let e = new_event(payment(
-                        Uuid::new_v4(),
-                        "B-30201",
-                        "30201",
-                        date(3, 1),
-                        "1.00",
-                    ));
+                    let e = paid(date(3, 1), "1.00");
                     store
                         .append(stream(&format!("U{c}")), ExpectedVersion::Any, vec![e])
                         .unwrap();
@@ -519,15 +427,7 @@ fn a_batch_ending_in_a_stored_id_is_refused_alone_while_its_group_commits(db: &T
             let barrier = barrier.clone();
             let original = original.clone();
             std::thread::spawn(move || {
-                let fresh = || {
-                    new_event(payment(
-                        Uuid::new_v4(),
-                        "B-30201",
-                        "30201",
-                        date(4, 1),
-                        "1.00",
-                    ))
-                };
+                let fresh = || paid(date(4, 1), "1.00");
                 let mut batch = vec![fresh(), fresh()];
                 if i % 4 == 0 {
                     batch.push(original);
@@ -576,15 +476,7 @@ fn the_known_stream_version_follows_every_append_and_read_without_running_ahead_
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     let (a, b) = (stream("261301"), stream("261302"));
-    let pay = || {
-        new_event(payment(
-            Uuid::new_v4(),
-            "B-30201",
-            "30201",
-            date(3, 1),
-            "10.00",
-        ))
-    };
+    let pay = || paid(date(3, 1), "10.00");
     assert_eq!(store.known_stream_version(&a), None, "nothing seen yet");
     store
         .append(a.clone(), ExpectedVersion::Exact(0), vec![pay(), pay()])
@@ -646,15 +538,7 @@ postgres_only!(postgres_never_claims_a_stream_version_another_process_may_have_p
 fn postgres_never_claims_a_stream_version_another_process_may_have_passed(db: &TestDb) {
     let (one, two) = (db.open(), db.open());
     let s = stream("261301");
-    let pay = || {
-        new_event(payment(
-            Uuid::new_v4(),
-            "B-30201",
-            "30201",
-            date(3, 1),
-            "10.00",
-        ))
-    };
+    let pay = || paid(date(3, 1), "10.00");
     one.append(s.clone(), ExpectedVersion::Exact(0), vec![pay()])
         .unwrap();
     one.read_stream(&s, KnownAt::Now).unwrap();
@@ -692,13 +576,7 @@ fn two_processes_appending_to_one_postgres_database_keep_one_gapless_verified_lo
                     // thread's own stream, two events at a time.
                     if i % 2 == 0 {
                         let s = stream("261301");
-                        let e = new_event(payment(
-                            Uuid::new_v4(),
-                            "B-30201",
-                            "30201",
-                            date(3, 1),
-                            "1.00",
-                        ));
+                        let e = paid(date(3, 1), "1.00");
                         let id = e.event_id();
                         let v = store.stream_version(&s).unwrap();
                         match store.append(s, ExpectedVersion::Exact(v), vec![e]) {
@@ -707,22 +585,7 @@ fn two_processes_appending_to_one_postgres_database_keep_one_gapless_verified_lo
                             Err(e) => panic!("{e}"),
                         }
                     } else {
-                        let batch = vec![
-                            new_event(payment(
-                                Uuid::new_v4(),
-                                "B-30201",
-                                "30201",
-                                date(3, 2),
-                                "2.00",
-                            )),
-                            new_event(payment(
-                                Uuid::new_v4(),
-                                "B-30201",
-                                "30201",
-                                date(3, 3),
-                                "3.00",
-                            )),
-                        ];
+                        let batch = vec![paid(date(3, 2), "2.00"), paid(date(3, 3), "3.00")];
                         let ids: Vec<Uuid> = batch.iter().map(|e| e.event_id()).collect();
                         let a = store
                             .append(
@@ -811,15 +674,7 @@ fn append_then_answers_through_its_callback_what_append_would_return(db: &TestDb
         (vec![1], 1)
     );
     // A wrong version is answered through the callback too, and writes nothing.
-    let pay = || {
-        new_event(payment(
-            Uuid::new_v4(),
-            "B-30201",
-            "30201",
-            date(3, 1),
-            "1.00",
-        ))
-    };
+    let pay = || paid(date(3, 1), "1.00");
     assert!(
         store
             .append_then(
@@ -867,13 +722,7 @@ fn appends_without_an_expected_version_through_two_processes_to_one_stream_all_s
                 barrier.wait();
                 (0..APPENDS)
                     .map(|_| {
-                        let e = new_event(payment(
-                            Uuid::new_v4(),
-                            "B-30201",
-                            "30201",
-                            date(3, 1),
-                            "1.00",
-                        ));
+                        let e = paid(date(3, 1), "1.00");
                         let id = e.event_id();
                         let a = store
                             .append(s.clone(), ExpectedVersion::Any, vec![e])
