@@ -5,14 +5,16 @@
 //! groups, as on SQLite; each group looks up its ids and its streams' versions (one query
 //! each), then runs one transaction that locks the `log_head` row (`SELECT … FOR UPDATE`),
 //! reads the head (position, hash), decides every request (idempotency by event id, expected
-//! version), inserts the events with the next positions and chained hashes (one multi-row
-//! statement), folds them into the read models, moves the read models' checkpoint and the
-//! head, and commits (`writer.rs` says why lookups before the lock are safe). A second process's group waits for the row lock, so
-//! positions are assigned one transaction after another: gapless, and visible to readers in
-//! order (a transaction is visible before its row lock is released). The unique indexes on
-//! event id and (stream, version) are the last word if anything else writes. Readers use a
-//! small pool of connections ([`PgStore::with_client`]); the read models commit with the events,
-//! so a query never waits for a fold.
+//! version), inserts the events with the next positions and chained hashes and moves the head
+//! (one statement), and commits (`writer.rs` says why lookups before the lock are safe). A
+//! second process's group waits for the row lock, so positions are assigned one transaction
+//! after another: gapless, and visible to readers in order (a transaction is visible before its
+//! row lock is released). The unique indexes on event id and (stream, version) are the last
+//! word if anything else writes. Each process's projector thread folds the committed events
+//! into the read models in transactions of its own, the checkpoint committing with the rows
+//! (`projection.rs`); a read of the read models first folds what is left, so it reflects every
+//! event committed before it. Readers use a small pool of connections
+//! ([`PgStore::with_client`]).
 //!
 //! Modules: `migrate.rs` (numbered files in `migrations/postgres/`, checksummed),
 //! `writer.rs` (the group commit), `projection.rs` (read-model folding), `read.rs` (reads,

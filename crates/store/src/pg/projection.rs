@@ -1,6 +1,8 @@
-//! Read models on PostgreSQL: the events of an append transaction folded into the `rm_*`
-//! tables in that same transaction (so the checkpoint always equals the committed head), and
-//! the refold from the log (at open when the checkpoint is behind, and `rebuild`), with the
+//! Read models on PostgreSQL: the log folded into the `rm_*` tables beyond their checkpoint, in
+//! transactions that commit the rows with the checkpoint and hold its row lock (so no two folds,
+//! of this process or another, fold an event twice) — by each process's projector thread after
+//! its appends, by a read that finds the read models behind the head ([`catch_up`]), at open,
+//! and from zero by `rebuild` — with the
 //! conventions of `crate::projection`: money in 分, a 红冲 subtracting on its own date from the
 //! earliest unreversed payment of that id, a key whose sum is zero still written.
 
@@ -11,7 +13,8 @@ use crate::upcast;
 use crate::writer::{Progress, to_i64, to_u64};
 use chrono::NaiveDate;
 use jixiao_domain::event::Event;
-use postgres::types::ToSql;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, GenericClient, Statement, Transaction};
 use std::collections::BTreeMap;
 
@@ -56,7 +59,10 @@ impl FoldStatements {
                      closed = coalesce($4, rm_unit_status.closed),
                      pending_requests = rm_unit_status.pending_requests + $5",
             )?,
-            payments: client.prepare(&format!("{INSERT_PAYMENTS} {}", unnest_payments(1)))?,
+            payments: client.prepare(&format!(
+                "INSERT INTO {PAYMENT_TABLE} {}",
+                unnest_payments(1)
+            ))?,
             reversed_find: client.prepare(
                 "SELECT p.unit, p.fiscal_year, p.payment_id, p.position, p.amount_fen
                  FROM rm_payment p
@@ -97,11 +103,15 @@ impl FoldStatements {
     }
 }
 
-/// The insert of payment rows, less its `SELECT * FROM unnest(…)` ([`unnest_payments`]).
-const INSERT_PAYMENTS: &str = "INSERT INTO rm_payment (position, unit, fiscal_year, payment_id,
-     line_id, project_code, economic_code, function_code, amount_fen, paid_on, reversed_on)";
+/// `rm_payment` with its columns in the order [`PaymentRows`] holds them.
+const PAYMENT_TABLE: &str = "rm_payment (position, unit, fiscal_year, payment_id, line_id,
+     project_code, economic_code, function_code, amount_fen, paid_on, reversed_on)";
 
-/// The rows of [`INSERT_PAYMENTS`], parameters `$first`…`$first+10`.
+/// From how many payment rows a fold writes them with `COPY` (a refold's chunk; a
+/// projector's fold of a few groups keeps the one prepared insert).
+const COPY_PAYMENTS_FROM: usize = 2_000;
+
+/// The rows of an insert into [`PAYMENT_TABLE`], parameters `$first`…`$first+10`.
 fn unnest_payments(first: usize) -> String {
     format!(
         "SELECT * FROM unnest(${}::bigint[], ${}::text[], ${}::integer[], ${}::bytea[],
@@ -184,7 +194,46 @@ impl PaymentRows<'_> {
         if self.position.is_empty() {
             return Ok(());
         }
-        client.execute(&st.payments, &self.columns())?;
+        if self.position.len() < COPY_PAYMENTS_FROM {
+            client.execute(&st.payments, &self.columns())?;
+        } else {
+            // A refold's chunk: `COPY` in PostgreSQL's binary format, no statement to plan
+            // and no arrays to unnest.
+            let sink =
+                client.copy_in(&format!("COPY {PAYMENT_TABLE} FROM STDIN (FORMAT binary)"))?;
+            let mut rows = BinaryCopyInWriter::new(
+                sink,
+                &[
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::INT4,
+                    Type::BYTEA,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::TEXT,
+                ],
+            );
+            for i in 0..self.position.len() {
+                rows.write(&[
+                    &self.position[i],
+                    &self.unit[i],
+                    &self.fiscal_year[i],
+                    &self.payment_id[i],
+                    &self.line_id[i],
+                    &self.project_code[i],
+                    &self.economic_code[i],
+                    &self.function_code[i],
+                    &self.amount_fen[i],
+                    &self.paid_on[i],
+                    &self.reversed_on[i],
+                ])?;
+            }
+            rows.finish()?;
+        }
         *self = PaymentRows::default();
         Ok(())
     }
@@ -339,113 +388,9 @@ impl Folded<'_> {
     }
 }
 
-/// The statement that commits a writer's group, less its events' insert: the fold's payment
-/// rows, the stored rows it reverses and its sums (parameters `$first`…`$first+29`), the read
-/// models' checkpoint and the head (`$first+30` position, `$first+31` hash), each a
-/// data-modifying `WITH` clause (every one runs, in one round trip; the 红冲 of stored rows sees
-/// the table as it was before the statement, and the group's own rows carry theirs). `events`
-/// is the insert of the group's events, the first clause, returning a row per event inserted;
-/// the statement returns their count.
-pub(crate) fn commit_group_sql(events: &str, first: usize) -> String {
-    let p = |i: usize| format!("${}", first + i);
-    format!(
-        "WITH ev AS ({events}),
-         pay AS ({INSERT_PAYMENTS} {}),
-         mark AS ({MARK_REVERSED} {}),
-         paid AS (INSERT INTO rm_unit_paid_day (fiscal_year, unit, day, paid_fen)
-             SELECT * FROM unnest({}::integer[], {}::text[], {}::text[], {}::bigint[])
-             ON CONFLICT (fiscal_year, unit, day)
-             DO UPDATE SET paid_fen = rm_unit_paid_day.paid_fen + excluded.paid_fen),
-         budget AS (INSERT INTO rm_unit_budget_day (fiscal_year, unit, day, initial_fen,
-                 adjust_fen, carry_fen)
-             SELECT * FROM unnest({}::integer[], {}::text[], {}::text[], {}::bigint[],
-                 {}::bigint[], {}::bigint[])
-             ON CONFLICT (fiscal_year, unit, day) DO UPDATE SET
-                 initial_fen = rm_unit_budget_day.initial_fen + excluded.initial_fen,
-                 adjust_fen = rm_unit_budget_day.adjust_fen + excluded.adjust_fen,
-                 carry_fen = rm_unit_budget_day.carry_fen + excluded.carry_fen),
-         month AS (INSERT INTO rm_unit_month (fiscal_year, unit, month, initial_fen,
-                 adjust_fen, carry_fen, paid_fen)
-             SELECT * FROM unnest({}::integer[], {}::text[], {}::text[], {}::bigint[],
-                 {}::bigint[], {}::bigint[], {}::bigint[])
-             ON CONFLICT (fiscal_year, unit, month) DO UPDATE SET
-                 initial_fen = rm_unit_month.initial_fen + excluded.initial_fen,
-                 adjust_fen = rm_unit_month.adjust_fen + excluded.adjust_fen,
-                 carry_fen = rm_unit_month.carry_fen + excluded.carry_fen,
-                 paid_fen = rm_unit_month.paid_fen + excluded.paid_fen),
-         checkpoint AS (UPDATE rm_checkpoint SET position = {} WHERE name = '{CHECKPOINT}')
-         UPDATE log_head SET position = {}, hash = {} WHERE id = 1
-         RETURNING (SELECT count(*) FROM ev)",
-        unnest_payments(first),
-        unnest_marks(first + 11),
-        p(13),
-        p(14),
-        p(15),
-        p(16),
-        p(17),
-        p(18),
-        p(19),
-        p(20),
-        p(21),
-        p(22),
-        p(23),
-        p(24),
-        p(25),
-        p(26),
-        p(27),
-        p(28),
-        p(29),
-        p(30),
-        p(30),
-        p(31),
-    )
-}
-
-/// Runs [`commit_group_sql`]'s statement: `events` are the parameters of the events' insert
-/// (`$1`…), then the fold's rows, then the new head. Returns how many events were inserted.
-pub(crate) fn commit_group(
-    client: &mut impl GenericClient,
-    statement: &Statement,
-    events: &[&(dyn ToSql + Sync)],
-    mut folded: Folded<'_>,
-    head_position: i64,
-    head_hash: &[u8],
-) -> Result<u64, StoreError> {
-    let c = folded.sums.columns();
-    let pay = std::mem::take(&mut folded.payments);
-    let marks = std::mem::take(&mut folded.marks);
-    let mut params: Vec<&(dyn ToSql + Sync)> = events.to_vec();
-    params.extend_from_slice(&pay.columns());
-    params.extend_from_slice(&[
-        &marks.position,
-        &marks.reversed_on,
-        &c.paid.0,
-        &c.paid.1,
-        &c.paid.2,
-        &c.paid.3,
-        &c.budget.0,
-        &c.budget.1,
-        &c.budget.2,
-        &c.budget.3,
-        &c.budget.4,
-        &c.budget.5,
-        &c.month.0,
-        &c.month.1,
-        &c.month.2,
-        &c.month.3,
-        &c.month.4,
-        &c.month.5,
-        &c.month.6,
-        &head_position,
-        &head_hash,
-    ]);
-    let inserted: i64 = client.query_one(statement, &params)?.get(0);
-    to_u64(inserted)
-}
-
 /// Folds `events` (in log order) into the read models, in the caller's transaction: the rare
 /// events' rows at once, the payment rows and money sums left to the caller to write in bulk
-/// ([`Folded::flush`], or with the group's commit, [`commit_group`]).
+/// ([`Folded::flush`]).
 pub(crate) fn fold_events<'a>(
     client: &mut impl GenericClient,
     st: &FoldStatements,
@@ -678,16 +623,39 @@ pub(crate) fn set_checkpoint(tx: &mut Transaction<'_>, position: u64) -> Result<
 }
 
 /// Folds the log beyond the checkpoint (from position 0 after emptying every read model when
-/// `from_zero`) in one transaction holding the head's row lock, so no append interleaves and
-/// the read models commit whole with their checkpoint. Returns the number of events folded.
+/// `from_zero`) in one transaction holding the checkpoint's row lock, so two folds — this
+/// process's projector, another process's, a read catching up, a rebuild — never fold the same
+/// events twice, while appends go on (positions become visible in order, so everything up to the
+/// head read here is in the scan). The read models commit whole with their checkpoint. A
+/// catch-up commits without waiting for its WAL flush: what it wrote derives from events
+/// already on disk, and a crash that took it back leaves the checkpoint behind, to be folded
+/// again. Returns the number of events folded.
 pub(crate) fn refold(
     client: &mut Client,
     from_zero: bool,
     progress: &mut Progress,
 ) -> Result<u64, StoreError> {
+    let statements = FoldStatements::prepare(client)?;
+    refold_with(client, &statements, from_zero, progress)
+}
+
+/// [`refold`] with statements prepared on `client` before.
+pub(crate) fn refold_with(
+    client: &mut Client,
+    statements: &FoldStatements,
+    from_zero: bool,
+    progress: &mut Progress,
+) -> Result<u64, StoreError> {
     let mut tx = client.transaction()?;
+    if !from_zero {
+        tx.batch_execute("SET LOCAL synchronous_commit = off")?;
+    }
+    tx.execute(
+        "SELECT position FROM rm_checkpoint WHERE name = $1 FOR UPDATE",
+        &[&CHECKPOINT],
+    )?;
     let head: i64 = tx
-        .query_one("SELECT position FROM log_head WHERE id = 1 FOR UPDATE", &[])?
+        .query_one("SELECT position FROM log_head WHERE id = 1", &[])?
         .get(0);
     let head = to_u64(head)?;
     if from_zero {
@@ -702,7 +670,6 @@ pub(crate) fn refold(
         tx.commit()?;
         return Ok(0);
     }
-    let statements = FoldStatements::prepare(&mut tx)?;
     let mut folded = 0u64;
     // One scan in position order, fetched a chunk at a time from its portal between the
     // chunks' writes (one plan, no sort or re-seek per chunk).
@@ -734,7 +701,7 @@ pub(crate) fn refold(
         }
         let refs: Vec<(&StreamId, u64, &Event)> =
             chunk.iter().map(|(s, p, e)| (s, *p, e)).collect();
-        fold_events(&mut tx, &statements, &refs)?.flush(&mut tx, &statements)?;
+        fold_events(&mut tx, statements, &refs)?.flush(&mut tx, statements)?;
         after = chunk.last().map_or(after, |c| c.1);
         folded += chunk.len() as u64;
         progress(after, head);
@@ -742,4 +709,21 @@ pub(crate) fn refold(
     set_checkpoint(&mut tx, after)?;
     tx.commit()?;
     Ok(folded)
+}
+
+/// Brings the read models up to the head if they are behind it (one query when they are not):
+/// what a read of them calls first, so it reflects every event committed before it began.
+pub(crate) fn catch_up(client: &mut Client) -> Result<(), StoreError> {
+    let behind = client
+        .simple_query(&format!(
+            "SELECT (SELECT position FROM log_head WHERE id = 1)
+                  > (SELECT position FROM rm_checkpoint WHERE name = '{CHECKPOINT}')"
+        ))?
+        .into_iter()
+        .any(|m| matches!(m, postgres::SimpleQueryMessage::Row(r) if r.get(0) == Some("t")));
+    if behind {
+        let mut quiet: Progress = Box::new(|_, _| {});
+        refold(client, false, &mut quiet)?;
+    }
+    Ok(())
 }

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Rows `verify` reads per query.
-const VERIFY_CHUNK_ROWS: i64 = 10_000;
+const VERIFY_CHUNK_ROWS: i32 = 10_000;
 /// "Everything": a date after any business date.
 const END_OF_TIME: &str = "9999-12-31";
 
@@ -202,76 +202,48 @@ impl PgStore {
         })
     }
 
+    /// The read models' checkpoint once they have folded everything committed before the
+    /// call (as on SQLite).
     pub(crate) fn read_model_checkpoint(&self) -> Result<u64, StoreError> {
-        self.with_client(super::projection::checkpoint)
+        self.with_client(|c| {
+            super::projection::catch_up(c)?;
+            super::projection::checkpoint(c)
+        })
     }
 
-    /// Walks the whole chain from position 1 in chunks (one snapshot), naming the first
-    /// position that breaks it, as `Store::verify` does on SQLite.
+    /// Walks the whole chain from position 1 (one snapshot), naming the first position that
+    /// breaks it, as `Store::verify` does on SQLite. Walks the chain in one repeatable-read scan: this thread fetches the rows a chunk at a
+    /// time from the scan's portal while another recomputes the hashes of the chunk before, so
+    /// the database's reading and the hashing overlap.
     pub(crate) fn verify(&self) -> Result<VerifyReport, StoreError> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT {VERIFY_CHUNK_ROWS}"
-        );
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY position");
         self.with_client(|c| {
             let mut tx = c
                 .build_transaction()
                 .isolation_level(postgres::IsolationLevel::RepeatableRead)
                 .read_only(true)
                 .start()?;
-            let mut head = Head::EMPTY;
-            let mut checked = 0u64;
-            let mut after: i64 = i64::MIN;
-            loop {
-                let rows = tx.query(&sql, &[&after])?;
-                let Some(last) = rows.last() else { break };
-                after = last.get(0);
-                for row in &rows {
-                    let position: i64 = row.get(0);
-                    let expected_position = head.position + 1;
-                    let recomputed = u64::try_from(position).ok().and_then(|position| {
-                        Some(chain_hash(
-                            &head.hash,
-                            &CanonicalEvent {
-                                position,
-                                unit: row.get(1),
-                                fiscal_year: row.get(2),
-                                stream_version: u64::try_from(row.get::<_, i64>(3)).ok()?,
-                                event_id: row.get(4),
-                                event_type: row.get(5),
-                                schema_version: u32::try_from(row.get::<_, i32>(6)).ok()?,
-                                business_date: row.get(7),
-                                recorded_at: row.get(11),
-                                actor: row.get(9),
-                                request_id: row.get(10),
-                                payload: row.get::<_, &str>(8).as_bytes(),
-                            },
-                        ))
-                    });
-                    let stored: &[u8] = row.get(12);
-                    let intact = u64::try_from(position) == Ok(expected_position)
-                        && recomputed.is_some_and(|h| h.as_slice() == stored);
-                    if !intact {
-                        let broken = u64::try_from(position)
-                            .map_or(expected_position, |p| expected_position.min(p));
-                        return Ok(VerifyReport {
-                            events_checked: checked,
-                            head,
-                            first_broken: Some(broken),
-                        });
+            let scan = tx.bind(&sql, &[])?;
+            let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<postgres::Row>>(2);
+            let report = std::thread::scope(|s| {
+                let hasher = s.spawn(move || check_chain(&received));
+                let fetched = (|| {
+                    loop {
+                        let rows = tx.query_portal(&scan, VERIFY_CHUNK_ROWS)?;
+                        // Empty: the end; a send refused: the hasher stopped at a broken link.
+                        if rows.is_empty() || chunks.send(rows).is_err() {
+                            return Ok::<_, StoreError>(());
+                        }
                     }
-                    checked += 1;
-                    head = Head {
-                        position: expected_position,
-                        hash: recomputed.unwrap_or_default(),
-                    };
-                }
-            }
+                })();
+                drop(chunks);
+                let report = hasher
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                fetched.map(|()| report)
+            })?;
             tx.commit()?;
-            Ok(VerifyReport {
-                events_checked: checked,
-                head,
-                first_broken: None,
-            })
+            Ok(report)
         })
     }
 
@@ -299,6 +271,7 @@ impl PgStore {
     ) -> Result<Vec<ExecutionRow>, StoreError> {
         let bound = as_of.map_or_else(|| END_OF_TIME.to_string(), |d| d.to_string());
         self.with_client(|c| {
+            super::projection::catch_up(c)?;
             let rows = c.query(
                 "SELECT line_id, project_code, economic_code, function_code, month, sum(fen)::BIGINT FROM (
                      SELECT line_id, project_code, economic_code, function_code,
@@ -350,6 +323,7 @@ impl PgStore {
             paid_yuan: Yuan::ZERO,
         };
         self.with_client(|c| {
+            super::projection::catch_up(c)?;
             // One snapshot for the three tables.
             let mut tx = c
                 .build_transaction()
@@ -428,6 +402,7 @@ impl PgStore {
         unit: Option<&str>,
     ) -> Result<Vec<UnitStatus>, StoreError> {
         self.with_client(|c| {
+            super::projection::catch_up(c)?;
             let rows = c.query(
                 "SELECT unit, review, closed, pending_requests FROM rm_unit_status
                  WHERE fiscal_year = $1 AND ($2::TEXT IS NULL OR unit = $2) LIMIT $3",
@@ -511,5 +486,59 @@ impl PgStore {
             let (mime, size): (String, i64) = (r.get(0), r.get(1));
             Some((MediaType::from_mime(&mime)?, u64::try_from(size).ok()?))
         }))
+    }
+}
+
+/// Recomputes the chain over the chunks of rows ([`EVENT_COLUMNS`], in position order) until
+/// they end or a link is broken.
+fn check_chain(chunks: &std::sync::mpsc::Receiver<Vec<postgres::Row>>) -> VerifyReport {
+    let mut head = Head::EMPTY;
+    let mut checked = 0u64;
+    for rows in chunks {
+        for row in &rows {
+            let position: i64 = row.get(0);
+            let expected_position = head.position + 1;
+            let recomputed = u64::try_from(position).ok().and_then(|position| {
+                Some(chain_hash(
+                    &head.hash,
+                    &CanonicalEvent {
+                        position,
+                        unit: row.get(1),
+                        fiscal_year: row.get(2),
+                        stream_version: u64::try_from(row.get::<_, i64>(3)).ok()?,
+                        event_id: row.get(4),
+                        event_type: row.get(5),
+                        schema_version: u32::try_from(row.get::<_, i32>(6)).ok()?,
+                        business_date: row.get(7),
+                        recorded_at: row.get(11),
+                        actor: row.get(9),
+                        request_id: row.get(10),
+                        payload: row.get::<_, &str>(8).as_bytes(),
+                    },
+                ))
+            });
+            let stored: &[u8] = row.get(12);
+            let intact = u64::try_from(position) == Ok(expected_position)
+                && recomputed.is_some_and(|h| h.as_slice() == stored);
+            if !intact {
+                let broken =
+                    u64::try_from(position).map_or(expected_position, |p| expected_position.min(p));
+                return VerifyReport {
+                    events_checked: checked,
+                    head,
+                    first_broken: Some(broken),
+                };
+            }
+            checked += 1;
+            head = Head {
+                position: expected_position,
+                hash: recomputed.unwrap_or_default(),
+            };
+        }
+    }
+    VerifyReport {
+        events_checked: checked,
+        head,
+        first_broken: None,
     }
 }

@@ -9,13 +9,18 @@
 //! counts. A looked-up version can only be stale one way (another process took it in between),
 //! and then the insert breaks the `(stream, version)` index. Whenever an id was skipped, a
 //! version refused (perhaps a retry) or an index broken, nothing commits and the group runs
-//! again with its ids and versions looked up under the lock. Under the lock a group
-//! of payments costs three round trips whatever its size: BEGIN with the lock; one statement
-//! that inserts its events, the read models' bulk rows, the checkpoint and the head (data-
-//! modifying `WITH` clauses over `unnest` arrays); COMMIT. A rare event (a budget, a year
-//! close, a 红冲) adds its own read-model statement. Statements are prepared once per
-//! connection. A group that fails under the lock too is run again one request per
-//! transaction, so a failure is charged to its own request only.
+//! again with its ids and versions looked up under the lock. Under the lock a group costs
+//! three round trips whatever its size: BEGIN with the lock; one statement that inserts its
+//! events and moves the head (a data-modifying `WITH` clause over `unnest` arrays); COMMIT.
+//! Statements are prepared once per connection. A group that fails under the lock too is run
+//! again one request per transaction, so a failure is charged to its own request only.
+//!
+//! The read models are not folded under the lock: the writer wakes its **projector** thread
+//! ([`project_loop`]) after each group, which folds everything beyond the read models'
+//! checkpoint in a transaction of its own (`projection::refold_with`, holding the checkpoint's
+//! row lock, so the projectors of several processes never fold an event twice), while the
+//! writer commits the next group. A read of the read models folds what is left first
+//! (`projection::catch_up`), so it reflects every event committed before it began.
 
 use super::{connect, head_of, projection};
 use crate::canonical::append_link;
@@ -27,11 +32,10 @@ use crate::writer::{
     WriterStats, assert_gapless, assert_versions_continue, judge_idempotency, to_i64, to_u64,
 };
 use postgres::{Client, SimpleQueryMessage, Statement};
-use projection::FoldStatements;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use uuid::Uuid;
 
 /// The writer of one process.
@@ -43,6 +47,36 @@ pub(crate) struct PgWriter {
     stats: Arc<WriterStats>,
     /// The versions this process committed ([`crate::Store::last_seen_stream_version`]).
     known: Arc<KnownVersions>,
+}
+
+/// The projector: a thread with a connection of its own that folds the committed events into
+/// the read models ([`projection::refold_with`] from the checkpoint), woken after each group;
+/// wake-ups that arrive while it folds are merged, so under load one fold takes the events of
+/// many groups. Appends never wait for it; a read of the read models that finds them behind
+/// folds the rest itself first ([`projection::catch_up`]). A failed fold is retried at the
+/// next wake-up on a new connection (the checkpoint commits with the rows, so nothing is
+/// folded twice or skipped).
+fn project_loop(url: &PostgresUrl, wake: &Receiver<()>) {
+    let mut conn: Option<(Client, projection::FoldStatements)> = None;
+    while wake.recv().is_ok() {
+        while wake.try_recv().is_ok() {}
+        let folded = (|| {
+            if conn.as_ref().is_none_or(|(c, _)| c.is_closed()) {
+                let mut client = connect(url)?;
+                let st = projection::FoldStatements::prepare(&mut client)?;
+                conn = Some((client, st));
+            }
+            let (client, st) = conn
+                .as_mut()
+                .ok_or_else(|| StoreError::Corrupt("no postgres connection".into()))?;
+            let mut quiet: crate::writer::Progress = Box::new(|_, _| {});
+            projection::refold_with(client, st, false, &mut quiet)
+        })();
+        if let Err(e) = folded {
+            tracing::warn!(error = %e, "postgres projector fold failed; retried at the next append");
+            conn = None;
+        }
+    }
 }
 
 /// The writer's connection and the statements prepared on it.
@@ -57,9 +91,8 @@ struct Statements {
     find: Statement,
     /// The current version of each of a group's streams.
     versions: Statement,
-    /// A group's events, the fold's bulk rows, the checkpoint and the head: one statement.
+    /// A group's events and the head: one statement.
     commit: Statement,
-    fold: FoldStatements,
 }
 
 impl Conn {
@@ -77,8 +110,11 @@ impl Conn {
                      WHERE e.unit = s.unit COLLATE \"C\" AND e.fiscal_year = s.fiscal_year)
                  FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS s(unit, fiscal_year, i)",
             )?,
-            commit: client.prepare(&projection::commit_group_sql(INSERT_EVENTS, 14))?,
-            fold: FoldStatements::prepare(&mut client)?,
+            commit: client.prepare(&format!(
+                "WITH ev AS ({INSERT_EVENTS})
+                 UPDATE log_head SET position = $14, hash = $15 WHERE id = 1
+                 RETURNING (SELECT count(*) FROM ev)"
+            ))?,
         };
         Ok(Conn { client, st })
     }
@@ -115,8 +151,26 @@ impl PgWriter {
             .ok_or_else(|| StoreError::Corrupt("no postgres connection".into()))
     }
 
-    /// The writer loop; returns when every sender is gone, after answering every caller.
+    /// The writer loop; returns when every sender is gone, after answering every caller (and
+    /// after the projector has folded what was committed).
     pub(crate) fn run(mut self, rx: Receiver<Command>) {
+        let (project, projector_rx) = std::sync::mpsc::channel::<()>();
+        let url = self.url.clone();
+        let projector = std::thread::Builder::new()
+            .name("jixiao-pg-projector".into())
+            .spawn(move || project_loop(&url, &projector_rx));
+        if let Err(e) = &projector {
+            // Reads still catch the read models up themselves (`projection::catch_up`).
+            tracing::error!(error = %e, "cannot start the postgres projector thread");
+        }
+        self.run_with(&rx, &project);
+        drop(project);
+        if let Ok(handle) = projector {
+            let _ = handle.join();
+        }
+    }
+
+    fn run_with(&mut self, rx: &Receiver<Command>, project: &Sender<()>) {
         let mut pending: Option<Command> = None;
         loop {
             let first = match pending.take() {
@@ -127,7 +181,7 @@ impl PgWriter {
                 },
             };
             match first {
-                // The read models commit with the events: there is never a backlog.
+                // The projector folds after each group; nothing to do here.
                 Command::Project => {}
                 Command::Rebuild {
                     mut progress,
@@ -175,6 +229,8 @@ impl PgWriter {
                         }
                     }
                     self.commit_group(group);
+                    // The projector folds what the group committed (one wake-up for many).
+                    let _ = project.send(());
                 }
             }
         }
@@ -326,11 +382,11 @@ struct EventRows<'a> {
 
 /// One transaction for a group: read which ids are stored and each stream's version (before
 /// the lock unless `lookups` says otherwise), lock and read the head, decide every request,
-/// insert its events with one statement, fold the read models, move checkpoint and head and
-/// commit. `Err` means nothing was committed.
+/// insert its events and move the head with one statement, and commit. `Err` means nothing
+/// was committed.
 ///
-/// Round trips under the lock: BEGIN with the head's row lock, one statement for the events,
-/// the fold's bulk rows, the checkpoint and the head (rare events one statement each), COMMIT.
+/// Round trips under the lock: BEGIN with the head's row lock, one statement for the events
+/// and the head, COMMIT.
 fn try_group(
     conn: &mut Conn,
     group: &[AppendRequest],
@@ -459,7 +515,7 @@ fn rollback(client: &mut Client, e: StoreError) -> StoreError {
     e
 }
 
-/// The rest of the transaction begun by [`begin_locked`]: decide, insert, fold, commit.
+/// The rest of the transaction begun by [`begin_locked`]: decide, insert, commit.
 fn finish(
     client: &mut Client,
     st: &Statements,
@@ -492,7 +548,6 @@ fn decide_and_write(
     let mut head = head_before;
     let mut results = Vec::with_capacity(group.len());
     let mut rows = EventRows::default();
-    let mut inserted: Vec<(&StreamId, u64, &jixiao_domain::event::Event)> = Vec::new();
     for req in group {
         // Each id answers once per request, as a lookup per event would: an id repeated
         // within one request is not a retry of itself.
@@ -582,7 +637,6 @@ fn decide_and_write(
             version = next_version;
             head = Head { position, hash };
             positions.push(position);
-            inserted.push((&req.stream, position, &ne.event));
         }
         let appended = Appended {
             first_position: positions.first().copied().unwrap_or(head.position),
@@ -598,32 +652,31 @@ fn decide_and_write(
         client.batch_execute("COMMIT")?;
         return Ok(Some((results, head)));
     }
-    // The rare events' read-model rows first (a year close, a reversal: one statement each),
-    // then everything else in one statement — the events, the fold's bulk rows, the checkpoint
-    // and the head — and COMMIT: three round trips under the lock for a group of payments.
-    let folded = projection::fold_events(client, &st.fold, &inserted)?;
-    let inserted_rows = projection::commit_group(
-        client,
-        &st.commit,
-        &[
-            &rows.position,
-            &rows.unit,
-            &rows.fiscal_year,
-            &rows.stream_version,
-            &rows.event_id,
-            &rows.event_type,
-            &rows.schema_version,
-            &rows.business_date,
-            &rows.payload,
-            &rows.actor,
-            &rows.request_id,
-            &rows.recorded_at,
-            &rows.hash,
-        ],
-        folded,
-        to_i64(head.position)?,
-        &head.hash,
-    )?;
+    // The events and the head in one statement (the read models follow in the projector's
+    // transactions, `projection::catch_up`), then COMMIT: three round trips under the lock.
+    let inserted_rows: i64 = client
+        .query_one(
+            &st.commit,
+            &[
+                &rows.position,
+                &rows.unit,
+                &rows.fiscal_year,
+                &rows.stream_version,
+                &rows.event_id,
+                &rows.event_type,
+                &rows.schema_version,
+                &rows.business_date,
+                &rows.payload,
+                &rows.actor,
+                &rows.request_id,
+                &rows.recorded_at,
+                &rows.hash,
+                &to_i64(head.position)?,
+                &head.hash.as_slice(),
+            ],
+        )?
+        .get(0);
+    let inserted_rows = to_u64(inserted_rows)?;
     if inserted_rows != rows.position.len() as u64 {
         // An id of the group is stored: the caller rolls back and reruns it under the lock.
         return Ok(None);
