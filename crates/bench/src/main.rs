@@ -283,6 +283,11 @@ enum Cmd {
         /// Server counts compared, comma-separated, in order.
         #[arg(long, default_value = "1,2")]
         counts: String,
+        /// CPU each server may use, in cores (a cgroup v1 `cpu` quota per server; Linux, as
+        /// root), as when each server runs on a machine of its own. Unset: the servers share
+        /// this machine's cores with PostgreSQL and the clients.
+        #[arg(long)]
+        server_cpu: Option<f64>,
         /// The `jixiao` binary (default: beside this one, e.g. target/release/jixiao).
         #[arg(long, value_name = "FILE")]
         jixiao: Option<PathBuf>,
@@ -652,6 +657,7 @@ fn main() -> Result<()> {
             requests_per_client,
             units,
             counts,
+            server_cpu,
             jixiao,
         } => {
             let jixiao = match jixiao {
@@ -669,6 +675,7 @@ fn main() -> Result<()> {
                 per_client: requests_per_client,
                 units,
                 counts,
+                server_cpu,
             };
             vec![servers::servers(&b, &s)?]
         }

@@ -43,6 +43,53 @@ pub struct Servers {
     pub units: usize,
     /// Server counts to compare, in order (e.g. `[1, 2]`).
     pub counts: Vec<usize>,
+    /// CPU each server may use, in cores (a cgroup v1 `cpu` quota per server process), as when
+    /// each runs on its own machine; `None`: the servers share this machine's cores with
+    /// PostgreSQL and the clients.
+    pub server_cpu: Option<f64>,
+}
+
+/// Where the cgroup v1 `cpu` controller is mounted (Linux; writing it needs root).
+const CPU_CGROUPS: &str = "/sys/fs/cgroup/cpu";
+/// The quota's period: short, so a server over its quota waits at most a few milliseconds.
+const CPU_PERIOD_US: u64 = 10_000;
+
+/// A cgroup limiting one server process to a share of the CPU; removed when dropped (after
+/// the process it held is gone).
+struct CpuLimit {
+    dir: PathBuf,
+}
+
+impl CpuLimit {
+    /// Puts process `pid` (all its threads, and those it starts later) under a quota of
+    /// `cores` cores.
+    fn new(pid: u32, cores: f64, name: &str) -> Result<Self> {
+        let dir = Path::new(CPU_CGROUPS).join(name);
+        std::fs::create_dir(&dir).with_context(|| {
+            format!(
+                "无法创建 cgroup {} (the cgroup v1 cpu controller and root are needed for --server-cpu)",
+                dir.display()
+            )
+        })?;
+        let limit = CpuLimit { dir };
+        let quota = (cores * CPU_PERIOD_US as f64).round() as u64;
+        std::fs::write(
+            limit.dir.join("cpu.cfs_period_us"),
+            CPU_PERIOD_US.to_string(),
+        )?;
+        std::fs::write(
+            limit.dir.join("cpu.cfs_quota_us"),
+            quota.max(1_000).to_string(),
+        )?;
+        std::fs::write(limit.dir.join("cgroup.procs"), pid.to_string())?;
+        Ok(limit)
+    }
+}
+
+impl Drop for CpuLimit {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.dir);
+    }
 }
 
 /// CPU seconds (user + system) a process has used so far (Linux `/proc/<pid>/stat`).
@@ -72,20 +119,52 @@ fn postgres_cpu_seconds() -> f64 {
         .sum()
 }
 
-fn start(jixiao: &Path, url: &str, secret: &str, log: &Path) -> Result<Process> {
+fn start(jixiao: &Path, url: &str, secret: &str, log: &Path, cpu: Option<f64>) -> Result<Process> {
     let log_file = std::fs::File::create(log).context("无法创建服务日志")?;
     let mut c = serve::command(jixiao);
     c.args(["serve", "--bind", "127.0.0.1:0"])
         .env("JIXIAO_DATABASE_URL", url);
     let served = serve::spawn(c, secret, BUSINESS_TODAY, log_file, log)?;
     let address = served.address()?;
-    Ok(Process { served, address })
+    let limit = match cpu {
+        Some(cores) => Some(CpuLimit::new(
+            served.pid(),
+            cores,
+            &format!("jixiao-bench-{}-{}", std::process::id(), served.pid()),
+        )?),
+        None => None,
+    };
+    Ok(Process {
+        served,
+        address,
+        _limit: limit,
+    })
+}
+
+/// A server's writer counters from its `/metrics`: (group commits, append requests).
+fn writer_counters(agent: &ureq::Agent, address: SocketAddr, token: &str) -> Option<(u64, u64)> {
+    let mut res = agent
+        .get(format!("http://{address}/metrics"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .ok()?;
+    let text = res.body_mut().read_to_string().ok()?;
+    let value = |name: &str| -> Option<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    };
+    Some((
+        value("store_group_commits_total")?,
+        value("store_append_requests_total")?,
+    ))
 }
 
 /// A server of the phase and the address it listens on.
 struct Process {
     served: Served,
     address: SocketAddr,
+    /// Its CPU quota, if any (dropped after the process).
+    _limit: Option<CpuLimit>,
 }
 
 /// One phase: `n` servers on a fresh database; the clients' line (events = payments).
@@ -127,6 +206,7 @@ fn phase(b: &Bench, s: &Servers, n: usize, dir: &Path) -> Result<Measured> {
                 pg.url(),
                 &secret,
                 &dir.join(format!("server-{n}-{i}.log")),
+                s.server_cpu,
             )
         })
         .collect::<Result<Vec<_>>>()?;
@@ -151,6 +231,9 @@ fn phase(b: &Bench, s: &Servers, n: usize, dir: &Path) -> Result<Measured> {
         .iter()
         .map(|p| cpu_seconds(p.served.pid()))
         .collect();
+    let agent = crate::http::agent();
+    let counters = |p: &Process| writer_counters(&agent, p.address, &finance);
+    let groups_before: Vec<Option<(u64, u64)>> = processes.iter().map(counters).collect();
     let pg_before = postgres_cpu_seconds();
     let bench_before = cpu_seconds(std::process::id());
     let start_t = Instant::now();
@@ -189,6 +272,20 @@ fn phase(b: &Bench, s: &Servers, n: usize, dir: &Path) -> Result<Measured> {
         (Some(after), Some(before)) => share(after - before),
         _ => "?".into(),
     };
+    let groups: Vec<String> = processes
+        .iter()
+        .zip(&groups_before)
+        .map(|(p, before)| match (counters(p), before) {
+            (Some((g, r)), Some((g0, r0))) => format!(
+                "{} commits for {} requests ({:.1} per commit)",
+                g - g0,
+                r - r0,
+                (r - r0) as f64 / (g - g0).max(1) as f64
+            ),
+            _ => "?".into(),
+        })
+        .collect();
+    println!("  writers' group commits: {}", groups.join("; "));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "  CPU over the timed phase (100% = one core): server process(es) {}; PostgreSQL (all its processes) {pg_cpu}; the clients (this process) {bench_cpu}; load {}",
@@ -239,9 +336,22 @@ pub fn servers(b: &Bench, s: &Servers) -> Result<Report> {
         !s.counts.is_empty() && s.counts.iter().all(|n| (1..=SERVERS_MAX).contains(n)),
         "服务进程数应在 1 到 {SERVERS_MAX} 之间 (server counts)"
     );
+    ensure!(
+        s.server_cpu.is_none_or(|c| (0.1..=64.0).contains(&c)),
+        "--server-cpu 应在 0.1 到 64 核之间 (cores per server)"
+    );
     print_header(&format!(
-        "W2 over HTTP against real `jixiao serve` processes on one PostgreSQL database: {} clients over {} units, one payment per POST, {} each; server counts {:?}, each on a fresh database",
-        s.clients, s.units, s.per_client, s.counts
+        "W2 over HTTP against real `jixiao serve` processes on one PostgreSQL database: {} clients over {} units, one payment per POST, {} each; server counts {:?}, each on a fresh database; {}",
+        s.clients,
+        s.units,
+        s.per_client,
+        s.counts,
+        match s.server_cpu {
+            Some(c) => format!(
+                "each server limited to {c} core(s) of CPU (a cgroup quota, as on a machine of its own)"
+            ),
+            None => "the servers share this machine's cores with PostgreSQL and the clients".into(),
+        }
     ));
     let dir = tempfile::tempdir_in(&b.dir)?;
     let mut report = Report::default();
@@ -302,6 +412,7 @@ mod tests {
             per_client: 1,
             units: 2,
             counts: vec![1, 2],
+            server_cpu: None,
         };
         assert!(servers(&b, &s).is_err());
     }

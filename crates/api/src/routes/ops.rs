@@ -52,7 +52,32 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state.metrics.run_upkeep();
+    // The store's writer: how many transactions its group commit took for how many appends
+    // (this server's store, written beside the process-wide recorder's text).
+    let w = state.store.writer_stats();
+    let mut text = state.metrics.render();
+    for (name, help, value) in [
+        (
+            "store_group_commits_total",
+            "Transactions committed by the store's group commit.",
+            w.groups_committed,
+        ),
+        (
+            "store_append_requests_total",
+            "Append requests the store's writer answered.",
+            w.requests,
+        ),
+        (
+            "store_events_written_total",
+            "Events the store's writer wrote.",
+            w.events_written,
+        ),
+    ] {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+        ));
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(text)
 }

@@ -44,6 +44,26 @@ fn metrics_count_requests_by_route_and_status() {
 }
 
 #[test]
+fn metrics_show_the_store_writers_group_commits() {
+    let app = spawn_app();
+    crate::writes::import_seed(&app);
+    let value = |text: &str, name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+    };
+    let text = app.get("/metrics", None).text;
+    let w = app.store.writer_stats();
+    assert_eq!(
+        value(&text, "store_group_commits_total"),
+        w.groups_committed
+    );
+    assert_eq!(value(&text, "store_append_requests_total"), w.requests);
+    assert_eq!(value(&text, "store_events_written_total"), w.events_written);
+    assert!(w.requests > 0 && w.groups_committed > 0 && w.events_written > 0);
+}
+
+#[test]
 fn an_unknown_route_is_a_problem_404() {
     let app = spawn_app();
     assert_problem(&app.get("/api/v1/nothing-here", None), 404);
