@@ -96,6 +96,12 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> CliResult {
     } else {
         open_store(&config.database_path)?
     };
+    if store.is_read_only() {
+        // A standby answers `verify` and `events export`; a server needs the primary.
+        return Err(Failure::usage(format!(
+            "{db_display} 是只读数据库（备库）：服务需要可写的主库，请把 database.url 指向主库；备库上可运行 verify、events export (a server needs the primary; this database is read-only)"
+        )));
+    }
 
     let mut api =
         jixiao_api::ApiConfig::new(bind, jixiao_api::Secret::new(config.jwt_secret.expose()));

@@ -243,6 +243,70 @@ fn a_log_exported_from_sqlite_imports_into_postgres_and_back_with_the_same_head_
     );
 }
 
+#[test]
+fn a_standby_answers_verify_and_export_and_refuses_serve_and_writes() {
+    let Some(db) = database("a_standby_answers_verify_and_export_and_refuses_serve_and_writes")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let fixture = repo.join("fixtures/jiaozuo-2024.toml");
+    assert_ok(
+        &jixiao(dir.path(), &db.url)
+            .args(["import", "budget", fixture.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    let head = head_of(dir.path(), &db.url);
+    let primary = dir.path().join("primary.jsonl");
+    assert_ok(
+        &jixiao(dir.path(), &db.url)
+            .args(["events", "export", primary.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+
+    // Read-only transactions, as on a streaming-replication standby.
+    db.set_read_only(true).unwrap();
+    assert_eq!(head_of(dir.path(), &db.url), head, "verify on the standby");
+    let standby = dir.path().join("standby.jsonl");
+    assert_ok(
+        &jixiao(dir.path(), &db.url)
+            .args(["events", "export", standby.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        std::fs::read(&primary).unwrap(),
+        std::fs::read(&standby).unwrap()
+    );
+
+    let served = jixiao(dir.path(), &db.url)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!served.status.success());
+    assert!(
+        text(&served.stderr).contains("只读数据库（备库）"),
+        "{}",
+        text(&served.stderr)
+    );
+
+    let ledger = repo.join("fixtures/ledger-2024-sample.csv");
+    let written = jixiao(dir.path(), &db.url)
+        .args(["import", "ledger", ledger.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!written.status.success());
+    assert!(
+        text(&written.stderr).contains("数据库只读"),
+        "{}",
+        text(&written.stderr)
+    );
+    assert_eq!(head_of(dir.path(), &db.url), head, "nothing written");
+}
+
 /// Every event of the demo unit-year as served by `base`: (event_id, position), page by page.
 fn stream_events(base: &str, bearer: &str) -> Vec<(String, u64)> {
     let mut out = Vec::new();

@@ -50,6 +50,17 @@ pub enum StoreError {
         /// Migration number.
         version: u32,
     },
+    /// A database that takes no writes (a PostgreSQL standby) lacks a migration of this
+    /// build, and cannot be migrated where it is.
+    #[error(
+        "只读数据库（备库）缺少本程序的迁移 {version} ({name})：请先在主库上执行 jixiao migrate，待备库同步后再试 (read-only database lacks a migration; migrate the primary first)"
+    )]
+    MigrationPendingReadOnly {
+        /// Migration number.
+        version: u32,
+        /// File name.
+        name: String,
+    },
     /// A stored event could not be upcast or decoded.
     #[error("位置 {position} 的事件无法解码 (cannot decode stored event): {message}")]
     Decode {
@@ -98,12 +109,13 @@ pub enum StoreError {
     },
 }
 
-/// Why the disk refused a write, from SQLite's result code.
+/// Why the storage refused a write, from SQLite's result code or PostgreSQL's SQLSTATE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StorageFault {
     /// `SQLITE_FULL`: no space left on the device (or a file-size limit reached mid-write).
     Full,
-    /// `SQLITE_READONLY`: the database file or its directory cannot be written.
+    /// `SQLITE_READONLY`: the database file or its directory cannot be written; on PostgreSQL
+    /// (`25006`) a standby in recovery, or a database set to read-only transactions.
     ReadOnly,
     /// `SQLITE_IOERR`: the operating system refused the write (a file-size limit, a file made
     /// immutable, a filesystem remounted read-only, a failing device).
@@ -141,6 +153,14 @@ impl StoreError {
                 rusqlite::ErrorCode::DiskFull => Some(StorageFault::Full),
                 rusqlite::ErrorCode::ReadOnly => Some(StorageFault::ReadOnly),
                 rusqlite::ErrorCode::SystemIoFailure => Some(StorageFault::Io),
+                _ => None,
+            },
+            StoreError::Postgres(e) => match e.code() {
+                Some(&postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION) => {
+                    Some(StorageFault::ReadOnly)
+                }
+                Some(&postgres::error::SqlState::DISK_FULL) => Some(StorageFault::Full),
+                Some(&postgres::error::SqlState::IO_ERROR) => Some(StorageFault::Io),
                 _ => None,
             },
             StoreError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => {

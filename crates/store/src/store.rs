@@ -130,11 +130,27 @@ impl Store {
         url: crate::options::PostgresUrl,
     ) -> Result<Store, StoreError> {
         let mut client = crate::pg::connect(&url)?;
-        crate::pg::migrate::apply_pg_migrations(&mut client, crate::pg::migrate::PG_MIGRATIONS)?;
-        let mut quiet: Progress = Box::new(|_, _| {});
-        let folded = crate::pg::projection::refold(&mut client, false, &mut quiet)?;
-        if folded > 0 {
-            tracing::info!(folded, "read models caught up with the log");
+        // A standby (or a database set to read-only transactions) takes no writes: it is
+        // neither migrated nor folded here, only checked to have this build's schema, and the
+        // store opens for reads (`verify`, `events export`); appends are refused before they
+        // reach the writer.
+        let read_only = crate::pg::read_only(&mut client)?;
+        if read_only {
+            crate::pg::migrate::check_pg_migrations(
+                &mut client,
+                crate::pg::migrate::PG_MIGRATIONS,
+            )?;
+            tracing::info!(database = %url, "read-only PostgreSQL database (a standby): opened for reads");
+        } else {
+            crate::pg::migrate::apply_pg_migrations(
+                &mut client,
+                crate::pg::migrate::PG_MIGRATIONS,
+            )?;
+            let mut quiet: Progress = Box::new(|_, _| {});
+            let folded = crate::pg::projection::refold(&mut client, false, &mut quiet)?;
+            if folded > 0 {
+                tracing::info!(folded, "read models caught up with the log");
+            }
         }
         let stats = Arc::new(WriterStats::default());
         let known = Arc::new(KnownVersions::default());
@@ -153,7 +169,7 @@ impl Store {
                 stats,
                 positions: Arc::new(Positions::new(0, 0)),
                 known,
-                pg: Some(crate::pg::PgStore::new(url)),
+                pg: Some(crate::pg::PgStore::new(url, read_only)),
             }),
         })
     }
@@ -161,6 +177,13 @@ impl Store {
     /// The PostgreSQL engine, when the store runs on one.
     pub(crate) fn pg(&self) -> Option<&crate::pg::PgStore> {
         self.inner.pg.as_ref()
+    }
+
+    /// Whether the database takes no writes: a PostgreSQL standby (streaming replication,
+    /// in recovery) or a database set to read-only transactions. Such a store answers reads;
+    /// appends and rebuilds are refused with a read-only storage fault.
+    pub fn is_read_only(&self) -> bool {
+        self.pg().is_some_and(|pg| pg.read_only())
     }
 
     /// The engine the store runs on.
@@ -211,6 +234,12 @@ impl Store {
     }
 
     fn send(&self, command: Command) -> Result<(), StoreError> {
+        if self.is_read_only() {
+            return Err(StoreError::StorageUnavailable {
+                fault: crate::error::StorageFault::ReadOnly,
+                message: "PostgreSQL 备库或只读数据库不接受写入，请连接主库 (a standby or read-only database takes no writes)".into(),
+            });
+        }
         let sender = self
             .inner
             .sender

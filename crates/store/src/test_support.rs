@@ -48,6 +48,20 @@ impl PostgresTestDatabase {
     }
 }
 
+impl PostgresTestDatabase {
+    /// Makes every later connection's transactions read-only (`default_transaction_read_only`),
+    /// as on a streaming-replication standby; `false` undoes it.
+    pub fn set_read_only(&self, on: bool) -> Result<(), StoreError> {
+        let mut admin = postgres::Client::connect(&self.admin_url, postgres::NoTls)?;
+        admin.batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET default_transaction_read_only = {}",
+            self.name,
+            if on { "on" } else { "off" }
+        ))?;
+        Ok(())
+    }
+}
+
 impl Drop for PostgresTestDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {

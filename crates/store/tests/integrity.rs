@@ -312,6 +312,68 @@ fn postgres_migrations_are_checksummed_and_a_newer_or_edited_history_is_refused(
     ));
 }
 
+postgres_only!(a_read_only_database_like_a_standby_opens_for_reads_and_refuses_writes);
+/// A standby (or a database set to read-only transactions) cannot be migrated or folded:
+/// the store opens on it for reads — `verify` gives the primary's head, the read models answer
+/// once the primary's fold has reached the head — and refuses an append with a read-only
+/// storage fault, writing nothing. A standby whose read models stay behind answers a read of
+/// them with `ReadModelsBehind`, and one lacking a migration of this build is refused at open.
+fn a_read_only_database_like_a_standby_opens_for_reads_and_refuses_writes(db: &TestDb) {
+    let store = db.open();
+    fill(&store, 30);
+    let head = store.head().unwrap();
+    assert_eq!(store.read_model_checkpoint().unwrap(), head.position);
+    drop(store);
+
+    db.set_read_only(true);
+    let standby = db.open();
+    assert!(standby.is_read_only());
+    let report = standby.verify().unwrap();
+    assert_eq!((report.first_broken, report.head), (None, head));
+    assert_eq!(standby.read_model_checkpoint().unwrap(), head.position);
+    let refused = standby
+        .append(
+            stream("261301"),
+            ExpectedVersion::Any,
+            vec![new_event(payment(
+                Uuid::new_v4(),
+                "B-30201",
+                "30201",
+                date(3, 2),
+                "1.00",
+            ))],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&refused, jixiao_store::AppendError::Store(e)
+            if e.storage_fault() == Some(jixiao_store::StorageFault::ReadOnly)),
+        "{refused:?}"
+    );
+    assert_eq!(standby.head().unwrap(), head);
+    drop(standby);
+
+    // The primary's projector has not folded the last events yet: a read of the read models
+    // on the standby waits for it, then says so.
+    db.set_read_only(false);
+    db.execute("", "UPDATE rm_checkpoint SET position = 20");
+    db.set_read_only(true);
+    let standby = db.open();
+    assert!(matches!(
+        standby.read_model_checkpoint(),
+        Err(StoreError::ReadModelsBehind { projected: 20, committed }) if committed == head.position
+    ));
+    drop(standby);
+
+    // A standby of a primary not yet migrated to this build.
+    db.set_read_only(false);
+    db.execute("", "DELETE FROM schema_migrations WHERE version = 6");
+    db.set_read_only(true);
+    assert!(matches!(
+        Store::open(db.options()),
+        Err(StoreError::MigrationPendingReadOnly { version: 6, .. })
+    ));
+}
+
 /// Backups taken while the writers run before the test gives up on one that overlaps an
 /// append (a backup takes milliseconds; the writers commit every fraction of one).
 const MAX_BACKUP_ATTEMPTS: usize = 200;

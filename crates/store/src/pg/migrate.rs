@@ -5,7 +5,7 @@
 
 use crate::error::StoreError;
 use crate::migrate::Migration;
-use postgres::Client;
+use postgres::{Client, GenericClient};
 
 /// Every PostgreSQL migration of this build, in order.
 pub const PG_MIGRATIONS: &[Migration] = &[
@@ -57,33 +57,13 @@ pub fn apply_pg_migrations(client: &mut Client, list: &[Migration]) -> Result<us
             applied_at TEXT NOT NULL
         )",
     )?;
-    let applied: Vec<(i32, String)> = tx
-        .query(
-            "SELECT version, checksum FROM schema_migrations ORDER BY version",
-            &[],
-        )?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    for (version, checksum) in &applied {
-        let version = u32::try_from(*version).unwrap_or(u32::MAX);
-        let known = list
-            .iter()
-            .find(|m| m.version == version)
-            .ok_or(StoreError::UnknownMigration { version })?;
-        if known.checksum() != *checksum {
-            return Err(StoreError::MigrationChecksumMismatch {
-                version,
-                name: known.name.to_string(),
-            });
-        }
-    }
+    let applied = applied_migrations(&mut tx, list)?;
     let mut count = 0;
     for m in list {
-        let version = i32::try_from(m.version).unwrap_or(i32::MAX);
-        if applied.iter().any(|(v, _)| *v == version) {
+        if applied.contains(&m.version) {
             continue;
         }
+        let version = i32::try_from(m.version).unwrap_or(i32::MAX);
         tx.batch_execute(m.sql)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
@@ -103,6 +83,55 @@ pub fn apply_pg_migrations(client: &mut Client, list: &[Migration]) -> Result<us
     }
     tx.commit()?;
     Ok(count)
+}
+
+/// On a database that takes no writes (a streaming-replication standby, or one set
+/// `default_transaction_read_only`): checks, without writing, that its schema is this build's —
+/// every migration of `list` applied, unchanged, and none unknown — since it cannot migrate.
+pub fn check_pg_migrations(client: &mut Client, list: &[Migration]) -> Result<(), StoreError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
+        .get(0);
+    let applied = if exists {
+        applied_migrations(client, list)?
+    } else {
+        Vec::new()
+    };
+    match list.iter().find(|m| !applied.contains(&m.version)) {
+        Some(m) => Err(StoreError::MigrationPendingReadOnly {
+            version: m.version,
+            name: m.name.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The versions recorded in `schema_migrations`, each checked to be in `list` with the same
+/// checksum.
+fn applied_migrations(
+    client: &mut impl GenericClient,
+    list: &[Migration],
+) -> Result<Vec<u32>, StoreError> {
+    let mut versions = Vec::new();
+    for r in client.query(
+        "SELECT version, checksum FROM schema_migrations ORDER BY version",
+        &[],
+    )? {
+        let version = u32::try_from(r.get::<_, i32>(0)).unwrap_or(u32::MAX);
+        let checksum: String = r.get(1);
+        let known = list
+            .iter()
+            .find(|m| m.version == version)
+            .ok_or(StoreError::UnknownMigration { version })?;
+        if known.checksum() != checksum {
+            return Err(StoreError::MigrationChecksumMismatch {
+                version,
+                name: known.name.to_string(),
+            });
+        }
+        versions.push(version);
+    }
+    Ok(versions)
 }
 
 #[cfg(test)]

@@ -41,6 +41,16 @@ pub const PG_POOL_SIZE: usize = 16;
 pub(crate) struct PgStore {
     url: PostgresUrl,
     pool: Mutex<Vec<Client>>,
+    /// The database takes no writes (a standby): reads wait for the primary's fold instead
+    /// of folding.
+    read_only: bool,
+}
+
+/// Whether transactions on this connection are read-only: a standby in recovery, or a
+/// database set `default_transaction_read_only`.
+pub(crate) fn read_only(client: &mut Client) -> Result<bool, StoreError> {
+    let on: String = client.query_one("SHOW transaction_read_only", &[])?.get(0);
+    Ok(on == "on")
 }
 
 /// Opens a connection to `url`.
@@ -64,10 +74,27 @@ pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 impl PgStore {
-    pub(crate) fn new(url: PostgresUrl) -> Self {
+    pub(crate) fn new(url: PostgresUrl, read_only: bool) -> Self {
         PgStore {
             url,
             pool: Mutex::new(Vec::new()),
+            read_only,
+        }
+    }
+
+    /// Whether the database takes no writes ([`crate::Store::is_read_only`]).
+    pub(crate) fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Brings the read models up to the head before a read of them: folds what is left
+    /// ([`projection::catch_up`]), or on a standby, which cannot fold, waits for the
+    /// primary's fold to arrive ([`projection::await_fold`]).
+    pub(crate) fn caught_up(&self, client: &mut Client) -> Result<(), StoreError> {
+        if self.read_only {
+            projection::await_fold(client)
+        } else {
+            projection::catch_up(client)
         }
     }
 

@@ -711,6 +711,42 @@ pub(crate) fn refold_with(
     Ok(folded)
 }
 
+/// How long a read on a standby waits for the primary's fold to reach the head it sees.
+const STANDBY_FOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The read models' checkpoint and the log's head, in one query.
+fn checkpoint_and_head(client: &mut Client) -> Result<(u64, u64), StoreError> {
+    let row = client.query_one(
+        &format!(
+            "SELECT (SELECT position FROM rm_checkpoint WHERE name = '{CHECKPOINT}'),
+                    (SELECT position FROM log_head WHERE id = 1)"
+        ),
+        &[],
+    )?;
+    Ok((to_u64(row.get(0))?, to_u64(row.get(1))?))
+}
+
+/// On a database that takes no writes (a standby): waits until the read models, folded on
+/// the primary and replicated, reach the head this read first sees — a read reflects every
+/// event committed before it began, as [`catch_up`] ensures on the primary — and refuses
+/// with [`StoreError::ReadModelsBehind`] after [`STANDBY_FOLD_WAIT`] (the primary is down,
+/// or its projector stopped).
+pub(crate) fn await_fold(client: &mut Client) -> Result<(), StoreError> {
+    let (mut projected, committed) = checkpoint_and_head(client)?;
+    let deadline = std::time::Instant::now() + STANDBY_FOLD_WAIT;
+    while projected < committed {
+        if std::time::Instant::now() >= deadline {
+            return Err(StoreError::ReadModelsBehind {
+                projected,
+                committed,
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        projected = checkpoint_and_head(client)?.0;
+    }
+    Ok(())
+}
+
 /// Brings the read models up to the head if they are behind it (one query when they are not):
 /// what a read of them calls first, so it reflects every event committed before it began.
 pub(crate) fn catch_up(client: &mut Client) -> Result<(), StoreError> {

@@ -206,7 +206,7 @@ impl PgStore {
     /// call (as on SQLite).
     pub(crate) fn read_model_checkpoint(&self) -> Result<u64, StoreError> {
         self.with_client(|c| {
-            super::projection::catch_up(c)?;
+            self.caught_up(c)?;
             super::projection::checkpoint(c)
         })
     }
@@ -271,7 +271,7 @@ impl PgStore {
     ) -> Result<Vec<ExecutionRow>, StoreError> {
         let bound = as_of.map_or_else(|| END_OF_TIME.to_string(), |d| d.to_string());
         self.with_client(|c| {
-            super::projection::catch_up(c)?;
+            self.caught_up(c)?;
             let rows = c.query(
                 "SELECT line_id, project_code, economic_code, function_code, month, sum(fen)::BIGINT FROM (
                      SELECT line_id, project_code, economic_code, function_code,
@@ -323,7 +323,7 @@ impl PgStore {
             paid_yuan: Yuan::ZERO,
         };
         self.with_client(|c| {
-            super::projection::catch_up(c)?;
+            self.caught_up(c)?;
             // One snapshot for the three tables.
             let mut tx = c
                 .build_transaction()
@@ -402,7 +402,7 @@ impl PgStore {
         unit: Option<&str>,
     ) -> Result<Vec<UnitStatus>, StoreError> {
         self.with_client(|c| {
-            super::projection::catch_up(c)?;
+            self.caught_up(c)?;
             let rows = c.query(
                 "SELECT unit, review, closed, pending_requests FROM rm_unit_status
                  WHERE fiscal_year = $1 AND ($2::TEXT IS NULL OR unit = $2) LIMIT $3",

@@ -150,6 +150,24 @@ impl TestDb {
         }
     }
 
+    /// On PostgreSQL, makes every later connection's transactions read-only (`ALTER DATABASE
+    /// … SET default_transaction_read_only`), as on a streaming-replication standby; `false`
+    /// undoes it. Connections open already keep what they had.
+    pub fn set_read_only(&self, on: bool) {
+        let pg = self
+            .pg
+            .as_ref()
+            .expect("read-only databases are a PostgreSQL test");
+        let mut admin = postgres::Client::connect(&pg.admin_url, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{}\" SET default_transaction_read_only = {}",
+                pg.name,
+                if on { "on" } else { "off" }
+            ))
+            .unwrap();
+    }
+
     /// The SQLite file (also a scratch directory on PostgreSQL).
     pub fn sqlite_path(&self) -> std::path::PathBuf {
         self.dir.path().join("jixiao.db")
