@@ -106,6 +106,16 @@ fn pay(base: &str, bearer: &str, event_id: uuid::Uuid, amount: &str) -> Result<u
     }
 }
 
+/// `jixiao events export FILE` or `events import FILE` on the database `url`, which must succeed.
+fn events(dir: &Path, url: &str, verb: &str, file: &Path) {
+    assert_ok(
+        &jixiao(dir, url)
+            .args(["events", verb, file.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+}
+
 /// "…头部位置 (head position) 12, 哈希 (hash) abcd…" → (12, "abcd…").
 fn head_of(dir: &Path, url: &str) -> (u64, String) {
     let o = jixiao(dir, url).arg("verify").output().unwrap();
@@ -206,35 +216,15 @@ fn a_log_exported_from_sqlite_imports_into_postgres_and_back_with_the_same_head_
     let head = head_of(dir.path(), sqlite);
     assert!(head.0 > 1, "{head:?}");
     let file = dir.path().join("events.jsonl");
-    assert_ok(
-        &jixiao(dir.path(), sqlite)
-            .args(["events", "export", file.to_str().unwrap()])
-            .output()
-            .unwrap(),
-    );
-    assert_ok(
-        &jixiao(dir.path(), &db.url)
-            .args(["events", "import", file.to_str().unwrap()])
-            .output()
-            .unwrap(),
-    );
+    events(dir.path(), sqlite, "export", &file);
+    events(dir.path(), &db.url, "import", &file);
     assert_eq!(head_of(dir.path(), &db.url), head, "SQLite → PostgreSQL");
 
     let back_file = dir.path().join("back.jsonl");
-    assert_ok(
-        &jixiao(dir.path(), &db.url)
-            .args(["events", "export", back_file.to_str().unwrap()])
-            .output()
-            .unwrap(),
-    );
+    events(dir.path(), &db.url, "export", &back_file);
     let back = dir.path().join("back.db");
     let back = format!("sqlite:{}", back.display());
-    assert_ok(
-        &jixiao(dir.path(), &back)
-            .args(["events", "import", back_file.to_str().unwrap()])
-            .output()
-            .unwrap(),
-    );
+    events(dir.path(), &back, "import", &back_file);
     assert_eq!(head_of(dir.path(), &back), head, "PostgreSQL → SQLite");
     assert_eq!(
         std::fs::read(&file).unwrap(),
@@ -260,49 +250,29 @@ fn a_standby_answers_verify_and_export_and_refuses_serve_and_writes() {
     );
     let head = head_of(dir.path(), &db.url);
     let primary = dir.path().join("primary.jsonl");
-    assert_ok(
-        &jixiao(dir.path(), &db.url)
-            .args(["events", "export", primary.to_str().unwrap()])
-            .output()
-            .unwrap(),
-    );
+    events(dir.path(), &db.url, "export", &primary);
 
     // Read-only transactions, as on a streaming-replication standby.
     db.set_read_only(true).unwrap();
     assert_eq!(head_of(dir.path(), &db.url), head, "verify on the standby");
     let standby = dir.path().join("standby.jsonl");
-    assert_ok(
-        &jixiao(dir.path(), &db.url)
-            .args(["events", "export", standby.to_str().unwrap()])
-            .output()
-            .unwrap(),
-    );
+    events(dir.path(), &db.url, "export", &standby);
     assert_eq!(
         std::fs::read(&primary).unwrap(),
         std::fs::read(&standby).unwrap()
     );
 
-    let served = jixiao(dir.path(), &db.url)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .output()
-        .unwrap();
-    assert!(!served.status.success());
-    assert!(
-        text(&served.stderr).contains("只读数据库（备库）"),
-        "{}",
-        text(&served.stderr)
-    );
-
+    // A command that must fail on the standby, saying `why` on stderr.
+    let refused = |args: &[&str], why: &str| {
+        let o = jixiao(dir.path(), &db.url).args(args).output().unwrap();
+        assert!(!o.status.success(), "{args:?}");
+        assert!(text(&o.stderr).contains(why), "{}", text(&o.stderr));
+    };
+    refused(&["serve", "--bind", "127.0.0.1:0"], "只读数据库（备库）");
     let ledger = repo.join("fixtures/ledger-2024-sample.csv");
-    let written = jixiao(dir.path(), &db.url)
-        .args(["import", "ledger", ledger.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!written.status.success());
-    assert!(
-        text(&written.stderr).contains("数据库只读"),
-        "{}",
-        text(&written.stderr)
+    refused(
+        &["import", "ledger", ledger.to_str().unwrap()],
+        "数据库只读",
     );
     assert_eq!(head_of(dir.path(), &db.url), head, "nothing written");
 }

@@ -116,6 +116,19 @@ fn open_year(store: &Store, events: Vec<Event>) -> jixiao_store::Appended {
         .unwrap()
 }
 
+/// Opens the year of each of `units` with its approved budget.
+fn approve_budgets<U: AsRef<str>>(store: &Store, units: &[U]) {
+    for u in units {
+        store
+            .append(
+                stream(u.as_ref()),
+                ExpectedVersion::NoStream,
+                vec![new_event(budget_approved(u.as_ref()))],
+            )
+            .unwrap();
+    }
+}
+
 fn cents(c: i64) -> String {
     let sign = if c < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100)
@@ -445,15 +458,7 @@ fn execution_is_net_of_reversals_counted_on_the_reversal_date(db: &TestDb) {
 both_engines!(the_finance_bureau_sees_every_unit_as_of_any_date);
 fn the_finance_bureau_sees_every_unit_as_of_any_date(db: &TestDb) {
     let store = db.open();
-    for unit in UNITS {
-        store
-            .append(
-                stream(unit),
-                ExpectedVersion::NoStream,
-                vec![new_event(budget_approved(unit))],
-            )
-            .unwrap();
-    }
+    approve_budgets(&store, &UNITS);
     let pay = |unit: &str, on, amount: &str| {
         store
             .append(
@@ -522,15 +527,7 @@ both_engines!(a_query_after_an_acknowledged_append_always_sees_it);
 fn a_query_after_an_acknowledged_append_always_sees_it(db: &TestDb) {
     let store = db.open();
     let units: Vec<String> = (0..8).map(|i| format!("2613{i:02}")).collect();
-    for u in &units {
-        store
-            .append(
-                stream(u),
-                ExpectedVersion::NoStream,
-                vec![new_event(budget_approved(u))],
-            )
-            .unwrap();
-    }
+    approve_budgets(&store, &units);
     let handles: Vec<_> = units
         .iter()
         .cloned()
@@ -683,15 +680,7 @@ both_engines!(a_rebuild_of_thousands_of_payments_equals_their_incremental_fold);
 fn a_rebuild_of_thousands_of_payments_equals_their_incremental_fold(db: &TestDb) {
     let store = db.open();
     let units = ["261301", "261302", "261303"];
-    for u in units {
-        store
-            .append(
-                stream(u),
-                ExpectedVersion::NoStream,
-                vec![new_event(budget_approved(u))],
-            )
-            .unwrap();
-    }
+    approve_budgets(&store, &units);
     let mut first = None;
     for u in &units {
         let events: Vec<NewEvent> = (0..1000u32)
