@@ -49,6 +49,8 @@ const MIGRATION_LOCK: i64 = 0x6A69_7869_616F_0001;
 pub fn apply_pg_migrations(client: &mut Client, list: &[Migration]) -> Result<usize, StoreError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    // No "relation … already exists, skipping" notice in every command's log.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,
