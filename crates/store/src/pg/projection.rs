@@ -716,14 +716,22 @@ const STANDBY_FOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(1)
 
 /// The read models' checkpoint and the log's head, in one query.
 fn checkpoint_and_head(client: &mut Client) -> Result<(u64, u64), StoreError> {
-    let row = client.query_one(
-        &format!(
-            "SELECT (SELECT position FROM rm_checkpoint WHERE name = '{CHECKPOINT}'),
-                    (SELECT position FROM log_head WHERE id = 1)"
-        ),
-        &[],
-    )?;
-    Ok((to_u64(row.get(0))?, to_u64(row.get(1))?))
+    // A simple query: one round trip, no statement to prepare (every read of the read
+    // models asks this first).
+    for message in client.simple_query(&format!(
+        "SELECT (SELECT position FROM rm_checkpoint WHERE name = '{CHECKPOINT}'),
+                (SELECT position FROM log_head WHERE id = 1)"
+    ))? {
+        if let postgres::SimpleQueryMessage::Row(r) = message {
+            let number = |i: usize| -> Result<u64, StoreError> {
+                r.get(i)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or_else(|| StoreError::Corrupt("读模型检查点或日志头缺失".into()))
+            };
+            return Ok((number(0)?, number(1)?));
+        }
+    }
+    Err(StoreError::Corrupt("读模型检查点或日志头缺失".into()))
 }
 
 /// On a database that takes no writes (a standby): waits until the read models, folded on
@@ -750,14 +758,8 @@ pub(crate) fn await_fold(client: &mut Client) -> Result<(), StoreError> {
 /// Brings the read models up to the head if they are behind it (one query when they are not):
 /// what a read of them calls first, so it reflects every event committed before it began.
 pub(crate) fn catch_up(client: &mut Client) -> Result<(), StoreError> {
-    let behind = client
-        .simple_query(&format!(
-            "SELECT (SELECT position FROM log_head WHERE id = 1)
-                  > (SELECT position FROM rm_checkpoint WHERE name = '{CHECKPOINT}')"
-        ))?
-        .into_iter()
-        .any(|m| matches!(m, postgres::SimpleQueryMessage::Row(r) if r.get(0) == Some("t")));
-    if behind {
+    let (projected, committed) = checkpoint_and_head(client)?;
+    if committed > projected {
         let mut quiet: Progress = Box::new(|_, _| {});
         refold(client, false, &mut quiet)?;
     }
